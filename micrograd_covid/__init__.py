@@ -1,0 +1,56 @@
+"""micrograd_covid: a minimal scalar autograd engine that makes backpropagation visible."""
+
+from .data import Scaler, daily_infections, load_daily_counts, regression_rows, sir_curve, windows
+from .draw import GraphvizMissingError, draw, render
+from .engine import (
+    BackwardEdge,
+    BackwardStep,
+    GradcheckReport,
+    Value,
+    gradcheck,
+    topological_order,
+)
+from .explain import Explanation, explain, render_steps
+from .io import load, save, to_torch
+from .losses import mse, squared_error, sse
+from .nn import MLP, Layer, Module, Neuron
+from .optim import SGD, Adam, Optimizer
+from .train import DivergenceError, History, fit
+
+__all__ = [
+    "MLP",
+    "SGD",
+    "Adam",
+    "BackwardEdge",
+    "BackwardStep",
+    "DivergenceError",
+    "Explanation",
+    "GradcheckReport",
+    "GraphvizMissingError",
+    "History",
+    "Layer",
+    "Module",
+    "Neuron",
+    "Optimizer",
+    "Scaler",
+    "Value",
+    "daily_infections",
+    "draw",
+    "explain",
+    "fit",
+    "gradcheck",
+    "load",
+    "load_daily_counts",
+    "mse",
+    "regression_rows",
+    "render",
+    "render_steps",
+    "save",
+    "sir_curve",
+    "squared_error",
+    "sse",
+    "to_torch",
+    "topological_order",
+    "windows",
+]
+__version__ = "0.1.0"

@@ -1,0 +1,230 @@
+"""Explain the chain rule: every path from the loss to a weight, and backward step by step.
+
+`explain` lists the paths and their products of local partials; `render_steps` writes one
+SVG frame per backward step and a self-contained page to step through them.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from .draw import _check_options, draw, fmt, pipe, write_atomic
+from .engine import BackwardStep, Value, topological_order
+
+__all__ = ["Explanation", "ChainPath", "explain", "render_steps", "step_sentence"]
+
+
+def _factor(x: float) -> str:
+    return f"({fmt(x)})"
+
+
+@dataclass(frozen=True)
+class ChainPath:
+    """One path from the root down to the variable: its nodes and the local partial of each edge."""
+
+    nodes: tuple[Value, ...]
+    locals: tuple[float, ...]
+
+    @property
+    def product(self) -> float:
+        """The product of the local partials along the path."""
+        p = 1.0
+        for local in self.locals:
+            p *= local
+        return p
+
+    def symbols(self) -> str:
+        """The path as partials: ``∂L/∂ŷ · ∂ŷ/∂b``."""
+        return " · ".join(f"∂{a.name}/∂{b.name}" for a, b in zip(self.nodes, self.nodes[1:]))
+
+    def factors(self) -> str:
+        """The path's values: ``(-4.232)(1)``."""
+        return "".join(_factor(x) for x in self.locals)
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Every path from `root` to `wrt`; `total` (their sum) is ∂root/∂wrt."""
+
+    root: Value
+    wrt: Value
+    paths: tuple[ChainPath, ...]
+
+    @property
+    def total(self) -> float:
+        """The sum over paths of the products of local partials."""
+        total = 0.0
+        for path in self.paths:
+            total += path.product
+        return total
+
+    def __str__(self) -> str:
+        head = f"∂{self.root.name}/∂{self.wrt.name}"
+        if not self.paths:
+            return f"{head} = 0 ({self.wrt.name} does not reach {self.root.name})"
+        if self.root is self.wrt:
+            return f"{head} = 1"
+        symbols = " + ".join(p.symbols() for p in self.paths)
+        factors = " + ".join(p.factors() for p in self.paths)
+        return f"{head} = {symbols} = {factors} = {fmt(self.total)}"
+
+
+def explain(root: Value, wrt: Value, max_paths: int = 1000) -> Explanation:
+    """Every path from `root` to `wrt`, each with its product of local partials.
+
+    Their sum is what backward puts in ``wrt.grad`` (for one backward from `root`).
+    Raises ValueError when there are more than `max_paths` paths.
+    """
+    if not isinstance(root, Value) or not isinstance(wrt, Value):
+        raise TypeError("explain: root and wrt must be Values")
+    order = topological_order(root)
+    # The nodes from which `wrt` can be reached, found inputs-first without recursion.
+    reaches = {id(wrt)}
+    for node in order:
+        if any(id(inp) in reaches for inp in node.inputs):
+            reaches.add(id(node))
+    if root is wrt:
+        return Explanation(root, wrt, (ChainPath((root,), ()),))
+    paths: list[ChainPath] = []
+    if id(root) not in reaches:
+        return Explanation(root, wrt, ())
+    stack: list[tuple[tuple[Value, ...], tuple[float, ...]]] = [((root,), ())]
+    while stack:
+        nodes, locals_ = stack.pop()
+        node = nodes[-1]
+        if node is wrt:
+            paths.append(ChainPath(nodes, locals_))
+            if len(paths) > max_paths:
+                raise ValueError(
+                    f"explain: more than max_paths={max_paths} paths from {root.name} to "
+                    f"{wrt.name}; pass a larger max_paths, or explain a nearer node"
+                )
+            continue
+        branches = [
+            (inp, local)
+            for inp, local in zip(node.inputs, node.local_grads)
+            if id(inp) in reaches
+        ]
+        for inp, local in reversed(branches):
+            stack.append(((*nodes, inp), (*locals_, local)))
+    return Explanation(root, wrt, tuple(paths))
+
+
+def step_sentence(step: BackwardStep, root: Value) -> str:
+    """The chain rule of one backward step, one line per input."""
+    head = f"∂{root.name}/∂{step.node.name}"
+    lines = [f"Step {step.index + 1} of {step.total}: {head} = {fmt(step.upstream)}"]
+    for edge in step.edges:
+        lines.append(
+            f"∂{root.name}/∂{edge.input.name} += {head} · ∂{step.node.name}/∂{edge.input.name}"
+            f" = ({fmt(step.upstream)})({fmt(edge.local)}) = {fmt(edge.contribution)}"
+        )
+    return "\n".join(lines)
+
+
+def render_steps(root: Value, out_dir: str | Path, *, max_nodes: int = 500) -> list[Path]:
+    """Run backward from `root` step by step, writing one SVG per step and `index.html`.
+
+    Frame k highlights the node whose gradient is passed on in step k and the edges to its
+    inputs, with the gradients as they stand after that step. The page is self-contained
+    (inline SVG and a little JavaScript). Returns the frame paths, then the page's.
+    """
+    _check_options("forward", max_nodes)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    frames: list[Path] = []
+    svgs: list[str] = []
+    sentences: list[str] = []
+    width = len(str(len(topological_order(root))))
+    for step in root.backward_steps():
+        graph = draw(root, max_nodes=max_nodes, highlight=step.node, title=None)
+        svg = pipe(graph, "svg")
+        path = out / f"step_{step.index + 1:0{width}d}.svg"
+        write_atomic(path, svg)
+        frames.append(path)
+        svgs.append(_strip_xml_prolog(svg.decode("utf-8")))
+        sentences.append(step_sentence(step, root))
+    page = out / "index.html"
+    write_atomic(page, _page(root.name, svgs, sentences).encode("utf-8"))
+    return [*frames, page]
+
+
+def _strip_xml_prolog(svg: str) -> str:
+    start = svg.find("<svg")
+    return svg[start:] if start >= 0 else svg
+
+
+_PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>Backprop, step by step: {title}</title>
+<style>
+body {{ font-family: system-ui, sans-serif; margin: 1.5em; color: #222; }}
+#controls {{ display: flex; gap: 0.8em; align-items: center; margin-bottom: 0.8em; }}
+#controls input[type=range] {{ width: 18em; }}
+.frame {{ display: none; }}
+.frame.current {{ display: block; }}
+.frame svg {{ max-width: 100%; height: auto; }}
+#sentence {{ font-family: ui-monospace, monospace; font-size: 1.05em; white-space: pre-wrap;
+  background: #f6f6f6; padding: 0.8em; border-radius: 6px; }}
+</style>
+</head>
+<body>
+<h1>Backprop, step by step: {title}</h1>
+<p>Each step takes one node's gradient and passes it to its inputs:
+input gradient += upstream gradient × local partial. Use the buttons, the slider or the arrow keys.</p>
+<div id="controls">
+<button id="prev" type="button">&larr; previous</button>
+<input id="slider" type="range" min="1" max="{count}" value="1" aria-label="step">
+<button id="next" type="button">next &rarr;</button>
+<span id="counter">step 1 of {count}</span>
+</div>
+<div id="sentence"></div>
+{frames}
+<script>
+(function () {{
+  "use strict";
+  var sentences = {sentences};
+  var frames = document.querySelectorAll(".frame");
+  var slider = document.getElementById("slider");
+  var counter = document.getElementById("counter");
+  var sentence = document.getElementById("sentence");
+  var current = 0;
+  function show(i) {{
+    if (frames.length === 0) {{ sentence.textContent = "No backward steps: the root is a leaf."; return; }}
+    current = Math.max(0, Math.min(frames.length - 1, i));
+    for (var k = 0; k < frames.length; k++) {{
+      frames[k].classList.toggle("current", k === current);
+    }}
+    slider.value = String(current + 1);
+    counter.textContent = "step " + (current + 1) + " of " + frames.length;
+    sentence.textContent = sentences[current];
+  }}
+  document.getElementById("next").addEventListener("click", function () {{ show(current + 1); }});
+  document.getElementById("prev").addEventListener("click", function () {{ show(current - 1); }});
+  slider.addEventListener("input", function () {{ show(Number(slider.value) - 1); }});
+  document.addEventListener("keydown", function (e) {{
+    if (e.key === "ArrowRight") {{ show(current + 1); e.preventDefault(); }}
+    if (e.key === "ArrowLeft") {{ show(current - 1); e.preventDefault(); }}
+  }});
+  show(0);
+}})();
+</script>
+</body>
+</html>
+"""
+
+
+def _page(title: str, svgs: list[str], sentences: list[str]) -> str:
+    frames = "\n".join(
+        f'<div class="frame" id="frame-{i + 1}">{svg}</div>' for i, svg in enumerate(svgs)
+    )
+    # json.dumps, with "<" escaped so a sentence can never close the script element.
+    data = json.dumps(sentences, ensure_ascii=False).replace("<", "\\u003c")
+    return _PAGE.format(
+        title=html.escape(title), count=max(len(svgs), 1), frames=frames, sentences=data
+    )

@@ -1,0 +1,142 @@
+"""Persistence as JSON (never pickle) and the way over to PyTorch."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from .nn import ACTIVATIONS, MLP
+
+__all__ = ["FORMAT", "load", "save", "to_torch"]
+
+FORMAT = "micrograd_covid.MLP/1"
+
+
+def _model_dict(model: MLP) -> dict[str, Any]:
+    return {
+        "format": FORMAT,
+        "nin": model.nin,
+        "nouts": model.nouts,
+        "activation": model.activation,
+        "output_activation": model.output_activation,
+        "weights": model.weights(),
+        "biases": model.biases(),
+    }
+
+
+def save(model: MLP, path: str | Path) -> Path:
+    """Write `model` as JSON (every parameter as a float, bit-exact) and return the path.
+
+    The file is written to a temporary neighbour and renamed, so an existing file is never
+    left half-written.
+    """
+    if not isinstance(model, MLP):
+        raise TypeError(f"save: expected an MLP, got {type(model).__name__}")
+    path = Path(path)
+    text = json.dumps(_model_dict(model), indent=1)
+    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent or ".")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _bad(path: Path, what: str) -> ValueError:
+    return ValueError(f"{path}: not a valid micrograd_covid model file: {what}")
+
+
+def _floats(path: Path, value: Any, where: str, shape: list[int]) -> None:
+    """Check that `value` is nested lists of finite floats of the given lengths."""
+    if not isinstance(value, list) or len(value) != shape[0]:
+        raise _bad(path, f"{where} must be a list of {shape[0]} entries")
+    for i, item in enumerate(value):
+        if len(shape) > 1:
+            _floats(path, item, f"{where}[{i}]", shape[1:])
+        elif isinstance(item, bool) or not isinstance(item, (int, float)) or not math.isfinite(
+            item
+        ):
+            raise _bad(path, f"{where}[{i}] is {item!r}, not a finite number")
+
+
+def load(path: str | Path) -> MLP:
+    """Read a model written by `save`, validating every field."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such model file")
+    def reject_constant(name: str) -> Any:
+        raise _bad(path, f"{name} is not a finite number")
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"), parse_constant=reject_constant)
+    except json.JSONDecodeError as exc:
+        raise _bad(path, f"JSON error at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+    except UnicodeDecodeError:
+        raise _bad(path, "not UTF-8 text") from None
+    if not isinstance(data, dict):
+        raise _bad(path, "the top level must be an object")
+    if data.get("format") != FORMAT:
+        raise _bad(path, f"format is {data.get('format')!r}, expected {FORMAT!r}")
+    expected = {"format", "nin", "nouts", "activation", "output_activation", "weights", "biases"}
+    if set(data) != expected:
+        missing, extra = expected - set(data), set(data) - expected
+        raise _bad(path, f"missing keys {sorted(missing)}, unexpected keys {sorted(extra)}")
+    nin, nouts = data["nin"], data["nouts"]
+    if isinstance(nin, bool) or not isinstance(nin, int) or nin < 1:
+        raise _bad(path, f"nin is {nin!r}, not a positive int")
+    if (
+        not isinstance(nouts, list)
+        or not nouts
+        or not all(isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in nouts)
+    ):
+        raise _bad(path, f"nouts is {nouts!r}, not a list of positive ints")
+    for key in ("activation", "output_activation"):
+        if data[key] not in ACTIVATIONS:
+            raise _bad(path, f"{key} is {data[key]!r}; expected one of {', '.join(ACTIVATIONS)}")
+    sizes = [nin, *nouts]
+    weights = data["weights"]
+    if not isinstance(weights, list) or len(weights) != len(nouts):
+        raise _bad(path, f"weights must be a list of {len(nouts)} layers")
+    for k in range(len(nouts)):
+        _floats(path, weights[k], f"weights[{k}]", [sizes[k + 1], sizes[k]])
+    biases = data["biases"]
+    if biases is not None:
+        if not isinstance(biases, list) or len(biases) != len(nouts):
+            raise _bad(path, f"biases must be null or a list of {len(nouts)} layers")
+        for k in range(len(nouts)):
+            _floats(path, biases[k], f"biases[{k}]", [sizes[k + 1]])
+    return MLP.from_weights(weights, biases, data["activation"], data["output_activation"])
+
+
+def to_torch(model: MLP) -> Any:
+    """The same network as a float64 `torch.nn.Sequential` (needs ``pip install torch``)."""
+    try:
+        import torch
+    except ImportError:
+        raise ImportError(
+            "to_torch needs PyTorch: pip install torch (or pip install 'micrograd_covid[torch]')"
+        ) from None
+    if not isinstance(model, MLP):
+        raise TypeError(f"to_torch: expected an MLP, got {type(model).__name__}")
+    act = {"tanh": torch.nn.Tanh, "relu": torch.nn.ReLU, "sigmoid": torch.nn.Sigmoid}
+    modules: list[Any] = []
+    weights, biases = model.weights(), model.biases()
+    for k, layer in enumerate(model.layers):
+        linear = torch.nn.Linear(len(weights[k][0]), len(weights[k]), bias=model.bias)
+        linear = linear.to(torch.float64)
+        with torch.no_grad():
+            linear.weight.copy_(torch.tensor(weights[k], dtype=torch.float64))
+            if biases is not None:
+                linear.bias.copy_(torch.tensor(biases[k], dtype=torch.float64))
+        modules.append(linear)
+        name = layer.neurons[0].activation
+        if name in act:
+            modules.append(act[name]())
+    return torch.nn.Sequential(*modules)

@@ -1,0 +1,278 @@
+"""Neural networks on the engine: Module, Neuron, Layer and MLP.
+
+Each neuron builds one `Value.dot` node (w·x + b) followed by one activation node, so a
+drawing shows a neuron as the walkthrough shows ŷ: one node wired straight to its weights.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Iterator, Sequence
+from typing import Union
+
+from .engine import Value
+
+__all__ = ["ACTIVATIONS", "INITS", "MLP", "Layer", "Module", "Neuron"]
+
+Input = Union[Value, float, int]
+
+ACTIVATIONS = ("tanh", "relu", "sigmoid", "linear")
+INITS = ("uniform01", "truncated_normal", "glorot", "he")
+_DEFAULT_INIT = {"tanh": "glorot", "sigmoid": "glorot", "linear": "glorot", "relu": "he"}
+
+
+class Module:
+    """Something with parameters: `parameters()`, `named_parameters()`, `zero_grad()`."""
+
+    def named_parameters(self) -> Iterator[tuple[str, Value]]:
+        """Every parameter with its dotted name, in a stable order."""
+        return iter(())
+
+    def parameters(self) -> list[Value]:
+        """Every parameter, in the order of `named_parameters()`."""
+        return [p for _, p in self.named_parameters()]
+
+    def zero_grad(self) -> None:
+        """Set every parameter's gradient to 0.0."""
+        for p in self.parameters():
+            p.grad = 0.0
+
+
+def _check_choice(value: str, choices: Sequence[str], what: str) -> str:
+    if value not in choices:
+        raise ValueError(f"unknown {what} {value!r}; choose one of {', '.join(choices)}")
+    return value
+
+
+def _initial_weight(init: str, nin: int, nout: int, rng: random.Random) -> float:
+    if init == "uniform01":
+        return rng.random()
+    if init == "truncated_normal":
+        # N(0, 0.05²) redrawn beyond two standard deviations (Keras's TruncatedNormal).
+        while True:
+            w = rng.gauss(0.0, 0.05)
+            if abs(w) <= 0.1:
+                return w
+    if init == "glorot":
+        limit = math.sqrt(6.0 / (nin + nout))
+        return rng.uniform(-limit, limit)
+    limit = math.sqrt(6.0 / nin)  # he
+    return rng.uniform(-limit, limit)
+
+
+def _activate(z: Value, activation: str) -> Value:
+    if activation == "tanh":
+        return z.tanh()
+    if activation == "relu":
+        return z.relu()
+    if activation == "sigmoid":
+        return z.sigmoid()
+    return z
+
+
+class Neuron(Module):
+    """activation(w·x + b): one `Value.dot` node and one activation node."""
+
+    def __init__(
+        self,
+        nin: int,
+        activation: str = "tanh",
+        bias: bool = True,
+        init: str | None = None,
+        rng: random.Random | None = None,
+        *,
+        nout: int = 1,
+    ) -> None:
+        """`nin` weights drawn by `init` from `rng` (a fresh unseeded Random when None)."""
+        if not isinstance(nin, int) or isinstance(nin, bool) or nin < 1:
+            raise ValueError(f"Neuron: nin must be a positive int, got {nin!r}")
+        self.activation = _check_choice(activation, ACTIVATIONS, "activation")
+        self.init = _check_choice(init or _DEFAULT_INIT[activation], INITS, "init")
+        rng = rng if rng is not None else random.Random()
+        self.w = [
+            Value(_initial_weight(self.init, nin, nout, rng), role="param") for _ in range(nin)
+        ]
+        self.b = Value(0.0, role="param") if bias else None
+        self._label("")
+
+    def _label(self, prefix: str) -> None:
+        for name, p in self.named_parameters():
+            p.label = prefix + name
+
+    def named_parameters(self) -> Iterator[tuple[str, Value]]:
+        """``w.0 … w.n-1`` then ``b``."""
+        for i, w in enumerate(self.w):
+            yield f"w.{i}", w
+        if self.b is not None:
+            yield "b", self.b
+
+    def __call__(self, x: Sequence[Input]) -> Value:
+        """The neuron's output for one input vector."""
+        if len(x) != len(self.w):
+            raise ValueError(f"Neuron: expected {len(self.w)} inputs, got {len(x)}")
+        return _activate(Value.dot(self.w, x, self.b), self.activation)
+
+    def __repr__(self) -> str:
+        return f"Neuron({len(self.w)}, activation={self.activation!r}, bias={self.b is not None})"
+
+
+class Layer(Module):
+    """`nout` neurons that share their input."""
+
+    def __init__(
+        self,
+        nin: int,
+        nout: int,
+        activation: str = "tanh",
+        bias: bool = True,
+        init: str | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        """`nout` Neurons of `nin` inputs each."""
+        if not isinstance(nout, int) or isinstance(nout, bool) or nout < 1:
+            raise ValueError(f"Layer: nout must be a positive int, got {nout!r}")
+        rng = rng if rng is not None else random.Random()
+        self.neurons = [Neuron(nin, activation, bias, init, rng, nout=nout) for _ in range(nout)]
+
+    def named_parameters(self) -> Iterator[tuple[str, Value]]:
+        """``neurons.j.w.i`` and ``neurons.j.b``."""
+        for j, neuron in enumerate(self.neurons):
+            for name, p in neuron.named_parameters():
+                yield f"neurons.{j}.{name}", p
+
+    def __call__(self, x: Sequence[Input]) -> list[Value]:
+        """Every neuron's output."""
+        return [neuron(x) for neuron in self.neurons]
+
+    def __repr__(self) -> str:
+        return f"Layer of [{', '.join(repr(n) for n in self.neurons)}]"
+
+
+class MLP(Module):
+    """A multi-layer perceptron: `nin` inputs, then one Layer per entry of `nouts`."""
+
+    def __init__(
+        self,
+        nin: int,
+        nouts: Sequence[int],
+        activation: str = "tanh",
+        output_activation: str = "linear",
+        bias: bool = True,
+        init: str | None = None,
+        seed: int | None = None,
+    ) -> None:
+        """Hidden layers use `activation`, the last layer `output_activation`."""
+        if not nouts:
+            raise ValueError("MLP: nouts must name at least one layer size")
+        _check_choice(activation, ACTIVATIONS, "activation")
+        _check_choice(output_activation, ACTIVATIONS, "output_activation")
+        rng = random.Random(seed)
+        sizes = [nin, *nouts]
+        self.nin = nin
+        self.nouts = list(nouts)
+        self.activation = activation
+        self.output_activation = output_activation
+        self.bias = bias
+        self.layers = [
+            Layer(
+                sizes[i],
+                sizes[i + 1],
+                activation if i < len(nouts) - 1 else output_activation,
+                bias,
+                init,
+                rng,
+            )
+            for i in range(len(nouts))
+        ]
+        self._relabel()
+
+    def _relabel(self) -> None:
+        for name, p in self.named_parameters():
+            p.label = name
+
+    @classmethod
+    def from_weights(
+        cls,
+        weights: Sequence[Sequence[Sequence[float]]],
+        biases: Sequence[Sequence[float]] | None = None,
+        activation: str = "tanh",
+        output_activation: str = "linear",
+    ) -> MLP:
+        """An MLP with every weight given: ``weights[layer][neuron][input]``.
+
+        `biases[layer][neuron]`, or None for a network without biases.
+        """
+        if not weights or not weights[0] or not weights[0][0]:
+            raise ValueError("from_weights: weights must be [layer][neuron][input] lists")
+        nin = len(weights[0][0])
+        nouts = [len(layer) for layer in weights]
+        model = cls(nin, nouts, activation, output_activation, bias=biases is not None, seed=0)
+        for li, (layer, layer_weights) in enumerate(zip(model.layers, weights)):
+            fan_in = nin if li == 0 else nouts[li - 1]
+            for ni, (neuron, neuron_weights) in enumerate(zip(layer.neurons, layer_weights)):
+                if len(neuron_weights) != fan_in:
+                    raise ValueError(
+                        f"from_weights: layer {li} neuron {ni} has {len(neuron_weights)} "
+                        f"weights, expected {fan_in}"
+                    )
+                for w, value in zip(neuron.w, neuron_weights):
+                    w.data = _param(value, f"weights[{li}][{ni}]")
+        if biases is not None:
+            if len(biases) != len(nouts):
+                raise ValueError(f"from_weights: {len(biases)} bias lists for {len(nouts)} layers")
+            for li, (layer, layer_biases) in enumerate(zip(model.layers, biases)):
+                if len(layer_biases) != len(layer.neurons):
+                    raise ValueError(
+                        f"from_weights: layer {li} has {len(layer.neurons)} neurons but "
+                        f"{len(layer_biases)} biases"
+                    )
+                for neuron, value in zip(layer.neurons, layer_biases):
+                    assert neuron.b is not None
+                    neuron.b.data = _param(value, f"biases[{li}]")
+        return model
+
+    def named_parameters(self) -> Iterator[tuple[str, Value]]:
+        """``layers.k.neurons.j.w.i`` and ``layers.k.neurons.j.b``."""
+        for k, layer in enumerate(self.layers):
+            for name, p in layer.named_parameters():
+                yield f"layers.{k}.{name}", p
+
+    def __call__(self, x: Sequence[Input]) -> Value | list[Value]:
+        """The network's output: a Value for one output, else a list (role "model")."""
+        if len(x) != self.nin:
+            raise ValueError(f"MLP: expected {self.nin} inputs, got {len(x)}")
+        out: Sequence[Input] = x
+        for layer in self.layers:
+            out = layer(out)
+        outputs = list(out)
+        for v in outputs:
+            assert isinstance(v, Value)
+            v.role = "model"
+        if len(outputs) == 1:
+            return outputs[0]  # type: ignore[return-value]
+        return outputs  # type: ignore[return-value]
+
+    def weights(self) -> list[list[list[float]]]:
+        """Every weight as ``[layer][neuron][input]`` floats (the form `from_weights` takes)."""
+        return [[[w.data for w in n.w] for n in layer.neurons] for layer in self.layers]
+
+    def biases(self) -> list[list[float]] | None:
+        """Every bias as ``[layer][neuron]`` floats, or None without biases."""
+        if not self.bias:
+            return None
+        return [[n.b.data for n in layer.neurons if n.b is not None] for layer in self.layers]
+
+    def __repr__(self) -> str:
+        return (
+            f"MLP({self.nin}, {self.nouts}, activation={self.activation!r}, "
+            f"output_activation={self.output_activation!r}, bias={self.bias})"
+        )
+
+
+def _param(value: object, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"from_weights: {where} must hold numbers, got {type(value).__name__}")
+    if not math.isfinite(value):
+        raise ValueError(f"from_weights: {where} holds a non-finite number {value!r}")
+    return float(value)

@@ -1,0 +1,471 @@
+"""The four tutorials, reproduced number for number with the engine.
+
+Each tutorial is a function that returns a `TutorialResult`: the lines it prints and the
+numbers it computed, so the tests check the same code the command line runs. Every gradient
+comes from `backward()`.
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import Decimal
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .data import Scaler, daily_infections, regression_rows
+from .engine import Value
+from .losses import mse, squared_error
+from .nn import MLP, Module
+from .optim import SGD
+from .train import History, Row, fit
+
+__all__ = ["TUTORIALS", "TutorialResult", "js_number", "tutorial_graph"]
+
+
+@dataclass
+class TutorialResult:
+    """What a tutorial printed (`lines`) and computed (`numbers`)."""
+
+    name: str
+    lines: list[str] = field(default_factory=list)
+    numbers: dict[str, Any] = field(default_factory=dict)
+    files: list[Path] = field(default_factory=list)
+    history: History | None = None
+
+    def say(self, line: str = "") -> None:
+        """Add one printed line."""
+        self.lines.append(line)
+
+    def __str__(self) -> str:
+        return "\n".join(self.lines)
+
+
+HALVED = (
+    "note: the tutorial's derivative drops the 2 of d(e²)/de = 2e, so the engine's exact "
+    "gradient is applied with {what} to print the same numbers"
+)
+
+
+# --- part 1: one weight ---------------------------------------------------------------------
+
+
+def guess(iterations: int = 20, step: float = 0.05) -> TutorialResult:
+    """Part 1: guess the number: step the weight up or down, whichever error is smaller."""
+    r = TutorialResult("guess")
+    r.say(f"weight 0.5, input 3, target 4, step {step}")
+    weight, data, target = 0.5, 3.0, 4.0
+    errors, predictions = [], []
+    for i in range(iterations):
+        w = Value(weight, "w")
+        prediction = w * data
+        error = squared_error(prediction, target)
+        r.say(
+            f"iteration {i + 1} error: {js_number(error.data)} "
+            f"prediction: {js_number(prediction.data)}"
+        )
+        errors.append(error.data)
+        predictions.append(prediction.data)
+        up_error = squared_error((w + step) * data, target)
+        down_error = squared_error((w - step) * data, target)
+        if up_error < down_error:
+            weight += step
+        else:
+            weight -= step
+    r.numbers.update(errors=errors, predictions=predictions, weight=weight)
+    return r
+
+
+def _descent_run(r: TutorialResult, alpha: float, iterations: int) -> tuple[list[float], list[float]]:
+    w = Value(0.5, "w", role="param")
+    # SGD at alpha/2 on the exact gradient 2·e·x equals the tutorial's alpha·e·x bit for bit.
+    opt = SGD([w], lr=alpha / 2)
+    errors, predictions = [], []
+    for i in range(iterations):
+        prediction = w * 3.0
+        error = squared_error(prediction, 4.0)
+        opt.zero_grad()
+        error.backward()
+        opt.step()
+        errors.append(error.data)
+        predictions.append(prediction.data)
+        r.say(
+            f"iteration {i + 1} error: {js_number(error.data)} "
+            f"prediction: {js_number(prediction.data)}"
+        )
+    return errors, predictions
+
+
+def descent(iterations: int = 20, lr: float = 0.1) -> TutorialResult:
+    """Part 1: gradient descent on one weight, without a learning rate (α = 1), then with α."""
+    r = TutorialResult("descent")
+    r.say(HALVED.format(what="half the learning rate"))
+    r.say("gradient descent without a learning rate (α = 1):")
+    errors, predictions = _descent_run(r, 1.0, iterations)
+    if errors[-1] > errors[0]:
+        r.say(
+            f"diverged: the error grew from {errors[0]:g} to {errors[-1]:.4g} in "
+            f"{iterations} iterations; every step overshoots the minimum"
+        )
+    r.numbers.update(errors=errors, predictions=predictions, diverged=errors[-1] > errors[0])
+    r.say()
+    r.say(f"gradient descent with a learning rate α = {lr}:")
+    errors, predictions = _descent_run(r, lr, iterations)
+    r.numbers.update(alpha_errors=errors, alpha_predictions=predictions)
+    return r
+
+
+def js_number(x: float) -> str:
+    """Format a float as JavaScript's ``String(x)`` does (the tutorials' console.log).
+
+    Shortest round-trip digits, like Python's repr, laid out by ECMAScript's
+    Number::toString: ``4`` not ``4.0``, ``0.0000062499999999997335``, ``6.25e-8``.
+    """
+    if x == 0.0:
+        return "0"
+    if not math.isfinite(x):
+        return "NaN" if math.isnan(x) else ("Infinity" if x > 0 else "-Infinity")
+    sign = "-" if x < 0 else ""
+    t = Decimal(repr(abs(x))).normalize().as_tuple()
+    digits = "".join(map(str, t.digits))
+    k = len(digits)
+    n = int(t.exponent) + k
+    if k <= n <= 21:
+        body = digits + "0" * (n - k)
+    elif 0 < n <= 21:
+        body = digits[:n] + "." + digits[n:]
+    elif -6 < n <= 0:
+        body = "0." + "0" * (-n) + digits
+    else:
+        e = n - 1
+        mantissa = digits[0] + ("." + digits[1:] if k > 1 else "")
+        body = f"{mantissa}e{'+' if e >= 0 else '-'}{abs(e)}"
+    return sign + body
+
+
+# --- part 2: generalized gradient descent, vectorized, deep ------------------------------------
+
+
+class _Recorder(Module):
+    """Wraps a model and keeps every prediction it makes (for the per-step lines)."""
+
+    def __init__(self, model: MLP) -> None:
+        self.model = model
+        self.outputs: list[float] = []
+
+    def named_parameters(self) -> Iterator[tuple[str, Value]]:
+        return self.model.named_parameters()
+
+    def __call__(self, x: Row) -> Value | list[Value]:
+        out = self.model(x)
+        assert isinstance(out, Value)
+        self.outputs.append(out.data)
+        return out
+
+
+def generalized(epochs: int = 100, lr: float = 0.0002) -> TutorialResult:
+    """Part 2: two features, weights [1.0, 0.5], one update per example."""
+    r = TutorialResult("generalized")
+    r.say(HALVED.format(what=f"learning rate {lr / 2:g} (= α/2, α = {lr:g})"))
+    xs, ys = daily_infections()
+    model = MLP.from_weights([[[1.0, 0.5]]], None, output_activation="linear")
+    recorder = _Recorder(model)
+    predictions: list[list[float]] = []
+
+    def each_step(epoch: int, step: int, loss: float) -> None:
+        if step == 1:
+            predictions.append([])
+        predictions[-1].append(recorder.outputs[-1])
+
+    history = fit(
+        recorder, xs, ys, loss="mse", lr=lr / 2, epochs=epochs, batch_size=1, callback=each_step
+    )
+    for epoch, (preds, error) in enumerate(zip(predictions, history.epoch_loss), start=1):
+        if epoch <= 3 or epoch > epochs - 3:
+            r.say(f"epoch {epoch}")
+            for p in preds:
+                r.say(f"prediction: {js_number(p)}")
+            r.say(f"error: {js_number(error)}")
+            r.say()
+        elif epoch == 4:
+            r.say("...")
+            r.say()
+    r.numbers.update(
+        predictions=predictions, epoch_loss=history.epoch_loss, weights=model.weights()[0][0]
+    )
+    r.history = history
+    return r
+
+
+def vectorized(epochs: int = 100, lr: float = 0.0002) -> TutorialResult:
+    """Part 2: the same data as one full batch per epoch (the TensorFlow.js version)."""
+    r = TutorialResult("vectorized")
+    r.say(
+        "note: the tutorial's update α·Xᵀ(ŷ − y) is the gradient of the sum of squared errors "
+        f"halved; the engine's MSE gradient is applied at learning rate {2 * lr:g} (= 2α, "
+        "n = 4) to match it"
+    )
+    xs, ys = daily_infections()
+    model = MLP.from_weights([[[1.0, 0.5]]], None, output_activation="linear")
+    history = fit(model, xs, ys, loss="mse", lr=2 * lr, epochs=epochs, batch_size=None)
+    for epoch, error in enumerate(history.epoch_loss, start=1):
+        if epoch <= 3 or epoch > epochs - 3:
+            r.say(f"epoch {epoch} error: {js_number(error)}")
+        elif epoch == 4:
+            r.say("...")
+    r.say(
+        "note: the tutorial printed 0.7478042244911194 at epoch 100: TensorFlow.js computes "
+        "in float32; this is float64"
+    )
+    r.numbers.update(epoch_loss=history.epoch_loss, weights=model.weights()[0][0])
+    r.history = history
+    return r
+
+
+def _mean(xs: Sequence[float]) -> float:
+    return math.fsum(xs) / len(xs)
+
+
+def _mean_abs_grads(model: MLP, layer: int) -> float:
+    return _mean([abs(w.grad) for n in model.layers[layer].neurons for w in n.w])
+
+
+def _diagnose(model: MLP, xs: Sequence[Sequence[float]], ys: Sequence[float]) -> dict[str, float]:
+    """Saturation of the hidden tanh units and the gradients of each layer, on the batch."""
+    hidden = model.layers[0]
+    activations = [n(x).data for x in xs for n in hidden.neurons]
+    preds = [model(x) for x in xs]
+    loss = mse([p for p in preds if isinstance(p, Value)], ys)
+    model.zero_grad()
+    loss.backward()
+    return {
+        "saturated": sum(abs(a) > 0.99 for a in activations) / len(activations),
+        "mean_tanh_slope": _mean([1 - a * a for a in activations]),
+        "grad_layer0": _mean_abs_grads(model, 0),
+        "grad_layer1": _mean_abs_grads(model, 1),
+        "loss": loss.data,
+    }
+
+
+def deep(epochs: int = 20, lr: float = 0.01, seed: int = 0) -> TutorialResult:
+    """Part 2: a 2-4-1 tanh network without biases, U[0, 1) weights; why it stalls, and a fix."""
+    r = TutorialResult("deep")
+    r.say(
+        "note: the tutorial's update drops the 2 and the 1/n of the MSE gradient; the engine's "
+        f"MSE gradient is applied at learning rate {2 * lr:g} (= α·n/2, n = 4) to match it"
+    )
+    xs, ys = daily_infections()
+    model = MLP(2, [4, 1], "tanh", "linear", bias=False, init="uniform01", seed=seed)
+    history = fit(model, xs, ys, loss="mse", lr=2 * lr, epochs=epochs)
+    for epoch, error in enumerate(history.epoch_loss, start=1):
+        r.say(f"epoch {epoch} error: {js_number(error)}")
+    d = _diagnose(model, xs, ys)
+    r.say()
+    r.say(f"why the error stays high (measured after epoch {epochs}):")
+    r.say(
+        f"- {d['saturated']:.0%} of the hidden tanh outputs are beyond ±0.99: raw inputs up to "
+        f"12 with weights in [0, 1) push tanh into its flat tails (mean slope 1 − tanh² = "
+        f"{d['mean_tanh_slope']:.3g})"
+    )
+    r.say(
+        f"- the first layer's mean |gradient| is {d['grad_layer0']:.3g}, the output layer's "
+        f"{d['grad_layer1']:.3g}: the hidden weights barely learn"
+    )
+    r.say(
+        "- the output is a weighted sum of four numbers near 1 with no bias: it can hardly "
+        "tell the four days apart"
+    )
+    # The fix: standardised inputs and targets, biases, Glorot initialisation.
+    x_scaler, y_scaler = Scaler().fit(xs), Scaler().fit(ys)
+    xs_s, ys_s = x_scaler.transform(xs), y_scaler.transform(ys)
+    fixed = MLP(2, [4, 1], "tanh", "linear", bias=True, init="glorot", seed=seed)
+    fixed_history = fit(fixed, xs_s, ys_s, loss="mse", lr=0.1, epochs=epochs)
+    outs = [fixed(x) for x in xs_s]
+    preds = y_scaler.inverse([o.data for o in outs if isinstance(o, Value)])
+    fixed_loss = _mean([(p - y) ** 2 for p, y in zip(preds, ys)])
+    fd = _diagnose(fixed, xs_s, ys_s)
+    r.say()
+    r.say("the fix: standardised inputs and targets (Scaler), biases, Glorot initialisation,")
+    r.say(f"learning rate 0.1, {epochs} epochs:")
+    for epoch in sorted({1, epochs // 2, epochs}):
+        r.say(f"epoch {epoch} error (scaled units): {fixed_history.epoch_loss[epoch - 1]!r}")
+    r.say(
+        f"error in infections²: {d['loss']:.4g} before the fix, {fixed_loss:.4g} after "
+        f"({d['loss'] / fixed_loss:.3g}× lower); saturated units {d['saturated']:.0%} → "
+        f"{fd['saturated']:.0%}"
+    )
+    r.numbers.update(
+        epoch_loss=history.epoch_loss,
+        diagnosis=d,
+        fixed_loss=fixed_loss,
+        fixed_diagnosis=fd,
+    )
+    r.history = history
+    return r
+
+
+# --- the linear-regression walkthrough ---------------------------------------------------------
+
+
+@dataclass
+class _Walkthrough:
+    w1: Value
+    w2: Value
+    b: Value
+
+    @classmethod
+    def start(cls) -> _Walkthrough:
+        return cls(
+            Value(-0.017, "w1", role="param"),
+            Value(-0.048, "w2", role="param"),
+            Value(0.0, "b", role="param"),
+        )
+
+    def graph(self, row: tuple[float, float, float]) -> tuple[Value, Value, dict[str, Value]]:
+        x1 = Value(row[0], "x1", role="input")
+        x2 = Value(row[1], "x2", role="input")
+        y = Value(row[2], "y", role="input")
+        y_hat = Value.dot([self.w1, self.w2], [x1, x2], self.b)
+        y_hat.label, y_hat.role = "ŷ", "model"
+        loss = squared_error(y_hat, y)
+        loss.label = "L"
+        return y_hat, loss, {"x1": x1, "x2": x2, "y": y}
+
+
+def regression(
+    lr: float = 0.05, epochs: int = 200, fixed_lr: float = 0.01, out: str | Path | None = None
+) -> TutorialResult:
+    """The walkthrough: ŷ = w1·x1 + w2·x2 + b, L = (ŷ − y)², batch size 1, step by step."""
+    r = TutorialResult("regression")
+    rows = regression_rows()
+    model = _Walkthrough.start()
+    params = [model.w1, model.w2, model.b]
+    opt = SGD(params, lr=lr)
+    r.say(f"w1 = {model.w1.data}, w2 = {model.w2.data}, b = {model.b.data}; learning rate {lr}")
+    steps: list[dict[str, float]] = []
+    for step, row in enumerate(rows, start=1):
+        y_hat, loss, _ = model.graph(row)
+        opt.zero_grad()
+        loss.backward()
+        if step == 1 and out is not None:
+            r.files += _walkthrough_pictures(loss, Path(out), "before")
+        g = 2 * (y_hat.data - row[2])
+        r.say()
+        r.say(f"step {step}: (x1, x2, y) = {row[0]:g}, {row[1]:g}, {row[2]:g}")
+        r.say(f"  ŷ = w1·x1 + w2·x2 + b = {y_hat.data:.6g}")
+        r.say(f"  L = (ŷ − y)² = {loss.data:.6g}")
+        r.say(f"  ∂L/∂ŷ = 2(ŷ − y) = {loss.local_grads[0]:.6g}")
+        r.say(f"  ∂ŷ/∂w1 = x1 = {row[0]:g}, ∂ŷ/∂w2 = x2 = {row[1]:g}, ∂ŷ/∂b = 1")
+        for p, x in ((model.w1, row[0]), (model.w2, row[1]), (model.b, 1.0)):
+            r.say(f"  ∂L/∂{p.label} = ∂L/∂ŷ · ∂ŷ/∂{p.label} = ({g:.6g})({x:g}) = {p.grad:.6g}")
+        opt.step()
+        updates = ", ".join(f"{p.label}: {p.previous:.6g} → {p.data:.6g}" for p in params)
+        r.say(f"  update (η = {lr}): {updates}")
+        if step == 1 and out is not None:
+            r.files += _walkthrough_pictures(loss, Path(out), "after")
+        steps.append(
+            {
+                "y_hat": y_hat.data,
+                "loss": loss.data,
+                "dL_dyhat": loss.local_grads[0],
+                "grad_w1": model.w1.grad,
+                "grad_w2": model.w2.grad,
+                "grad_b": model.b.grad,
+                "w1": model.w1.data,
+                "w2": model.w2.data,
+                "b": model.b.data,
+            }
+        )
+    r.say()
+    losses = [s["loss"] for s in steps]
+    if losses[-1] > losses[0]:
+        r.say(
+            f"diverged within the first epoch at learning rate {lr}: L went from "
+            f"{losses[0]:.6g} to {losses[-1]:.6g} at step {len(rows)}"
+        )
+    r.numbers["steps"] = steps
+    # Train again from the start at a smaller rate; y = x1 − 2·x2 fits the rows exactly.
+    model = _Walkthrough.start()
+    xs = [[Value(x1), Value(x2)] for x1, x2, _ in rows]
+    ys = [y for _, _, y in rows]
+
+    class Linear(Module):
+        def named_parameters(self) -> Iterator[tuple[str, Value]]:
+            yield from (("w1", model.w1), ("w2", model.w2), ("b", model.b))
+
+        def __call__(self, x: Row) -> Value:
+            return Value.dot([model.w1, model.w2], x, model.b)
+
+    history = fit(Linear(), xs, ys, loss="mse", lr=fixed_lr, epochs=epochs, batch_size=1)
+    r.say(f"again at learning rate {fixed_lr}, {epochs} epochs of batch size 1:")
+    for epoch in (1, 10, 50, epochs):
+        if epoch <= epochs:
+            r.say(f"epoch {epoch} error: {history.epoch_loss[epoch - 1]:.6g}")
+    r.say(
+        f"w1 = {model.w1.data:.6f}, w2 = {model.w2.data:.6f}, b = {model.b.data:.6f} "
+        "(the rows fit y = x1 − 2·x2: w1 → 1, w2 → −2, b → 0)"
+    )
+    r.numbers.update(
+        fixed_loss=history.epoch_loss, fixed=(model.w1.data, model.w2.data, model.b.data)
+    )
+    r.history = history
+    return r
+
+
+def _walkthrough_pictures(loss: Value, out: Path, when: str) -> list[Path]:
+    from .draw import render
+
+    out.mkdir(parents=True, exist_ok=True)
+    title = {
+        "before": "Step 1: forward pass, partial differentials and gradients",
+        "after": "Step 1: after the update (η = 0.05)",
+    }[when]
+    return [render(loss, out / f"regression_step1_{when}.svg", title=title)]
+
+
+def regression_graph() -> Value:
+    """The walkthrough's graph of step 1 with its gradients (the loss L)."""
+    model = _Walkthrough.start()
+    _, loss, _ = model.graph(regression_rows()[0])
+    loss.backward()
+    return loss
+
+
+def tutorial_graph(name: str) -> Value:
+    """The computation graph of one training step of a tutorial, after backward."""
+    if name == "regression":
+        return regression_graph()
+    if name in ("guess", "descent"):
+        w = Value(0.5, "w", role="param")
+        prediction = w * Value(3.0, "x", role="input")
+        prediction.label, prediction.role = "ŷ", "model"
+        root = squared_error(prediction, Value(4.0, "y", role="input"))
+    else:
+        xs, ys = daily_infections()
+        if name == "deep":
+            model = MLP(2, [4, 1], "tanh", "linear", bias=False, init="uniform01", seed=0)
+        elif name in ("generalized", "vectorized"):
+            model = MLP.from_weights([[[1.0, 0.5]]], None, output_activation="linear")
+        else:
+            raise ValueError(f"unknown tutorial {name!r}; choose one of {', '.join(TUTORIALS)}")
+        count = 1 if name == "generalized" else len(xs)
+        inputs = [
+            [Value(a, f"x{i + 1}.1", role="input"), Value(b, f"x{i + 1}.2", role="input")]
+            for i, (a, b) in enumerate(xs[:count])
+        ]
+        preds = [model(x) for x in inputs]
+        root = mse([p for p in preds if isinstance(p, Value)], ys[:count])
+    root.label = "L"
+    root.backward()
+    return root
+
+
+TUTORIALS: dict[str, Callable[..., TutorialResult]] = {
+    "guess": guess,
+    "descent": descent,
+    "generalized": generalized,
+    "vectorized": vectorized,
+    "deep": deep,
+    "regression": regression,
+}
