@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from micrograd_covid import MLP, load, save, to_torch
+
+
+def test_save_load_round_trip_is_bit_exact(tmp_path):  # type: ignore[no-untyped-def]
+    model = MLP(3, [5, 4, 2], activation="relu", output_activation="sigmoid", seed=11)
+    path = save(model, tmp_path / "m.json")
+    loaded = load(path)
+    assert [p.data for p in loaded.parameters()] == [p.data for p in model.parameters()]
+    assert (loaded.activation, loaded.output_activation) == ("relu", "sigmoid")
+    x = [0.1, -0.7, 2.0]
+    assert [o.data for o in loaded(x)] == [o.data for o in model(x)]  # type: ignore[union-attr]
+
+
+def _good(tmp_path):  # type: ignore[no-untyped-def]
+    return json.loads(save(MLP(2, [2, 1], seed=0), tmp_path / "g.json").read_text())
+
+
+@pytest.mark.parametrize(
+    ("mutate", "words"),
+    [
+        (lambda d: d.update(format="pickle"), "format is 'pickle'"),
+        (lambda d: d.pop("weights"), r"missing keys \['weights'\]"),
+        (lambda d: d.update(extra=1), r"unexpected keys \['extra'\]"),
+        (lambda d: d.update(nin=-2), "nin is -2"),
+        (lambda d: d.update(activation="gelu"), "activation is 'gelu'"),
+        (lambda d: d["weights"][0][0].append(1.0), r"weights\[0\]\[0\] must be a list of 2"),
+        (lambda d: d["weights"][1][0].__setitem__(0, "1"), r"weights\[1\]\[0\]\[0\] is '1'"),
+        (lambda d: d["biases"][0].pop(), r"biases\[0\] must be a list of 2"),
+        (lambda d: d.update(nouts=[2, 0]), "nouts is"),
+    ],
+)
+def test_tampered_files_raise_value_error_naming_file_and_field(tmp_path, mutate, words):  # type: ignore[no-untyped-def]
+    data = _good(tmp_path)
+    mutate(data)
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(ValueError, match=words) as info:
+        load(path)
+    assert "bad.json" in str(info.value)
+
+
+def test_truncated_malformed_and_non_finite_files(tmp_path):  # type: ignore[no-untyped-def]
+    text = save(MLP(2, [1], seed=0), tmp_path / "m.json").read_text()
+    cut = tmp_path / "cut.json"
+    cut.write_text(text[: len(text) // 2])
+    with pytest.raises(ValueError, match=r"cut.json.*JSON error at line"):
+        load(cut)
+    data = json.loads(text)
+    data["weights"][0][0][0] = float("nan")
+    nan = tmp_path / "nan.json"
+    nan.write_text(json.dumps(data))  # json writes NaN, which is not JSON
+    with pytest.raises(ValueError, match="NaN is not a finite number"):
+        load(nan)
+    binary = tmp_path / "bin.json"
+    binary.write_bytes(b"\xff\xfe\x00")
+    with pytest.raises(ValueError, match="not UTF-8"):
+        load(binary)
+    with pytest.raises(FileNotFoundError, match="missing.json"):
+        load(tmp_path / "missing.json")
+
+
+def test_save_does_not_leave_a_half_written_file_when_it_fails(tmp_path):  # type: ignore[no-untyped-def]
+    path = tmp_path / "m.json"
+    path.write_text("precious")
+    with pytest.raises(TypeError):
+        save("not a model", path)  # type: ignore[arg-type]
+    assert path.read_text() == "precious"
+    assert [p.name for p in tmp_path.iterdir()] == ["m.json"]
+
+
+@pytest.mark.parametrize(("act", "out_act", "bias"), [("tanh", "linear", True), ("relu", "sigmoid", False)])
+def test_to_torch_gives_the_same_outputs_in_float64(torch, act, out_act, bias):  # type: ignore[no-untyped-def]
+    model = MLP(3, [6, 5, 2], activation=act, output_activation=out_act, bias=bias, seed=4)
+    net = to_torch(model)
+    xs = [[0.1, -0.7, 2.0], [1.5, 0.3, -0.2]]
+    theirs = net(torch.tensor(xs, dtype=torch.float64)).tolist()
+    ours = [[o.data for o in model(x)] for x in xs]  # type: ignore[union-attr]
+    for a, b in zip(ours, theirs):
+        assert a == pytest.approx(b, rel=1e-12, abs=1e-15)

@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from micrograd_covid import MLP, Layer, Neuron, Value, mse
+
+
+def test_parameter_count_and_order_with_dotted_names_set_as_labels():
+    model = MLP(2, [4, 1], seed=0)
+    names = [name for name, _ in model.named_parameters()]
+    assert len(model.parameters()) == 2 * 4 + 4 + 4 * 1 + 1 == 17
+    assert names[:3] == ["layers.0.neurons.0.w.0", "layers.0.neurons.0.w.1", "layers.0.neurons.0.b"]
+    assert names[-1] == "layers.1.neurons.0.b"
+    assert [p.label for p in model.parameters()] == names
+    assert all(p.role == "param" for p in model.parameters())
+
+
+def test_same_seed_gives_the_same_model_and_the_global_random_state_is_untouched():
+    random.seed(123)
+    before = random.getstate()
+    a = MLP(3, [5, 2], seed=42)
+    b = MLP(3, [5, 2], seed=42)
+    assert random.getstate() == before
+    assert [p.data for p in a.parameters()] == [p.data for p in b.parameters()]
+    assert [p.data for p in MLP(3, [5, 2], seed=43).parameters()] != [p.data for p in a.parameters()]
+
+
+def test_each_neuron_builds_one_dot_node_then_its_activation():
+    n = Neuron(3, activation="tanh", rng=random.Random(0))
+    out = n([1.0, 2.0, 3.0])
+    assert out.op == "tanh"
+    (dot,) = out.inputs
+    assert dot.op == "dot" and dot.inputs == (*n.w, n.b)
+    linear = Neuron(2, activation="linear", bias=False, rng=random.Random(0))
+    assert linear([1.0, 2.0]).op == "dot"
+
+
+def test_mlp_output_is_a_value_with_role_model_or_a_list():
+    assert isinstance(MLP(2, [3, 1], seed=0)([1.0, 2.0]), Value)
+    outs = MLP(2, [3, 2], seed=0)([1.0, 2.0])
+    assert isinstance(outs, list) and len(outs) == 2
+    assert all(o.role == "model" for o in outs)
+
+
+def test_gradients_reach_every_parameter():
+    model = MLP(2, [4, 4, 1], activation="tanh", seed=3)
+    xs = [[0.5, -1.0], [1.5, 0.25], [-0.3, 0.8]]
+    loss = mse([model(x) for x in xs], [1.0, -1.0, 0.5])  # type: ignore[misc]
+    loss.backward()
+    assert all(p.grad != 0.0 for p in model.parameters())
+
+
+@pytest.mark.parametrize("init", ["uniform01", "truncated_normal", "glorot", "he"])
+def test_initialisations_stay_in_their_ranges(init):  # type: ignore[no-untyped-def]
+    model = MLP(4, [16, 1], init=init, seed=5)
+    ws = [w.data for layer in model.layers for n in layer.neurons for w in n.w]
+    if init == "uniform01":
+        assert all(0.0 <= w < 1.0 for w in ws)
+    elif init == "truncated_normal":
+        assert all(abs(w) <= 0.1 for w in ws)
+    else:
+        assert all(abs(w) <= (6 / 4) ** 0.5 for w in ws)
+    assert len(set(ws)) == len(ws)
+
+
+def test_from_weights_sets_every_weight_and_bias():
+    model = MLP.from_weights([[[1.0, 0.5], [0.2, -0.1]], [[2.0, 3.0]]], [[0.1, 0.2], [0.3]])
+    assert model.weights() == [[[1.0, 0.5], [0.2, -0.1]], [[2.0, 3.0]]]
+    assert model.biases() == [[0.1, 0.2], [0.3]]
+    nobias = MLP.from_weights([[[1.0, 0.5]]], None)
+    assert nobias.biases() is None and nobias([2.0, 1.0]).data == 2.5  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("make", "error", "words"),
+    [
+        (lambda: MLP(2, [3], activation="swish"), ValueError, "unknown activation 'swish'"),
+        (lambda: MLP(2, [3], init="zeros"), ValueError, "unknown init 'zeros'"),
+        (lambda: MLP(2, []), ValueError, "at least one layer"),
+        (lambda: Layer(2, 0), ValueError, "nout must be a positive int"),
+        (lambda: Neuron(0), ValueError, "nin must be a positive int"),
+        (lambda: MLP(2, [1], seed=0)([1.0]), ValueError, "expected 2 inputs, got 1"),
+        (lambda: MLP.from_weights([[[1.0]]], [[1.0, 2.0]]), ValueError, "1 neurons but 2 biases"),
+        (lambda: MLP.from_weights([[[1.0, "x"]]]), TypeError, r"weights\[0\]\[0\] must hold numbers"),
+        (lambda: MLP.from_weights([[[1.0], [1.0, 2.0]]]), ValueError, "neuron 1 has 2 weights"),
+    ],
+)
+def test_bad_arguments_raise_clear_errors(make, error, words):  # type: ignore[no-untyped-def]
+    with pytest.raises(error, match=words):
+        make()
