@@ -128,6 +128,9 @@ def step_sentence(step: BackwardStep, root: Value) -> str:
 def render_steps(root: Value, out_dir: str | Path, *, max_nodes: int = 500) -> list[Path]:
     """Run backward from `root` step by step, writing one SVG per step and `index.html`.
 
+    Every gradient in the graph is set to zero first, so the frames show one backward
+    pass from the start (and leave the gradients `backward()` gives).
+
     Frame k highlights the node whose gradient is passed on in step k and the edges to its
     inputs, with the gradients as they stand after that step. The page is self-contained
     (inline SVG and a little JavaScript). Returns the frame paths, then the page's.
@@ -139,6 +142,7 @@ def render_steps(root: Value, out_dir: str | Path, *, max_nodes: int = 500) -> l
     svgs: list[str] = []
     sentences: list[str] = []
     width = len(str(len(topological_order(root))))
+    root.zero_grad()
     for step in root.backward_steps():
         graph = draw(root, max_nodes=max_nodes, highlight=step.node, title=None)
         svg = pipe(graph, "svg")
