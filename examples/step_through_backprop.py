@@ -16,7 +16,7 @@ y_hat.label = "ŷ"
 loss = squared_error(y_hat, y)
 loss.label = "L"
 
-for step in loss.backward_steps():
+for step in loss.backward_steps():  # noqa: B007 (read in the debugger)
     breakpoint()  # p step / p str(step) / p w1.grad, then c
 
 print(f"∂L/∂w1 = {w1.grad:.6g}, ∂L/∂w2 = {w2.grad:.6g}, ∂L/∂b = {b.grad:.6g}")

@@ -141,7 +141,7 @@ def _demo(out: Path) -> int:
     print("The walkthrough's first SGD step, by the engine")
     print("  ŷ = w1·x1 + w2·x2 + b,  L = (ŷ − y)²,  (x1, x2, y) = (4, 1, 2)")
     y_hat = loss.inputs[0]
-    print(f"  ŷ = {y_hat.data:.6g}, L = {loss.data:.6g}")
+    print(f"  ŷ = {y_hat.data:.10g}, L = {loss.data:.10g}")
     for p in y_hat.inputs:
         if p.role == "param":
             print(f"  {explain(loss, p)}")

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import csv
+import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 __all__ = [
     "Scaler",
@@ -15,6 +17,10 @@ __all__ = [
     "sir_curve",
     "windows",
 ]
+
+
+#: A table (rows of columns) or a flat list (one column).
+Rows = Sequence[Sequence[float]] | Sequence[float]
 
 
 def daily_infections() -> tuple[list[list[float]], list[float]]:
@@ -34,7 +40,9 @@ def windows(series: Sequence[float], k: int) -> tuple[list[list[float]], list[fl
     if k < 1:
         raise ValueError(f"windows: k must be >= 1, got {k}")
     if len(series) <= k:
-        raise ValueError(f"windows: need more than {k} values for a window of {k}, got {len(series)}")
+        raise ValueError(
+            f"windows: need more than {k} values for a window of {k}, got {len(series)}"
+        )
     xs = [list(series[i : i + k]) for i in range(len(series) - k)]
     ys = [series[i + k] for i in range(len(series) - k)]
     return xs, ys
@@ -86,7 +94,7 @@ def load_daily_counts(
     counts = [value for _, value, _ in rows]
     if cumulative:
         daily = []
-        for (_, prev, _), (_, cur, line) in zip(rows, rows[1:]):
+        for (_, prev, _), (_, cur, line) in itertools.pairwise(rows):
             if cur < prev:
                 raise ValueError(
                     f"{path}, line {line}, column {column!r}: cumulative count falls "
@@ -113,7 +121,7 @@ class Scaler:
         self.shift: list[float] = []
         self.scale: list[float] = []
 
-    def fit(self, rows: Sequence[Sequence[float]] | Sequence[float]) -> Scaler:
+    def fit(self, rows: Rows) -> Scaler:
         """Learn one shift and scale per column (a flat list is one column)."""
         table = _as_table(rows)
         if not table:
@@ -129,35 +137,36 @@ class Scaler:
                 lo, hi = min(col), max(col)
                 self.shift.append(lo)
                 self.scale.append(hi - lo if hi > lo else 1.0)
-        self._flat = not isinstance(rows[0], Sequence)
         return self
 
-    def transform(self, rows: Sequence[Sequence[float]] | Sequence[float]) -> list:  # type: ignore[type-arg]
+    def transform(self, rows: Rows) -> list[Any]:
         """Scale rows with what `fit` learned."""
         return self._apply(rows, lambda x, s, k: (x - s) / k)
 
-    def inverse(self, rows: Sequence[Sequence[float]] | Sequence[float]) -> list:  # type: ignore[type-arg]
+    def inverse(self, rows: Rows) -> list[Any]:
         """Undo `transform`."""
         return self._apply(rows, lambda x, s, k: x * k + s)
 
-    def fit_transform(self, rows: Sequence[Sequence[float]] | Sequence[float]) -> list:  # type: ignore[type-arg]
+    def fit_transform(self, rows: Rows) -> list[Any]:
         """`fit` then `transform`."""
         return self.fit(rows).transform(rows)
 
-    def _apply(self, rows, fn):  # type: ignore[no-untyped-def]
+    def _apply(self, rows: Rows, fn: Callable[[float, float, float], float]) -> list[Any]:
         if not self.shift:
             raise ValueError("Scaler: call fit() before transform() or inverse()")
         table = _as_table(rows)
         for i, row in enumerate(table):
             if len(row) != len(self.shift):
-                raise ValueError(f"Scaler: row {i} has {len(row)} columns, fitted on {len(self.shift)}")
+                raise ValueError(
+                    f"Scaler: row {i} has {len(row)} columns, fitted on {len(self.shift)}"
+                )
         out = [[fn(x, s, k) for x, s, k in zip(row, self.shift, self.scale)] for row in table]
         if rows and not isinstance(rows[0], Sequence):
             return [r[0] for r in out]
         return out
 
 
-def _as_table(rows: Sequence[Sequence[float]] | Sequence[float]) -> list[list[float]]:
+def _as_table(rows: Rows) -> list[list[float]]:
     if rows and not isinstance(rows[0], Sequence):
         return [[float(x)] for x in rows]  # type: ignore[arg-type]
     return [[float(x) for x in row] for row in rows]  # type: ignore[union-attr]

@@ -37,11 +37,11 @@ class GraphvizMissingError(RuntimeError):
     """Rendering needs Graphviz's `dot` program and it is not installed."""
 
 
-def fmt(x: float) -> str:
-    """A compact number: 4 significant digits (0.2116, -4.232, 4.477)."""
+def fmt(x: float, digits: int = 4) -> str:
+    """A compact number: `digits` significant digits (0.2116, -4.232, 4.477)."""
     if x == 0.0:
         return "0"
-    return f"{x:.4g}"
+    return f"{x:.{digits}g}"
 
 
 def _update(old: float, new: float) -> str:
@@ -212,9 +212,7 @@ def _legend(g: Any, present: set[str | None]) -> None:
         legend.attr(label="roles", fontsize="10", style="dashed", color="grey")
         for role, (fill, font, text) in ROLE_COLOURS.items():
             if role in present:
-                legend.node(
-                    f"legend_{role}", text, fillcolor=fill, fontcolor=font, fontsize="9"
-                )
+                legend.node(f"legend_{role}", text, fillcolor=fill, fontcolor=font, fontsize="9")
 
 
 def _check_path(path: str | Path) -> tuple[Path, str]:
@@ -264,9 +262,6 @@ def render(root: Value, path: str | Path, **options: Any) -> Path:
     .svg, .png, .pdf (these need Graphviz's `dot`) or .dot (the DOT source). Returns the path."""
     path, suffix = _check_path(path)
     graph = draw(root, **options)
-    if suffix == ".dot":
-        data = graph.source.encode("utf-8")
-    else:
-        data = pipe(graph, _FORMATS[suffix])
+    data = graph.source.encode("utf-8") if suffix == ".dot" else pipe(graph, _FORMATS[suffix])
     write_atomic(path, data)
     return path

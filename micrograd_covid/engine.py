@@ -12,7 +12,7 @@ import math
 import numbers
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Union
+from typing import TypeAlias
 
 __all__ = [
     "BackwardEdge",
@@ -24,8 +24,8 @@ __all__ = [
     "topological_order",
 ]
 
-Number = Union[int, float]
-Operand = Union["Value", int, float]
+Number: TypeAlias = "int | float"
+Operand: TypeAlias = "Value | int | float"
 
 _NO_INPUTS: tuple[Value, ...] = ()
 _NO_GRADS: tuple[float, ...] = ()
@@ -44,9 +44,7 @@ def _check_number(data: object, what: str) -> float:
     elif isinstance(data, (int, numbers.Real)):
         value = float(data)
     else:
-        raise TypeError(
-            f"{what} must be an int or float, got {type(data).__name__}: {data!r}"
-        )
+        raise TypeError(f"{what} must be an int or float, got {type(data).__name__}: {data!r}")
     if not math.isfinite(value):
         raise ValueError(f"{what} must be finite, got {value!r}")
     return value
@@ -467,7 +465,9 @@ class BackwardStep:
     edges: tuple[BackwardEdge, ...]
 
     def __str__(self) -> str:
-        lines = [f"step {self.index + 1}/{self.total}: ∂L/∂{self.node.name} = {_fmt(self.upstream)}"]
+        lines = [
+            f"step {self.index + 1}/{self.total}: ∂L/∂{self.node.name} = {_fmt(self.upstream)}"
+        ]
         for edge in self.edges:
             lines.append(
                 f"  ∂{self.node.name}/∂{edge.input.name} = {_fmt(edge.local)}: "
@@ -492,7 +492,7 @@ def _data_of(other: object, op: str) -> float:
     if isinstance(other, Value):
         return other.data
     if isinstance(other, (int, float, numbers.Real)):
-        return float(other)  # type: ignore[arg-type]
+        return float(other)
     raise TypeError(f"{op}: cannot compare Value with {type(other).__name__}")
 
 

@@ -14,11 +14,16 @@ from pathlib import Path
 from .draw import _check_options, draw, fmt, pipe, write_atomic
 from .engine import BackwardStep, Value, topological_order
 
-__all__ = ["Explanation", "ChainPath", "explain", "render_steps", "step_sentence"]
+__all__ = ["ChainPath", "Explanation", "explain", "render_steps", "step_sentence"]
+
+
+def _num(x: float) -> str:
+    """Numbers in sentences: 6 significant digits (-16.928), more than the drawings' 4."""
+    return fmt(x, 6)
 
 
 def _factor(x: float) -> str:
-    return f"({fmt(x)})"
+    return f"({_num(x)})"
 
 
 @dataclass(frozen=True)
@@ -69,7 +74,7 @@ class Explanation:
             return f"{head} = 1"
         symbols = " + ".join(p.symbols() for p in self.paths)
         factors = " + ".join(p.factors() for p in self.paths)
-        return f"{head} = {symbols} = {factors} = {fmt(self.total)}"
+        return f"{head} = {symbols} = {factors} = {_num(self.total)}"
 
 
 def explain(root: Value, wrt: Value, max_paths: int = 1000) -> Explanation:
@@ -104,9 +109,7 @@ def explain(root: Value, wrt: Value, max_paths: int = 1000) -> Explanation:
                 )
             continue
         branches = [
-            (inp, local)
-            for inp, local in zip(node.inputs, node.local_grads)
-            if id(inp) in reaches
+            (inp, local) for inp, local in zip(node.inputs, node.local_grads) if id(inp) in reaches
         ]
         for inp, local in reversed(branches):
             stack.append(((*nodes, inp), (*locals_, local)))
@@ -116,11 +119,11 @@ def explain(root: Value, wrt: Value, max_paths: int = 1000) -> Explanation:
 def step_sentence(step: BackwardStep, root: Value) -> str:
     """The chain rule of one backward step, one line per input."""
     head = f"∂{root.name}/∂{step.node.name}"
-    lines = [f"Step {step.index + 1} of {step.total}: {head} = {fmt(step.upstream)}"]
+    lines = [f"Step {step.index + 1} of {step.total}: {head} = {_num(step.upstream)}"]
     for edge in step.edges:
         lines.append(
             f"∂{root.name}/∂{edge.input.name} += {head} · ∂{step.node.name}/∂{edge.input.name}"
-            f" = ({fmt(step.upstream)})({fmt(edge.local)}) = {fmt(edge.contribution)}"
+            f" = ({_num(step.upstream)})({_num(edge.local)}) = {_num(edge.contribution)}"
         )
     return "\n".join(lines)
 
@@ -180,7 +183,8 @@ body {{ font-family: system-ui, sans-serif; margin: 1.5em; color: #222; }}
 <body>
 <h1>Backprop, step by step: {title}</h1>
 <p>Each step takes one node's gradient and passes it to its inputs:
-input gradient += upstream gradient × local partial. Use the buttons, the slider or the arrow keys.</p>
+input gradient += upstream gradient × local partial.
+Use the buttons, the slider or the arrow keys.</p>
 <div id="controls">
 <button id="prev" type="button">&larr; previous</button>
 <input id="slider" type="range" min="1" max="{count}" value="1" aria-label="step">
@@ -199,7 +203,10 @@ input gradient += upstream gradient × local partial. Use the buttons, the slide
   var sentence = document.getElementById("sentence");
   var current = 0;
   function show(i) {{
-    if (frames.length === 0) {{ sentence.textContent = "No backward steps: the root is a leaf."; return; }}
+    if (frames.length === 0) {{
+      sentence.textContent = "No backward steps: the root is a leaf.";
+      return;
+    }}
     current = Math.max(0, Math.min(frames.length - 1, i));
     for (var k = 0; k < frames.length; k++) {{
       frames[k].classList.toggle("current", k === current);

@@ -60,8 +60,8 @@ def _floats(path: Path, value: Any, where: str, shape: list[int]) -> None:
     for i, item in enumerate(value):
         if len(shape) > 1:
             _floats(path, item, f"{where}[{i}]", shape[1:])
-        elif isinstance(item, bool) or not isinstance(item, (int, float)) or not math.isfinite(
-            item
+        elif (
+            isinstance(item, bool) or not isinstance(item, (int, float)) or not math.isfinite(item)
         ):
             raise _bad(path, f"{where}[{i}] is {item!r}, not a finite number")
 
@@ -71,13 +71,16 @@ def load(path: str | Path) -> MLP:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such model file")
+
     def reject_constant(name: str) -> Any:
         raise _bad(path, f"{name} is not a finite number")
 
     try:
         data = json.loads(path.read_text(encoding="utf-8"), parse_constant=reject_constant)
     except json.JSONDecodeError as exc:
-        raise _bad(path, f"JSON error at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+        raise _bad(
+            path, f"JSON error at line {exc.lineno}, column {exc.colno}: {exc.msg}"
+        ) from None
     except UnicodeDecodeError:
         raise _bad(path, "not UTF-8 text") from None
     if not isinstance(data, dict):

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Union
+from typing import TypeAlias
 
 from .engine import Value, _check_number, _finite
 
 __all__ = ["mse", "squared_error", "sse"]
 
-Target = Union[Value, float, int]
+Target: TypeAlias = "Value | float | int"
 
 
 def squared_error(pred: Value, target: Target) -> Value:

@@ -9,13 +9,13 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Iterator, Sequence
-from typing import Union
+from typing import TypeAlias
 
 from .engine import Value
 
 __all__ = ["ACTIVATIONS", "INITS", "MLP", "Layer", "Module", "Neuron"]
 
-Input = Union[Value, float, int]
+Input: TypeAlias = "Value | float | int"
 
 ACTIVATIONS = ("tanh", "relu", "sigmoid", "linear")
 INITS = ("uniform01", "truncated_normal", "glorot", "he")
@@ -37,6 +37,10 @@ class Module:
         """Set every parameter's gradient to 0.0."""
         for p in self.parameters():
             p.grad = 0.0
+
+    def __call__(self, x: Sequence[Input]) -> Value | list[Value]:
+        """The module's output for one input vector."""
+        raise NotImplementedError
 
 
 def _check_choice(value: str, choices: Sequence[str], what: str) -> str:

@@ -6,7 +6,6 @@ import math
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Union
 
 from .engine import Value
 from .losses import mse, sse
@@ -15,8 +14,7 @@ from .optim import SGD, Optimizer
 
 __all__ = ["DivergenceError", "History", "fit"]
 
-Row = Sequence[Union[float, int, Value]]
-Model = Callable[[Row], Union[Value, list[Value]]]
+Row = Sequence[float | int | Value]
 LOSSES = {"mse": mse, "sse": sse}
 
 

@@ -8,9 +8,9 @@ comes from `backward()`.
 from __future__ import annotations
 
 import math
-from decimal import Decimal
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -77,7 +77,9 @@ def guess(iterations: int = 20, step: float = 0.05) -> TutorialResult:
     return r
 
 
-def _descent_run(r: TutorialResult, alpha: float, iterations: int) -> tuple[list[float], list[float]]:
+def _descent_run(
+    r: TutorialResult, alpha: float, iterations: int
+) -> tuple[list[float], list[float]]:
     w = Value(0.5, "w", role="param")
     # SGD at alpha/2 on the exact gradient 2·e·x equals the tutorial's alpha·e·x bit for bit.
     opt = SGD([w], lr=alpha / 2)
@@ -223,6 +225,10 @@ def vectorized(epochs: int = 100, lr: float = 0.0002) -> TutorialResult:
     return r
 
 
+def _series(items: Sequence[int]) -> str:
+    return ", ".join(str(i) for i in items)
+
+
 def _mean(xs: Sequence[float]) -> float:
     return math.fsum(xs) / len(xs)
 
@@ -269,12 +275,23 @@ def deep(epochs: int = 20, lr: float = 0.01, seed: int = 0) -> TutorialResult:
         f"{d['mean_tanh_slope']:.3g})"
     )
     r.say(
-        f"- the first layer's mean |gradient| is {d['grad_layer0']:.3g}, the output layer's "
-        f"{d['grad_layer1']:.3g}: the hidden weights barely learn"
+        f"- mean |gradient| of the first layer's weights {d['grad_layer0']:.3g}, of the output "
+        f"layer's {d['grad_layer1']:.3g}: "
+        + (
+            "the hidden weights barely learn"
+            if d["grad_layer0"] < d["grad_layer1"]
+            else "the few unsaturated units get large gradients (inputs up to 12), "
+            "so steps overshoot"
+        )
     )
+    rises = [
+        e for e in range(2, epochs + 1) if history.epoch_loss[e - 1] > history.epoch_loss[e - 2]
+    ]
+    if rises:
+        r.say(f"- the error went up again at epoch{'s' if len(rises) > 1 else ''} {_series(rises)}")
     r.say(
-        "- the output is a weighted sum of four numbers near 1 with no bias: it can hardly "
-        "tell the four days apart"
+        "- without biases the output is a weighted sum of hidden units pinned near ±1: it can "
+        "hardly tell the four days apart"
     )
     # The fix: standardised inputs and targets, biases, Glorot initialisation.
     x_scaler, y_scaler = Scaler().fit(xs), Scaler().fit(ys)
@@ -353,14 +370,14 @@ def regression(
         g = 2 * (y_hat.data - row[2])
         r.say()
         r.say(f"step {step}: (x1, x2, y) = {row[0]:g}, {row[1]:g}, {row[2]:g}")
-        r.say(f"  ŷ = w1·x1 + w2·x2 + b = {y_hat.data:.6g}")
-        r.say(f"  L = (ŷ − y)² = {loss.data:.6g}")
-        r.say(f"  ∂L/∂ŷ = 2(ŷ − y) = {loss.local_grads[0]:.6g}")
+        r.say(f"  ŷ = w1·x1 + w2·x2 + b = {y_hat.data:.10g}")
+        r.say(f"  L = (ŷ − y)² = {loss.data:.10g}")
+        r.say(f"  ∂L/∂ŷ = 2(ŷ − y) = {loss.local_grads[0]:.10g}")
         r.say(f"  ∂ŷ/∂w1 = x1 = {row[0]:g}, ∂ŷ/∂w2 = x2 = {row[1]:g}, ∂ŷ/∂b = 1")
         for p, x in ((model.w1, row[0]), (model.w2, row[1]), (model.b, 1.0)):
-            r.say(f"  ∂L/∂{p.label} = ∂L/∂ŷ · ∂ŷ/∂{p.label} = ({g:.6g})({x:g}) = {p.grad:.6g}")
+            r.say(f"  ∂L/∂{p.label} = ∂L/∂ŷ · ∂ŷ/∂{p.label} = ({g:.10g})({x:g}) = {p.grad:.10g}")
         opt.step()
-        updates = ", ".join(f"{p.label}: {p.previous:.6g} → {p.data:.6g}" for p in params)
+        updates = ", ".join(f"{p.label}: {p.previous:.10g} → {p.data:.10g}" for p in params)
         r.say(f"  update (η = {lr}): {updates}")
         if step == 1 and out is not None:
             r.files += _walkthrough_pictures(loss, Path(out), "after")

@@ -12,7 +12,9 @@ def test_windows_pair_k_days_with_the_next():
 
 def test_load_daily_counts_reads_daily_and_cumulative_columns(tmp_path):  # type: ignore[no-untyped-def]
     path = tmp_path / "cases.csv"
-    path.write_text("date,total,new\n2020-03-02,3,2\n2020-03-01,1,1\n2020-03-03,7,4\n2020-03-04,12,5\n")
+    path.write_text(
+        "date,total,new\n2020-03-02,3,2\n2020-03-01,1,1\n2020-03-03,7,4\n2020-03-04,12,5\n"
+    )
     xs, ys = load_daily_counts(path, "new", window=2)
     assert xs == [[2.0, 1.0], [1.0, 4.0]] and ys == [4.0, 5.0]
     xs, ys = load_daily_counts(path, "total", window=1, cumulative=True, date_column="date")
@@ -23,10 +25,25 @@ def test_load_daily_counts_reads_daily_and_cumulative_columns(tmp_path):  # type
     ("text", "kwargs", "error", "words"),
     [
         ("date,new\n1,2\n", {"column": "cases"}, ValueError, r"line 1: no column 'cases'"),
-        ("date,new\na,1\nb,x\nc,3\n", {"column": "new"}, ValueError, r"line 3, column 'new': 'x' is not a number"),
+        (
+            "date,new\na,1\nb,x\nc,3\n",
+            {"column": "new"},
+            ValueError,
+            r"line 3, column 'new': 'x' is not a number",
+        ),
         ("date,new\na,1\nb,\n", {"column": "new"}, ValueError, r"line 3, column 'new': empty cell"),
-        ("date,new\na,1\nb,2\n", {"column": "new", "window": 3}, ValueError, r"2 usable rows .* need more than 3"),
-        ("d,t\na,5\nb,3\nc,9\nd,10\ne,11\n", {"column": "t", "cumulative": True}, ValueError, r"line 3, column 't': cumulative count falls from 5 to 3"),
+        (
+            "date,new\na,1\nb,2\n",
+            {"column": "new", "window": 3},
+            ValueError,
+            r"2 usable rows .* need more than 3",
+        ),
+        (
+            "d,t\na,5\nb,3\nc,9\nd,10\ne,11\n",
+            {"column": "t", "cumulative": True},
+            ValueError,
+            r"line 3, column 't': cumulative count falls from 5 to 3",
+        ),
     ],
 )
 def test_bad_csv_raises_naming_file_line_and_column(tmp_path, text, kwargs, error, words):  # type: ignore[no-untyped-def]

@@ -9,15 +9,22 @@ from micrograd_covid import MLP, SGD, Value, draw, mse, render
 from micrograd_covid.draw import GraphvizMissingError
 from micrograd_covid.tutorials import regression_graph
 
-COLOURS = {"x1": "#FFA500", "x2": "#FFA500", "y": "#FFA500", "w1": "#006400", "w2": "#006400",
-           "b": "#006400", "ŷ": "#90EE90", "L": "#FFFF00"}
+COLOURS = {
+    "x1": "#FFA500",
+    "x2": "#FFA500",
+    "y": "#FFA500",
+    "w1": "#006400",
+    "w2": "#006400",
+    "b": "#006400",
+    "ŷ": "#90EE90",
+    "L": "#FFFF00",
+}
 
 
 def graph_nodes(source: str) -> dict[str, str]:
     """node id → its DOT attribute text, for the graph's own nodes (not the legend)."""
     return {
-        m.group(1): m.group(2)
-        for m in re.finditer(r"^\s*(n\d+) \[(.*)\]$", source, flags=re.M)
+        m.group(1): m.group(2) for m in re.finditer(r"^\s*(n\d+) \[(.*)\]$", source, flags=re.M)
     }
 
 
@@ -32,8 +39,8 @@ def test_walkthrough_graph_has_exactly_eight_nodes_with_the_walkthrough_colours(
     by_name = {label_of(a).split("\\n")[0]: a for a in nodes.values()}
     assert set(by_name) == set(COLOURS)
     for name, colour in COLOURS.items():
-        assert f"fillcolor=\"{colour}\"" in by_name[name]
-    assert 'fontcolor=white' in by_name["w1"]
+        assert f'fillcolor="{colour}"' in by_name[name]
+    assert "fontcolor=white" in by_name["w1"]
     assert "legend_param" in source and "rankdir=TB" in source
 
 
@@ -71,21 +78,32 @@ def test_unlabelled_nodes_are_named_by_their_op():
 def test_roles_override_and_unknown_role_is_rejected():
     a = Value(1.0, "a")
     out = a * 2
-    assert '#90EE90' in draw(out, roles={out: "model"}).source
+    assert "#90EE90" in draw(out, roles={out: "model"}).source
     with pytest.raises(ValueError, match="unknown role 'weights'"):
         draw(out, roles={out: "weights"})
 
 
 def test_max_nodes_error_says_how_many_and_how_to_raise_it():
     xs = [Value(float(i)) for i in range(20)]
-    with pytest.raises(ValueError, match=r"has 21 nodes, more than max_nodes=10; pass max_nodes=21"):
+    with pytest.raises(
+        ValueError, match=r"has 21 nodes, more than max_nodes=10; pass max_nodes=21"
+    ):
         draw(Value.sum(xs), max_nodes=10)
 
 
 @pytest.mark.parametrize(
     "hostile",
-    ['a"] evil [label="x', "back\\slash\\", "{brace}|<port>", "<b>html</b>", "line\nbreak",
-     "digraph", "node", "}; n0 -> n0; {", "\\N\\G\\L"],
+    [
+        'a"] evil [label="x',
+        "back\\slash\\",
+        "{brace}|<port>",
+        "<b>html</b>",
+        "line\nbreak",
+        "digraph",
+        "node",
+        "}; n0 -> n0; {",
+        "\\N\\G\\L",
+    ],
 )
 def test_hostile_labels_render_as_text_and_cannot_change_the_graph(tmp_path, hostile):  # type: ignore[no-untyped-def]
     a = Value(1.0, hostile)
@@ -109,7 +127,10 @@ def test_real_svg_and_png_renders(tmp_path):  # type: ignore[no-untyped-def]
     assert root.tag.endswith("svg")
     text = svg.read_text()
     assert "∂ŷ/∂w1 = 4" in text and "#ffa500" in text.lower()
-    titles = [a.get("{http://www.w3.org/1999/xlink}title") for a in root.iter("{http://www.w3.org/2000/svg}a")]
+    titles = [
+        a.get("{http://www.w3.org/1999/xlink}title")
+        for a in root.iter("{http://www.w3.org/2000/svg}a")
+    ]
     assert "x1: data=4.0, grad=0.07194400000000001, role=input" in titles  # full precision
     png = render(loss, tmp_path / "walkthrough.png")
     head = png.read_bytes()[:8]

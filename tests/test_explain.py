@@ -25,7 +25,7 @@ def test_explain_gives_the_walkthrough_sentences():
     loss = regression_graph()
     p = walkthrough_params(loss)
     assert str(explain(loss, p["b"])) == "∂L/∂b = ∂L/∂ŷ · ∂ŷ/∂b = (-4.232)(1) = -4.232"
-    assert str(explain(loss, p["w1"])) == "∂L/∂w1 = ∂L/∂ŷ · ∂ŷ/∂w1 = (-4.232)(4) = -16.93"
+    assert str(explain(loss, p["w1"])) == "∂L/∂w1 = ∂L/∂ŷ · ∂ŷ/∂w1 = (-4.232)(4) = -16.928"
     e = explain(loss, p["w2"])
     assert e.total == p["w2"].grad == pytest.approx(-4.232, rel=1e-12)
     assert len(e.paths) == 1 and e.paths[0].locals == pytest.approx((-4.232, 1.0))
@@ -45,7 +45,13 @@ def test_explain_sums_every_path_of_a_shared_subexpression():
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 10**6), st.booleans()), min_size=1, max_size=12))
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 10**6), st.integers(0, 10**6), st.booleans()),
+        min_size=1,
+        max_size=12,
+    )
+)
 def test_explain_total_equals_the_gradient_on_random_graphs(program):  # type: ignore[no-untyped-def]
     leaves = [Value(0.5, "p"), Value(-1.25, "q")]
     nodes = list(leaves)
@@ -55,7 +61,9 @@ def test_explain_total_equals_the_gradient_on_random_graphs(program):  # type: i
     root = nodes[-1]
     root.backward()
     for leaf in leaves:
-        assert explain(root, leaf, max_paths=10**6).total == pytest.approx(leaf.grad, rel=1e-9, abs=1e-12)
+        assert explain(root, leaf, max_paths=10**6).total == pytest.approx(
+            leaf.grad, rel=1e-9, abs=1e-12
+        )
 
 
 def test_explain_caps_the_number_of_paths_with_a_clear_message():
@@ -96,7 +104,12 @@ def test_pdb_session_on_the_readme_script_shows_labels_and_gradients():
     env = {**os.environ, "PYTHONBREAKPOINT": "pdb.set_trace", "PYTHONIOENCODING": "utf-8"}
     result = subprocess.run(
         [sys.executable, "-m", "pdb", str(script)],
-        input=commands, capture_output=True, text=True, timeout=60, env=env, cwd=ROOT,
+        input=commands,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        cwd=ROOT,
     )
     out = result.stdout
     assert "Value(data=4.477, grad=1, label='L', op='squared_error')" in out
@@ -113,10 +126,18 @@ def _chrome():  # type: ignore[no-untyped-def]
 
     options = webdriver.ChromeOptions()
     options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
-    for flag in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--window-size=1400,900",
-                 "--disable-dev-shm-usage"]:
+    for flag in [
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1400,900",
+        "--disable-dev-shm-usage",
+    ]:
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     service = Service(executable_path=shutil.which("chromedriver") or "/usr/bin/chromedriver")

@@ -74,7 +74,9 @@ def test_save_does_not_leave_a_half_written_file_when_it_fails(tmp_path):  # typ
     assert [p.name for p in tmp_path.iterdir()] == ["m.json"]
 
 
-@pytest.mark.parametrize(("act", "out_act", "bias"), [("tanh", "linear", True), ("relu", "sigmoid", False)])
+@pytest.mark.parametrize(
+    ("act", "out_act", "bias"), [("tanh", "linear", True), ("relu", "sigmoid", False)]
+)
 def test_to_torch_gives_the_same_outputs_in_float64(torch, act, out_act, bias):  # type: ignore[no-untyped-def]
     model = MLP(3, [6, 5, 2], activation=act, output_activation=out_act, bias=bias, seed=4)
     net = to_torch(model)

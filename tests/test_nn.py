@@ -24,7 +24,9 @@ def test_same_seed_gives_the_same_model_and_the_global_random_state_is_untouched
     b = MLP(3, [5, 2], seed=42)
     assert random.getstate() == before
     assert [p.data for p in a.parameters()] == [p.data for p in b.parameters()]
-    assert [p.data for p in MLP(3, [5, 2], seed=43).parameters()] != [p.data for p in a.parameters()]
+    assert [p.data for p in MLP(3, [5, 2], seed=43).parameters()] != [
+        p.data for p in a.parameters()
+    ]
 
 
 def test_each_neuron_builds_one_dot_node_then_its_activation():
@@ -83,7 +85,11 @@ def test_from_weights_sets_every_weight_and_bias():
         (lambda: Neuron(0), ValueError, "nin must be a positive int"),
         (lambda: MLP(2, [1], seed=0)([1.0]), ValueError, "expected 2 inputs, got 1"),
         (lambda: MLP.from_weights([[[1.0]]], [[1.0, 2.0]]), ValueError, "1 neurons but 2 biases"),
-        (lambda: MLP.from_weights([[[1.0, "x"]]]), TypeError, r"weights\[0\]\[0\] must hold numbers"),
+        (
+            lambda: MLP.from_weights([[[1.0, "x"]]]),
+            TypeError,
+            r"weights\[0\]\[0\] must hold numbers",
+        ),
         (lambda: MLP.from_weights([[[1.0], [1.0, 2.0]]]), ValueError, "neuron 1 has 2 weights"),
     ],
 )

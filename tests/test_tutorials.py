@@ -1,0 +1,125 @@
+"""Every number the tutorials print, through the same functions the command line runs."""
+
+from __future__ import annotations
+
+import pytest
+
+from micrograd_covid.tutorials import (
+    deep,
+    descent,
+    generalized,
+    guess,
+    js_number,
+    regression,
+    vectorized,
+)
+
+
+def close(x: float) -> object:
+    return pytest.approx(x, rel=1e-12, abs=0)
+
+
+def test_guess_steps_up_and_down_like_part_1():
+    r = guess()
+    errors, predictions = r.numbers["errors"], r.numbers["predictions"]
+    assert (errors[0], predictions[0]) == (6.25, 1.5)
+    assert errors[1] == close(5.522499999999998)
+    assert errors[19] == close(0.0025000000000002486)
+    assert predictions[19] == close(4.0500000000000025)
+    assert "iteration 2 error: 5.522499999999998 prediction: 1.6500000000000001" in r.lines
+
+
+def test_descent_without_a_rate_diverges_and_with_alpha_converges():
+    r = descent()
+    n = r.numbers
+    assert (n["errors"][1], n["predictions"][1]) == (400.0, 24.0)
+    assert n["errors"][19] == close(1.2980742146337069e35)
+    assert n["diverged"] is True
+    assert any(
+        line.startswith("diverged: the error grew from 6.25 to 1.298e+35") for line in r.lines
+    )
+    assert (n["alpha_errors"][1], n["alpha_predictions"][1]) == (0.0625, 3.75)
+    assert (n["alpha_errors"][16], n["alpha_predictions"][16]) == (0.0, 4.0)
+    assert "iteration 17 error: 0 prediction: 4" in r.lines
+    assert "iteration 20 error: 1.2980742146337069e+35 prediction: 360287970189639700" in r.lines
+    assert r.lines[0].startswith("note: the tutorial's derivative drops the 2")
+
+
+def test_generalized_gradient_descent_matches_part_2():
+    r = generalized()
+    first = r.numbers["predictions"][0]
+    assert first == [2.5, close(5.505499999999999), close(9.020657099999998), close(14.59589883232)]
+    assert r.numbers["epoch_loss"][0] == close(9.189030365235194)
+    assert r.numbers["epoch_loss"][99] == close(0.7491098293607978)
+    assert "error: 0.7491098293607978" in r.lines
+    assert "prediction: 5.505499999999999" in r.lines
+
+
+def test_vectorized_matches_the_tensorflow_version_in_float64():
+    r = vectorized()
+    assert r.numbers["epoch_loss"][0] == 9.4375
+    assert r.numbers["epoch_loss"][99] == close(0.7478039599358327)
+    assert "epoch 100 error: 0.7478039599358327" in r.lines
+    assert any("0.7478042244911194" in line and "float32" in line for line in r.lines)
+
+
+def test_deep_network_error_falls_and_the_fix_is_measured_lower():
+    r = deep(seed=0)
+    losses = r.numbers["epoch_loss"]
+    assert len(losses) == 20 and losses[-1] < losses[0] / 2
+    d = r.numbers["diagnosis"]
+    assert d["saturated"] > 0.3  # the measured reason: tanh saturates on raw inputs
+    assert r.numbers["fixed_loss"] < d["loss"] / 10
+    assert r.numbers["fixed_diagnosis"]["saturated"] == 0.0
+    assert any("lower" in line for line in r.lines)
+
+
+def test_deep_network_is_reproducible_by_seed():
+    assert deep(seed=3).numbers["epoch_loss"] == deep(seed=3).numbers["epoch_loss"]
+
+
+def test_regression_walkthrough_first_step_and_divergence(tmp_path):  # type: ignore[no-untyped-def]
+    r = regression(out=tmp_path)
+    s1 = r.numbers["steps"][0]
+    assert s1["y_hat"] == close(-0.116)
+    assert s1["loss"] == close(4.477456)
+    assert s1["dL_dyhat"] == close(-4.232)
+    assert (s1["grad_w1"], s1["grad_w2"], s1["grad_b"]) == (
+        close(-16.928),
+        close(-4.232),
+        close(-4.232),
+    )
+    assert (s1["b"], s1["w1"], s1["w2"]) == (close(0.2116), close(0.8294), close(0.1636))
+    assert r.numbers["steps"][5]["loss"] == pytest.approx(2089.58, abs=0.005)
+    assert any(
+        line.startswith("diverged within the first epoch at learning rate 0.05") for line in r.lines
+    )
+    w1, w2, b = r.numbers["fixed"]
+    assert (w1, w2, b) == (
+        pytest.approx(1, abs=1e-3),
+        pytest.approx(-2, abs=1e-3),
+        pytest.approx(0, abs=1e-3),
+    )
+    assert "  ∂L/∂ŷ = 2(ŷ − y) = -4.232" in r.lines
+    assert "  ∂L/∂w1 = ∂L/∂ŷ · ∂ŷ/∂w1 = (-4.232)(4) = -16.928" in r.lines
+    names = sorted(p.name for p in r.files)
+    assert names == ["regression_step1_after.svg", "regression_step1_before.svg"]
+    assert "0.000 → 0.212" in (tmp_path / "regression_step1_after.svg").read_text()
+
+
+@pytest.mark.parametrize(
+    ("x", "text"),
+    [
+        (4.0, "4"),
+        (1.5, "1.5"),
+        (6.2499999999997335e-06, "0.0000062499999999997335"),
+        (6.249999999993073e-08, "6.249999999993073e-8"),
+        (1.2980742146337069e35, "1.2980742146337069e+35"),
+        (360287970189639700.0, "360287970189639700"),
+        (-0.116, "-0.116"),
+        (0.0, "0"),
+        (1e21, "1e+21"),
+    ],
+)
+def test_numbers_print_as_the_javascript_tutorials_printed_them(x, text):  # type: ignore[no-untyped-def]
+    assert js_number(x) == text
