@@ -22,14 +22,14 @@ $(VENV)/.bench: $(STAMP)
 system-graphviz:
 	@command -v dot >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    (apt-get install -y -q graphviz >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q graphviz >/dev/null; }) \
+	    (DEBIAN_FRONTEND=noninteractive apt-get install -y -q graphviz >/dev/null 2>&1 || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q graphviz >/dev/null; }) \
 	      || { echo "error: could not install graphviz; run: sudo apt-get install graphviz"; exit 1; }; \
 	  else echo "error: Graphviz 'dot' is missing; run: sudo apt-get install graphviz"; exit 1; fi; }
 
 system-chromium:
 	@{ command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; } || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    (apt-get install -y -q chromium chromium-driver >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q chromium chromium-driver >/dev/null; }) \
+	    (DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver >/dev/null 2>&1 || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver >/dev/null; }) \
 	      || { echo "error: could not install chromium; run: sudo apt-get install chromium chromium-driver"; exit 1; }; \
 	  else echo "error: chromium is missing; run: sudo apt-get install chromium chromium-driver"; exit 1; fi; }
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TypeAlias
 
 __all__ = [
+    "ACTIVATIONS",
     "BackwardEdge",
     "BackwardStep",
     "GradcheckEntry",
@@ -48,6 +49,35 @@ def _check_number(data: object, what: str) -> float:
     if not math.isfinite(value):
         raise ValueError(f"{what} must be finite, got {value!r}")
     return value
+
+
+def _tanh(x: float) -> tuple[float, float]:
+    """tanh(x) and its derivative 1 - tanh²(x); never overflows."""
+    t = math.tanh(x)
+    return t, 1.0 - t * t
+
+
+def _sigmoid(x: float) -> tuple[float, float]:
+    """1/(1+e^-x) and its derivative s(1-s), computed without overflow for any x."""
+    if x >= 0.0:
+        s = 1.0 / (1.0 + math.exp(-x))
+    else:
+        e = math.exp(x)
+        s = e / (1.0 + e)
+    return s, s * (1.0 - s)
+
+
+def _relu(x: float) -> tuple[float, float]:
+    """max(0, x) and its derivative: 1 for x > 0, else 0 (as PyTorch)."""
+    return (x, 1.0) if x > 0.0 else (0.0, 0.0)
+
+
+#: Activation name → function of x returning (value, derivative at x).
+ACTIVATIONS: dict[str, Callable[[float], tuple[float, float]]] = {
+    "tanh": _tanh,
+    "sigmoid": _sigmoid,
+    "relu": _relu,
+}
 
 
 def _fmt(x: float) -> str:
@@ -280,24 +310,18 @@ class Value:
 
     def tanh(self) -> Value:
         """Hyperbolic tangent; d/dx = 1 - tanh²(x). Never overflows."""
-        t = math.tanh(self.data)
-        return Value._node(t, (self,), (1.0 - t * t,), "tanh")
+        t, slope = _tanh(self.data)
+        return Value._node(t, (self,), (slope,), "tanh")
 
     def sigmoid(self) -> Value:
         """Logistic 1/(1+e^-x); d/dx = s(1-s). Computed without overflow for any x."""
-        x = self.data
-        if x >= 0.0:
-            s = 1.0 / (1.0 + math.exp(-x))
-        else:
-            e = math.exp(x)
-            s = e / (1.0 + e)
-        return Value._node(s, (self,), (s * (1.0 - s),), "sigmoid")
+        s, slope = _sigmoid(self.data)
+        return Value._node(s, (self,), (slope,), "sigmoid")
 
     def relu(self) -> Value:
         """max(0, x); d/dx = 1 for x > 0, else 0 (as PyTorch)."""
-        x = self.data
-        if x > 0.0:
-            return Value._node(x, (self,), _ONE, "relu")
+        if self.data > 0.0:
+            return Value._node(self.data, (self,), _ONE, "relu")
         return Value._node(0.0, (self,), _ZERO, "relu")
 
     def sinh(self) -> Value:
@@ -330,17 +354,31 @@ class Value:
 
     @staticmethod
     def dot(
-        weights: Sequence[Operand], inputs: Sequence[Operand], bias: Operand | None = None
+        weights: Sequence[Operand],
+        inputs: Sequence[Operand],
+        bias: Operand | None = None,
+        activation: str | None = None,
     ) -> Value:
-        """One node for w·x + b: ∂/∂w_i = x_i, ∂/∂x_i = w_i, ∂/∂b = 1.
+        """One node for z = w·x + b: ∂z/∂w_i = x_i, ∂z/∂x_i = w_i, ∂z/∂b = 1.
 
         Inputs are wired in the order w_1..w_n, x_1..x_n, b. Plain numbers are constants:
-        they enter the value and the partials but get no edge.
+        they enter the value and the partials but get no edge. With `activation` ("tanh",
+        "sigmoid" or "relu") the node is a(z), one neuron, and every partial is scaled by
+        a'(z) (the chain rule inside the node).
         """
+        if activation is not None and activation not in ACTIVATIONS:
+            raise ValueError(
+                f"dot: unknown activation {activation!r}; choose one of {', '.join(ACTIVATIONS)}"
+            )
         if len(weights) != len(inputs):
             raise ValueError(
                 f"dot: {len(weights)} weights but {len(inputs)} inputs; they must match"
             )
+        if (bias is None or isinstance(bias, Value)) and all(isinstance(w, Value) for w in weights):
+            xdata, xnodes = dot_inputs(inputs)
+            if xdata is not None:
+                return Value._dot(weights, xdata, xnodes, bias, activation)  # type: ignore[arg-type]
+        # Mixed Values and numbers: wire only the Values, in the same order as `_dot`.
         total = 0.0
         wired: list[Value] = []
         local_grads: list[float] = []
@@ -364,7 +402,36 @@ class Value:
                 wired.append(bias)
                 local_grads.append(1.0)
         total = _finite(total, "dot", total)
-        return Value._node(total, tuple(wired), tuple(local_grads), "dot")
+        return _activated(total, tuple(wired), tuple(local_grads), activation)
+
+    @staticmethod
+    def _dot(
+        weights: Sequence[Value],
+        xdata: list[float],
+        xnodes: tuple[Value, ...] | None,
+        bias: Value | None,
+        activation: str | None = None,
+    ) -> Value:
+        """a(w·x + b) for Value weights and checked input data (`xnodes`: the inputs when they
+        are Values, None for numbers). Sums left to right, as the tutorials do."""
+        wdata = [w.data for w in weights]
+        total = 0.0
+        for wd, xd in zip(wdata, xdata):
+            total += wd * xd
+        if bias is not None:
+            total += bias.data
+        if total - total != 0.0:  # inf or nan
+            raise OverflowError(f"dot: result is not finite ({total!r})")
+        if xnodes is None:
+            inputs = (*weights, bias) if bias is not None else tuple(weights)
+            local_grads = (*xdata, 1.0) if bias is not None else tuple(xdata)
+        elif bias is not None:
+            inputs = (*weights, *xnodes, bias)
+            local_grads = (*xdata, *wdata, 1.0)
+        else:
+            inputs = (*weights, *xnodes)
+            local_grads = (*xdata, *wdata)
+        return _activated(total, inputs, local_grads, activation)
 
     # --- backward -------------------------------------------------------------------------
 
@@ -388,9 +455,8 @@ class Value:
         exactly as the steps so far describe.
         """
         order = _prepare_backward(self)
-        interior = [node for node in order if node.inputs]
-        total = len(interior)
-        for index, node in enumerate(reversed(interior)):
+        total = len(order)
+        for index, node in enumerate(reversed(order)):
             upstream = node.grad
             edges = []
             for inp, local in zip(node.inputs, node.local_grads):
@@ -405,15 +471,27 @@ class Value:
             node.grad = 0.0
 
 
+def _activated(
+    z: float, inputs: tuple[Value, ...], local_grads: tuple[float, ...], activation: str | None
+) -> Value:
+    """The dot node z, or a(z) with every local partial scaled by a'(z)."""
+    if activation is None:
+        return Value._node(z, inputs, local_grads, "dot")
+    data, slope = ACTIVATIONS[activation](z)
+    if slope != 1.0:
+        local_grads = tuple([slope * g for g in local_grads])
+    return Value._node(data, inputs, local_grads, f"{activation}(dot)")
+
+
 def _prepare_backward(root: Value) -> list[Value]:
-    order = topological_order(root)
-    for node in order:
-        if node.inputs:
-            node.grad = 0.0
-    if root.inputs:
-        root.grad = 1.0
-    else:
+    """The interior nodes in topological order, their gradients reset and the root's seeded."""
+    if not root.inputs:
         root.grad += 1.0
+        return []
+    order = _postorder(root, False)
+    for node in order:
+        node.grad = 0.0
+    root.grad = 1.0
     return order
 
 
@@ -424,24 +502,28 @@ def topological_order(root: Value) -> list[Value]:
     """
     if not isinstance(root, Value):
         raise TypeError(f"expected a Value, got {type(root).__name__}")
+    return _postorder(root, True)
+
+
+def _postorder(root: Value, with_leaves: bool) -> list[Value]:
+    """Depth-first post-order from `root` with an explicit stack of input iterators.
+
+    Without leaves it is the order backward needs: leaves have nothing to pass on, and in an
+    MLP most edges end at a leaf (a weight), so skipping them halves the walk.
+    """
     order: list[Value] = []
-    seen: set[int] = set()
-    stack: list[tuple[Value, bool]] = [(root, False)]
-    push = stack.append
-    pop = stack.pop
+    seen = {root}
+    stack = [(root, iter(root.inputs))]
     while stack:
-        node, expanded = pop()
-        if expanded:
+        node, inputs = stack[-1]
+        for inp in inputs:
+            if (with_leaves or inp.inputs) and inp not in seen:
+                seen.add(inp)
+                stack.append((inp, iter(inp.inputs)))
+                break
+        else:
+            stack.pop()
             order.append(node)
-            continue
-        key = id(node)
-        if key in seen:
-            continue
-        seen.add(key)
-        push((node, True))
-        for inp in node.inputs:
-            if id(inp) not in seen:
-                push((inp, False))
     return order
 
 
@@ -494,6 +576,17 @@ def _data_of(other: object, op: str) -> float:
     if isinstance(other, (int, float, numbers.Real)):
         return float(other)
     raise TypeError(f"{op}: cannot compare Value with {type(other).__name__}")
+
+
+def dot_inputs(inputs: Sequence[object]) -> tuple[list[float] | None, tuple[Value, ...] | None]:
+    """Check a dot product's inputs once: (data, the Values) when all are Values, (data, None)
+    when all are numbers, (None, None) when they are mixed."""
+    if all(isinstance(x, Value) for x in inputs):
+        nodes: tuple[Value, ...] = tuple(inputs)  # type: ignore[arg-type]
+        return [x.data for x in nodes], nodes
+    if any(isinstance(x, Value) for x in inputs):
+        return None, None
+    return [_dot_operand(x, "input", i) for i, x in enumerate(inputs)], None
 
 
 def _dot_operand(x: object, what: str, i: int) -> float:

@@ -11,7 +11,7 @@ import random
 from collections.abc import Iterator, Sequence
 from typing import TypeAlias
 
-from .engine import Value
+from .engine import Value, dot_inputs
 
 __all__ = ["ACTIVATIONS", "INITS", "MLP", "Layer", "Module", "Neuron"]
 
@@ -87,8 +87,13 @@ class Neuron(Module):
         rng: random.Random | None = None,
         *,
         nout: int = 1,
+        fused: bool = True,
     ) -> None:
-        """`nin` weights drawn by `init` from `rng` (a fresh unseeded Random when None)."""
+        """`nin` weights drawn by `init` from `rng` (a fresh unseeded Random when None).
+
+        `fused`: the activation is part of the dot node (one node per neuron, its partials
+        scaled by the activation's slope); False adds a separate activation node.
+        """
         if not isinstance(nin, int) or isinstance(nin, bool) or nin < 1:
             raise ValueError(f"Neuron: nin must be a positive int, got {nin!r}")
         self.activation = _check_choice(activation, ACTIVATIONS, "activation")
@@ -98,6 +103,8 @@ class Neuron(Module):
             Value(_initial_weight(self.init, nin, nout, rng), role="param") for _ in range(nin)
         ]
         self.b = Value(0.0, role="param") if bias else None
+        self.fused = fused
+        self._act = None if activation == "linear" else activation
         self._label("")
 
     def _label(self, prefix: str) -> None:
@@ -115,7 +122,15 @@ class Neuron(Module):
         """The neuron's output for one input vector."""
         if len(x) != len(self.w):
             raise ValueError(f"Neuron: expected {len(self.w)} inputs, got {len(x)}")
+        if self.fused:
+            return Value.dot(self.w, x, self.b, self._act)
         return _activate(Value.dot(self.w, x, self.b), self.activation)
+
+    def _forward(self, xdata: list[float], xnodes: tuple[Value, ...] | None) -> Value:
+        """The output for inputs already checked by `dot_inputs` (one check per layer)."""
+        if self.fused:
+            return Value._dot(self.w, xdata, xnodes, self.b, self._act)
+        return _activate(Value._dot(self.w, xdata, xnodes, self.b), self.activation)
 
     def __repr__(self) -> str:
         return f"Neuron({len(self.w)}, activation={self.activation!r}, bias={self.b is not None})"
@@ -132,12 +147,15 @@ class Layer(Module):
         bias: bool = True,
         init: str | None = None,
         rng: random.Random | None = None,
+        fused: bool = True,
     ) -> None:
         """`nout` Neurons of `nin` inputs each."""
         if not isinstance(nout, int) or isinstance(nout, bool) or nout < 1:
             raise ValueError(f"Layer: nout must be a positive int, got {nout!r}")
         rng = rng if rng is not None else random.Random()
-        self.neurons = [Neuron(nin, activation, bias, init, rng, nout=nout) for _ in range(nout)]
+        self.neurons = [
+            Neuron(nin, activation, bias, init, rng, nout=nout, fused=fused) for _ in range(nout)
+        ]
 
     def named_parameters(self) -> Iterator[tuple[str, Value]]:
         """``neurons.j.w.i`` and ``neurons.j.b``."""
@@ -147,7 +165,13 @@ class Layer(Module):
 
     def __call__(self, x: Sequence[Input]) -> list[Value]:
         """Every neuron's output."""
-        return [neuron(x) for neuron in self.neurons]
+        nin = len(self.neurons[0].w)
+        if len(x) != nin:
+            raise ValueError(f"Layer: expected {nin} inputs, got {len(x)}")
+        xdata, xnodes = dot_inputs(x)
+        if xdata is None:
+            return [neuron(x) for neuron in self.neurons]
+        return [neuron._forward(xdata, xnodes) for neuron in self.neurons]
 
     def __repr__(self) -> str:
         return f"Layer of [{', '.join(repr(n) for n in self.neurons)}]"
@@ -165,8 +189,13 @@ class MLP(Module):
         bias: bool = True,
         init: str | None = None,
         seed: int | None = None,
+        fused: bool = True,
     ) -> None:
-        """Hidden layers use `activation`, the last layer `output_activation`."""
+        """Hidden layers use `activation`, the last layer `output_activation`.
+
+        `fused=True` makes each neuron one node a(w·x + b); False draws the activation as a
+        node of its own (slower, and a bigger picture).
+        """
         if not nouts:
             raise ValueError("MLP: nouts must name at least one layer size")
         _check_choice(activation, ACTIVATIONS, "activation")
@@ -186,6 +215,7 @@ class MLP(Module):
                 bias,
                 init,
                 rng,
+                fused,
             )
             for i in range(len(nouts))
         ]
@@ -202,6 +232,7 @@ class MLP(Module):
         biases: Sequence[Sequence[float]] | None = None,
         activation: str = "tanh",
         output_activation: str = "linear",
+        fused: bool = True,
     ) -> MLP:
         """An MLP with every weight given: ``weights[layer][neuron][input]``.
 
@@ -211,7 +242,9 @@ class MLP(Module):
             raise ValueError("from_weights: weights must be [layer][neuron][input] lists")
         nin = len(weights[0][0])
         nouts = [len(layer) for layer in weights]
-        model = cls(nin, nouts, activation, output_activation, bias=biases is not None, seed=0)
+        model = cls(
+            nin, nouts, activation, output_activation, bias=biases is not None, seed=0, fused=fused
+        )
         for li, (layer, layer_weights) in enumerate(zip(model.layers, weights)):
             fan_in = nin if li == 0 else nouts[li - 1]
             for ni, (neuron, neuron_weights) in enumerate(zip(layer.neurons, layer_weights)):

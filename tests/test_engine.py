@@ -143,6 +143,26 @@ def test_dot_matches_torch(torch):  # type: ignore[no-untyped-def]
     assert vb.grad == pytest.approx(tb.grad.item(), rel=1e-12)
 
 
+@pytest.mark.parametrize("activation", ["tanh", "sigmoid", "relu"])
+def test_dot_with_an_activation_is_one_node_matching_torch(activation, torch):  # type: ignore[no-untyped-def]
+    ws, xs = [0.3, -1.2, 2.0], [1.5, 0.5, -0.25]
+    vw, vx, vb = [Value(w) for w in ws], [Value(x) for x in xs], Value(0.7)
+    out = Value.dot(vw, vx, vb, activation=activation)
+    assert out.op == f"{activation}(dot)" and len(out.inputs) == 7
+    out.backward()
+    tw = torch.tensor(ws, requires_grad=True)
+    tx = torch.tensor(xs, requires_grad=True)
+    tb = torch.tensor(0.7, requires_grad=True)
+    tout = getattr(torch, activation)(tw.dot(tx) + tb)
+    tout.backward()
+    assert out.data == pytest.approx(tout.item(), rel=1e-14)
+    assert [v.grad for v in vw] == pytest.approx(tw.grad.tolist(), rel=1e-12)
+    assert [v.grad for v in vx] == pytest.approx(tx.grad.tolist(), rel=1e-12)
+    assert vb.grad == pytest.approx(tb.grad.item(), rel=1e-12)
+    with pytest.raises(ValueError, match="dot: unknown activation 'gelu'"):
+        Value.dot(vw, vx, vb, activation="gelu")
+
+
 def test_shared_subexpression_sums_contributions_like_pytorch(torch):  # type: ignore[no-untyped-def]
     a = Value(3.0)
     b = a + a

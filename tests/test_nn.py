@@ -29,14 +29,29 @@ def test_same_seed_gives_the_same_model_and_the_global_random_state_is_untouched
     ]
 
 
-def test_each_neuron_builds_one_dot_node_then_its_activation():
-    n = Neuron(3, activation="tanh", rng=random.Random(0))
-    out = n([1.0, 2.0, 3.0])
-    assert out.op == "tanh"
-    (dot,) = out.inputs
-    assert dot.op == "dot" and dot.inputs == (*n.w, n.b)
+def test_each_neuron_is_one_fused_node_or_a_dot_node_then_its_activation():
+    fused = Neuron(3, activation="tanh", rng=random.Random(0))
+    out = fused([1.0, 2.0, 3.0])
+    assert out.op == "tanh(dot)" and out.inputs == (*fused.w, fused.b)
+    unfused = Neuron(3, activation="tanh", rng=random.Random(0), fused=False)
+    out2 = unfused([1.0, 2.0, 3.0])
+    assert out2.op == "tanh"
+    (dot,) = out2.inputs
+    assert dot.op == "dot" and dot.inputs == (*unfused.w, unfused.b)
     linear = Neuron(2, activation="linear", bias=False, rng=random.Random(0))
     assert linear([1.0, 2.0]).op == "dot"
+
+
+@pytest.mark.parametrize("activation", ["tanh", "relu", "sigmoid", "linear"])
+def test_fused_and_unfused_networks_give_the_same_outputs_and_gradients(activation):  # type: ignore[no-untyped-def]
+    grads = []
+    for fused in (True, False):
+        model = MLP(3, [5, 4, 1], activation=activation, seed=2, fused=fused)
+        xs = [[0.5, -1.0, 0.2], [1.5, 0.25, -0.7]]
+        loss = mse([model(x) for x in xs], [1.0, -1.0])  # type: ignore[misc]
+        loss.backward()
+        grads.append([loss.data] + [p.grad for p in model.parameters()])
+    assert grads[0] == pytest.approx(grads[1], rel=1e-12, abs=1e-15)
 
 
 def test_mlp_output_is_a_value_with_role_model_or_a_list():

@@ -1,0 +1,389 @@
+"""`make bench`: micrograd_covid beside micrograd, a pure-float floor and PyTorch, in one run.
+
+Every engine is timed in this process: the median of repeated steps after a warm-up. The tables
+go to stdout and to benchmarks/RESULTS.md with a description of the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import math
+import os
+import platform
+import random
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+
+from micrograd_covid import MLP, SGD, Value, mse, render, topological_order
+from micrograd_covid.tutorials import regression_graph
+
+Table = list[list[str]]
+
+
+def two_moons(n: int, seed: int = 0) -> tuple[list[list[float]], list[float]]:
+    """Two interleaved half circles with a little noise; targets -1 and +1."""
+    rng = random.Random(seed)
+    xs, ys = [], []
+    for i in range(n):
+        t = math.pi * rng.random()
+        if i % 2 == 0:
+            x, y, label = math.cos(t), math.sin(t), -1.0
+        else:
+            x, y, label = 1 - math.cos(t), 0.5 - math.sin(t), 1.0
+        xs.append([x + rng.gauss(0, 0.1), y + rng.gauss(0, 0.1)])
+        ys.append(label)
+    return xs, ys
+
+
+def median_seconds(step: Callable[[], object], repeats: int, warmup: int = 2) -> float:
+    for _ in range(warmup):
+        step()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+# --- the four engines, one training step each ----------------------------------------------
+
+
+def ours_step(model: MLP, xs: list[list[float]], ys: list[float], lr: float) -> Callable[[], float]:
+    opt = SGD(model.parameters(), lr=lr)
+
+    def step() -> float:
+        loss = mse([model(x) for x in xs], ys)  # type: ignore[misc]
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        return loss.data
+
+    return step
+
+
+def micrograd_step(
+    weights: list[list[list[float]]],
+    biases: list[list[float]],
+    xs: list[list[float]],
+    ys: list[float],
+    lr: float,
+) -> Callable[[], float]:
+    """micrograd 0.1.0's MLP with the same weights, the same graph maths and MSE."""
+    from micrograd.nn import MLP as MicroMLP
+
+    nin = len(weights[0][0])
+    model = MicroMLP(nin, [len(layer) for layer in weights])
+    for layer, lw, lb in zip(model.layers, weights, biases):
+        for neuron, nw, nb in zip(layer.neurons, lw, lb):
+            for p, w in zip(neuron.w, nw):
+                p.data = w
+            neuron.b.data = nb
+    n = len(xs)
+
+    def step() -> float:
+        preds = [model(x) for x in xs]
+        loss = sum((p - y) ** 2 for p, y in zip(preds, ys)) * (1.0 / n)
+        model.zero_grad()
+        loss.backward()
+        for p in model.parameters():
+            p.data -= lr * p.grad
+        return float(loss.data)
+
+    return step
+
+
+def floor_step(
+    weights: list[list[list[float]]],
+    biases: list[list[float]],
+    xs: list[list[float]],
+    ys: list[float],
+    lr: float,
+    activation: str,
+) -> Callable[[], float]:
+    """A hand-written pure-float forward and backward of the same network: the floor."""
+    W = [[list(row) for row in layer] for layer in weights]
+    B = [list(layer) for layer in biases]
+    depth = len(W)
+    n = len(xs)
+    tanh = activation == "tanh"
+
+    def step() -> float:
+        gW = [[[0.0] * len(row) for row in layer] for layer in W]
+        gB = [[0.0] * len(layer) for layer in B]
+        total = 0.0
+        for x, y in zip(xs, ys):
+            outs = [x]
+            a = x
+            for k in range(depth):
+                z = []
+                for row, b in zip(W[k], B[k]):
+                    s = 0.0
+                    for w, v in zip(row, a):
+                        s += w * v
+                    z.append(s + b)
+                if k < depth - 1:
+                    a = [math.tanh(v) for v in z] if tanh else [v if v > 0.0 else 0.0 for v in z]
+                else:
+                    a = z
+                outs.append(a)
+            d = a[0] - y
+            total += d * d
+            delta = [2.0 * d / n]
+            for k in range(depth - 1, -1, -1):
+                prev = outs[k]
+                for j, dj in enumerate(delta):
+                    gB[k][j] += dj
+                    row = gW[k][j]
+                    for i, v in enumerate(prev):
+                        row[i] += dj * v
+                if k:
+                    back = [0.0] * len(prev)
+                    for j, dj in enumerate(delta):
+                        for i, w in enumerate(W[k][j]):
+                            back[i] += dj * w
+                    if tanh:
+                        delta = [g * (1.0 - v * v) for g, v in zip(back, prev)]
+                    else:
+                        delta = [g if v > 0.0 else 0.0 for g, v in zip(back, prev)]
+        for k in range(depth):
+            for j in range(len(W[k])):
+                row, grow = W[k][j], gW[k][j]
+                for i in range(len(row)):
+                    row[i] -= lr * grow[i]
+                B[k][j] -= lr * gB[k][j]
+        return total / n
+
+    return step
+
+
+def torch_step(
+    model: MLP, xs: list[list[float]], ys: list[float], lr: float
+) -> Callable[[], float]:
+    import torch
+
+    from micrograd_covid import to_torch
+
+    torch.set_num_threads(1)
+    net = to_torch(model)
+    x = torch.tensor(xs, dtype=torch.float64)
+    y = torch.tensor(ys, dtype=torch.float64).unsqueeze(1)
+    opt = torch.optim.SGD(net.parameters(), lr=lr)
+
+    def step() -> float:
+        loss = torch.nn.functional.mse_loss(net(x), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        return float(loss.item())
+
+    return step
+
+
+def training_table(
+    sizes: list[int], activation: str, points: int, repeats: int, with_micrograd: bool
+) -> tuple[Table, dict[str, float]]:
+    xs, ys = two_moons(points, seed=1)
+    lr = 0.01
+    model = MLP(2, sizes, activation=activation, output_activation="linear", seed=0)
+    weights, biases = model.weights(), model.biases()
+    assert biases is not None
+    steps: dict[str, Callable[[], float]] = {
+        "micrograd_covid": ours_step(
+            MLP.from_weights(weights, biases, activation, "linear"), xs, ys, lr
+        ),
+        "pure-float floor": floor_step(weights, biases, xs, ys, lr, activation),
+        "PyTorch float64 (1 thread)": torch_step(model, xs, ys, lr),
+    }
+    if with_micrograd:
+        steps["micrograd 0.1.0"] = micrograd_step(weights, biases, xs, ys, lr)
+    # Every engine's first step starts from the same weights: equal first losses show that
+    # they compute the same thing.
+    first = {name: step() for name, step in steps.items()}
+    times = {
+        name: median_seconds(step, repeats if name != "micrograd 0.1.0" else max(3, repeats // 7))
+        for name, step in steps.items()
+    }
+    ours = times["micrograd_covid"]
+    rows = [
+        [name, f"{t * 1000:.3f} ms", f"{t / ours:.2f}×", f"{first[name]:.12g}"]
+        for name, t in sorted(times.items(), key=lambda kv: kv[1])
+    ]
+    return rows, times
+
+
+# --- chains, memory, depth ------------------------------------------------------------------
+
+
+def chain_figures(length: int) -> dict[str, float]:
+    """ns per node forward and backward, bytes per node, for x = x + 1 repeated `length` times."""
+    gc.collect()
+    x = Value(0.5)
+    start = time.perf_counter()
+    node = x
+    for _ in range(length):
+        node = node + 1
+    forward = time.perf_counter() - start
+    start = time.perf_counter()
+    node.backward()
+    backward = time.perf_counter() - start
+    nodes = 2 * length + 1  # each step adds the constant's leaf and the sum
+    del node
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    node = Value(0.5)
+    for _ in range(min(length, 200_000)):
+        node = node + 1
+    used = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    del node
+    return {
+        "forward_ns": forward / nodes * 1e9,
+        "backward_ns": backward / nodes * 1e9,
+        "bytes": used / (2 * min(length, 200_000) + 1),
+    }
+
+
+def micrograd_chain() -> dict[str, float]:
+    from micrograd.engine import Value as MicroValue
+
+    length = 20_000
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    node = MicroValue(0.5)
+    for _ in range(length):
+        node = node + 1
+    used = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    del node
+    gc.collect()
+
+    def works(n: int) -> bool:
+        v = MicroValue(0.5)
+        for _ in range(n):
+            v = v + 1
+        try:
+            v.backward()
+            return True
+        except RecursionError:
+            return False
+
+    lo, hi = 1, 5000
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if works(mid):
+            lo = mid
+        else:
+            hi = mid - 1
+    gc.collect()
+    return {"bytes": used / (2 * length + 1), "deepest": lo}
+
+
+# --- rendering ------------------------------------------------------------------------------
+
+
+def rendering_rows(repeats: int) -> Table:
+    rows = []
+    model = MLP(2, [16, 16, 1], activation="relu", seed=0)
+    mlp_loss = mse([model([0.5, -0.5])], [1.0])  # type: ignore[list-item]
+    mlp_loss.backward()
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, root in [
+            ("walkthrough (8 nodes)", regression_graph()),
+            ("2-16-16-1 MLP, one sample", mlp_loss),
+        ]:
+            count = len(topological_order(root))
+            seconds = median_seconds(
+                lambda root=root: render(root, Path(tmp) / "g.svg", max_nodes=10_000), repeats, 1
+            )
+            rows.append([name, str(count), f"{seconds:.3f} s"])
+    return rows
+
+
+# --- report ---------------------------------------------------------------------------------
+
+
+def markdown(headers: list[str], rows: Table) -> str:
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return (
+        f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()} "
+        f"({platform.python_implementation()}), {platform.system()} {platform.release()}"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="tiny sizes, one repeat (smoke test)")
+    parser.add_argument("--out", type=Path, default=Path(__file__).with_name("RESULTS.md"))
+    args = parser.parse_args(argv)
+    quick = args.quick
+    repeats = 1 if quick else 21
+    sections = [
+        f"# Benchmarks\n\nMachine: {machine()}. Median of {repeats} steps after a warm-up, every engine in one run.\n"
+    ]
+
+    def emit(text: str) -> None:
+        print(text + "\n", flush=True)
+        sections.append(text + "\n")
+
+    points = 10 if quick else 100
+    rows, t1 = training_table([16, 16, 1], "relu", points, repeats, with_micrograd=True)
+    emit(
+        f"## 1. Training step: 2-16-16-1 ReLU MLP, {points} two-moons points, full batch, MSE, SGD\n\n"
+        + markdown(["engine", "time per step", "× micrograd_covid", "first loss"], rows)
+        + f"\n\nmicrograd_covid is {t1['micrograd 0.1.0'] / t1['micrograd_covid']:.1f}× faster than "
+        f"micrograd and {t1['micrograd_covid'] / t1['pure-float floor']:.2f}× the pure-float floor."
+    )
+    rows, t2 = training_table([4, 1], "tanh", 4, repeats * 10, with_micrograd=False)
+    emit(
+        "## 2. Training step at the tutorials' size: 2-4-1 tanh, 4 points\n\n"
+        + markdown(["engine", "time per step", "× micrograd_covid", "first loss"], rows)
+        + f"\n\nmicrograd_covid is {t2['PyTorch float64 (1 thread)'] / t2['micrograd_covid']:.1f}× "
+        f"faster than PyTorch and {t2['micrograd_covid'] / t2['pure-float floor']:.2f}× the floor."
+    )
+    lengths = [1_000, 10_000] if quick else [10_000, 100_000, 1_000_000]
+    chain_rows = []
+    for n in lengths:
+        f = chain_figures(n)
+        chain_rows.append(
+            [f"{n:,}", f"{f['forward_ns']:.0f}", f"{f['backward_ns']:.0f}", f"{f['bytes']:.0f}"]
+        )
+    micro = micrograd_chain()
+    emit(
+        "## 3. A chain of ops (`x = x + 1` repeated; each op adds two nodes: the constant and the sum)\n\n"
+        + markdown(["ops", "forward ns/node", "backward ns/node", "bytes/node"], chain_rows)
+        + f"\n\nmicrograd 0.1.0: {micro['bytes']:.0f} bytes per node; its recursive backward works up "
+        f"to a chain of {micro['deepest']:,} ops at the default recursion limit "
+        f"({sys.getrecursionlimit()}) and raises RecursionError beyond."
+    )
+    emit(
+        "## 4. Rendering to SVG with Graphviz's dot (draw + render)\n\n"
+        + markdown(["graph", "nodes", "seconds"], rendering_rows(1 if quick else 5))
+    )
+    if not quick:
+        args.out.write_text("\n".join(sections))
+        print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
