@@ -377,7 +377,7 @@ class Value:
         if (bias is None or isinstance(bias, Value)) and all(isinstance(w, Value) for w in weights):
             xdata, xnodes = dot_inputs(inputs)
             if xdata is not None:
-                return Value._dot(weights, xdata, xnodes, bias, activation)  # type: ignore[arg-type]
+                return Value._dense([weights], [bias], xdata, xnodes, activation)[0]  # type: ignore[list-item]
         # Mixed Values and numbers: wire only the Values, in the same order as `_dot`.
         total = 0.0
         wired: list[Value] = []
@@ -405,33 +405,65 @@ class Value:
         return _activated(total, tuple(wired), tuple(local_grads), activation)
 
     @staticmethod
-    def _dot(
-        weights: Sequence[Value],
+    def _dense(
+        rows: Sequence[Sequence[Value]],
+        biases: Sequence[Value | None],
         xdata: list[float],
         xnodes: tuple[Value, ...] | None,
-        bias: Value | None,
         activation: str | None = None,
-    ) -> Value:
-        """a(w·x + b) for Value weights and checked input data (`xnodes`: the inputs when they
-        are Values, None for numbers). Sums left to right, as the tutorials do."""
-        wdata = [w.data for w in weights]
-        total = 0.0
-        for wd, xd in zip(wdata, xdata):
-            total += wd * xd
-        if bias is not None:
-            total += bias.data
-        if total - total != 0.0:  # inf or nan
-            raise OverflowError(f"dot: result is not finite ({total!r})")
-        if xnodes is None:
-            inputs = (*weights, bias) if bias is not None else tuple(weights)
-            local_grads = (*xdata, 1.0) if bias is not None else tuple(xdata)
-        elif bias is not None:
-            inputs = (*weights, *xnodes, bias)
-            local_grads = (*xdata, *wdata, 1.0)
-        else:
-            inputs = (*weights, *xnodes)
-            local_grads = (*xdata, *wdata)
-        return _activated(total, inputs, local_grads, activation)
+    ) -> list[Value]:
+        """One node a(w·x + b) per row of weights: a whole layer in one loop.
+
+        `xdata` are the inputs' values, checked once by `dot_inputs`; `xnodes` the inputs
+        when they are Values (None for numbers, which get no edge). Sums run left to right,
+        as the tutorials do. This is the one place a dot product is computed.
+        """
+        act = ACTIVATIONS[activation] if activation is not None else None
+        op = "dot" if activation is None else f"{activation}(dot)"
+        new = object.__new__
+        outs: list[Value] = []
+        for weights, bias in zip(rows, biases):
+            total = 0.0
+            if xnodes is None:
+                for w, xd in zip(weights, xdata):
+                    total += w.data * xd
+            else:
+                wdata: list[float] = []
+                keep = wdata.append
+                for w, xd in zip(weights, xdata):
+                    wd = w.data
+                    keep(wd)
+                    total += wd * xd
+            if bias is not None:
+                total += bias.data
+                if xnodes is None:
+                    inputs, local_grads = (*weights, bias), (*xdata, 1.0)
+                else:
+                    inputs, local_grads = (*weights, *xnodes, bias), (*xdata, *wdata, 1.0)
+            elif xnodes is None:
+                inputs, local_grads = tuple(weights), tuple(xdata)
+            else:
+                inputs, local_grads = (*weights, *xnodes), (*xdata, *wdata)
+            if total - total != 0.0:  # inf or nan
+                raise OverflowError(f"dot: result is not finite ({total!r})")
+            if act is not None:
+                # The chain rule inside the node: every partial times a'(z).
+                total, slope = act(total)
+                if slope == 0.0:
+                    local_grads = (0.0,) * len(local_grads)
+                elif slope != 1.0:
+                    local_grads = tuple(map(slope.__mul__, local_grads))
+            out = new(Value)
+            out.data = total
+            out.grad = 0.0
+            out.label = ""
+            out.role = None
+            out.op = op
+            out.inputs = inputs
+            out.local_grads = local_grads
+            out.previous = None
+            outs.append(out)
+        return outs
 
     # --- backward -------------------------------------------------------------------------
 
@@ -489,8 +521,6 @@ def _prepare_backward(root: Value) -> list[Value]:
         root.grad += 1.0
         return []
     order = _postorder(root, False)
-    for node in order:
-        node.grad = 0.0
     root.grad = 1.0
     return order
 
@@ -508,8 +538,9 @@ def topological_order(root: Value) -> list[Value]:
 def _postorder(root: Value, with_leaves: bool) -> list[Value]:
     """Depth-first post-order from `root` with an explicit stack of input iterators.
 
-    Without leaves it is the order backward needs: leaves have nothing to pass on, and in an
-    MLP most edges end at a leaf (a weight), so skipping them halves the walk.
+    Without leaves it is the order backward needs, and it resets each interior gradient
+    as it goes: leaves have nothing to pass on, and in an MLP most edges end at a leaf (a
+    weight), so skipping them halves the walk.
     """
     order: list[Value] = []
     seen = {root}
@@ -524,6 +555,9 @@ def _postorder(root: Value, with_leaves: bool) -> list[Value]:
         else:
             stack.pop()
             order.append(node)
+    if not with_leaves:
+        for node in order:
+            node.grad = 0.0
     return order
 
 
@@ -581,10 +615,18 @@ def _data_of(other: object, op: str) -> float:
 def dot_inputs(inputs: Sequence[object]) -> tuple[list[float] | None, tuple[Value, ...] | None]:
     """Check a dot product's inputs once: (data, the Values) when all are Values, (data, None)
     when all are numbers, (None, None) when they are mixed."""
-    if all(isinstance(x, Value) for x in inputs):
+    kinds = set(map(type, inputs))
+    if kinds == {Value}:
         nodes: tuple[Value, ...] = tuple(inputs)  # type: ignore[arg-type]
         return [x.data for x in nodes], nodes
-    if any(isinstance(x, Value) for x in inputs):
+    if kinds == {float}:
+        data: list[float] = list(inputs)  # type: ignore[arg-type]
+        if all(map(math.isfinite, data)):
+            return data, None
+    if any(issubclass(kind, Value) for kind in kinds):
+        if all(issubclass(kind, Value) for kind in kinds):
+            nodes = tuple(inputs)  # type: ignore[arg-type]
+            return [x.data for x in nodes], nodes
         return None, None
     return [_dot_operand(x, "input", i) for i, x in enumerate(inputs)], None
 

@@ -126,12 +126,6 @@ class Neuron(Module):
             return Value.dot(self.w, x, self.b, self._act)
         return _activate(Value.dot(self.w, x, self.b), self.activation)
 
-    def _forward(self, xdata: list[float], xnodes: tuple[Value, ...] | None) -> Value:
-        """The output for inputs already checked by `dot_inputs` (one check per layer)."""
-        if self.fused:
-            return Value._dot(self.w, xdata, xnodes, self.b, self._act)
-        return _activate(Value._dot(self.w, xdata, xnodes, self.b), self.activation)
-
     def __repr__(self) -> str:
         return f"Neuron({len(self.w)}, activation={self.activation!r}, bias={self.b is not None})"
 
@@ -169,9 +163,15 @@ class Layer(Module):
         if len(x) != nin:
             raise ValueError(f"Layer: expected {nin} inputs, got {len(x)}")
         xdata, xnodes = dot_inputs(x)
-        if xdata is None:
+        if xdata is None:  # Values mixed with numbers: the general path
             return [neuron(x) for neuron in self.neurons]
-        return [neuron._forward(xdata, xnodes) for neuron in self.neurons]
+        first = self.neurons[0]
+        rows = [n.w for n in self.neurons]
+        biases = [n.b for n in self.neurons]
+        if first.fused:
+            return Value._dense(rows, biases, xdata, xnodes, first._act)
+        outs = Value._dense(rows, biases, xdata, xnodes)
+        return [_activate(z, first.activation) for z in outs]
 
     def __repr__(self) -> str:
         return f"Layer of [{', '.join(repr(n) for n in self.neurons)}]"
@@ -279,16 +279,12 @@ class MLP(Module):
         """The network's output: a Value for one output, else a list (role "model")."""
         if len(x) != self.nin:
             raise ValueError(f"MLP: expected {self.nin} inputs, got {len(x)}")
-        out: Sequence[Input] = x
-        for layer in self.layers:
-            out = layer(out)
-        outputs = list(out)
+        outputs: list[Value] = self.layers[0](x)
+        for layer in self.layers[1:]:
+            outputs = layer(outputs)
         for v in outputs:
-            assert isinstance(v, Value)
             v.role = "model"
-        if len(outputs) == 1:
-            return outputs[0]  # type: ignore[return-value]
-        return outputs  # type: ignore[return-value]
+        return outputs[0] if len(outputs) == 1 else outputs
 
     def weights(self) -> list[list[list[float]]]:
         """Every weight as ``[layer][neuron][input]`` floats (the form `from_weights` takes)."""

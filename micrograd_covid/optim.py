@@ -32,16 +32,21 @@ class Optimizer:
             p.grad = 0.0
 
     def step(self) -> None:
-        """Update every parameter from its gradient and record its previous value."""
-        for p in self.params:
-            if not math.isfinite(p.grad):
-                raise FloatingPointError(f"{type(self).__name__}: gradient of {p.name} is {p.grad}")
-        self.steps += 1
-        for i, p in enumerate(self.params):
-            p.previous = p.data
-            p.data -= self._update(i, p.grad)
+        """Update every parameter from its gradient and record its previous value.
 
-    def _update(self, i: int, grad: float) -> float:
+        A gradient that is not finite raises FloatingPointError before anything changes.
+        """
+        grads = [p.grad for p in self.params]
+        if not all(map(math.isfinite, grads)):
+            bad = next(p for p in self.params if not math.isfinite(p.grad))
+            raise FloatingPointError(f"{type(self).__name__}: gradient of {bad.name} is {bad.grad}")
+        self.steps += 1
+        for p, change in zip(self.params, self._updates(grads)):
+            p.previous = p.data
+            p.data -= change
+
+    def _updates(self, grads: list[float]) -> list[float]:
+        """How much to subtract from each parameter, given its gradient."""
         raise NotImplementedError
 
 
@@ -56,13 +61,14 @@ class SGD(Optimizer):
         self.momentum = float(momentum)
         self._velocity: list[float | None] = [None] * len(self.params)
 
-    def _update(self, i: int, grad: float) -> float:
-        if self.momentum:
-            v = self._velocity[i]
-            v = grad if v is None else self.momentum * v + grad
-            self._velocity[i] = v
-            return self.lr * v
-        return self.lr * grad
+    def _updates(self, grads: list[float]) -> list[float]:
+        lr = self.lr
+        if not self.momentum:
+            return [lr * g for g in grads]
+        mu = self.momentum
+        velocity = [g if v is None else mu * v + g for v, g in zip(self._velocity, grads)]
+        self._velocity = list(velocity)
+        return [lr * v for v in velocity]
 
 
 class Adam(Optimizer):
@@ -86,10 +92,13 @@ class Adam(Optimizer):
         self._m = [0.0] * len(self.params)
         self._v = [0.0] * len(self.params)
 
-    def _update(self, i: int, grad: float) -> float:
+    def _updates(self, grads: list[float]) -> list[float]:
         beta1, beta2 = self.betas
-        m = self._m[i] = beta1 * self._m[i] + (1.0 - beta1) * grad
-        v = self._v[i] = beta2 * self._v[i] + (1.0 - beta2) * grad * grad
+        self._m = [beta1 * m + (1.0 - beta1) * g for m, g in zip(self._m, grads)]
+        self._v = [beta2 * v + (1.0 - beta2) * g * g for v, g in zip(self._v, grads)]
         step_size = self.lr / (1.0 - beta1**self.steps)
-        denom = math.sqrt(v) / math.sqrt(1.0 - beta2**self.steps) + self.eps
-        return step_size * (m / denom)
+        correction = math.sqrt(1.0 - beta2**self.steps)
+        return [
+            step_size * (m / (math.sqrt(v) / correction + self.eps))
+            for m, v in zip(self._m, self._v)
+        ]
