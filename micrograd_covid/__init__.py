@@ -15,6 +15,7 @@ from .io import load, save, to_torch
 from .losses import mse, squared_error, sse
 from .nn import MLP, Layer, Module, Neuron
 from .optim import SGD, Adam, Optimizer
+from .tape import Tape
 from .train import DivergenceError, History, fit
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "Neuron",
     "Optimizer",
     "Scaler",
+    "Tape",
     "Value",
     "daily_infections",
     "draw",

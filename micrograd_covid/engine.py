@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import math
 import numbers
+import operator
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TypeAlias
+from typing import Any, NamedTuple, TypeAlias
+
+from . import ops
 
 __all__ = [
-    "ACTIVATIONS",
     "BackwardEdge",
     "BackwardStep",
+    "DotArgs",
     "GradcheckEntry",
     "GradcheckReport",
     "Value",
@@ -30,12 +33,7 @@ Operand: TypeAlias = "Value | int | float"
 
 _NO_INPUTS: tuple[Value, ...] = ()
 _NO_GRADS: tuple[float, ...] = ()
-# Shared local-gradient tuples: the most common edges allocate nothing.
-_ADD_GRADS = (1.0, 1.0)
-_SUB_GRADS = (1.0, -1.0)
-_NEG_GRADS = (-1.0,)
-_ONE = (1.0,)
-_ZERO = (0.0,)
+_get_data = operator.attrgetter("data")
 
 
 def _check_number(data: object, what: str) -> float:
@@ -51,45 +49,7 @@ def _check_number(data: object, what: str) -> float:
     return value
 
 
-def _tanh(x: float) -> tuple[float, float]:
-    """tanh(x) and its derivative 1 - tanh²(x); never overflows."""
-    t = math.tanh(x)
-    return t, 1.0 - t * t
-
-
-def _sigmoid(x: float) -> tuple[float, float]:
-    """1/(1+e^-x) and its derivative s(1-s), computed without overflow for any x."""
-    if x >= 0.0:
-        s = 1.0 / (1.0 + math.exp(-x))
-    else:
-        e = math.exp(x)
-        s = e / (1.0 + e)
-    return s, s * (1.0 - s)
-
-
-def _relu(x: float) -> tuple[float, float]:
-    """max(0, x) and its derivative: 1 for x > 0, else 0 (as PyTorch)."""
-    return (x, 1.0) if x > 0.0 else (0.0, 0.0)
-
-
-#: Activation name → function of x returning (value, derivative at x).
-ACTIVATIONS: dict[str, Callable[[float], tuple[float, float]]] = {
-    "tanh": _tanh,
-    "sigmoid": _sigmoid,
-    "relu": _relu,
-}
-
-
-def _fmt(x: float) -> str:
-    return f"{x:.6g}"
-
-
-def _finite(data: float, op: str, *operands: float) -> float:
-    """Return `data`, or raise OverflowError naming the op when the result is not finite."""
-    if math.isfinite(data):
-        return data
-    names = ", ".join(_fmt(x) for x in operands)
-    raise OverflowError(f"{op}: result of ({names}) is not finite ({data!r})")
+_fmt = ops.fmt_number
 
 
 class Value:
@@ -101,7 +61,17 @@ class Value:
     `previous` is the value before the last optimizer step, or None.
     """
 
-    __slots__ = ("data", "grad", "inputs", "label", "local_grads", "op", "previous", "role")
+    __slots__ = (
+        "args",
+        "data",
+        "grad",
+        "inputs",
+        "label",
+        "local_grads",
+        "op",
+        "previous",
+        "role",
+    )
 
     data: float
     grad: float
@@ -111,6 +81,7 @@ class Value:
     inputs: tuple[Value, ...]
     local_grads: tuple[float, ...]
     previous: float | None
+    args: Any
 
     def __init__(self, data: Number, label: str = "", role: str | None = None) -> None:
         """Create a leaf holding `data` (an int or a finite float)."""
@@ -126,12 +97,22 @@ class Value:
         self.inputs = _NO_INPUTS
         self.local_grads = _NO_GRADS
         self.previous = None
+        self.args = None
 
     @classmethod
     def _node(
-        cls, data: float, inputs: tuple[Value, ...], local_grads: tuple[float, ...], op: str
+        cls,
+        data: float,
+        inputs: tuple[Value, ...],
+        local_grads: tuple[float, ...],
+        op: str,
+        args: Any = None,
     ) -> Value:
-        """Make an interior node; the ops have already checked `data`."""
+        """Make an interior node; the kernels have already checked `data`.
+
+        `args` holds what the op needs besides its inputs to run again (a number exponent,
+        a dot product's constants), for `Tape`.
+        """
         out = object.__new__(cls)
         out.data = data
         out.grad = 0.0
@@ -141,6 +122,7 @@ class Value:
         out.inputs = inputs
         out.local_grads = local_grads
         out.previous = None
+        out.args = args
         return out
 
     # --- plumbing -------------------------------------------------------------------------
@@ -182,63 +164,43 @@ class Value:
             return self.label
         return f"({self.op})" if self.op else _fmt(self.data)
 
-    # --- binary ops -----------------------------------------------------------------------
+    # --- binary ops: the maths is in ops.BINARY ------------------------------------------
+
+    def _binary(self, other: Value, op: str) -> Value:
+        data, local_grads = ops.BINARY[op](self.data, other.data)
+        return Value._node(data, (self, other), local_grads, op)
 
     def __add__(self, other: Operand) -> Value:
         o = _as_value(other)
-        if o is None:
-            return NotImplemented
-        data = _finite(self.data + o.data, "+", self.data, o.data)
-        return Value._node(data, (self, o), _ADD_GRADS, "+")
+        return NotImplemented if o is None else self._binary(o, "+")
 
     def __radd__(self, other: Operand) -> Value:
         o = _as_value(other)
-        if o is None:
-            return NotImplemented
-        return o.__add__(self)
+        return NotImplemented if o is None else o._binary(self, "+")
 
     def __sub__(self, other: Operand) -> Value:
         o = _as_value(other)
-        if o is None:
-            return NotImplemented
-        data = _finite(self.data - o.data, "-", self.data, o.data)
-        return Value._node(data, (self, o), _SUB_GRADS, "-")
+        return NotImplemented if o is None else self._binary(o, "-")
 
     def __rsub__(self, other: Operand) -> Value:
         o = _as_value(other)
-        if o is None:
-            return NotImplemented
-        return o.__sub__(self)
+        return NotImplemented if o is None else o._binary(self, "-")
 
     def __mul__(self, other: Operand) -> Value:
         o = _as_value(other)
-        if o is None:
-            return NotImplemented
-        a, b = self.data, o.data
-        return Value._node(_finite(a * b, "*", a, b), (self, o), (b, a), "*")
+        return NotImplemented if o is None else self._binary(o, "*")
 
     def __rmul__(self, other: Operand) -> Value:
         o = _as_value(other)
-        if o is None:
-            return NotImplemented
-        return o.__mul__(self)
+        return NotImplemented if o is None else o._binary(self, "*")
 
     def __truediv__(self, other: Operand) -> Value:
         o = _as_value(other)
-        if o is None:
-            return NotImplemented
-        a, b = self.data, o.data
-        if b == 0.0:
-            raise ZeroDivisionError(f"/: division by zero ({_fmt(a)} / {_fmt(b)})")
-        # d(a/b)/da = 1/b, d(a/b)/db = -a/b²
-        data = _finite(a / b, "/", a, b)
-        return Value._node(data, (self, o), (1.0 / b, _finite(-a / (b * b), "/", a, b)), "/")
+        return NotImplemented if o is None else self._binary(o, "/")
 
     def __rtruediv__(self, other: Operand) -> Value:
         o = _as_value(other)
-        if o is None:
-            return NotImplemented
-        return o.__truediv__(self)
+        return NotImplemented if o is None else o._binary(self, "/")
 
     def __pow__(self, other: Operand) -> Value:
         """``x ** c`` (a number exponent: one input) or ``x ** y`` (a Value: two inputs).
@@ -246,111 +208,68 @@ class Value:
         d(x^c)/dx = c·x^(c-1); d(x^y)/dy = x^y·ln x (0 where x = 0 and y >= 0, as PyTorch).
         """
         if isinstance(other, Value):
-            return self._pow_value(other)
+            return self._binary(other, "**")
         if not isinstance(other, (int, float, numbers.Real)):
             return NotImplemented
         c = float(other)
-        x = self.data
-        data = _pow_checked(x, c)
-        try:
-            local = c * x ** (c - 1.0) if c != 0.0 else 0.0
-        except ZeroDivisionError:
-            raise ValueError(
-                f"**: the derivative of {_fmt(x)} ** {_fmt(c)} is infinite at 0"
-            ) from None
-        local = _finite(local, "**", x, c)
-        return Value._node(data, (self,), (local,), f"**{_fmt(c)}")
-
-    def _pow_value(self, other: Value) -> Value:
-        x, y = self.data, other.data
-        if x < 0.0:
-            raise ValueError(
-                f"**: d/d(exponent) of {_fmt(x)} ** {_fmt(y)} needs a positive base; "
-                "use a number exponent for a negative base"
-            )
-        data = _pow_checked(x, y)
-        try:
-            dx = y * x ** (y - 1.0) if y != 0.0 else 0.0
-        except ZeroDivisionError:
-            raise ValueError(
-                f"**: the derivative of {_fmt(x)} ** {_fmt(y)} is infinite at 0"
-            ) from None
-        dy = data * math.log(x) if x > 0.0 else 0.0
-        return Value._node(data, (self, other), (_finite(dx, "**", x, y), dy), "**")
+        data, local = ops.pow_const(self.data, c)
+        return Value._node(data, (self,), (local,), f"**{_fmt(c)}", c)
 
     def __rpow__(self, other: Operand) -> Value:
         o = _as_value(other)
-        if o is None:
-            return NotImplemented
-        return o._pow_value(self)
+        return NotImplemented if o is None else o._binary(self, "**")
 
     def __neg__(self) -> Value:
-        return Value._node(-self.data, (self,), _NEG_GRADS, "neg")
+        return self._unary("neg")
 
     def __pos__(self) -> Value:
         return self
 
-    # --- unary functions ------------------------------------------------------------------
+    # --- unary functions: the maths is in ops.UNARY -------------------------------------
+
+    def _unary(self, op: str) -> Value:
+        data, local = ops.UNARY[op](self.data)
+        return Value._node(data, (self,), (local,), op)
 
     def exp(self) -> Value:
         """e^x; d/dx = e^x."""
-        x = self.data
-        try:
-            t = math.exp(x)
-        except OverflowError:
-            raise OverflowError(f"exp: overflow for operand {x!r} (exp(x) > 1.8e308)") from None
-        return Value._node(t, (self,), (t,), "exp")
+        return self._unary("exp")
 
     def log(self) -> Value:
         """Natural logarithm; d/dx = 1/x. Defined for x > 0."""
-        x = self.data
-        if x <= 0.0:
-            raise ValueError(f"log: operand must be > 0, got {x!r}")
-        return Value._node(math.log(x), (self,), (1.0 / x,), "log")
+        return self._unary("log")
 
     def tanh(self) -> Value:
         """Hyperbolic tangent; d/dx = 1 - tanh²(x). Never overflows."""
-        t, slope = _tanh(self.data)
-        return Value._node(t, (self,), (slope,), "tanh")
+        return self._unary("tanh")
 
     def sigmoid(self) -> Value:
         """Logistic 1/(1+e^-x); d/dx = s(1-s). Computed without overflow for any x."""
-        s, slope = _sigmoid(self.data)
-        return Value._node(s, (self,), (slope,), "sigmoid")
+        return self._unary("sigmoid")
 
     def relu(self) -> Value:
         """max(0, x); d/dx = 1 for x > 0, else 0 (as PyTorch)."""
-        if self.data > 0.0:
-            return Value._node(self.data, (self,), _ONE, "relu")
-        return Value._node(0.0, (self,), _ZERO, "relu")
+        return self._unary("relu")
 
     def sinh(self) -> Value:
         """Hyperbolic sine; d/dx = cosh(x)."""
-        x = self.data
-        try:
-            return Value._node(math.sinh(x), (self,), (math.cosh(x),), "sinh")
-        except OverflowError:
-            raise OverflowError(f"sinh: overflow for operand {x!r}") from None
+        return self._unary("sinh")
 
     def cosh(self) -> Value:
         """Hyperbolic cosine; d/dx = sinh(x)."""
-        x = self.data
-        try:
-            return Value._node(math.cosh(x), (self,), (math.sinh(x),), "cosh")
-        except OverflowError:
-            raise OverflowError(f"cosh: overflow for operand {x!r}") from None
+        return self._unary("cosh")
 
     # --- n-ary nodes ----------------------------------------------------------------------
 
     @staticmethod
     def sum(values: Iterable[Operand]) -> Value:
         """One node adding all `values` left to right; every local partial is 1."""
-        return _sum_node(values, "sum", 1.0)
+        return _sum_node(values, "sum")
 
     @staticmethod
     def mean(values: Iterable[Operand]) -> Value:
         """One node: (sum of `values`) / n; every local partial is 1/n."""
-        return _sum_node(values, "mean", None)
+        return _sum_node(values, "mean")
 
     @staticmethod
     def dot(
@@ -361,48 +280,40 @@ class Value:
     ) -> Value:
         """One node for z = w·x + b: ∂z/∂w_i = x_i, ∂z/∂x_i = w_i, ∂z/∂b = 1.
 
-        Inputs are wired in the order w_1..w_n, x_1..x_n, b. Plain numbers are constants:
-        they enter the value and the partials but get no edge. With `activation` ("tanh",
+        Inputs are wired in the order w_1..w_n, x_1..x_n, b. A list of plain numbers is
+        constant: it enters the value and the partials but gets no edges (a list that mixes
+        numbers with Values makes leaves of the numbers). With `activation` ("tanh",
         "sigmoid" or "relu") the node is a(z), one neuron, and every partial is scaled by
         a'(z) (the chain rule inside the node).
         """
-        if activation is not None and activation not in ACTIVATIONS:
-            raise ValueError(
-                f"dot: unknown activation {activation!r}; choose one of {', '.join(ACTIVATIONS)}"
-            )
         if len(weights) != len(inputs):
             raise ValueError(
                 f"dot: {len(weights)} weights but {len(inputs)} inputs; they must match"
             )
-        if (bias is None or isinstance(bias, Value)) and all(isinstance(w, Value) for w in weights):
-            xdata, xnodes = dot_inputs(inputs)
-            if xdata is not None:
-                return Value._dense([weights], [bias], xdata, xnodes, activation)[0]  # type: ignore[list-item]
-        # Mixed Values and numbers: wire only the Values, in the same order as `_dot`.
-        total = 0.0
-        wired: list[Value] = []
-        local_grads: list[float] = []
-        x_nodes: list[Value] = []
-        x_grads: list[float] = []
-        for i, (w, x) in enumerate(zip(weights, inputs)):
-            wd = _dot_operand(w, "weight", i)
-            xd = _dot_operand(x, "input", i)
-            total += wd * xd
-            if isinstance(w, Value):
-                wired.append(w)
-                local_grads.append(xd)
-            if isinstance(x, Value):
-                x_nodes.append(x)
-                x_grads.append(wd)
-        wired += x_nodes
-        local_grads += x_grads
-        if bias is not None:
-            total += _dot_operand(bias, "bias", 0)
-            if isinstance(bias, Value):
-                wired.append(bias)
-                local_grads.append(1.0)
-        total = _finite(total, "dot", total)
-        return _activated(total, tuple(wired), tuple(local_grads), activation)
+        if activation is not None and activation not in ops.ACTIVATIONS:
+            raise ValueError(
+                f"dot: unknown activation {activation!r}; "
+                f"choose one of {', '.join(ops.ACTIVATIONS)}"
+            )
+        wdata, wnodes = dot_inputs(weights, "weight")
+        xdata, xnodes = dot_inputs(inputs, "input")
+        wired: tuple[Value, ...] = (*(wnodes or ()), *(xnodes or ()))
+        if bias is None:
+            bdata: float | None = None
+        elif isinstance(bias, Value):
+            bdata = bias.data
+            wired = (*wired, bias)
+        else:
+            bdata = _check_number(bias, "dot bias")
+        has = (wnodes is not None, xnodes is not None, isinstance(bias, Value))
+        data, local_grads = ops.dot(wdata, xdata, bdata, has, activation)
+        args = DotArgs(
+            None if wnodes is not None else tuple(wdata),
+            None if xnodes is not None else tuple(xdata),
+            "wired" if has[2] else bdata,
+            activation,
+        )
+        return Value._node(data, wired, local_grads, _dot_op(activation), args)
 
     @staticmethod
     def _dense(
@@ -412,56 +323,38 @@ class Value:
         xnodes: tuple[Value, ...] | None,
         activation: str | None = None,
     ) -> list[Value]:
-        """One node a(w·x + b) per row of weights: a whole layer in one loop.
+        """One node a(w·x + b) per row of Value weights: a whole layer in one loop.
 
         `xdata` are the inputs' values, checked once by `dot_inputs`; `xnodes` the inputs
-        when they are Values (None for numbers, which get no edge). Sums run left to right,
-        as the tutorials do. This is the one place a dot product is computed.
+        when they are Values (None for numbers, which get no edges).
         """
-        act = ACTIVATIONS[activation] if activation is not None else None
-        op = "dot" if activation is None else f"{activation}(dot)"
+        op = _dot_op(activation)
         new = object.__new__
+        kernel = ops.dot
+        xconst = None if xnodes is not None else tuple(xdata)
         outs: list[Value] = []
         for weights, bias in zip(rows, biases):
-            total = 0.0
-            if xnodes is None:
-                for w, xd in zip(weights, xdata):
-                    total += w.data * xd
-            else:
-                wdata: list[float] = []
-                keep = wdata.append
-                for w, xd in zip(weights, xdata):
-                    wd = w.data
-                    keep(wd)
-                    total += wd * xd
-            if bias is not None:
-                total += bias.data
-                if xnodes is None:
-                    inputs, local_grads = (*weights, bias), (*xdata, 1.0)
-                else:
-                    inputs, local_grads = (*weights, *xnodes, bias), (*xdata, *wdata, 1.0)
-            elif xnodes is None:
-                inputs, local_grads = tuple(weights), tuple(xdata)
-            else:
-                inputs, local_grads = (*weights, *xnodes), (*xdata, *wdata)
-            if total - total != 0.0:  # inf or nan
-                raise OverflowError(f"dot: result is not finite ({total!r})")
-            if act is not None:
-                # The chain rule inside the node: every partial times a'(z).
-                total, slope = act(total)
-                if slope == 0.0:
-                    local_grads = (0.0,) * len(local_grads)
-                elif slope != 1.0:
-                    local_grads = tuple(map(slope.__mul__, local_grads))
+            has = (True, xnodes is not None, bias is not None)
+            data, local_grads = kernel(
+                list(map(_get_data, weights)),
+                xdata,
+                None if bias is None else bias.data,
+                has,
+                activation,
+            )
             out = new(Value)
-            out.data = total
+            out.data = data
             out.grad = 0.0
             out.label = ""
             out.role = None
             out.op = op
-            out.inputs = inputs
+            if xnodes is None:
+                out.inputs = (*weights, bias) if bias is not None else tuple(weights)
+            else:
+                out.inputs = (*weights, *xnodes, bias) if bias is not None else (*weights, *xnodes)
             out.local_grads = local_grads
             out.previous = None
+            out.args = DotArgs(None, xconst, None if bias is None else "wired", activation)
             outs.append(out)
         return outs
 
@@ -474,11 +367,7 @@ class Value:
         recomputed on every call; a node used several times sums its contributions.
         """
         order = _prepare_backward(self)
-        for node in reversed(order):
-            upstream = node.grad
-            for inp, local in zip(node.inputs, node.local_grads):
-                contribution = local * upstream
-                inp.grad += contribution
+        _propagate(order)
 
     def backward_steps(self) -> Iterator[BackwardStep]:
         """Run backward one node at a time, yielding what each node passes to its inputs.
@@ -503,26 +392,31 @@ class Value:
             node.grad = 0.0
 
 
-def _activated(
-    z: float, inputs: tuple[Value, ...], local_grads: tuple[float, ...], activation: str | None
-) -> Value:
-    """The dot node z, or a(z) with every local partial scaled by a'(z)."""
-    if activation is None:
-        return Value._node(z, inputs, local_grads, "dot")
-    data, slope = ACTIVATIONS[activation](z)
-    if slope != 1.0:
-        local_grads = tuple([slope * g for g in local_grads])
-    return Value._node(data, inputs, local_grads, f"{activation}(dot)")
-
-
 def _prepare_backward(root: Value) -> list[Value]:
     """The interior nodes in topological order, their gradients reset and the root's seeded."""
     if not root.inputs:
         root.grad += 1.0
         return []
     order = _postorder(root, False)
-    root.grad = 1.0
+    seed_gradients(order, root)
     return order
+
+
+def seed_gradients(order: list[Value], root: Value) -> None:
+    """Reset the interior gradients (they are recomputed, never doubled) and seed the root."""
+    for node in order:
+        node.grad = 0.0
+    root.grad = 1.0
+
+
+def _propagate(order: list[Value]) -> None:
+    """The chain rule: each node, the last computed first, passes its gradient back,
+    ``input.grad += local * upstream`` along every edge."""
+    for node in reversed(order):
+        upstream = node.grad
+        for inp, local in zip(node.inputs, node.local_grads):
+            contribution = local * upstream
+            inp.grad += contribution
 
 
 def topological_order(root: Value) -> list[Value]:
@@ -538,9 +432,8 @@ def topological_order(root: Value) -> list[Value]:
 def _postorder(root: Value, with_leaves: bool) -> list[Value]:
     """Depth-first post-order from `root` with an explicit stack of input iterators.
 
-    Without leaves it is the order backward needs, and it resets each interior gradient
-    as it goes: leaves have nothing to pass on, and in an MLP most edges end at a leaf (a
-    weight), so skipping them halves the walk.
+    Without leaves it is the order backward needs: leaves have nothing to pass on, and in
+    an MLP most edges end at a leaf (a weight), so skipping them halves the walk.
     """
     order: list[Value] = []
     seen = {root}
@@ -555,9 +448,6 @@ def _postorder(root: Value, with_leaves: bool) -> list[Value]:
         else:
             stack.pop()
             order.append(node)
-    if not with_leaves:
-        for node in order:
-            node.grad = 0.0
     return order
 
 
@@ -612,48 +502,50 @@ def _data_of(other: object, op: str) -> float:
     raise TypeError(f"{op}: cannot compare Value with {type(other).__name__}")
 
 
-def dot_inputs(inputs: Sequence[object]) -> tuple[list[float] | None, tuple[Value, ...] | None]:
-    """Check a dot product's inputs once: (data, the Values) when all are Values, (data, None)
-    when all are numbers, (None, None) when they are mixed."""
-    kinds = set(map(type, inputs))
+class DotArgs(NamedTuple):
+    """What a dot node needs besides its inputs to run again: the constant weights or
+    inputs (None where they are wired Values), the bias (None, a constant, or "wired"),
+    and the activation."""
+
+    weights: tuple[float, ...] | None
+    inputs: tuple[float, ...] | None
+    bias: float | str | None
+    activation: str | None
+
+
+def _dot_op(activation: str | None) -> str:
+    return "dot" if activation is None else f"{activation}(dot)"
+
+
+def dot_inputs(
+    values: Sequence[object], what: str = "input"
+) -> tuple[list[float], tuple[Value, ...] | None]:
+    """Check a dot product's vector once: (data, the Values) when any are Values (numbers
+    among them become leaves), (data, None) when all are numbers."""
+    kinds = set(map(type, values))
     if kinds == {Value}:
-        nodes: tuple[Value, ...] = tuple(inputs)  # type: ignore[arg-type]
-        return [x.data for x in nodes], nodes
+        nodes: tuple[Value, ...] = tuple(values)  # type: ignore[arg-type]
+        return list(map(_get_data, nodes)), nodes
     if kinds == {float}:
-        data: list[float] = list(inputs)  # type: ignore[arg-type]
+        data: list[float] = list(values)  # type: ignore[arg-type]
         if all(map(math.isfinite, data)):
             return data, None
     if any(issubclass(kind, Value) for kind in kinds):
-        if all(issubclass(kind, Value) for kind in kinds):
-            nodes = tuple(inputs)  # type: ignore[arg-type]
-            return [x.data for x in nodes], nodes
-        return None, None
-    return [_dot_operand(x, "input", i) for i, x in enumerate(inputs)], None
+        nodes = tuple(
+            v if isinstance(v, Value) else Value(_dot_number(v, what, i))
+            for i, v in enumerate(values)
+        )
+        return list(map(_get_data, nodes)), nodes
+    return [_dot_number(v, what, i) for i, v in enumerate(values)], None
 
 
-def _dot_operand(x: object, what: str, i: int) -> float:
-    if isinstance(x, Value):
-        return x.data
+def _dot_number(x: object, what: str, i: int) -> float:
     if isinstance(x, (int, float, numbers.Real)):
         return _check_number(x, f"dot {what} {i}")
     raise TypeError(f"dot: {what} {i} must be a Value or a number, got {type(x).__name__}")
 
 
-def _pow_checked(x: float, c: float) -> float:
-    if x == 0.0 and c < 0.0:
-        raise ZeroDivisionError(f"**: 0 to a negative power ({_fmt(x)} ** {_fmt(c)})")
-    if x < 0.0 and not c.is_integer():
-        raise ValueError(
-            f"**: negative base to a fractional power ({_fmt(x)} ** {_fmt(c)}) is not real"
-        )
-    try:
-        data = x**c
-    except OverflowError:
-        raise OverflowError(f"**: overflow for operands ({_fmt(x)}, {_fmt(c)})") from None
-    return _finite(data, "**", x, c)
-
-
-def _sum_node(values: Iterable[Operand], op: str, scale: float | None) -> Value:
+def _sum_node(values: Iterable[Operand], op: str) -> Value:
     nodes: list[Value] = []
     for i, v in enumerate(values):
         node = _as_value(v)
@@ -662,15 +554,9 @@ def _sum_node(values: Iterable[Operand], op: str, scale: float | None) -> Value:
         nodes.append(node)
     if not nodes:
         raise ValueError(f"{op}: needs at least one value")
-    total = 0.0
-    for node in nodes:
-        total += node.data
-    if scale is None:
-        n = len(nodes)
-        total /= n
-        scale = 1.0 / n
-    total = _finite(total, op, total)
-    return Value._node(total, tuple(nodes), (scale,) * len(nodes), op)
+    scale = 1.0 / len(nodes) if op == "mean" else 1.0
+    data = ops.summed(list(map(_get_data, nodes)), op)
+    return Value._node(data, tuple(nodes), (scale,) * len(nodes), op)
 
 
 # --- gradcheck ----------------------------------------------------------------------------

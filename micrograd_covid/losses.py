@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TypeAlias
 
-from .engine import Value, _check_number, _finite
+from .engine import Value, _check_number
 
 __all__ = ["mse", "squared_error", "sse"]
 
@@ -23,9 +23,7 @@ def squared_error(pred: Value, target: Target) -> Value:
         y = target
     else:
         y = Value(_check_number(target, "squared_error target"), label="y", role="input")
-    diff = pred.data - y.data
-    data = _finite(diff * diff, "squared_error", pred.data, y.data)
-    out = Value._node(data, (pred, y), (2.0 * diff, -2.0 * diff), "squared_error")
+    out = pred._binary(y, "squared_error")
     out.role = "loss"
     return out
 

@@ -163,8 +163,6 @@ class Layer(Module):
         if len(x) != nin:
             raise ValueError(f"Layer: expected {nin} inputs, got {len(x)}")
         xdata, xnodes = dot_inputs(x)
-        if xdata is None:  # Values mixed with numbers: the general path
-            return [neuron(x) for neuron in self.neurons]
         first = self.neurons[0]
         rows = [n.w for n in self.neurons]
         biases = [n.b for n in self.neurons]
