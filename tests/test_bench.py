@@ -1,0 +1,35 @@
+"""The benchmarks run once at a tiny size, so `make bench` keeps working. Nothing is timed here."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_benchmark_suite_runs_every_workload_at_a_tiny_size():
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--quick"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    for heading in [
+        "## 1. Training step",
+        "## 2. Training step",
+        "## 3. A chain",
+        "## 4. Rendering",
+    ]:
+        assert heading in out
+    # Every engine starts from the same weights: the first losses agree to 12 digits.
+    rows = [
+        line.split(" | ") for line in out.splitlines() if line.startswith("| ") and " ms |" in line
+    ]
+    table1 = [r[-1] for r in rows[:5]]
+    assert len(set(table1)) == 1, table1
+    assert "RecursionError" in out
