@@ -127,6 +127,15 @@ def test_dot_with_number_inputs_wires_only_the_values():
     assert out.data == 2.75
 
 
+def test_dot_with_a_list_mixing_numbers_and_values_makes_leaves_of_the_numbers():
+    x = Value(2.0, "x")
+    out = Value.dot([1.5, Value(0.5, "w")], [x, 4.0])
+    assert [n.data for n in out.inputs] == [1.5, 0.5, 2.0, 4.0]
+    assert out.data == 1.5 * 2.0 + 0.5 * 4.0 and out.local_grads == (2.0, 4.0, 1.5, 0.5)
+    with pytest.raises(TypeError, match="dot: input 1 must be a Value or a number, got str"):
+        Value.dot([1.0, 2.0], [x, "3"])  # type: ignore[list-item]
+
+
 def test_dot_matches_torch(torch):  # type: ignore[no-untyped-def]
     ws, xs = [0.3, -1.2, 2.0], [1.5, 0.5, -0.25]
     vw, vx, vb = [Value(w) for w in ws], [Value(x) for x in xs], Value(0.7)

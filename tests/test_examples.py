@@ -38,3 +38,9 @@ def test_run_tutorial_example(tmp_path):  # type: ignore[no-untyped-def]
     assert "epoch 100 error: 0.7478039599358327" in run(
         "run_tutorial.py", "vectorized", cwd=tmp_path
     )
+
+
+def test_replay_example_reproduces_the_walkthrough_steps(tmp_path):  # type: ignore[no-untyped-def]
+    out = run("replay_walkthrough.py", cwd=tmp_path).splitlines()
+    assert out[0] == "step 1: L = 4.477456, w1 = 0.8294, w2 = 0.1636, b = 0.2116"
+    assert out[5].startswith("step 6: L = 2089.584165")
