@@ -18,6 +18,7 @@ from typing import Any, NamedTuple, TypeAlias
 from . import ops
 
 __all__ = [
+    "ROLES",
     "BackwardEdge",
     "BackwardStep",
     "DotArgs",
@@ -30,6 +31,9 @@ __all__ = [
 
 Number: TypeAlias = "int | float"
 Operand: TypeAlias = "Value | int | float"
+
+#: The roles a drawing colours: placeholders, weights and biases, the model, the loss.
+ROLES = ("input", "param", "model", "loss")
 
 _NO_INPUTS: tuple[Value, ...] = ()
 _NO_GRADS: tuple[float, ...] = ()
@@ -88,8 +92,8 @@ class Value:
         self.data = _check_number(data, "Value data")
         if not isinstance(label, str):
             raise TypeError(f"Value label must be a str, got {type(label).__name__}")
-        if role is not None and not isinstance(role, str):
-            raise TypeError(f"Value role must be a str or None, got {type(role).__name__}")
+        if role is not None and role not in ROLES:
+            raise ValueError(f"Value role must be one of {', '.join(ROLES)} or None, got {role!r}")
         self.grad = 0.0
         self.label = label
         self.role = role
@@ -329,33 +333,18 @@ class Value:
         when they are Values (None for numbers, which get no edges).
         """
         op = _dot_op(activation)
-        new = object.__new__
-        kernel = ops.dot
         xconst = None if xnodes is not None else tuple(xdata)
         outs: list[Value] = []
         for weights, bias in zip(rows, biases):
             has = (True, xnodes is not None, bias is not None)
-            data, local_grads = kernel(
-                list(map(_get_data, weights)),
-                xdata,
-                None if bias is None else bias.data,
-                has,
-                activation,
-            )
-            out = new(Value)
-            out.data = data
-            out.grad = 0.0
-            out.label = ""
-            out.role = None
-            out.op = op
-            if xnodes is None:
-                out.inputs = (*weights, bias) if bias is not None else tuple(weights)
-            else:
-                out.inputs = (*weights, *xnodes, bias) if bias is not None else (*weights, *xnodes)
-            out.local_grads = local_grads
-            out.previous = None
-            out.args = DotArgs(None, xconst, None if bias is None else "wired", activation)
-            outs.append(out)
+            wdata = list(map(_get_data, weights))
+            bdata = None if bias is None else bias.data
+            data, local_grads = ops.dot(wdata, xdata, bdata, has, activation)
+            wired = (*weights, *xnodes) if xnodes is not None else tuple(weights)
+            if bias is not None:
+                wired = (*wired, bias)
+            args = DotArgs(None, xconst, None if bias is None else "wired", activation)
+            outs.append(Value._node(data, wired, local_grads, op, args))
         return outs
 
     # --- backward -------------------------------------------------------------------------

@@ -275,6 +275,15 @@ def test_value_rejects_non_numbers_naming_the_type(bad):  # type: ignore[no-unty
         Value(bad)
 
 
+def test_value_rejects_an_unknown_role_and_a_non_string_label():
+    with pytest.raises(
+        ValueError, match="role must be one of input, param, model, loss or None, got 'weight'"
+    ):
+        Value(1.0, role="weight")
+    with pytest.raises(TypeError, match="label must be a str, got int"):
+        Value(1.0, label=3)  # type: ignore[arg-type]
+
+
 @pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
 def test_value_rejects_non_finite_data(bad):  # type: ignore[no-untyped-def]
     with pytest.raises(ValueError, match="finite"):
