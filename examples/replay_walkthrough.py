@@ -17,6 +17,5 @@ for step, row in enumerate(regression_rows(), start=1):
     opt.zero_grad()
     tape.backward()  # backprop over the recorded order
     opt.step()
-    print(
-        f"step {step}: L = {value:.10g}, w1 = {w1.data:.10g}, w2 = {w2.data:.10g}, b = {b.data:.10g}"
-    )
+    weights = f"w1 = {w1.data:.10g}, w2 = {w2.data:.10g}, b = {b.data:.10g}"
+    print(f"step {step}: L = {value:.10g}, {weights}")
