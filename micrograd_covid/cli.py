@@ -13,7 +13,7 @@ from .tutorials import TUTORIALS, TutorialResult, tutorial_graph
 
 __all__ = ["main"]
 
-_OPTIONS = ("epochs", "lr", "seed")
+_OPTIONS = ("epochs", "lr", "seed", "out")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -56,8 +56,6 @@ def _run_tutorial(name: str, args: argparse.Namespace) -> TutorialResult:
             kwargs[option] = value
         else:
             raise SystemExit(f"micrograd-covid: tutorial {name} has no --{option} option")
-    if getattr(args, "out", None) is not None and "out" in accepted:
-        kwargs["out"] = args.out
     return fn(**kwargs)
 
 
@@ -74,6 +72,7 @@ def _plot(result: TutorialResult, path: Path) -> None:
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
+        from matplotlib.ticker import MaxNLocator
     except ImportError:
         raise SystemExit(
             "micrograd-covid: --plot needs matplotlib: pip install 'micrograd_covid[plot]'"
@@ -81,6 +80,7 @@ def _plot(result: TutorialResult, path: Path) -> None:
     losses = _losses(result)
     fig, ax = plt.subplots(figsize=(6, 3.5))
     ax.plot(range(1, len(losses) + 1), losses, marker="." if len(losses) < 50 else None)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("epoch" if result.history is not None else "iteration")
     ax.set_ylabel("error")
     if losses and min(losses) > 0 and max(losses) / min(losses) > 1e3:

@@ -55,6 +55,8 @@ def test_options_reach_the_tutorial_and_plot_writes_a_png(tmp_path, capsys):  # 
 def test_an_option_a_tutorial_does_not_take_is_refused():
     with pytest.raises(SystemExit, match="tutorial guess has no --lr option"):
         main(["tutorial", "guess", "--lr", "0.1"])
+    with pytest.raises(SystemExit, match="tutorial deep has no --out option"):
+        main(["tutorial", "deep", "--out", "pictures"])
 
 
 def test_draw_and_steps_commands_write_real_files(tmp_path, capsys):  # type: ignore[no-untyped-def]
