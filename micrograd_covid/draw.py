@@ -26,6 +26,7 @@ ROLE_COLOURS: dict[str, tuple[str, str, str]] = {
     "loss": ("#FFFF00", "black", "loss"),
 }
 _FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf"}
+_SHORT_NAME = 8
 _INSTALL_HINT = (
     "Graphviz's 'dot' program is needed to render {fmt}; install it "
     "(Debian/Ubuntu: sudo apt-get install graphviz; macOS: brew install graphviz) "
@@ -189,7 +190,11 @@ def _node(
         lines.append(f"({node.op})")
     lines.append(f"= {fmt(node.data)}")
     if show_grads:
-        lines.append(f"∂{root_name}/∂{node.name} = {fmt(node.grad)}")
+        # The walkthrough's ∂L/∂w1 where the name is short; "grad" keeps long names one-wide.
+        if len(node.name) <= _SHORT_NAME:
+            lines.append(f"∂{root_name}/∂{node.name} = {fmt(node.grad)}")
+        else:
+            lines.append(f"grad = {fmt(node.grad)}")
     if node.previous is not None and node.previous != node.data:
         lines.append(_update(node.previous, node.data))
     attrs: dict[str, str] = {

@@ -466,7 +466,7 @@ def tutorial_graph(name: str) -> Value:
             model = MLP.from_weights([[[1.0, 0.5]]], None, output_activation="linear")
         else:
             raise ValueError(f"unknown tutorial {name!r}; choose one of {', '.join(TUTORIALS)}")
-        count = 1 if name == "generalized" else len(xs)
+        count = len(xs) if name == "vectorized" else 1  # one sample keeps a network legible
         inputs = [
             [Value(a, f"x{i + 1}.1", role="input"), Value(b, f"x{i + 1}.2", role="input")]
             for i, (a, b) in enumerate(xs[:count])
