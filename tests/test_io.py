@@ -85,3 +85,11 @@ def test_to_torch_gives_the_same_outputs_in_float64(torch, act, out_act, bias): 
     ours = [[o.data for o in model(x)] for x in xs]  # type: ignore[union-attr]
     for a, b in zip(ours, theirs):
         assert a == pytest.approx(b, rel=1e-12, abs=1e-15)
+
+
+def test_to_torch_without_torch_says_what_to_install(monkeypatch):  # type: ignore[no-untyped-def]
+    import sys
+
+    monkeypatch.setitem(sys.modules, "torch", None)  # makes `import torch` raise ImportError
+    with pytest.raises(ImportError, match="pip install torch"):
+        to_torch(MLP(2, [1], seed=0))
