@@ -66,17 +66,13 @@ def _initial_weight(init: str, nin: int, nout: int, rng: random.Random) -> float
 
 
 def _activate(z: Value, activation: str) -> Value:
-    if activation == "tanh":
-        return z.tanh()
-    if activation == "relu":
-        return z.relu()
-    if activation == "sigmoid":
-        return z.sigmoid()
-    return z
+    """The separate activation node of an unfused neuron."""
+    return z if activation == "linear" else z._unary(activation)
 
 
 class Neuron(Module):
-    """activation(w·x + b): one `Value.dot` node and one activation node."""
+    """activation(w·x + b): one dot node with the activation inside (or, with fused=False,
+    a dot node followed by an activation node)."""
 
     def __init__(
         self,
@@ -105,11 +101,8 @@ class Neuron(Module):
         self.b = Value(0.0, role="param") if bias else None
         self.fused = fused
         self._act = None if activation == "linear" else activation
-        self._label("")
-
-    def _label(self, prefix: str) -> None:
         for name, p in self.named_parameters():
-            p.label = prefix + name
+            p.label = name
 
     def named_parameters(self) -> Iterator[tuple[str, Value]]:
         """``w.0 … w.n-1`` then ``b``."""
