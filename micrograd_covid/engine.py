@@ -301,23 +301,9 @@ class Value:
             )
         wdata, wnodes = dot_inputs(weights, "weight")
         xdata, xnodes = dot_inputs(inputs, "input")
-        wired: tuple[Value, ...] = (*(wnodes or ()), *(xnodes or ()))
-        if bias is None:
-            bdata: float | None = None
-        elif isinstance(bias, Value):
-            bdata = bias.data
-            wired = (*wired, bias)
-        else:
-            bdata = _check_number(bias, "dot bias")
-        has = (wnodes is not None, xnodes is not None, isinstance(bias, Value))
-        data, local_grads = ops.dot(wdata, xdata, bdata, has, activation)
-        args = DotArgs(
-            None if wnodes is not None else tuple(wdata),
-            None if xnodes is not None else tuple(xdata),
-            "wired" if has[2] else bdata,
-            activation,
-        )
-        return Value._node(data, wired, local_grads, _dot_op(activation), args)
+        if bias is not None and not isinstance(bias, Value):
+            bias = _check_number(bias, "dot bias")
+        return _dot_node(wdata, wnodes, xdata, xnodes, bias, activation)
 
     @staticmethod
     def _dense(
@@ -332,20 +318,13 @@ class Value:
         `xdata` are the inputs' values, checked once by `dot_inputs`; `xnodes` the inputs
         when they are Values (None for numbers, which get no edges).
         """
-        op = _dot_op(activation)
         xconst = None if xnodes is not None else tuple(xdata)
-        outs: list[Value] = []
-        for weights, bias in zip(rows, biases):
-            has = (True, xnodes is not None, bias is not None)
-            wdata = list(map(_get_data, weights))
-            bdata = None if bias is None else bias.data
-            data, local_grads = ops.dot(wdata, xdata, bdata, has, activation)
-            wired = (*weights, *xnodes) if xnodes is not None else tuple(weights)
-            if bias is not None:
-                wired = (*wired, bias)
-            args = DotArgs(None, xconst, None if bias is None else "wired", activation)
-            outs.append(Value._node(data, wired, local_grads, op, args))
-        return outs
+        return [
+            _dot_node(
+                list(map(_get_data, weights)), weights, xdata, xnodes, bias, activation, xconst
+            )
+            for weights, bias in zip(rows, biases)
+        ]
 
     # --- backward -------------------------------------------------------------------------
 
@@ -516,6 +495,37 @@ class DotArgs(NamedTuple):
 
 def _dot_op(activation: str | None) -> str:
     return "dot" if activation is None else f"{activation}(dot)"
+
+
+def _dot_node(
+    wdata: list[float],
+    wnodes: Sequence[Value] | None,
+    xdata: list[float],
+    xnodes: Sequence[Value] | None,
+    bias: Value | float | None,
+    activation: str | None,
+    xconst: tuple[float, ...] | None = None,
+) -> Value:
+    """The one place a dot node is made: its value and partials from `ops.dot`, its edges
+    (weights, inputs, bias: the Values among them) and the `DotArgs` a Tape re-runs it with.
+    `xconst` lets a layer share one tuple of constant inputs among its neurons."""
+    wired: tuple[Value, ...] = (*(wnodes or ()), *(xnodes or ()))
+    if isinstance(bias, Value):
+        bdata: float | None = bias.data
+        wired = (*wired, bias)
+    else:
+        bdata = bias
+    has = (wnodes is not None, xnodes is not None, isinstance(bias, Value))
+    data, local_grads = ops.dot(wdata, xdata, bdata, has, activation)
+    if xnodes is None and xconst is None:
+        xconst = tuple(xdata)
+    args = DotArgs(
+        None if wnodes is not None else tuple(wdata),
+        None if xnodes is not None else xconst,
+        "wired" if has[2] else bdata,
+        activation,
+    )
+    return Value._node(data, wired, local_grads, _dot_op(activation), args)
 
 
 def dot_inputs(
