@@ -11,6 +11,7 @@ from .engine import (
     topological_order,
 )
 from .explain import Explanation, explain, render_steps
+from .explore import Exploration, explore
 from .io import load, save, to_torch
 from .losses import mse, squared_error, sse
 from .nn import MLP, Layer, Module, Neuron
@@ -26,6 +27,7 @@ __all__ = [
     "BackwardStep",
     "DivergenceError",
     "Explanation",
+    "Exploration",
     "GradcheckReport",
     "GraphvizMissingError",
     "History",
@@ -39,6 +41,7 @@ __all__ = [
     "daily_infections",
     "draw",
     "explain",
+    "explore",
     "fit",
     "gradcheck",
     "load",

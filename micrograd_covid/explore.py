@@ -270,23 +270,36 @@ def _dot_locals(node: Value, k: int, ins: list[int]) -> list[list[Token]]:
         return [[] for _ in ins]
     n, ws, xs, bias = shape
     factor: list[Token] = []
+    factor_num: list[Token] = []
     if args.activation == "tanh":
-        factor = ["(1 − ", _n(k), "²)·"]
+        factor, factor_num = ["(1 − ", _n(k), "²)"], ["(1 − ", _v(k), "²)"]
     elif args.activation == "sigmoid":
-        factor = [_n(k), "(1 − ", _n(k), ")·"]
+        factor, factor_num = [_n(k), "(1 − ", _n(k), ")"], [_v(k), "(1 − ", _v(k), ")"]
     elif args.activation == "relu":
-        factor = ["[", _n(k), " > 0]·"]
+        factor, factor_num = ["[", _n(k), " > 0]"], ["[", _v(k), " > 0]"]
     elif args.activation is not None:
         return [[] for _ in ins]
+
+    def times(sym: Token, num: Token) -> list[Token]:
+        if not factor:
+            return [sym, " = ", num] if sym[0] != "k" else [sym]
+        return [*factor, "·", sym, " = ", *factor_num, "·(", num, ")"]
+
     out: list[list[Token]] = []
     if ws is not None:
         for i in range(n):
-            out.append([*factor, _n(xs[i]) if xs is not None else ["k", k, n + i]])
+            if xs is not None:
+                out.append(times(_n(xs[i]), _v(xs[i])))
+            else:
+                out.append(times(["k", k, n + i], ["k", k, n + i]))
     if xs is not None:
         for i in range(n):
-            out.append([*factor, _n(ws[i]) if ws is not None else ["k", k, i]])
+            if ws is not None:
+                out.append(times(_n(ws[i]), _v(ws[i])))
+            else:
+                out.append(times(["k", k, i], ["k", k, i]))
     if bias is not None:
-        out.append([*factor, "1"] if factor else ["1"])
+        out.append([*factor, " = ", *factor_num] if factor else ["1"])
     return out
 
 
@@ -702,10 +715,26 @@ def explore(
             p.data, p.grad, p.previous = data, grad, previous
         vars(optimizer).update(saved_opt)
         raise
-    result = Exploration(page, losses, total, stopped)
+    result = Exploration(page, losses, _count_steps(recorder), stopped)
     if out is not None:
         result.write(out)
     return result
+
+
+def _count_steps(recorder: _Recorder) -> int:
+    """The number of steps the page shows (as its script counts them)."""
+    total = 0
+    for batch in recorder.batches:
+        kinds = recorder.layouts[batch.layout].kinds
+        ops = kinds.count("o")
+        for phase in batch.phases:
+            if phase == "forward":
+                total += ops - (1 if kinds[-1] == "o" else 0)
+            elif phase == "backward":
+                total += ops
+            else:
+                total += 1
+    return total
 
 
 def _numeric(exc: BaseException) -> bool:
@@ -754,16 +783,14 @@ def _run_batch(
             )
     local_grads = [x for node in order for x in node.local_grads]
     grads = [node.grad for node in order]
-    consts = {k: c for k, node in enumerate(order) if (c := _consts(node)) is not None}
+    consts = {k: cs for k, node in enumerate(order) if (cs := _consts(node)) is not None}
     drawn = [node for node, p in zip(order, layout.params) if p >= 0]
-    before = [p.data for p in drawn]
     optimizer.step()
     if not all(math.isfinite(p.data) for p in optimizer.params):
         for p in optimizer.params:
             if p.previous is not None:
                 p.data = p.previous
         raise FloatingPointError("explore: the update made a parameter infinite")
-    del before
     phases = ("init", *_PHASES[1:]) if first else _PHASES[1:]
     return _Batch(
         li,
