@@ -482,7 +482,7 @@ def _draw_layout(layout: _Layout, batches: list[_Batch], li: int, root_name: str
         name = layout.names[k]
         out = [name, "= " + "0" * value_w[k], f"∂{root_name}/∂{name} = " + "0" * grad_w[k]]
         if layout.kinds[k] == "p":
-            out.append("0" * value_w[k] + " → " + "0" * value_w[k])
+            out.append("was " + "0" * value_w[k])
         return out
 
     roles: dict[Value, str] = {}

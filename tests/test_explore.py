@@ -187,7 +187,7 @@ def test_the_drawing_fills_in_as_the_steps_go(browser, pages):  # type: ignore[n
     _go(browser, 5)
     assert _node_lines(browser, w1)[2] == "∂L/∂w1 = -16.93"
     _go(browser, 6)
-    assert _node_lines(browser, b)[1:] == ["= 0.2116", "∂L/∂b = -4.232", "0 → 0.2116"]
+    assert _node_lines(browser, b)[1:] == ["= 0.2116", "∂L/∂b = -4.232", "was 0"]
     assert _node_lines(browser, loss)[1] == "= 4.477"
     _go(browser, 2)
     markers = browser.execute_script(

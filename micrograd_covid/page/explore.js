@@ -436,7 +436,7 @@
       var hasGrad = st.gr && st.gr.has[k];
       setLine(texts, 2, hasGrad ? "\u2202" + rootName + "/\u2202" + L.names[k] + " = " + f4(st.gr.g[k]) : "");
       if (L.kinds[k] === "p") {
-        setLine(texts, 3, S.phase === "update" ? f4(B.v[k]) + " \u2192 " + f4(v) : "");
+        setLine(texts, 3, S.phase === "update" ? "was " + f4(B.v[k]) : "");
       }
       g.classList.toggle("pending", !isKnown);
       g.classList.toggle("current", S.k === k);
