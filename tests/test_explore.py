@@ -487,6 +487,19 @@ def test_render_steps_that_fails_checks_first_and_touches_no_gradient(tmp_path):
     assert not (tmp_path / "index.html").exists()
 
 
+def test_render_steps_without_dot_fails_clearly_and_touches_nothing(tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
+    from micrograd_covid import GraphvizMissingError
+
+    draw_module = importlib.import_module("micrograd_covid.draw")
+    monkeypatch.setattr(draw_module.shutil, "which", lambda name: None)
+    loss = regression_graph()
+    before = [(n.data, n.grad) for n in topological_order(loss)]
+    with pytest.raises(GraphvizMissingError, match="apt-get install graphviz"):
+        render_steps(loss, tmp_path)
+    assert [(n.data, n.grad) for n in topological_order(loss)] == before
+    assert not (tmp_path / "index.html").exists()
+
+
 def test_a_missing_katex_names_make_vendor(tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
     monkeypatch.setattr(explore_module, "_KATEX_DIR", tmp_path / "nothing")
     w = Value(1.0, "w")

@@ -216,10 +216,10 @@
         var local = B.d[lay.off[k0] + j], tpl = L.loc[k0][j] || [];
         var parts = [partial(lay, k0, inp, rootTex)];
         if (tpl.length) {
-          var rr = render(tpl, lay, B);
+          var rr = render(tpl, lay, B), last = rr[1].split(" = ").pop();
           parts.push(rr);
-          if (hasData(tpl) || rr[1] !== f7(local)) parts.push(nv(local));
-          if (parts.length === 3 && parts[1][1] === parts[2][1]) parts.pop();
+          // the value, unless the formula already ends with it (x1 = 4, 1)
+          if (last !== f7(local) && (hasData(tpl) || rr[1] !== f7(local))) parts.push(nv(local));
         } else {
           parts.push(nv(local));
         }
@@ -460,30 +460,53 @@
     }
     lay.labels.textContent = "";
     if (S.phase === "backward") {
-      var up = gradients(lay, B, S.pos).g[S.k];
+      var up = gradients(lay, B, S.pos).g[S.k], placed = [];
+      [S.k].concat(L.inputs[S.k]).forEach(function (k) {  // keep the labels off these nodes
+        if (!lay.nodes[k]) return;
+        var nb = lay.nodes[k].getBBox();
+        placed.push({ x: nb.x, y: nb.y, w: nb.width, h: nb.height });
+      });
       L.inputs[S.k].forEach(function (inp, j) {
         var path = lay.paths[lay.off[S.k] + j];
         if (!path) return;
         var local = B.d[lay.off[S.k] + j];
-        label(lay, path, f4(local) + " \u00d7 " + f4(up) + " = " + f4(local * up));
+        label(lay, path, f4(local) + " \u00d7 " + f4(up) + " = " + f4(local * up), 0.5, placed);
       });
     }
     var focus = S.k >= 0 ? lay.nodes[S.k] : null;
     if (!focus) for (var key in lit) { focus = lay.nodes[key]; break; }
     reveal(focus);
   }
-  function label(lay, path, text) {
-    var len = path.getTotalLength(), pt = path.getPointAtLength(len * 0.3);
+  // Edge labels of the current step, each near its edge; a label that would cover one already
+  // placed moves up or down by its height until it is clear.
+  function label(lay, path, text, at, placed) {
+    var len = path.getTotalLength(), pt = path.getPointAtLength(len * at);
     var g = document.createElementNS(SVGNS, "g"), t = document.createElementNS(SVGNS, "text");
     g.setAttribute("class", "elabel");
     t.setAttribute("x", pt.x); t.setAttribute("y", pt.y + 4); t.setAttribute("text-anchor", "middle");
     t.textContent = text;
     g.appendChild(t);
     lay.labels.appendChild(g);
-    var bb = t.getBBox(), r = document.createElementNS(SVGNS, "rect");
-    r.setAttribute("x", bb.x - 3); r.setAttribute("y", bb.y - 1);
+    var bb = t.getBBox(), h = bb.height + 4, dy = 0;
+    function clear(off) {
+      return placed.every(function (p) {
+        return bb.x + bb.width + 4 < p.x || p.x + p.w < bb.x - 4 || bb.y + off + h < p.y || p.y + p.h < bb.y + off;
+      });
+    }
+    for (var tries = 1; tries < 12 && !clear(dy); tries++) dy = (tries % 2 ? 1 : -1) * Math.ceil(tries / 2) * h;
+    t.setAttribute("y", pt.y + 4 + dy);
+    placed.push({ x: bb.x - 3, y: bb.y - 1 + dy, w: bb.width + 6, h: bb.height + 2 });
+    var r = document.createElementNS(SVGNS, "rect");
+    r.setAttribute("x", bb.x - 3); r.setAttribute("y", bb.y - 1 + dy);
     r.setAttribute("width", bb.width + 6); r.setAttribute("height", bb.height + 2); r.setAttribute("rx", 3);
     g.insertBefore(r, t);
+    if (dy) {  // a thin leader back to the edge it belongs to
+      var lead = document.createElementNS(SVGNS, "line");
+      lead.setAttribute("x1", pt.x); lead.setAttribute("y1", pt.y);
+      lead.setAttribute("x2", pt.x); lead.setAttribute("y2", dy > 0 ? bb.y - 1 + dy : bb.y + bb.height + 1 + dy);
+      lead.setAttribute("class", "leader");
+      g.insertBefore(lead, r);
+    }
   }
 
   // --- the side panel: where, data table, loss chart ---------------------------------------
@@ -582,7 +605,9 @@
     slider.value = String(i + 1);
     counter.textContent = "step " + (i + 1) + " of " + steps.length;
     var hash = "#step=" + (i + 1);
-    if (location.hash !== hash) history.replaceState(null, "", hash);
+    if (location.hash !== hash) {
+      try { history.replaceState(null, "", hash); } catch (err) { /* a sandboxed frame: no URL */ }
+    }
   }
   function groupStart(i, key) {
     var s = i;
