@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+DEMO   := $(VENV)/.installed-demo
 
 .PHONY: demo test check bench clean system-graphviz system-chromium vendor
 
@@ -11,9 +12,15 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
+# The demo needs the package and matplotlib only; the test stack (PyTorch, selenium, mypy) is
+# installed by `make test` alone.
+$(DEMO): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[plot]'
+	touch $(DEMO)
+
 $(STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[test,plot]'
-	touch $(STAMP)
+	touch $(STAMP) $(DEMO)
 
 $(VENV)/.bench: $(STAMP)
 	$(PY) -m pip install --quiet -e '.[bench]'
@@ -52,7 +59,7 @@ $(KATEX_STAMP):
 	rm -rf $(KATEX_DIR).tmp
 	touch $@
 
-demo: system-graphviz vendor $(STAMP)
+demo: system-graphviz vendor $(DEMO)
 	$(VENV)/bin/micrograd-covid demo --out out
 
 check: $(STAMP)
