@@ -277,9 +277,10 @@
         if (it.m !== undefined) {
           var span = document.createElement("span");
           span.className = "math";
-          span.setAttribute("data-text", it.p);
+          span.setAttribute("role", "math");
+          span.setAttribute("aria-label", it.p);
           if (window.katex) {
-            window.katex.render(it.m, span, { throwOnError: false, strict: "ignore", output: "htmlAndMathml" });
+            window.katex.render(it.m, span, { throwOnError: false, strict: "ignore", output: "html" });
           } else {
             span.textContent = it.p;
           }
@@ -358,6 +359,16 @@
       });
     }
     lay.paths = lay.edgeEls.map(function (el) { return el ? el.querySelector("path") : null; });
+    lay.edgeState = [];
+    lay.boxes = null;
+    nodeBoxes(lay);
+    // Each edge's middle, read now while nothing is pending: read after a change, every
+    // call would lay the whole graph out again.
+    lay.mids = lay.paths.map(function (path) {
+      if (!path) return null;
+      var p = path.getPointAtLength(path.getTotalLength() / 2);
+      return { x: p.x, y: p.y };
+    });
     lay.labels = document.createElementNS(SVGNS, "g");
     lay.labels.setAttribute("class", "elabels");
     (svg.querySelector("g.graph") || svg).appendChild(lay.labels);
@@ -452,8 +463,10 @@
         var el = lay.edgeEls[e], path = lay.paths[e];
         if (!el || !path) continue;
         var on = !!active[e];
-        el.classList.toggle("active", on);
         var id = (back ? "back" : "fwd") + (on ? "-on" : "") + lay.li;
+        if (lay.edgeState[e] === id) continue;  // touch only what changes: the graph is big
+        lay.edgeState[e] = id;
+        el.classList.toggle("active", on);
         if (back) { path.setAttribute("marker-start", "url(#" + id + ")"); path.removeAttribute("marker-end"); }
         else { path.setAttribute("marker-end", "url(#" + id + ")"); path.removeAttribute("marker-start"); }
       }
@@ -461,33 +474,48 @@
     lay.labels.textContent = "";
     if (S.phase === "backward") {
       var up = gradients(lay, B, S.pos).g[S.k], placed = [];
+      var boxes = nodeBoxes(lay);
       [S.k].concat(L.inputs[S.k]).forEach(function (k) {  // keep the labels off these nodes
-        if (!lay.nodes[k]) return;
-        var nb = lay.nodes[k].getBBox();
-        placed.push({ x: nb.x, y: nb.y, w: nb.width, h: nb.height });
+        if (boxes[k]) placed.push(boxes[k]);
       });
+      // every point first, then the labels: a path's geometry read after an insertion
+      // would lay the whole graph out again, once per edge
+      var points = L.inputs[S.k].map(function (inp, j) { return edgeMiddle(lay, lay.off[S.k] + j); });
       L.inputs[S.k].forEach(function (inp, j) {
-        var path = lay.paths[lay.off[S.k] + j];
-        if (!path) return;
+        var pt = points[j];
+        if (!pt) return;
         var local = B.d[lay.off[S.k] + j];
-        label(lay, path, f4(local) + " \u00d7 " + f4(up) + " = " + f4(local * up), 0.5, placed);
+        label(lay, pt, f4(local) + " \u00d7 " + f4(up) + " = " + f4(local * up), placed);
       });
     }
     var focus = S.k >= 0 ? lay.nodes[S.k] : null;
     if (!focus) for (var key in lit) { focus = lay.nodes[key]; break; }
-    reveal(focus);
+    if (focus) requestAnimationFrame(function () { reveal(focus); });
+  }
+  function edgeMiddle(lay, e) { return lay.mids[e]; }
+  var CHAR_WIDTH = 8.2;  // 14 px bold Helvetica digits and signs, in graph units
+  function nodeBoxes(lay) {
+    if (!lay.boxes) {
+      lay.boxes = lay.nodes.map(function (g) {
+        if (!g) return null;
+        var b = g.getBBox();
+        return { x: b.x, y: b.y, w: b.width, h: b.height };
+      });
+    }
+    return lay.boxes;
   }
   // Edge labels of the current step, each near its edge; a label that would cover one already
   // placed moves up or down by its height until it is clear.
-  function label(lay, path, text, at, placed) {
-    var len = path.getTotalLength(), pt = path.getPointAtLength(len * at);
+  function label(lay, pt, text, placed) {
     var g = document.createElementNS(SVGNS, "g"), t = document.createElementNS(SVGNS, "text");
     g.setAttribute("class", "elabel");
     t.setAttribute("x", pt.x); t.setAttribute("y", pt.y + 4); t.setAttribute("text-anchor", "middle");
     t.textContent = text;
     g.appendChild(t);
     lay.labels.appendChild(g);
-    var bb = t.getBBox(), h = bb.height + 4, dy = 0;
+    // measured once per label length class, not per label: getBBox forces a layout of the graph
+    var width = text.length * CHAR_WIDTH, bb = { x: pt.x - width / 2, y: pt.y - 11, width: width, height: 17 };
+    var h = bb.height + 4, dy = 0;
     function clear(off) {
       return placed.every(function (p) {
         return bb.x + bb.width + 4 < p.x || p.x + p.w < bb.x - 4 || bb.y + off + h < p.y || p.y + p.h < bb.y + off;
