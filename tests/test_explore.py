@@ -315,6 +315,9 @@ def _two_16_16_1(tmp_path: Path) -> Path:
 
 
 def test_a_2_16_16_1_network_over_3_epochs_is_small_and_opens_fast(browser, tmp_path):  # type: ignore[no-untyped-def]
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+
     path = _two_16_16_1(tmp_path)
     assert path.stat().st_size < 5_000_000
     start = time.perf_counter()
@@ -323,6 +326,23 @@ def test_a_2_16_16_1_network_over_3_epochs_is_small_and_opens_fast(browser, tmp_
     assert time.perf_counter() - start < 2.0  # the bound, loose on a shared machine
     # one drawing for every batch: 2 + 16·(2+1) + 16 + 16·(16+1) + 16 + (16+1) + 1 + y + L
     assert browser.execute_script("return document.querySelectorAll('.layout').length") == 1
+    # legible without zooming: a node's text is at least the body's 16 px
+    height = browser.execute_script(
+        "return document.querySelector('.layout svg g.node text').getBoundingClientRect().height"
+    )
+    assert height >= 16
+    # zoom and pan
+    width = "return document.querySelector('.layout svg').getBoundingClientRect().width"
+    before = browser.execute_script(width)
+    browser.find_element(By.ID, "zoom-in").click()
+    assert browser.execute_script(width) == pytest.approx(before * 1.25, rel=1e-3)
+    browser.find_element(By.ID, "zoom-reset").click()
+    pane = browser.find_element(By.ID, "graph")
+    left = browser.execute_script("return arguments[0].scrollLeft", pane)
+    ActionChains(browser).move_to_element(pane).click_and_hold().move_by_offset(
+        -200, 0
+    ).release().perform()
+    assert browser.execute_script("return arguments[0].scrollLeft", pane) > left
     last = browser.execute_script("return window.explorer.steps.length") - 1
     _go(browser, last)
     assert "Update" in _text(browser)

@@ -566,7 +566,7 @@
       var tr = document.createElement("tr");
       if (cur[r]) tr.className = "current"; else if (done[r]) tr.className = "done";
       if (cur[r] && done[r]) tr.className = "current done";
-      [String(r + 1) + ")"].concat(D.rows[r].map(f7)).forEach(function (c) { var td = document.createElement("td"); td.textContent = c; tr.appendChild(td); });
+      [String(r + 1) + ")"].concat(D.rows[r].map(f4)).forEach(function (c) { var td = document.createElement("td"); td.textContent = c; tr.appendChild(td); });
       t.appendChild(tr);
     }
     dataBox.textContent = "";
