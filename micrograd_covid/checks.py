@@ -13,6 +13,8 @@ import numbers
 from collections.abc import Sequence
 from typing import Any
 
+from .engine import Value
+
 __all__ = ["as_list", "count", "finite", "interval", "positive", "rows_of_numbers"]
 
 
@@ -77,25 +79,36 @@ def as_list(values: Any, what: str) -> list[Any]:
     return list(values)
 
 
-def rows_of_numbers(rows: Any, what: str) -> tuple[list[list[float]], bool]:
+def rows_of_numbers(
+    rows: Any, what: str, *, flat_ok: bool = True, values_ok: bool = False
+) -> tuple[list[list[Any]], bool]:
     """A table of finite floats, every row as wide as the first, and whether it was flat.
 
-    `rows` is a list of rows, or a flat list of numbers (one column). Strings are refused
-    (``"12"`` is not a row of digits), as are NaN, infinity and rows of another width; the
-    error names the row (and column).
+    `rows` is a list of rows, or (when `flat_ok`) a flat list of numbers, one column. Strings
+    are refused (``"12"`` is not a row of digits), as are NaN, infinity and rows of another
+    width; the error names the row (and column). With `values_ok`, a cell may be a `Value`
+    (kept as it is; its `.data` must be finite).
     """
     items = as_list(rows, what)
     if not items:
         raise ValueError(f"{what}: no rows")
     flat = not _is_row(items[0])
-    table: list[list[float]] = []
+    if flat and not flat_ok:
+        raise TypeError(
+            f"{what}: row 0 is {type(items[0]).__name__}; each row must be a list of numbers"
+        )
+    table: list[list[Any]] = []
     width = 1 if flat else -1
     for i, row in enumerate(items):
         if flat:
             if _is_row(row):
                 raise TypeError(f"{what}: row {i} is a list, but row 0 is a number")
-            table.append([finite(row, f"{what}: row {i}")])
+            table.append([_cell(row, f"{what}: row {i}", values_ok)])
             continue
+        if not _is_row(row):
+            raise TypeError(
+                f"{what}: row {i} is {type(row).__name__}; each row must be a list of numbers"
+            )
         cells = as_list(row, f"{what}: row {i}")
         if width < 0:
             width = len(cells)
@@ -103,5 +116,14 @@ def rows_of_numbers(rows: Any, what: str) -> tuple[list[list[float]], bool]:
                 raise ValueError(f"{what}: row 0 is empty")
         if len(cells) != width:
             raise ValueError(f"{what}: row {i} has {len(cells)} values, row 0 has {width}")
-        table.append([finite(c, f"{what}: row {i}, column {j}") for j, c in enumerate(cells)])
+        table.append(
+            [_cell(c, f"{what}: row {i}, column {j}", values_ok) for j, c in enumerate(cells)]
+        )
     return table, flat
+
+
+def _cell(cell: object, what: str, values_ok: bool) -> Any:
+    if values_ok and isinstance(cell, Value):
+        finite(cell.data, what)
+        return cell
+    return finite(cell, what)
