@@ -16,13 +16,17 @@ from .nn import Module
 from .optim import SGD, Optimizer
 from .tape import Tape
 
-__all__ = ["LOSSES", "DivergenceError", "History", "LossFunction", "fit"]
+__all__ = ["LOSSES", "ROW_LOSSES", "DivergenceError", "History", "LossFunction", "fit"]
 
 Row = Sequence[float | int | Value]
 #: A loss: (predictions, targets) → one Value, e.g. `mse`.
 LossFunction = Callable[[list[Value], list[float]], Value]
 #: The losses `fit(loss=NAME)` knows; add to it to make a name available.
 LOSSES: dict[str, LossFunction] = {"mse": mse, "sse": sse}
+#: Losses that take one row of outputs per sample and one target per sample, such as
+#: softmax cross-entropy: (list of output rows, list of class indices). `fit` gives every
+#: other loss the outputs and targets as two flat lists.
+ROW_LOSSES: set[Callable[..., Value]] = set()
 
 
 class DivergenceError(FloatingPointError):
@@ -151,14 +155,23 @@ class History:
 
 
 def _batch(
-    model: Module, xs: list[list[Any]], ys: list[list[float]], batch: list[int]
-) -> tuple[list[Value], list[float]]:
-    """The model's outputs and the targets for the examples in `batch`, flattened."""
-    preds: list[Value] = []
-    targets: list[float] = []
+    model: Module, xs: list[list[Any]], ys: list[list[float]], batch: list[int], rows: bool
+) -> tuple[list[Any], list[Any]]:
+    """The model's outputs and the targets for the examples in `batch`, flattened.
+
+    With `rows` (a loss from ROW_LOSSES): one list of outputs per example, and one target
+    per example (an int when it is a whole number: a class index).
+    """
+    preds: list[Any] = []
+    targets: list[Any] = []
     for i in batch:
         out = model(xs[i])
         outs = out if isinstance(out, list) else [out]
+        if rows:
+            preds.append(outs)
+            y = ys[i][0] if len(ys[i]) == 1 else ys[i]
+            targets.append(int(y) if isinstance(y, float) and y.is_integer() else y)
+            continue
         if len(ys[i]) != len(outs):
             raise ValueError(
                 f"fit: ys row {i} has {len(ys[i])} values, the model {len(outs)} outputs"
@@ -218,7 +231,9 @@ def fit(
 
     `xs` is a list (or numpy array) of input rows, `ys` a target per row (a number, or a
     list for several outputs); both are checked before training starts. `loss` is a name
-    from `LOSSES` ("mse", "sse") or a function ``(predictions, targets) -> Value``.
+    from `LOSSES` ("mse", "sse") or a function ``(predictions, targets) -> Value``; it gets
+    the outputs and targets of a batch as flat lists, or, for a loss in `ROW_LOSSES`, one
+    row of outputs and one target (a class index) per example.
     `batch_size=1` is per-example SGD as in the tutorials, None is full batch. Each step:
     forward, loss, zero_grad, backward, optimizer step. `callback(epoch, step, loss)` runs
     after every step; a dict it returns (``{"accuracy": 0.9}``) goes into
@@ -239,6 +254,7 @@ def fit(
             f"got {type(model).__name__}"
         )
     loss_fn = _loss_function(loss)
+    by_row = loss_fn in ROW_LOSSES
     rows, targets = _data(model, xs, ys)
     epochs = checks.count(epochs, "fit: epochs", minimum=0)
     if batch_size is not None:
@@ -294,7 +310,7 @@ def fit(
                 if replay and key in tapes:
                     value = tapes[key].forward()
                 else:
-                    root = loss_fn(*_batch(model, rows, targets, batch))
+                    root = loss_fn(*_batch(model, rows, targets, batch, by_row))
                     if not isinstance(root, Value):
                         raise TypeError(
                             f"fit: the loss returned {type(root).__name__}, not a Value"

@@ -280,3 +280,34 @@ def test_history_plot_writes_a_real_png_or_returns_the_figure(tmp_path):  # type
     assert len(fig.axes) == 2  # the metric's own axis
     with pytest.raises(ValueError, match=r"give a .png, .svg or .pdf"):
         h.plot(tmp_path / "loss")
+
+
+def test_a_row_loss_gets_one_row_of_outputs_and_one_class_index_per_example():
+    from micrograd_covid.train import ROW_LOSSES
+
+    seen: list[tuple[list[int], list[object]]] = []
+
+    def softmax_cross_entropy(rows: list[list[Value]], classes: list[int]) -> Value:
+        seen.append(([len(r) for r in rows], list(classes)))
+        terms = [Value.sum([v.exp() for v in row]).log() - row[c] for row, c in zip(rows, classes)]
+        return Value.mean(terms)
+
+    xs = [[0.0, 1.0], [1.0, 0.0], [1.0, 1.0], [-1.0, 0.5]]
+    ys = [0, 2, 1, 0]
+    ROW_LOSSES.add(softmax_cross_entropy)
+    try:
+        h = fit(
+            MLP(2, [4, 3], seed=3),
+            xs,
+            ys,
+            loss=softmax_cross_entropy,
+            lr=0.5,
+            epochs=30,
+            batch_size=2,
+        )
+    finally:
+        ROW_LOSSES.discard(softmax_cross_entropy)
+    assert seen[0] == ([3, 3], [0, 2]) and all(type(c) is int for c in seen[0][1])
+    assert h.epoch_loss[-1] < h.epoch_loss[0] / 2
+    with pytest.raises(ValueError, match="fit: ys row 0 has 1 values, the model 3 outputs"):
+        fit(MLP(2, [4, 3], seed=3), xs, ys, loss=softmax_cross_entropy)
