@@ -97,6 +97,7 @@ _OPTIONS: dict[str, tuple[str, Callable[[str], Any], str]] = {
     "seed": ("--seed", _int, "random seed of the initial weights"),
     "out": ("--out", Path, "folder for the tutorial's pictures (default: none)"),
 }
+_METAVARS = {"iterations": "N", "epochs": "N", "fixed_lr": "LR", "out": "DIR"}
 _NOT_OPTIONS = ("echo", "progress")
 
 
@@ -122,7 +123,7 @@ def _add_tutorials(sub: Any) -> None:
             flag, kind, text = _OPTIONS[param.name]
             p.add_argument(
                 flag, dest=param.name, type=kind, default=param.default, help=text,
-                metavar=param.name.upper() if param.name != "out" else "DIR",
+                metavar=_METAVARS.get(param.name, param.name.upper()),
             )  # fmt: skip
         p.set_defaults(parser=p)
         p.add_argument(
