@@ -47,6 +47,8 @@ def save(model: MLP, path: str | Path) -> Path:
             )
     if path.is_dir():
         raise IsADirectoryError(f"save: {path} is a directory; give a file name")
+    if not path.parent.is_dir():
+        raise FileNotFoundError(f"save: {path}: the folder {path.parent} does not exist")
     text = json.dumps(_model_dict(model), indent=1, allow_nan=False)
     fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent or ".")
     try:

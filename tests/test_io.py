@@ -158,3 +158,5 @@ def test_save_refuses_a_diverged_model_and_keeps_the_old_file(tmp_path):  # type
     model.layers[1].neurons[0].w[1].data = 0.5
     with pytest.raises(IsADirectoryError, match="is a directory"):
         save(model, tmp_path)
+    with pytest.raises(FileNotFoundError, match=r"the folder .*nowhere does not exist"):
+        save(model, tmp_path / "nowhere" / "m.json")
