@@ -32,6 +32,9 @@ class Optimizer:
         self.lr = checks.positive(lr, f"{name}: lr")
         self.weight_decay = checks.interval(weight_decay, f"{name}: weight_decay", 0.0, math.inf)
         self.steps = 0
+        # What `undo()` puts back: the state and every parameter's `previous` before the
+        # last step (the values themselves are in `previous`).
+        self._undo: tuple[dict[str, Any], list[float | None]] | None = None
 
     def zero_grad(self) -> None:
         """Set every parameter's gradient to 0.0."""
@@ -63,9 +66,26 @@ class Optimizer:
                 f"{name}: the update of {params[i].name} gives {new[i]} "
                 f"(from {params[i].data!r}, gradient {params[i].grad!r}); nothing was changed"
             )
+        self._undo = (saved, [p.previous for p in params])
         for p, value in zip(params, new):
             p.previous = p.data
             p.data = value
+
+    def undo(self) -> bool:
+        """Put back the parameters and the state from before the last `step()`.
+
+        Only the last step can be undone; returns False when there is nothing to undo.
+        """
+        if self._undo is None:
+            return False
+        state, previous = self._undo
+        for p, before in zip(self.params, previous):
+            if p.previous is not None:
+                p.data = p.previous
+            p.previous = before
+        self.load_state(state)
+        self._undo = None
+        return True
 
     def state(self) -> dict[str, Any]:
         """A snapshot of the optimizer's own state (step count, moments), for `load_state`.
@@ -75,7 +95,7 @@ class Optimizer:
         """
         snapshot: dict[str, Any] = {"steps": self.steps}
         for key, value in vars(self).items():
-            if key.startswith("_"):
+            if key.startswith("_") and key != "_undo":
                 snapshot[key] = list(value) if isinstance(value, list) else value
         return snapshot
 

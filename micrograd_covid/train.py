@@ -277,21 +277,19 @@ def fit(
     rng = random.Random(seed)
     history = History()
     last_finite: float | None = None
-    good: tuple[list[float], list[float | None], dict[str, Any]] | None = None
+    undo = False  # whether the last step can be undone to the last finite loss
     order = list(range(len(rows)))
     tapes: dict[tuple[int, ...], Tape] = {}
 
     def diverged(epoch: int, step: int, reason: str) -> DivergenceError:
         """The error, after putting back the parameters that gave the last finite loss."""
         values = [p.data for p in params]
-        if good is not None:
-            for p, data, previous in zip(params, good[0], good[1]):
-                p.data, p.previous = data, previous
-            opt.load_state(good[2])
+        if undo:
+            opt.undo()
         return DivergenceError(
             f"training diverged at epoch {epoch}, step {step}: {reason}; "
             f"last finite loss {last_finite!r}"
-            + ("; the parameters that gave it are restored" if good is not None else ""),
+            + ("; the parameters that gave it are restored" if last_finite is not None else ""),
             epoch=epoch,
             step=step,
             last_finite_loss=last_finite,
@@ -322,11 +320,12 @@ def fit(
                 # The data was checked up front: after a finite step this is the parameters.
                 if isinstance(exc, ValueError) and last_finite is None:
                     raise
+                undo = last_finite is not None
                 raise diverged(epoch, step, str(exc)) from exc
             if not math.isfinite(value):
+                undo = last_finite is not None  # this fit's last update made it: take it back
                 raise diverged(epoch, step, f"loss {value!r}")
             last_finite = value
-            good = ([p.data for p in params], [p.previous for p in params], opt.state())
             # The backward pass and the update.
             opt.zero_grad()
             if replay:

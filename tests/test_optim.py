@@ -156,3 +156,19 @@ def test_adam_weight_decay_matches_torch_for_20_steps(torch):  # type: ignore[no
     plain = MLP(2, [4, 1], seed=10)
     _engine_losses(plain, Adam(plain.parameters(), lr=0.01), 20)
     assert plain.weights() != model.weights()  # the decay did something
+
+
+def test_undo_puts_back_the_last_step_only():
+    w = Value(3.0, "w")
+    opt = Adam([w], lr=0.1)
+    assert opt.undo() is False
+    for _ in range(2):
+        w.grad = 2.0
+        opt.step()
+    state, before = opt.state(), (w.data, w.previous)
+    w.grad = 2.0
+    opt.step()
+    assert w.data != before[0]
+    assert opt.undo() is True
+    assert (w.data, w.previous) == before and opt.state() == state
+    assert opt.undo() is False
