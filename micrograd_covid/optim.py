@@ -32,9 +32,8 @@ class Optimizer:
         self.lr = checks.positive(lr, f"{name}: lr")
         self.weight_decay = checks.interval(weight_decay, f"{name}: weight_decay", 0.0, math.inf)
         self.steps = 0
-        # What `undo()` puts back: the state and every parameter's `previous` before the
-        # last step (the values themselves are in `previous`).
-        self._undo: tuple[dict[str, Any], list[float | None]] | None = None
+        # The state before the last step, for `undo()` (the values are in `p.previous`).
+        self._undo: dict[str, Any] | None = None
 
     def zero_grad(self) -> None:
         """Set every parameter's gradient to 0.0."""
@@ -66,7 +65,7 @@ class Optimizer:
                 f"{name}: the update of {params[i].name} gives {new[i]} "
                 f"(from {params[i].data!r}, gradient {params[i].grad!r}); nothing was changed"
             )
-        self._undo = (saved, [p.previous for p in params])
+        self._undo = saved
         for p, value in zip(params, new):
             p.previous = p.data
             p.data = value
@@ -74,16 +73,15 @@ class Optimizer:
     def undo(self) -> bool:
         """Put back the parameters and the state from before the last `step()`.
 
-        Only the last step can be undone; returns False when there is nothing to undo.
+        Each parameter gets its `previous` value back (and `previous` becomes None). Only the
+        last step can be undone; returns False when there is nothing to undo.
         """
         if self._undo is None:
             return False
-        state, previous = self._undo
-        for p, before in zip(self.params, previous):
+        for p in self.params:
             if p.previous is not None:
-                p.data = p.previous
-            p.previous = before
-        self.load_state(state)
+                p.data, p.previous = p.previous, None
+        self.load_state(self._undo)
         self._undo = None
         return True
 

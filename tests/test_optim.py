@@ -170,5 +170,5 @@ def test_undo_puts_back_the_last_step_only():
     opt.step()
     assert w.data != before[0]
     assert opt.undo() is True
-    assert (w.data, w.previous) == before and opt.state() == state
+    assert (w.data, w.previous) == (before[0], None) and opt.state() == state
     assert opt.undo() is False
