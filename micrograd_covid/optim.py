@@ -93,8 +93,8 @@ class Optimizer:
         """
         snapshot: dict[str, Any] = {"steps": self.steps}
         for key, value in vars(self).items():
-            if key.startswith("_") and key != "_undo":
-                snapshot[key] = list(value) if isinstance(value, list) else value
+            if key[0] == "_" and key != "_undo":
+                snapshot[key] = value.copy() if type(value) is list else value
         return snapshot
 
     def load_state(self, state: dict[str, Any]) -> None:
@@ -123,7 +123,8 @@ class SGD(Optimizer):
         """Stochastic gradient descent; `momentum` in [0, 1), `weight_decay` >= 0."""
         super().__init__(params, lr, weight_decay)
         self.momentum = checks.interval(momentum, "SGD: momentum", 0.0, 1.0)
-        self._velocity: list[float | None] = [None] * len(self.params)
+        # Only momentum keeps a velocity per parameter.
+        self._velocity: list[float | None] = [None] * len(self.params) if self.momentum else []
 
     def _updates(self, grads: list[float]) -> list[float]:
         lr = self.lr
