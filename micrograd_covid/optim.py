@@ -46,26 +46,28 @@ class Optimizer:
         A gradient, or an updated value, that is not finite raises FloatingPointError naming
         the parameter; the parameters and the optimizer's state are then left as they were.
         """
-        name = type(self).__name__
         params = self.params
         grads = [p.grad for p in params]
-        if not all(map(math.isfinite, grads)):
+        # A sum is finite exactly when every term is (an overflowing sum is checked again).
+        if not math.isfinite(sum(grads)) and not all(map(math.isfinite, grads)):
             bad = next(p for p in params if not math.isfinite(p.grad))
-            raise FloatingPointError(f"{name}: gradient of {bad.name} is {bad.grad}")
+            raise FloatingPointError(f"{type(self).__name__}: gradient of {bad.name} is {bad.grad}")
         if self.weight_decay:
             wd = self.weight_decay
             grads = [g + wd * p.data for g, p in zip(grads, params)]
-        saved = self.state()
-        self.steps += 1
-        new = [p.data - change for p, change in zip(params, self._updates(grads))]
-        if not all(map(math.isfinite, new)):
-            self.load_state(saved)
+        changes, state = self._updates(grads, self.steps + 1)
+        new = [p.data - change for p, change in zip(params, changes)]
+        if not math.isfinite(sum(new)) and not all(map(math.isfinite, new)):
             i = next(i for i, v in enumerate(new) if not math.isfinite(v))
             raise FloatingPointError(
-                f"{name}: the update of {params[i].name} gives {new[i]} "
+                f"{type(self).__name__}: the update of {params[i].name} gives {new[i]} "
                 f"(from {params[i].data!r}, gradient {params[i].grad!r}); nothing was changed"
             )
-        self._undo = saved
+        # Commit: the old state's lists are replaced, never changed, so undo can keep them.
+        self._undo = {key: getattr(self, key) for key in state}
+        self._undo["steps"] = self.steps
+        self.__dict__.update(state)
+        self.steps += 1
         for p, value in zip(params, new):
             p.previous = p.data
             p.data = value
@@ -102,8 +104,12 @@ class Optimizer:
         for key, value in state.items():
             setattr(self, key, list(value) if isinstance(value, list) else value)
 
-    def _updates(self, grads: list[float]) -> list[float]:
-        """How much to subtract from each parameter, given its gradient."""
+    def _updates(self, grads: list[float], t: int) -> tuple[list[float], dict[str, Any]]:
+        """How much to subtract from each parameter at step `t` (from 1), and the new state.
+
+        The new state (attribute name → value) is applied only if every updated value is
+        finite; a subclass returns new lists and leaves its attributes alone.
+        """
         raise NotImplementedError
 
 
@@ -126,14 +132,13 @@ class SGD(Optimizer):
         # Only momentum keeps a velocity per parameter.
         self._velocity: list[float | None] = [None] * len(self.params) if self.momentum else []
 
-    def _updates(self, grads: list[float]) -> list[float]:
+    def _updates(self, grads: list[float], t: int) -> tuple[list[float], dict[str, Any]]:
         lr = self.lr
         if not self.momentum:
-            return [lr * g for g in grads]
+            return [lr * g for g in grads], {}
         mu = self.momentum
         velocity = [g if v is None else mu * v + g for v, g in zip(self._velocity, grads)]
-        self._velocity = list(velocity)
-        return [lr * v for v in velocity]
+        return [lr * v for v in velocity], {"_velocity": velocity}
 
 
 class Adam(Optimizer):
@@ -159,13 +164,14 @@ class Adam(Optimizer):
         self._m = [0.0] * len(self.params)
         self._v = [0.0] * len(self.params)
 
-    def _updates(self, grads: list[float]) -> list[float]:
+    def _updates(self, grads: list[float], t: int) -> tuple[list[float], dict[str, Any]]:
         beta1, beta2 = self.betas
-        self._m = [beta1 * m + (1.0 - beta1) * g for m, g in zip(self._m, grads)]
-        self._v = [beta2 * v + (1.0 - beta2) * g * g for v, g in zip(self._v, grads)]
-        step_size = self.lr / (1.0 - beta1**self.steps)
-        correction = math.sqrt(1.0 - beta2**self.steps)
-        return [
+        moment1 = [beta1 * m + (1.0 - beta1) * g for m, g in zip(self._m, grads)]
+        moment2 = [beta2 * v + (1.0 - beta2) * g * g for v, g in zip(self._v, grads)]
+        step_size = self.lr / (1.0 - beta1**t)
+        correction = math.sqrt(1.0 - beta2**t)
+        changes = [
             step_size * (m / (math.sqrt(v) / correction + self.eps))
-            for m, v in zip(self._m, self._v)
+            for m, v in zip(moment1, moment2)
         ]
+        return changes, {"_m": moment1, "_v": moment2}
