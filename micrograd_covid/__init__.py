@@ -12,7 +12,7 @@ from .engine import (
 )
 from .explain import Explanation, explain, render_steps
 from .io import load, save, to_torch
-from .losses import mse, squared_error, sse
+from .losses import bce, cross_entropy, hinge, mse, squared_error, sse
 from .nn import MLP, Layer, Module, Neuron
 from .optim import SGD, Adam, Optimizer
 from .tape import Tape
@@ -36,11 +36,14 @@ __all__ = [
     "Scaler",
     "Tape",
     "Value",
+    "bce",
+    "cross_entropy",
     "daily_infections",
     "draw",
     "explain",
     "fit",
     "gradcheck",
+    "hinge",
     "load",
     "load_daily_counts",
     "mse",
