@@ -62,8 +62,7 @@ __all__ += ["bce", "cross_entropy", "hinge"]
 def _scores(scores: Sequence[Value], n_targets: int, name: str) -> list[Value]:
     if isinstance(scores, Value) or not isinstance(scores, Sequence):
         raise TypeError(
-            f"{name}: scores must be a list of Values, one per sample, "
-            f"got {type(scores).__name__}"
+            f"{name}: scores must be a list of Values, one per sample, got {type(scores).__name__}"
         )
     for i, s in enumerate(scores):
         if not isinstance(s, Value):
@@ -171,8 +170,7 @@ def cross_entropy(logit_rows: Sequence[Sequence[Value]], classes: Sequence[int])
         )
     if isinstance(logit_rows, Value) or not isinstance(logit_rows, Sequence):
         raise TypeError(
-            f"{name}: logit_rows must be a list of rows of Values, "
-            f"got {type(logit_rows).__name__}"
+            f"{name}: logit_rows must be a list of rows of Values, got {type(logit_rows).__name__}"
         )
     if len(logit_rows) != len(classes):
         raise ValueError(f"{name}: {len(logit_rows)} rows of logits but {len(classes)} classes")
