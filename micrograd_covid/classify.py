@@ -45,7 +45,8 @@ def accuracy(predictions: Sequence[Any], targets: Sequence[Any]) -> float:
     """
     if isinstance(predictions, Value) or not isinstance(predictions, Sequence):
         raise TypeError(
-            f"accuracy: predictions must be a list, one per sample, got {type(predictions).__name__}"
+            "accuracy: predictions must be a list, one per sample, "
+            f"got {type(predictions).__name__}"
         )
     if isinstance(targets, (Value, str, bytes)) or not isinstance(targets, Sequence):
         raise TypeError(

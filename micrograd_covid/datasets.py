@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import math
 import random
+from typing import Any
 
-__all__ = ["moons"]
+__all__ = ["make_moons", "moons"]
 
 LABELS = ("pm1", "01")
 
@@ -50,3 +51,33 @@ def moons(
     if shuffle:
         rng.shuffle(points)
     return [p for p, _ in points], [y for _, y in points]
+
+
+def make_moons(
+    n_samples: int = 100,
+    *,
+    shuffle: bool = True,
+    noise: float | None = None,
+    random_state: int | None = None,
+) -> tuple[Any, Any]:
+    """scikit-learn's `make_moons` call answered by `moons`: (X, y) as numpy arrays, X of
+    shape (n_samples, 2) and y of 0/1 ints, so code written for scikit-learn runs unchanged.
+
+    The points are `moons`' (not scikit-learn's), and deterministic: `random_state` None
+    means seed 0. Needs numpy (it comes with the `plot` extra).
+    """
+    try:
+        import numpy as np
+    except ImportError:
+        raise ImportError(
+            "make_moons returns numpy arrays and needs numpy: pip install 'micrograd_covid[plot]'"
+            " (or call moons(), which returns lists)"
+        ) from None
+    xs, ys = moons(
+        n_samples,
+        0.0 if noise is None else noise,
+        seed=0 if random_state is None else random_state,
+        labels="01",
+        shuffle=shuffle,
+    )
+    return np.array(xs), np.array(ys)
