@@ -1,6 +1,8 @@
 """micrograd_covid: a minimal scalar autograd engine that makes backpropagation visible."""
 
+from .classify import accuracy, plot_decision_boundary
 from .data import Scaler, daily_infections, load_daily_counts, regression_rows, sir_curve, windows
+from .datasets import moons
 from .draw import GraphvizMissingError, draw, render
 from .engine import (
     BackwardEdge,
@@ -36,6 +38,7 @@ __all__ = [
     "Scaler",
     "Tape",
     "Value",
+    "accuracy",
     "bce",
     "cross_entropy",
     "daily_infections",
@@ -46,7 +49,9 @@ __all__ = [
     "hinge",
     "load",
     "load_daily_counts",
+    "moons",
     "mse",
+    "plot_decision_boundary",
     "regression_rows",
     "render",
     "render_steps",

@@ -167,7 +167,8 @@ def plot_decision_boundary(
     )
     if scores.min() < 0.0 < scores.max():
         ax.contour(gx, gy, scores, levels=[0.0], colors="#222222", linewidths=1.6)
-    for label, colour, name in ((False, negative, "class −1 / 0"), (True, positive, "class +1")):
+    negative_name = "y = −1" if min(labels) < 0.0 else "y = 0"
+    for label, colour, name in ((False, negative, negative_name), (True, positive, "y = +1")):
         chosen = np.array([y > 0 for y in labels]) == label
         ax.scatter(
             px[chosen],
@@ -228,9 +229,10 @@ def train_moons(epochs: int = 100, seed: int = 0, n: int = 100, noise: float = 0
     return MoonsResult(model, xs, ys, losses)
 
 
-def moons_demo(out: str | Path = "out") -> Path:
-    """Train the moons classifier and write its decision boundary to `out`/moons_boundary.png."""
-    result = train_moons()
+def moons_demo(out: str | Path = "out", epochs: int = 100) -> Path:
+    """Train the moons classifier (`train_moons`) and write its decision boundary to
+    `out`/moons_boundary.png; returns that path."""
+    result = train_moons(epochs)
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     path: Path = plot_decision_boundary(
