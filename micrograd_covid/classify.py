@@ -127,6 +127,7 @@ def plot_decision_boundary(
         import numpy as np
         from matplotlib.colors import ListedColormap
         from matplotlib.figure import Figure
+        from matplotlib.lines import Line2D
     except ImportError:
         raise ImportError(
             "plot_decision_boundary needs matplotlib: pip install 'micrograd_covid[plot]'"
@@ -165,12 +166,22 @@ def plot_decision_boundary(
         levels=[-0.5, 0.5, 1.5],
         cmap=ListedColormap(["#dce6f4", "#fbe5cf"]),
     )
+    handles: list[Any] = []
     if scores.min() < 0.0 < scores.max():
         ax.contour(gx, gy, scores, levels=[0.0], colors="#222222", linewidths=1.6)
+        handles.append(Line2D([], [], color="#222222", linewidth=1.6, label="score = 0"))
+    margins = [m for m in (-1.0, 1.0) if scores.min() < m < scores.max()]
+    if margins:
+        ax.contour(
+            gx, gy, scores, levels=margins, colors="#666666", linewidths=0.8, linestyles="dashed"
+        )
+        handles.append(
+            Line2D([], [], color="#666666", linewidth=0.8, linestyle="dashed", label="score = ±1")
+        )
     negative_name = "y = −1" if min(labels) < 0.0 else "y = 0"
     for label, colour, name in ((False, negative, negative_name), (True, positive, "y = +1")):
         chosen = np.array([y > 0 for y in labels]) == label
-        ax.scatter(
+        dots = ax.scatter(
             px[chosen],
             py[chosen],
             s=28,
@@ -180,11 +191,12 @@ def plot_decision_boundary(
             label=name,
             zorder=3,
         )
+        handles.append(dots)
     ax.set_title(title or f"decision boundary: score = 0 ({acc:.0%} of points right)")
     ax.set_xlabel("x1")
     ax.set_ylabel("x2")
     ax.set_aspect("equal")
-    ax.legend(loc="lower left", fontsize=8, framealpha=0.9)
+    ax.legend(handles=handles, loc="lower left", fontsize=8, framealpha=0.9)
     fig.tight_layout()
     if path is None:
         return fig

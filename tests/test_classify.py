@@ -122,7 +122,7 @@ def test_boundary_figure_draws_the_zero_line_where_the_score_changes_sign():
     assert len(vertices) >= 10
     assert all(abs(x2 - x1) < 1e-9 for x1, x2 in vertices)
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert legend == ["y = −1", "y = +1"]
+    assert legend == ["score = 0", "score = ±1", "y = −1", "y = +1"]
 
 
 def test_boundary_png_shows_both_regions_and_both_classes(tmp_path):  # type: ignore[no-untyped-def]
