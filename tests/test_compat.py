@@ -65,6 +65,10 @@ def test_seed_gives_exactly_the_weights_micrograd_draws_after_random_seed():
         random.setstate(state)
     ours = MLP(2, [16, 16, 1], seed=1337)
     assert [p.data for p in ours.parameters()] == [p.data for p in theirs.parameters()]
+    compat.seed(1337)
+    assert [p.data for p in MLP(2, [16, 16, 1]).parameters()] == [
+        p.data for p in theirs.parameters()
+    ]
     assert repr(ours) == repr(theirs)
     assert repr(Layer(3, 2, nonlin=False, seed=0)) == repr(micrograd_nn.Layer(3, 2, nonlin=False))
 
