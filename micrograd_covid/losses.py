@@ -121,24 +121,26 @@ def hinge(scores: Sequence[Value], targets: Sequence[Target]) -> Value:
     return out
 
 
-def _log1p(t: Value) -> Value:
-    """log(1 + t) for 0 <= t <= 1, to full precision.
-
-    w = 1 + t rounds away the part of t below w's last bit; t − (w − 1) is exactly that
-    part (both subtractions are exact), and log(1 + t) = log(w) + that / w to within
-    rounding. Without it a confident, correct logit (t = e^−40) would have loss 0.
-    """
-    w = 1 + t
-    return w.log() + (t - (w - 1)) / w
+def _named(node: Value, label: str) -> Value:
+    node.label = label
+    return node
 
 
 def _softplus(z: Value) -> Value:
-    """log(1 + e^z) = relu(z) + log(1 + e^−|z|): no overflow at any z, exact for large |z|.
+    """log(1 + e^z) = relu(z) + log(1 + e^−|z|): no overflow at any z, exact for any z.
 
     −|z| is written z − 2·relu(z), so at z = 0 the slope is relu'(0)·1 + ½·1 = ½ exactly.
+    log(1 + t) for t = e^−|z| <= 1 keeps full precision: w = 1 + t rounds away the part of
+    t below w's last bit, t − (w − 1) is exactly that part (both subtractions are exact),
+    and log(1 + t) = log(w) + that / w to within rounding. Without it a confident, correct
+    logit (t = e^−40) would have a loss of 0 instead of 4.2e-18.
     """
-    r = z.relu()
-    return r + _log1p((z - r - r).exp())
+    r = _named(z.relu(), "relu(z)")
+    t = _named((z - r - r).exp(), "e^−|z|")
+    one = Value(1.0)
+    w = one + t
+    log1p = _named(w.log() + (t - (w - one)) / w, "log(1+e^−|z|)")
+    return _named(r + log1p, "softplus(z)")
 
 
 def bce(logits: Sequence[Value], targets: Sequence[Target]) -> Value:
@@ -150,7 +152,7 @@ def bce(logits: Sequence[Value], targets: Sequence[Target]) -> Value:
     """
     ys = _targets(targets, (0.0, 1.0), "bce")
     xs = _scores(logits, len(ys), "bce")
-    out = Value.mean([_softplus(x * (1 - 2 * y)) for x, y in zip(xs, ys)])
+    out = Value.mean([_softplus(_named(x * (1 - 2 * y), "z")) for x, y in zip(xs, ys)])
     out.role = "loss"
     return out
 
