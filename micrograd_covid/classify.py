@@ -6,7 +6,7 @@ import math
 import numbers
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from .datasets import moons
 from .engine import Value
@@ -16,6 +16,13 @@ from .optim import SGD
 from .tape import Tape
 
 __all__ = ["MoonsResult", "accuracy", "moons_demo", "plot_decision_boundary", "train_moons"]
+
+
+def _is_list(obj: object) -> TypeGuard[Sequence[Any]]:
+    """A sequence (not a string) or a numpy-style array of at least one dimension."""
+    if isinstance(obj, (str, bytes, Value)):
+        return False
+    return isinstance(obj, Sequence) or getattr(obj, "ndim", 0) >= 1
 
 
 def _number(x: object, what: str) -> float:
@@ -28,8 +35,8 @@ def _number(x: object, what: str) -> float:
 
 def _predicted_class(prediction: object, i: int) -> float | int:
     """A score's sign (1 or 0), or the index of a row's largest logit."""
-    if isinstance(prediction, Sequence) and not isinstance(prediction, (str, bytes)):
-        if not prediction:
+    if _is_list(prediction):
+        if len(prediction) == 0:
             raise ValueError(f"accuracy: predictions[{i}] is an empty row")
         row = [_number(v, f"accuracy: predictions[{i}][{j}]") for j, v in enumerate(prediction)]
         return row.index(max(row))
@@ -43,24 +50,24 @@ def accuracy(predictions: Sequence[Any], targets: Sequence[Any]) -> float:
     for `hinge` scores and `bce` logits, and targets are ±1 or 0/1), or a row of logits
     (the class is the index of the largest, as for `cross_entropy`, and targets are ints).
     """
-    if isinstance(predictions, Value) or not isinstance(predictions, Sequence):
+    if not _is_list(predictions):
         raise TypeError(
             "accuracy: predictions must be a list, one per sample, "
             f"got {type(predictions).__name__}"
         )
-    if isinstance(targets, (Value, str, bytes)) or not isinstance(targets, Sequence):
+    if not _is_list(targets):
         raise TypeError(
             f"accuracy: targets must be a list, one per sample, got {type(targets).__name__}"
         )
     if len(predictions) != len(targets):
         raise ValueError(f"accuracy: {len(predictions)} predictions but {len(targets)} targets")
-    if not predictions:
+    if len(predictions) == 0:
         raise ValueError("accuracy: needs at least one sample")
     right = 0
     for i, (p, t) in enumerate(zip(predictions, targets)):
         predicted = _predicted_class(p, i)
         target = _number(t, f"accuracy: targets[{i}]")
-        if isinstance(p, Sequence):
+        if _is_list(p):
             if not target.is_integer() or not 0 <= target < len(p):
                 raise ValueError(
                     f"accuracy: targets[{i}] must be a class index 0 to {len(p) - 1}, "
@@ -136,13 +143,13 @@ def plot_decision_boundary(
         raise ValueError(
             f"plot_decision_boundary: resolution must be an int >= 2, got {resolution!r}"
         )
-    if len(xs) != len(ys) or not xs:
+    if len(xs) != len(ys) or len(xs) == 0:
         raise ValueError(
             f"plot_decision_boundary: {len(xs)} points but {len(ys)} labels; need as many, >= 1"
         )
     points = []
     for i, x in enumerate(xs):
-        if isinstance(x, (str, bytes)) or not isinstance(x, Sequence) or len(x) != 2:
+        if not _is_list(x) or len(x) != 2:
             raise ValueError(f"plot_decision_boundary: xs[{i}] must be a pair (x1, x2), got {x!r}")
         points.append((_number(x[0], f"xs[{i}][0]"), _number(x[1], f"xs[{i}][1]")))
     labels = [_number(y, f"plot_decision_boundary: ys[{i}]") for i, y in enumerate(ys)]

@@ -55,12 +55,20 @@ def mse(preds: Sequence[Value], targets: Sequence[Target]) -> Value:
 # every step, and each is averaged over the samples, as PyTorch's default reduction.
 
 import numbers  # noqa: E402
+from typing import Any, TypeGuard  # noqa: E402
 
 __all__ += ["bce", "cross_entropy", "hinge"]
 
 
+def _is_list(obj: object) -> TypeGuard[Sequence[Any]]:
+    """A sequence (not a string) or a numpy-style array of at least one dimension."""
+    if isinstance(obj, (str, bytes, Value)):
+        return False
+    return isinstance(obj, Sequence) or getattr(obj, "ndim", 0) >= 1
+
+
 def _scores(scores: Sequence[Value], n_targets: int, name: str) -> list[Value]:
-    if isinstance(scores, Value) or not isinstance(scores, Sequence):
+    if not _is_list(scores):
         raise TypeError(
             f"{name}: scores must be a list of Values, one per sample, got {type(scores).__name__}"
         )
@@ -72,7 +80,7 @@ def _scores(scores: Sequence[Value], n_targets: int, name: str) -> list[Value]:
             )
     if len(scores) != n_targets:
         raise ValueError(f"{name}: {len(scores)} scores but {n_targets} targets")
-    if not scores:
+    if len(scores) == 0:
         raise ValueError(f"{name}: needs at least one sample")
     return list(scores)
 
@@ -82,7 +90,7 @@ def _targets(targets: Sequence[Target], allowed: tuple[float, ...], name: str) -
 
     A Value target is used as it is (its current value is checked).
     """
-    if isinstance(targets, (Value, str, bytes)) or not isinstance(targets, Sequence):
+    if not _is_list(targets):
         raise TypeError(
             f"{name}: targets must be a list of numbers, one per sample, "
             f"got {type(targets).__name__}"
@@ -166,22 +174,22 @@ def cross_entropy(logit_rows: Sequence[Sequence[Value]], classes: Sequence[int])
     ∂/∂l_j = softmax_j − [j = c]. One `mean` node averages the samples.
     """
     name = "cross_entropy"
-    if isinstance(classes, (Value, str, bytes)) or not isinstance(classes, Sequence):
+    if not _is_list(classes):
         raise TypeError(
             f"{name}: classes must be a list of int class indices, got {type(classes).__name__}"
         )
-    if isinstance(logit_rows, Value) or not isinstance(logit_rows, Sequence):
+    if not _is_list(logit_rows):
         raise TypeError(
             f"{name}: logit_rows must be a list of rows of Values, got {type(logit_rows).__name__}"
         )
     if len(logit_rows) != len(classes):
         raise ValueError(f"{name}: {len(logit_rows)} rows of logits but {len(classes)} classes")
-    if not logit_rows:
+    if len(logit_rows) == 0:
         raise ValueError(f"{name}: needs at least one sample")
     width = None
     terms: list[Value] = []
     for i, (row, c) in enumerate(zip(logit_rows, classes)):
-        if isinstance(row, Value) or not isinstance(row, Sequence):
+        if not _is_list(row):
             raise TypeError(
                 f"{name}: logit_rows[{i}] must be a list of Values (one logit per class), "
                 f"got {type(row).__name__}"
@@ -204,14 +212,15 @@ def cross_entropy(logit_rows: Sequence[Sequence[Value]], classes: Sequence[int])
             raise TypeError(
                 f"{name}: classes[{i}] must be an int class index, got {type(c).__name__} {c!r}"
             )
-        if not 0 <= c < width:
+        k = int(c)
+        if not 0 <= k < width:
             raise ValueError(
-                f"{name}: classes[{i}] is {c}, but a row has {width} logits (classes 0 to "
+                f"{name}: classes[{i}] is {k}, but a row has {width} logits (classes 0 to "
                 f"{width - 1})"
             )
         top = Value(max(v.data for v in row), label="max")
         shifted = [logit - top for logit in row]
-        terms.append(Value.sum([d.exp() for d in shifted]).log() - shifted[int(c)])
+        terms.append(Value.sum([d.exp() for d in shifted]).log() - shifted[k])
     out = Value.mean(terms)
     out.role = "loss"
     return out

@@ -212,3 +212,10 @@ def test_train_moons_example_prints_the_same_losses_as_train_moons(tmp_path):  #
     assert lines[1] == f"epoch 20 loss {expected.losses[-1]:.6f}"
     assert lines[2] == f"accuracy: {expected.accuracy:.0%} of 100 points"
     assert (tmp_path / "moons_boundary.png").read_bytes()[:8] == PNG
+
+
+def test_accuracy_takes_numpy_arrays():
+    import numpy as np
+
+    assert accuracy(np.array([0.5, -1.0, 2.0]), np.array([1, -1, -1])) == 2 / 3
+    assert accuracy(np.array([[0.1, 0.9], [0.8, 0.2]]), np.array([1, 1])) == 0.5

@@ -330,3 +330,17 @@ def test_value_targets_are_wired_and_number_targets_become_placeholders():
 def test_classification_loss_errors_name_the_problem(call, error, message):  # type: ignore[no-untyped-def]
     with pytest.raises(error, match=message):
         call()
+
+
+def test_classification_losses_take_numpy_arrays_as_ported_code_has_them():
+    import numpy as np
+
+    scores = [Value(0.5), Value(-2.0)]
+    assert hinge(scores, np.array([1, 1])).data == hinge(scores, [1, 1]).data
+    assert (
+        bce(np.array(scores, dtype=object), np.array([1.0, 0.0])).data == bce(scores, [1, 0]).data
+    )
+    rows = [[Value(0.5), Value(1.0)], [Value(2.0), Value(-1.0)]]
+    assert cross_entropy(rows, np.array([1, 0])).data == cross_entropy(rows, [1, 0]).data
+    with pytest.raises(TypeError, match=r"hinge: targets\[0\] must be -1 or \+1, got ndarray"):
+        hinge(scores, np.array([[1], [1]]))
