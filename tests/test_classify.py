@@ -188,18 +188,18 @@ def test_boundary_refuses_a_model_with_several_outputs():
 
 
 def test_train_moons_learns_and_the_demo_writes_the_picture(tmp_path):  # type: ignore[no-untyped-def]
-    result = train_moons(epochs=30)
-    assert len(result.losses) == 30 and result.losses[-1] < result.losses[0] / 3
-    assert result.accuracy >= 0.9
-    assert re.fullmatch(r"MoonsResult\(100 points, 30 epochs, loss .* → .*, accuracy \d+%\)",
+    result = train_moons(epochs=20)
+    assert len(result.losses) == 20 and result.losses[-1] < result.losses[0] / 3
+    assert result.accuracy >= 0.85
+    assert re.fullmatch(r"MoonsResult\(100 points, 20 epochs, loss .* → .*, accuracy \d+%\)",
                         repr(result))  # fmt: skip
-    path = moons_demo(tmp_path / "out", epochs=5)
+    path = moons_demo(tmp_path / "out", epochs=2)
     assert path == tmp_path / "out" / "moons_boundary.png" and path.read_bytes()[:8] == PNG
 
 
 def test_train_moons_example_prints_the_same_losses_as_train_moons(tmp_path):  # type: ignore[no-untyped-def]
     result = subprocess.run(
-        [sys.executable, str(ROOT / "examples" / "train_moons.py"), "--epochs", "20"],
+        [sys.executable, str(ROOT / "examples" / "train_moons.py"), "--epochs", "10"],
         capture_output=True,
         text=True,
         timeout=300,
@@ -207,9 +207,9 @@ def test_train_moons_example_prints_the_same_losses_as_train_moons(tmp_path):  #
     )
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    expected = train_moons(epochs=20)
+    expected = train_moons(epochs=10)
     assert lines[0] == f"epoch 1 loss {expected.losses[0]:.6f}"
-    assert lines[1] == f"epoch 20 loss {expected.losses[-1]:.6f}"
+    assert lines[1] == f"epoch 10 loss {expected.losses[-1]:.6f}"
     assert lines[2] == f"accuracy: {expected.accuracy:.0%} of 100 points"
     assert (tmp_path / "moons_boundary.png").read_bytes()[:8] == PNG
 
