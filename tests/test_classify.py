@@ -158,6 +158,14 @@ def test_grid_replays_one_graph_only_when_it_reproduces_the_model():
     score = _fast_scores(branchy, [(1.0, 0.0), (-1.0, 0.0)], [2.0, 3.0])
     assert score.__name__ != "replay" and score(2.0, 0.0) == 4.0
 
+    def numbers_only(x):  # type: ignore[no-untyped-def]
+        if not all(isinstance(v, float) for v in x):
+            raise TypeError("numbers only")
+        return x[0] - x[1]
+
+    score = _fast_scores(numbers_only, [(1.0, 0.0)], [1.0])
+    assert score.__name__ != "replay" and score(2.0, 0.5) == 1.5
+
 
 def test_boundary_needs_matplotlib_and_says_which_extra(monkeypatch):  # type: ignore[no-untyped-def]
     monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
