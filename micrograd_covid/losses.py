@@ -67,19 +67,20 @@ def _is_list(obj: object) -> TypeGuard[Sequence[Any]]:
     return isinstance(obj, Sequence) or getattr(obj, "ndim", 0) >= 1
 
 
-def _scores(scores: Sequence[Value], n_targets: int, name: str) -> list[Value]:
+def _scores(
+    scores: Sequence[Value], n_targets: int, name: str, what: str = "scores"
+) -> list[Value]:
     if not _is_list(scores):
         raise TypeError(
-            f"{name}: scores must be a list of Values, one per sample, got {type(scores).__name__}"
+            f"{name}: {what} must be a list of Values, one per sample, got {type(scores).__name__}"
         )
     for i, s in enumerate(scores):
         if not isinstance(s, Value):
             raise TypeError(
-                f"{name}: scores[{i}] must be a Value (one score per sample), "
-                f"got {type(s).__name__}"
+                f"{name}: {what}[{i}] must be a Value (one per sample), got {type(s).__name__}"
             )
     if len(scores) != n_targets:
-        raise ValueError(f"{name}: {len(scores)} scores but {n_targets} targets")
+        raise ValueError(f"{name}: {len(scores)} {what} but {n_targets} targets")
     if len(scores) == 0:
         raise ValueError(f"{name}: needs at least one sample")
     return list(scores)
@@ -159,7 +160,7 @@ def bce(logits: Sequence[Value], targets: Sequence[Target]) -> Value:
     One `mean` node averages the samples.
     """
     ys = _targets(targets, (0.0, 1.0), "bce")
-    xs = _scores(logits, len(ys), "bce")
+    xs = _scores(logits, len(ys), "bce", "logits")
     out = Value.mean([_softplus(_named(x * (1 - 2 * y), "z")) for x, y in zip(xs, ys)])
     out.role = "loss"
     return out
@@ -171,7 +172,8 @@ def cross_entropy(logit_rows: Sequence[Sequence[Value]], classes: Sequence[int])
 
     Per sample: log Σ_j e^(l_j − m) − (l_c − m), with m the row's largest logit as a
     constant leaf "max" (subtracting it changes no gradient and keeps every e^(…) <= 1):
-    ∂/∂l_j = softmax_j − [j = c]. One `mean` node averages the samples.
+    ∂/∂l_j = softmax_j − [j = c]. One `mean` node averages the samples. A `Tape` replay
+    keeps the recorded m: the maths holds for any constant m.
     """
     name = "cross_entropy"
     if not _is_list(classes):

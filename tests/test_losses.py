@@ -264,7 +264,7 @@ def test_value_targets_are_wired_and_number_targets_become_placeholders():
         (
             lambda: hinge([1.0], [1]),
             TypeError,
-            r"hinge: scores\[0\] must be a Value \(one score per sample\), got float",
+            r"hinge: scores\[0\] must be a Value \(one per sample\), got float",
         ),
         (lambda: hinge([[Value(1.0)]], [1]), TypeError, r"scores\[0\] must be a Value .*got list"),
         (
@@ -287,7 +287,7 @@ def test_value_targets_are_wired_and_number_targets_become_placeholders():
             ValueError,
             r"bce: targets\[0\] must be 0 or 1, got 0.5",
         ),
-        (lambda: bce([Value(1.0), Value(2.0)], [1]), ValueError, "bce: 2 scores but 1 targets"),
+        (lambda: bce([Value(1.0), Value(2.0)], [1]), ValueError, "bce: 2 logits but 1 targets"),
         (
             lambda: cross_entropy([[Value(1.0), Value(2.0)]], [2]),
             ValueError,
