@@ -13,6 +13,7 @@ from .engine import (
     topological_order,
 )
 from .explain import Explanation, explain, render_steps
+from .explore import Exploration, explore
 from .io import load, save, to_torch
 from .losses import bce, cross_entropy, hinge, mse, squared_error, sse
 from .nn import MLP, Layer, Module, Neuron
@@ -28,6 +29,7 @@ __all__ = [
     "BackwardStep",
     "DivergenceError",
     "Explanation",
+    "Exploration",
     "GradcheckReport",
     "GraphvizMissingError",
     "History",
@@ -44,6 +46,7 @@ __all__ = [
     "daily_infections",
     "draw",
     "explain",
+    "explore",
     "fit",
     "gradcheck",
     "hinge",

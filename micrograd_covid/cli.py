@@ -9,11 +9,22 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from .explore import EXPLORABLE
 from .tutorials import TUTORIALS, TutorialResult, tutorial_graph
 
 __all__ = ["main"]
 
 _OPTIONS = ("epochs", "lr", "seed", "out")
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -36,7 +47,11 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("--backward", action="store_true", help="draw what flows back along edges")
     s = sub.add_parser("steps", help="write a step-by-step backprop page for a tutorial's graph")
     s.add_argument("name", choices=list(TUTORIALS))
-    s.add_argument("--out", type=Path, required=True, help="folder for the frames and index.html")
+    s.add_argument("--out", type=Path, required=True, help="folder for index.html")
+    x = sub.add_parser("explore", help="write a page that plays a tutorial's training step by step")
+    x.add_argument("name", choices=list(EXPLORABLE))
+    x.add_argument("--out", type=Path, required=True, help="folder for index.html")
+    x.add_argument("--epochs", type=_positive, help="epochs to record (default: the tutorial's)")
     m = sub.add_parser("demo", help="run every tutorial and write every picture")
     m.add_argument("--out", type=Path, default=Path("out"), help="folder for the pictures")
     return parser
@@ -127,7 +142,16 @@ def _dispatch(args: argparse.Namespace) -> int:
         from .explain import render_steps
 
         paths = render_steps(tutorial_graph(args.name), args.out)
-        print(f"wrote {len(paths) - 1} frames and {paths[-1]}")
+        print(f"wrote {paths[-1]}")
+        return 0
+    if args.command == "explore":
+        from .explore import explore_tutorial
+
+        page = explore_tutorial(args.name, args.epochs)
+        path = page.write(args.out)
+        print(f"wrote {path} ({page.steps} steps, {len(page.html) // 1024} KiB)")
+        if page.stopped:
+            print(f"note: training {page.stopped}")
         return 0
     return _demo(args.out)
 
@@ -156,7 +180,10 @@ def _demo(out: Path) -> int:
         print()
     print(f"wrote {render(loss, out / 'regression_backward.svg', direction='backward')}")
     paths = render_steps(loss, out / "steps")
-    print(f"wrote {len(paths) - 1} backprop frames and {paths[-1]}")
+    print(f"wrote {paths[-1]}")
+    from .explore import explore_tutorial
+
+    print(f"wrote {explore_tutorial('regression').write(out / 'explore')}")
     return 0
 
 

@@ -10,7 +10,7 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -103,6 +103,7 @@ def draw(
     max_nodes: int = 500,
     title: str | None = None,
     highlight: Value | None = None,
+    node_lines: Callable[[Value, str], Sequence[str]] | None = None,
 ) -> Any:
     """A `graphviz.Digraph` of everything `root` depends on (displays inline in Jupyter).
 
@@ -110,6 +111,7 @@ def draw(
     with its partial differential (``∂ŷ/∂w1 = 4``). Backward: arrows point back up and
     each edge shows what flows along it (upstream gradient × local partial). `highlight`
     marks one node and the edges to its inputs (used for the step-by-step frames).
+    `node_lines(node, display_name)` gives a node's label lines instead of the default ones.
     """
     import graphviz
 
@@ -124,6 +126,12 @@ def draw(
         )
     role_of = resolve_roles(order, roles)
     ids = {id(node): f"n{i}" for i, node in enumerate(order)}
+    lines: Callable[[Value], Sequence[str]] | None = None
+    if node_lines is not None:
+        from .names import display_names
+
+        names, given = display_names(order), node_lines
+        lines = lambda node: given(node, names[node])  # noqa: E731
     g = graphviz.Digraph("computation_graph")
     g.attr(rankdir="TB", fontname="Helvetica", newrank="true")
     g.attr("node", shape="box", style="rounded,filled", fillcolor="white", fontname="Helvetica")
@@ -138,9 +146,9 @@ def draw(
         top.attr(rank="same")
         for node in leaves:
             if role_of[id(node)] == "input":
-                _node(top, node, ids[id(node)], "input", root_name, show_grads, highlight)
+                _node(top, node, ids[id(node)], "input", root_name, show_grads, highlight, lines)
     for node in [n for n in leaves if role_of[id(n)] != "input"] + interior:
-        _node(g, node, ids[id(node)], role_of[id(node)], root_name, show_grads, highlight)
+        _node(g, node, ids[id(node)], role_of[id(node)], root_name, show_grads, highlight, lines)
     for node in order:
         upstream = node.grad
         for inp, local in zip(node.inputs, node.local_grads):
@@ -184,19 +192,12 @@ def _node(
     root_name: str,
     show_grads: bool,
     highlight: Value | None,
+    node_lines: Callable[[Value], Sequence[str]] | None = None,
 ) -> None:
-    lines = [node.name]
-    if node.op and node.label:
-        lines.append(f"({node.op})")
-    lines.append(f"= {fmt(node.data)}")
-    if show_grads:
-        # The walkthrough's ∂L/∂w1 where the name is short; "grad" keeps long names one-wide.
-        if len(node.name) <= _SHORT_NAME:
-            lines.append(f"∂{root_name}/∂{node.name} = {fmt(node.grad)}")
-        else:
-            lines.append(f"grad = {fmt(node.grad)}")
-    if node.previous is not None and node.previous != node.data:
-        lines.append(_update(node.previous, node.data))
+    if node_lines is not None:
+        lines = list(node_lines(node))
+    else:
+        lines = _default_lines(node, root_name, show_grads)
     attrs: dict[str, str] = {
         "tooltip": _text(
             f"{node.name}: data={node.data!r}, grad={node.grad!r}"
@@ -210,6 +211,22 @@ def _node(
     if highlight is node:
         attrs.update(penwidth="4", color="#D62728")
     g.node(node_id, _label(*lines), **attrs)
+
+
+def _default_lines(node: Value, root_name: str, show_grads: bool) -> list[str]:
+    lines = [node.name]
+    if node.op and node.label:
+        lines.append(f"({node.op})")
+    lines.append(f"= {fmt(node.data)}")
+    if show_grads:
+        # The walkthrough's ∂L/∂w1 where the name is short; "grad" keeps long names one-wide.
+        if len(node.name) <= _SHORT_NAME:
+            lines.append(f"∂{root_name}/∂{node.name} = {fmt(node.grad)}")
+        else:
+            lines.append(f"grad = {fmt(node.grad)}")
+    if node.previous is not None and node.previous != node.data:
+        lines.append(_update(node.previous, node.data))
+    return lines
 
 
 def _legend(g: Any, present: set[str | None]) -> None:
