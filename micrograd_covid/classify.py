@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import numbers
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -14,6 +13,7 @@ from .losses import hinge
 from .nn import MLP
 from .optim import SGD
 from .tape import Tape
+from .train import fit
 
 __all__ = ["MoonsResult", "accuracy", "moons_demo", "plot_decision_boundary", "train_moons"]
 
@@ -239,16 +239,8 @@ def train_moons(epochs: int = 100, seed: int = 0, n: int = 100, noise: float = 0
     xs, ys = moons(n, noise, seed=seed)
     model = MLP(2, [16, 16, 1], activation="relu", seed=seed)
     optimizer = SGD(model.parameters(), lr=0.1, momentum=0.9)
-    losses = []
-    for _ in range(epochs):
-        loss = hinge([model(x) for x in xs], ys)  # type: ignore[misc]
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        losses.append(loss.data)
-    if not all(map(math.isfinite, losses)):
-        raise FloatingPointError("train_moons: the loss stopped being finite")
-    return MoonsResult(model, xs, ys, losses)
+    history = fit(model, xs, ys, loss=hinge, optimizer=optimizer, epochs=epochs)
+    return MoonsResult(model, xs, ys, history.step_loss)
 
 
 def moons_demo(out: str | Path = "out", epochs: int = 100) -> Path:

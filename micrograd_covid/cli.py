@@ -335,6 +335,13 @@ def _demo(out: Path) -> int:
     from .explore import explore_tutorial
 
     print(f"wrote {explore_tutorial('regression').write(out / 'explore')}")
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        return 0
+    from .classify import moons_demo
+
+    print(f"wrote {moons_demo(out)}")
     return 0
 
 

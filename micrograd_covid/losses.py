@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Sequence
-from typing import TypeAlias
+from typing import Any, TypeAlias, TypeGuard
 
 from .engine import Value, _check_number
 
-__all__ = ["mse", "squared_error", "sse"]
+__all__ = ["bce", "cross_entropy", "hinge", "mse", "squared_error", "sse"]
 
 Target: TypeAlias = "Value | float | int"
 
@@ -53,11 +54,6 @@ def mse(preds: Sequence[Value], targets: Sequence[Target]) -> Value:
 # --- classification losses ---------------------------------------------------------------
 # Each is composed from the engine's ops (relu, exp, log, mean, ...), so a drawing shows
 # every step, and each is averaged over the samples, as PyTorch's default reduction.
-
-import numbers  # noqa: E402
-from typing import Any, TypeGuard  # noqa: E402
-
-__all__ += ["bce", "cross_entropy", "hinge"]
 
 
 def _is_list(obj: object) -> TypeGuard[Sequence[Any]]:

@@ -11,7 +11,7 @@ from typing import Any
 
 from . import checks
 from .engine import Value
-from .losses import mse, sse
+from .losses import bce, cross_entropy, hinge, mse, sse
 from .nn import Module
 from .optim import SGD, Optimizer
 from .tape import Tape
@@ -22,11 +22,17 @@ Row = Sequence[float | int | Value]
 #: A loss: (predictions, targets) → one Value, e.g. `mse`.
 LossFunction = Callable[[list[Value], list[float]], Value]
 #: The losses `fit(loss=NAME)` knows; add to it to make a name available.
-LOSSES: dict[str, LossFunction] = {"mse": mse, "sse": sse}
+LOSSES: dict[str, Callable[..., Value]] = {
+    "mse": mse,
+    "sse": sse,
+    "hinge": hinge,
+    "bce": bce,
+    "cross_entropy": cross_entropy,
+}
 #: Losses that take one row of outputs per sample and one target per sample, such as
 #: softmax cross-entropy: (list of output rows, list of class indices). `fit` gives every
 #: other loss the outputs and targets as two flat lists.
-ROW_LOSSES: set[Callable[..., Value]] = set()
+ROW_LOSSES: set[Callable[..., Value]] = {cross_entropy}
 
 
 class DivergenceError(FloatingPointError):
