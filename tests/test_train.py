@@ -311,3 +311,28 @@ def test_a_row_loss_gets_one_row_of_outputs_and_one_class_index_per_example():
     assert h.epoch_loss[-1] < h.epoch_loss[0] / 2
     with pytest.raises(ValueError, match="fit: ys row 0 has 1 values, the model 3 outputs"):
         fit(MLP(2, [4, 3], seed=3), xs, ys, loss=softmax_cross_entropy)
+
+
+@pytest.mark.parametrize("name", ["hinge", "bce", "cross_entropy"])
+def test_fit_by_name_trains_classification_losses_like_a_hand_loop(name: str) -> None:
+    from micrograd_covid import bce, cross_entropy, hinge
+
+    xs = [[0.0, 1.0], [1.0, 0.0], [1.0, 1.0], [0.5, -1.0]]
+    if name == "cross_entropy":
+        ys: list[float] = [0, 1, 2, 1]
+        nouts, fn = [4, 3], cross_entropy
+    else:
+        ys = [-1.0, 1.0, 1.0, -1.0] if name == "hinge" else [0.0, 1.0, 1.0, 0.0]
+        nouts, fn = [4, 1], (hinge if name == "hinge" else bce)
+    by_name, by_hand = MLP(2, nouts, seed=3), MLP(2, nouts, seed=3)
+    history = fit(by_name, xs, ys, loss=name, lr=0.1, epochs=5)
+    opt = SGD(by_hand.parameters(), lr=0.1)
+    losses = []
+    for _ in range(5):
+        loss = fn([by_hand(x) for x in xs], ys)  # type: ignore[arg-type]
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.data)
+    assert history.step_loss == losses
+    assert [p.data for p in by_name.parameters()] == [p.data for p in by_hand.parameters()]
