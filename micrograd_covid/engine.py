@@ -2,7 +2,9 @@
 
 Every node stores the local partial derivative of each edge (`local_grads`, one per
 entry of `inputs`), so backward is one generic loop of the chain rule:
-``input.grad += local * node.grad``. Nodes hold no closures and refer only to their
+``input.grad += local * node.grad``. An interior node also records how it was computed, its
+`kernel` (a function in `ops`) and `params`, so `Tape` and the compiler re-run it with
+``node.kernel(input_values, *node.params)``. Nodes hold no closures and refer only to their
 inputs, so a graph is never a reference cycle and reference counting frees it.
 """
 
@@ -11,21 +13,28 @@ from __future__ import annotations
 import math
 import numbers
 import operator
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
-from typing import Any, NamedTuple, TypeAlias
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeAlias
 
 from . import ops
+from .names import display_names
 
 __all__ = [
     "ROLES",
     "BackwardEdge",
     "BackwardStep",
-    "DotArgs",
     "GradcheckEntry",
     "GradcheckReport",
     "Value",
+    "backpropagate",
+    "backward_order",
+    "check_number",
+    "dense",
+    "dot_inputs",
     "gradcheck",
+    "interior_order",
+    "reset_gradients",
     "topological_order",
 ]
 
@@ -37,10 +46,13 @@ ROLES = ("input", "param", "model", "loss")
 
 _NO_INPUTS: tuple[Value, ...] = ()
 _NO_GRADS: tuple[float, ...] = ()
+_NO_PARAMS: tuple[Any, ...] = ()
+_BINARY_KERNELS = {op: row.kernel for op, row in ops.BINARY.items()}
+_UNARY_KERNELS = {op: row.kernel for op, row in ops.UNARY.items()}
 _get_data = operator.attrgetter("data")
 
 
-def _check_number(data: object, what: str) -> float:
+def check_number(data: object, what: str) -> float:
     """Return `data` as a finite float, or raise naming the type or the value."""
     if isinstance(data, float):
         value = data
@@ -63,16 +75,20 @@ class Value:
     `local_grads` the local partial derivative of this node with respect to each.
     `role` ("input", "param", "model", "loss" or None) colours the drawing.
     `previous` is the value before the last optimizer step, or None.
+    An interior node's `kernel` and `params` are its op record: ``kernel(input values,
+    *params)`` returns its `data` and `local_grads` (a leaf has kernel None). `op` is the
+    op's display name ("+", "**2", "tanh(dot)", ...).
     """
 
     __slots__ = (
-        "args",
         "data",
         "grad",
         "inputs",
+        "kernel",
         "label",
         "local_grads",
         "op",
+        "params",
         "previous",
         "role",
     )
@@ -85,11 +101,12 @@ class Value:
     inputs: tuple[Value, ...]
     local_grads: tuple[float, ...]
     previous: float | None
-    args: Any
+    kernel: ops.Kernel | None
+    params: tuple[Any, ...]
 
     def __init__(self, data: Number, label: str = "", role: str | None = None) -> None:
         """Create a leaf holding `data` (an int or a finite float)."""
-        self.data = _check_number(data, "Value data")
+        self.data = check_number(data, "Value data")
         if not isinstance(label, str):
             raise TypeError(f"Value label must be a str, got {type(label).__name__}")
         if role is not None and role not in ROLES:
@@ -101,7 +118,8 @@ class Value:
         self.inputs = _NO_INPUTS
         self.local_grads = _NO_GRADS
         self.previous = None
-        self.args = None
+        self.kernel = None
+        self.params = _NO_PARAMS
 
     @classmethod
     def _node(
@@ -110,13 +128,10 @@ class Value:
         inputs: tuple[Value, ...],
         local_grads: tuple[float, ...],
         op: str,
-        args: Any = None,
+        kernel: ops.Kernel,
+        params: tuple[Any, ...] = (),
     ) -> Value:
-        """Make an interior node; the kernels have already checked `data`.
-
-        `args` holds what the op needs besides its inputs to run again (a number exponent,
-        a dot product's constants), for `Tape`.
-        """
+        """Make an interior node from its kernel's result; the kernel has checked `data`."""
         out = object.__new__(cls)
         out.data = data
         out.grad = 0.0
@@ -126,8 +141,27 @@ class Value:
         out.inputs = inputs
         out.local_grads = local_grads
         out.previous = None
-        out.args = args
+        out.kernel = kernel
+        out.params = params
         return out
+
+    @classmethod
+    def apply(cls, op: str, kernel: ops.Kernel, inputs: Sequence[Value], *params: Any) -> Value:
+        """A new node ``op`` computed by ``kernel([i.data for i in inputs], *params)``.
+
+        `kernel` returns (value, local_grads) with one partial per input, as the kernels in
+        `ops` do; the node records it and its params, so Tape and the compiler re-run it.
+        """
+        nodes = tuple(inputs)
+        for i, node in enumerate(nodes):
+            if not isinstance(node, Value):
+                raise TypeError(f"{op}: input {i} must be a Value, got {type(node).__name__}")
+        data, local_grads = kernel([node.data for node in nodes], *params)
+        if len(local_grads) != len(nodes):
+            raise ValueError(
+                f"{op}: the kernel gave {len(local_grads)} partials for {len(nodes)} inputs"
+            )
+        return cls._node(data, nodes, local_grads, op, kernel, params)
 
     # --- plumbing -------------------------------------------------------------------------
 
@@ -171,8 +205,9 @@ class Value:
     # --- binary ops: the maths is in ops.BINARY ------------------------------------------
 
     def _binary(self, other: Value, op: str) -> Value:
-        data, local_grads = ops.BINARY[op](self.data, other.data)
-        return Value._node(data, (self, other), local_grads, op)
+        kernel = _BINARY_KERNELS[op]
+        data, local_grads = kernel((self.data, other.data))
+        return Value._node(data, (self, other), local_grads, op, kernel)
 
     def __add__(self, other: Operand) -> Value:
         o = _as_value(other)
@@ -216,8 +251,8 @@ class Value:
         if not isinstance(other, (int, float, numbers.Real)):
             return NotImplemented
         c = float(other)
-        data, local = ops.pow_const(self.data, c)
-        return Value._node(data, (self,), (local,), f"**{_fmt(c)}", c)
+        data, local_grads = ops.pow_const((self.data,), c)
+        return Value._node(data, (self,), local_grads, f"**{_fmt(c)}", ops.pow_const, (c,))
 
     def __rpow__(self, other: Operand) -> Value:
         o = _as_value(other)
@@ -232,8 +267,9 @@ class Value:
     # --- unary functions: the maths is in ops.UNARY -------------------------------------
 
     def _unary(self, op: str) -> Value:
-        data, local = ops.UNARY[op](self.data)
-        return Value._node(data, (self,), (local,), op)
+        kernel = _UNARY_KERNELS[op]
+        data, local_grads = kernel((self.data,))
+        return Value._node(data, (self,), local_grads, op, kernel)
 
     def exp(self) -> Value:
         """e^x; d/dx = e^x."""
@@ -286,9 +322,10 @@ class Value:
 
         Inputs are wired in the order w_1..w_n, x_1..x_n, b. A list of plain numbers is
         constant: it enters the value and the partials but gets no edges (a list that mixes
-        numbers with Values makes leaves of the numbers). With `activation` ("tanh",
-        "sigmoid" or "relu") the node is a(z), one neuron, and every partial is scaled by
-        a'(z) (the chain rule inside the node).
+        numbers with Values makes leaves of the numbers). With `activation` (a name in
+        `ops.ACTIVATIONS`: "tanh", "relu", "sigmoid"; "linear" is the same as None) the node
+        is a(z), one neuron, and every partial is scaled by a'(z) (the chain rule inside the
+        node).
         """
         if len(weights) != len(inputs):
             raise ValueError(
@@ -302,29 +339,10 @@ class Value:
         wdata, wnodes = dot_inputs(weights, "weight")
         xdata, xnodes = dot_inputs(inputs, "input")
         if bias is not None and not isinstance(bias, Value):
-            bias = _check_number(bias, "dot bias")
+            bias = check_number(bias, "dot bias")
+        if activation == "linear":
+            activation = None
         return _dot_node(wdata, wnodes, xdata, xnodes, bias, activation)
-
-    @staticmethod
-    def _dense(
-        rows: Sequence[Sequence[Value]],
-        biases: Sequence[Value | None],
-        xdata: list[float],
-        xnodes: tuple[Value, ...] | None,
-        activation: str | None = None,
-    ) -> list[Value]:
-        """One node a(w·x + b) per row of Value weights: a whole layer in one loop.
-
-        `xdata` are the inputs' values, checked once by `dot_inputs`; `xnodes` the inputs
-        when they are Values (None for numbers, which get no edges).
-        """
-        xconst = None if xnodes is not None else tuple(xdata)
-        return [
-            _dot_node(
-                list(map(_get_data, weights)), weights, xdata, xnodes, bias, activation, xconst
-            )
-            for weights, bias in zip(rows, biases)
-        ]
 
     # --- backward -------------------------------------------------------------------------
 
@@ -334,8 +352,15 @@ class Value:
         As in PyTorch, leaf gradients accumulate across calls; interior gradients are
         recomputed on every call; a node used several times sums its contributions.
         """
-        order = _prepare_backward(self)
-        _propagate(order)
+        order = backward_order(self)  # interior nodes, inputs first; grads reset, root's 1
+        # The chain rule: each node, the last computed first, passes its gradient back.
+        for node in reversed(order):
+            upstream = node.grad
+            if type(node.local_grads) is ops.ZeroGrads:
+                continue  # a switched-off relu neuron passes nothing back
+            for inp, local in zip(node.inputs, node.local_grads):
+                contribution = local * upstream
+                inp.grad += contribution
 
     def backward_steps(self) -> Iterator[BackwardStep]:
         """Run backward one node at a time, yielding what each node passes to its inputs.
@@ -343,8 +368,9 @@ class Value:
         Same order and same result as `backward()`; stopping early leaves the gradients
         exactly as the steps so far describe.
         """
-        order = _prepare_backward(self)
+        order = backward_order(self)
         total = len(order)
+        names = display_names(topological_order(self))
         for index, node in enumerate(reversed(order)):
             upstream = node.grad
             edges = []
@@ -352,7 +378,7 @@ class Value:
                 contribution = local * upstream
                 inp.grad += contribution
                 edges.append(BackwardEdge(inp, local, contribution))
-            yield BackwardStep(index, total, node, upstream, tuple(edges))
+            yield BackwardStep(index, total, node, upstream, tuple(edges), self, names)
 
     def zero_grad(self) -> None:
         """Set the gradient of every node in this graph to 0.0."""
@@ -360,31 +386,47 @@ class Value:
             node.grad = 0.0
 
 
-def _prepare_backward(root: Value) -> list[Value]:
-    """The interior nodes in topological order, their gradients reset and the root's seeded."""
+def backward_order(root: Value) -> list[Value]:
+    """The interior nodes `root` depends on in topological order, ready for backward: their
+    gradients reset to 0.0 (they are recomputed, never doubled) and the root's set to 1.0.
+
+    A leaf root has no interior nodes: its gradient accumulates 1.0 and the list is empty.
+    """
     if not root.inputs:
         root.grad += 1.0
         return []
     order = _postorder(root, False)
-    seed_gradients(order, root)
-    return order
-
-
-def seed_gradients(order: list[Value], root: Value) -> None:
-    """Reset the interior gradients (they are recomputed, never doubled) and seed the root."""
     for node in order:
         node.grad = 0.0
     root.grad = 1.0
+    return order
 
 
-def _propagate(order: list[Value]) -> None:
-    """The chain rule: each node, the last computed first, passes its gradient back,
-    ``input.grad += local * upstream`` along every edge."""
+def interior_order(root: Value) -> list[Value]:
+    """The interior nodes `root` depends on (itself included), inputs first; no leaves."""
+    return _postorder(root, False) if root.inputs else []
+
+
+def backpropagate(order: Sequence[Value]) -> None:
+    """The chain rule over a recorded `order` (as `backward_order` gives, gradients seeded):
+    the same loop as `Value.backward`, for `Tape`, which keeps its order between runs."""
     for node in reversed(order):
         upstream = node.grad
+        if type(node.local_grads) is ops.ZeroGrads:
+            continue
         for inp, local in zip(node.inputs, node.local_grads):
-            contribution = local * upstream
-            inp.grad += contribution
+            inp.grad += local * upstream
+
+
+def reset_gradients(order: Sequence[Value], root: Value) -> None:
+    """Prepare a recorded `order` for `backpropagate`: interior gradients 0.0, the root's 1.0
+    (a leaf root, with an empty order, accumulates 1.0 as `backward` does)."""
+    if not order:
+        root.grad += 1.0
+        return
+    for node in order:
+        node.grad = 0.0
+    root.grad = 1.0
 
 
 def topological_order(root: Value) -> list[Value]:
@@ -442,22 +484,35 @@ class BackwardEdge:
 
 @dataclass(frozen=True)
 class BackwardStep:
-    """One node's turn in backward: its gradient (`upstream`) and what each input received."""
+    """One node's turn in backward: its gradient (`upstream`) and what each input received.
+
+    `root` is the node backward started from; `names` the display name of every node of
+    its graph (`names.display_names`), shared by all the steps of one backward.
+    """
 
     index: int
     total: int
     node: Value
     upstream: float
     edges: tuple[BackwardEdge, ...]
+    root: Value | None = field(default=None, repr=False, compare=False)
+    names: Mapping[Value, str] | None = field(default=None, repr=False, compare=False)
+
+    def name(self, node: Value) -> str:
+        """The display name of `node` in this backward's graph."""
+        if self.names is not None and node in self.names:
+            return self.names[node]
+        return node.name
 
     def __str__(self) -> str:
-        lines = [
-            f"step {self.index + 1}/{self.total}: ∂L/∂{self.node.name} = {_fmt(self.upstream)}"
-        ]
+        loss = self.name(self.root) if self.root is not None else "L"
+        here = self.name(self.node)
+        lines = [f"step {self.index + 1}/{self.total}: ∂{loss}/∂{here} = {_fmt(self.upstream)}"]
         for edge in self.edges:
+            there = self.name(edge.input)
             lines.append(
-                f"  ∂{self.node.name}/∂{edge.input.name} = {_fmt(edge.local)}: "
-                f"{edge.input.name}.grad += {_fmt(edge.local)} × {_fmt(self.upstream)}"
+                f"  ∂{here}/∂{there} = {_fmt(edge.local)}: "
+                f"∂{loss}/∂{there} += {_fmt(edge.local)} × {_fmt(self.upstream)}"
                 f" = {_fmt(edge.contribution)} (now {_fmt(edge.input.grad)})"
             )
         return "\n".join(lines)
@@ -482,19 +537,29 @@ def _data_of(other: object, op: str) -> float:
     raise TypeError(f"{op}: cannot compare Value with {type(other).__name__}")
 
 
-class DotArgs(NamedTuple):
-    """What a dot node needs besides its inputs to run again: the constant weights or
-    inputs (None where they are wired Values), the bias (None, a constant, or "wired"),
-    and the activation."""
-
-    weights: tuple[float, ...] | None
-    inputs: tuple[float, ...] | None
-    bias: float | str | None
-    activation: str | None
+#: A dot node's display name for each activation (None: a plain dot product).
+_DOT_OPS: dict[str | None, str] = {
+    None: "dot",
+    **{name: f"{name}(dot)" for name in ops.ACTIVATIONS if name != "linear"},
+}
 
 
-def _dot_op(activation: str | None) -> str:
-    return "dot" if activation is None else f"{activation}(dot)"
+def _dot_params(
+    n: int,
+    wnodes: Sequence[Value] | None,
+    wdata: list[float],
+    xconst: tuple[float, ...] | None,
+    bias: Value | float | None,
+    activation: str | None,
+) -> tuple[Any, ...]:
+    """The params `ops.dot` re-runs a dot node with (see its docstring)."""
+    return (
+        n,
+        None if wnodes is not None else tuple(wdata),
+        xconst,
+        ops.BIAS_INPUT if isinstance(bias, Value) else bias,
+        None if activation is None else ops.ACTIVATIONS[activation].kernel,
+    )
 
 
 def _dot_node(
@@ -504,28 +569,68 @@ def _dot_node(
     xnodes: Sequence[Value] | None,
     bias: Value | float | None,
     activation: str | None,
-    xconst: tuple[float, ...] | None = None,
+    params: tuple[Any, ...] | None = None,
 ) -> Value:
-    """The one place a dot node is made: its value and partials from `ops.dot`, its edges
-    (weights, inputs, bias: the Values among them) and the `DotArgs` a Tape re-runs it with.
-    `xconst` lets a layer share one tuple of constant inputs among its neurons."""
+    """The one place a dot node is made: its value and partials from `ops.dot_product`, its
+    edges (weights, inputs, bias: the Values among them) and its record, `ops.dot` with
+    `params` (a layer passes one params tuple shared by its neurons)."""
     wired: tuple[Value, ...] = (*(wnodes or ()), *(xnodes or ()))
     if isinstance(bias, Value):
         bdata: float | None = bias.data
         wired = (*wired, bias)
     else:
         bdata = bias
+    if params is None:
+        xconst = None if xnodes is not None else tuple(xdata)
+        params = _dot_params(len(wdata), wnodes, wdata, xconst, bias, activation)
     has = (wnodes is not None, xnodes is not None, isinstance(bias, Value))
-    data, local_grads = ops.dot(wdata, xdata, bdata, has, activation)
-    if xnodes is None and xconst is None:
-        xconst = tuple(xdata)
-    args = DotArgs(
-        None if wnodes is not None else tuple(wdata),
-        None if xnodes is not None else xconst,
-        "wired" if has[2] else bdata,
-        activation,
-    )
-    return Value._node(data, wired, local_grads, _dot_op(activation), args)
+    data, local_grads = ops.dot_product(wdata, xdata, bdata, has, params[4])
+    # Made inline rather than through Value._node: a layer makes one per neuron.
+    out = object.__new__(Value)
+    out.data = data
+    out.grad = 0.0
+    out.label = ""
+    out.role = None
+    out.op = _DOT_OPS[activation]
+    out.inputs = wired
+    out.local_grads = local_grads
+    out.previous = None
+    out.kernel = ops.dot
+    out.params = params
+    return out
+
+
+def dense(
+    rows: Sequence[Sequence[Value]],
+    biases: Sequence[Value | None],
+    xdata: list[float],
+    xnodes: tuple[Value, ...] | None,
+    activation: str | None = None,
+) -> list[Value]:
+    """One dot node a(w·x + b) per row of Value weights: a whole layer in one loop.
+
+    `xdata` are the inputs' values, checked once by `dot_inputs`; `xnodes` the inputs when
+    they are Values (None for numbers, which get no edges). `activation` is a name in
+    `ops.ACTIVATIONS` or None.
+    """
+    if activation == "linear":
+        activation = None
+    xconst = None if xnodes is not None else tuple(xdata)
+    shared: dict[bool, tuple[Any, ...]] = {}
+    nodes = []
+    for weights, bias in zip(rows, biases):
+        wired_bias = bias is not None
+        params = shared.get(wired_bias)
+        if params is None:
+            params = shared[wired_bias] = _dot_params(
+                len(weights), weights, [], xconst, bias, activation
+            )
+        nodes.append(
+            _dot_node(
+                list(map(_get_data, weights)), weights, xdata, xnodes, bias, activation, params
+            )
+        )
+    return nodes
 
 
 def dot_inputs(
@@ -552,7 +657,7 @@ def dot_inputs(
 
 def _dot_number(x: object, what: str, i: int) -> float:
     if isinstance(x, (int, float, numbers.Real)):
-        return _check_number(x, f"dot {what} {i}")
+        return check_number(x, f"dot {what} {i}")
     raise TypeError(f"dot: {what} {i} must be a Value or a number, got {type(x).__name__}")
 
 
@@ -565,9 +670,9 @@ def _sum_node(values: Iterable[Operand], op: str) -> Value:
         nodes.append(node)
     if not nodes:
         raise ValueError(f"{op}: needs at least one value")
-    scale = 1.0 / len(nodes) if op == "mean" else 1.0
-    data = ops.summed(list(map(_get_data, nodes)), op)
-    return Value._node(data, tuple(nodes), (scale,) * len(nodes), op)
+    kernel = ops.mean if op == "mean" else ops.sum_
+    data, local_grads = kernel(list(map(_get_data, nodes)))
+    return Value._node(data, tuple(nodes), local_grads, op, kernel)
 
 
 # --- gradcheck ----------------------------------------------------------------------------

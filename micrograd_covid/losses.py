@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TypeAlias
 
-from .engine import Value, _check_number
+from . import ops
+from .engine import Value, check_number
 
 __all__ = ["mse", "squared_error", "sse"]
 
@@ -22,8 +23,8 @@ def squared_error(pred: Value, target: Target) -> Value:
     if isinstance(target, Value):
         y = target
     else:
-        y = Value(_check_number(target, "squared_error target"), label="y", role="input")
-    out = pred._binary(y, "squared_error")
+        y = Value(check_number(target, "squared_error target"), label="y", role="input")
+    out = Value.apply("squared_error", ops.squared_error, (pred, y))
     out.role = "loss"
     return out
 
