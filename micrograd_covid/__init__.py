@@ -7,6 +7,7 @@ from .engine import (
     BackwardStep,
     GradcheckReport,
     Value,
+    define_op,
     gradcheck,
     topological_order,
 )
@@ -37,6 +38,7 @@ __all__ = [
     "Tape",
     "Value",
     "daily_infections",
+    "define_op",
     "draw",
     "explain",
     "fit",

@@ -6,13 +6,21 @@ entry of `inputs`), so backward is one generic loop of the chain rule:
 `kernel` (a function in `ops`) and `params`, so `Tape` and the compiler re-run it with
 ``node.kernel(input_values, *node.params)``. Nodes hold no closures and refer only to their
 inputs, so a graph is never a reference cycle and reference counting frees it.
+
+Not thread-safe: gradients live on the nodes, so two threads running backward (or an
+optimizer step, or `Tape.forward`) on graphs that share any node, even one interior node,
+race on the same `grad` fields and give wrong sums without an error. Build and run a graph
+in one thread, or give each thread its own graph (its own model copy) and combine afterwards.
 """
 
 from __future__ import annotations
 
+import copy
+import gc
 import math
 import numbers
 import operator
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
@@ -29,7 +37,9 @@ __all__ = [
     "Value",
     "backpropagate",
     "backward_order",
+    "check_label",
     "check_number",
+    "define_op",
     "dense",
     "dot_inputs",
     "gradcheck",
@@ -57,15 +67,61 @@ def check_number(data: object, what: str) -> float:
     if isinstance(data, float):
         value = data
     elif isinstance(data, (int, numbers.Real)):
-        value = float(data)
+        try:
+            value = float(data)
+        except OverflowError:
+            raise ValueError(
+                f"{what} must be finite, got {ops.fmt_number(data)} (beyond a float's range)"
+            ) from None
     else:
-        raise TypeError(f"{what} must be an int or float, got {type(data).__name__}: {data!r}")
+        raise TypeError(
+            f"{what} must be an int or float, got {type(data).__name__}: {ops.fmt_number(data)}"
+        )
     if not math.isfinite(value):
         raise ValueError(f"{what} must be finite, got {value!r}")
     return value
 
 
+#: The longest label a Value takes (a drawing or a page shows it whole).
+MAX_LABEL = 16_384
+# Control characters (all but newline), lone surrogates and U+FFFE/U+FFFF: text a drawing,
+# an SVG or a page cannot show as itself.
+_BAD_LABEL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def check_label(label: object, what: str = "Value label") -> str:
+    """Return `label` if a drawing can show it as itself, else raise naming what is wrong.
+
+    Refused: a non-str, more than 16,384 characters, control characters other than
+    newline (NUL, tab, ESC, ...), lone surrogates, U+FFFE and U+FFFF. Everything else
+    (any script, emoji, ``<b>``, ``&lt;``, quotes, backslashes) is allowed and is drawn as
+    written.
+    """
+    if not isinstance(label, str):
+        raise TypeError(f"{what} must be a str, got {type(label).__name__}")
+    if len(label) > MAX_LABEL:
+        raise ValueError(f"{what} is {len(label):,} characters long; at most {MAX_LABEL:,}")
+    bad = _BAD_LABEL.search(label)
+    if bad is not None:
+        char = bad.group()
+        kind = "a lone surrogate" if "\ud800" <= char <= "\udfff" else "a control character"
+        if char in "\ufffe\uffff":
+            kind = "a non-character"
+        raise ValueError(
+            f"{what} contains {kind} U+{ord(char):04X} at index {bad.start()}; "
+            "labels may hold any text but control characters (newline is allowed)"
+        )
+    return label
+
+
 _fmt = ops.fmt_number
+
+
+def _fmt_repr(x: object) -> str:
+    """A field in a Value's repr; data a user wrote (a str, None) shows as its repr."""
+    if isinstance(x, (int, float)) and not isinstance(x, bool):
+        return f"{x:.4g}"
+    return ops.fmt_number(x)
 
 
 class Value:
@@ -78,9 +134,15 @@ class Value:
     An interior node's `kernel` and `params` are its op record: ``kernel(input values,
     *params)`` returns its `data` and `local_grads` (a leaf has kernel None). `op` is the
     op's display name ("+", "**2", "tanh(dot)", ...).
+
+    The engine's own fields are slots; a Value also takes attributes of your own
+    (``p.m = 0.0``, as an optimizer that keeps its state on the parameters does), stored in
+    a `__dict__` made only when first used. Not thread-safe (see the module docstring).
+    `bool(v)` is ``v.data != 0``, as for a one-element PyTorch tensor.
     """
 
     __slots__ = (
+        "__dict__",
         "data",
         "grad",
         "inputs",
@@ -107,7 +169,9 @@ class Value:
     def __init__(self, data: Number, label: str = "", role: str | None = None) -> None:
         """Create a leaf holding `data` (an int or a finite float)."""
         self.data = check_number(data, "Value data")
-        if not isinstance(label, str):
+        if label:
+            check_label(label)
+        elif not isinstance(label, str):
             raise TypeError(f"Value label must be a str, got {type(label).__name__}")
         if role is not None and role not in ROLES:
             raise ValueError(f"Value role must be one of {', '.join(ROLES)} or None, got {role!r}")
@@ -167,12 +231,35 @@ class Value:
 
     def __repr__(self) -> str:
         return (
-            f"Value(data={self.data:.4g}, grad={self.grad:.4g}, "
+            f"Value(data={_fmt_repr(self.data)}, grad={_fmt_repr(self.grad)}, "
             f"label={self.label!r}, op={self.op!r})"
         )
 
     def __float__(self) -> float:
         return self.data
+
+    def __bool__(self) -> bool:
+        """``data != 0``, as Python's float and a one-element PyTorch tensor."""
+        return self.data != 0.0
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Value:
+        """Copy the whole graph iteratively (any depth), keeping every shared node shared."""
+        return _copy_graph(self, memo)
+
+    def __copy__(self) -> Value:
+        """A shallow copy: a new node with the same fields and the same inputs."""
+        twin = object.__new__(Value)
+        for name in _FIELDS:
+            setattr(twin, name, getattr(self, name))
+        twin.inputs = self.inputs
+        attrs = _user_attrs(self)
+        if attrs:
+            twin.__dict__.update(attrs)
+        return twin
+
+    def __reduce_ex__(self, protocol: Any) -> tuple[Any, ...]:
+        """Pickle the graph from this node as one flat record (any depth; see `_flatten`)."""
+        return (_unflatten, _flatten(self))
 
     # `==` and hashing stay by identity (a Value is a graph node, not a number), while
     # the orderings compare `.data` so `if up_error < down_error:` reads as in the tutorials.
@@ -250,7 +337,10 @@ class Value:
             return self._binary(other, "**")
         if not isinstance(other, (int, float, numbers.Real)):
             return NotImplemented
-        c = float(other)
+        try:
+            c = check_number(other, "exponent")
+        except ValueError as error:
+            raise ValueError(f"**: {error} (base {_fmt_repr(self.data)})") from None
         data, local_grads = ops.pow_const((self.data,), c)
         return Value._node(data, (self,), local_grads, f"**{_fmt(c)}", ops.pow_const, (c,))
 
@@ -263,6 +353,10 @@ class Value:
 
     def __pos__(self) -> Value:
         return self
+
+    def __abs__(self) -> Value:
+        """|x|; d/dx = sign(x), 0 at 0 (as PyTorch). ``abs(x)`` makes this node."""
+        return self._unary("abs")
 
     # --- unary functions: the maths is in ops.UNARY -------------------------------------
 
@@ -298,6 +392,26 @@ class Value:
     def cosh(self) -> Value:
         """Hyperbolic cosine; d/dx = sinh(x)."""
         return self._unary("cosh")
+
+    def sin(self) -> Value:
+        """Sine; d/dx = cos(x)."""
+        return self._unary("sin")
+
+    def cos(self) -> Value:
+        """Cosine; d/dx = -sin(x)."""
+        return self._unary("cos")
+
+    def sqrt(self) -> Value:
+        """√x for x >= 0; d/dx = 1/(2√x). At 0 the value is 0 and backward refuses the node
+        (its derivative is infinite), as for every op with an infinite partial."""
+        return self._unary("sqrt")
+
+    def leaky_relu(self, slope: float = 0.01) -> Value:
+        """x for x > 0, else slope·x; d/dx = 1 for x > 0, else `slope` (as PyTorch).
+        The slope is a param of the node's record."""
+        slope = check_number(slope, "leaky_relu slope")
+        data, local_grads = ops.leaky_relu((self.data,), slope)
+        return Value._node(data, (self,), local_grads, "leaky_relu", ops.leaky_relu, (slope,))
 
     # --- n-ary nodes ----------------------------------------------------------------------
 
@@ -391,6 +505,8 @@ def backward_order(root: Value) -> list[Value]:
     gradients reset to 0.0 (they are recomputed, never doubled) and the root's set to 1.0.
 
     A leaf root has no interior nodes: its gradient accumulates 1.0 and the list is empty.
+    A node with an infinite local partial (`ops.InfiniteGrads`) raises ValueError here,
+    before any leaf gradient changes.
     """
     if not root.inputs:
         root.grad += 1.0
@@ -398,8 +514,25 @@ def backward_order(root: Value) -> list[Value]:
     order = _postorder(root, False)
     for node in order:
         node.grad = 0.0
+        if type(node.local_grads) is _INFINITE:
+            refuse_infinite_partial(node)
     root.grad = 1.0
     return order
+
+
+_INFINITE = ops.InfiniteGrads
+
+
+def refuse_infinite_partial(node: Value) -> None:
+    """Raise the ValueError for backward through `node`, whose local partials are infinite."""
+    inputs = ", ".join(_fmt(i.data) for i in node.inputs)
+    which = [i for i, g in enumerate(node.local_grads) if not math.isfinite(g)]
+    raise ValueError(
+        f"backward through {node.op}({inputs}) = {_fmt(node.data)}: its local derivative "
+        f"with respect to input {which[0] if which else 0} is infinite (or beyond a float's "
+        "range), so no finite gradient flows through it (PyTorch would put inf or nan into "
+        "the gradients); no leaf gradient was changed. Keep the op's input off that point (e.g. sqrt(x + eps))."
+    )
 
 
 def interior_order(root: Value) -> list[Value]:
@@ -426,6 +559,8 @@ def reset_gradients(order: Sequence[Value], root: Value) -> None:
         return
     for node in order:
         node.grad = 0.0
+        if type(node.local_grads) is _INFINITE:
+            refuse_infinite_partial(node)
     root.grad = 1.0
 
 
@@ -525,7 +660,7 @@ def _as_value(other: object) -> Value | None:
     if isinstance(other, Value):
         return other
     if isinstance(other, (int, float, numbers.Real)):
-        return Value(float(other))
+        return Value(other)
     return None
 
 
@@ -675,6 +810,121 @@ def _sum_node(values: Iterable[Operand], op: str) -> Value:
     return Value._node(data, tuple(nodes), local_grads, op, kernel)
 
 
+# --- copy and pickle, iteratively ----------------------------------------------------------
+
+_FIELDS = ("data", "grad", "label", "role", "op", "local_grads", "previous", "kernel", "params")
+
+
+def _user_attrs(node: Value) -> dict[str, Any] | None:
+    """The node's own attributes (``p.m``), or None, without creating an empty __dict__."""
+    for ref in gc.get_referents(node):
+        if type(ref) is dict:
+            return ref
+    return None
+
+
+def _copy_graph(root: Value, memo: dict[int, Any]) -> Value:
+    """`copy.deepcopy` of the graph from `root`: inputs before the nodes that use them, so
+    no recursion; a node already in `memo` (copied earlier in the same deepcopy) is reused."""
+    for node in topological_order(root):
+        if id(node) in memo:
+            continue
+        twin = object.__new__(Value)
+        for name in _FIELDS:
+            setattr(twin, name, getattr(node, name))
+        twin.inputs = tuple(memo[id(i)] for i in node.inputs)
+        memo[id(node)] = twin
+        attrs = _user_attrs(node)
+        if attrs:
+            twin.__dict__.update(copy.deepcopy(attrs, memo))
+    return memo[id(root)]  # type: ignore[no-any-return]
+
+
+def _flatten(root: Value) -> tuple[list[Any]]:
+    """The graph from `root` as one flat list for pickle, inputs first: other leaves as
+    themselves (so pickle shares them, e.g. a model's parameters), every other node as a
+    tuple of its fields with its inputs as positions in the list. Nothing nests, so any
+    depth pickles. An interior node pickled both alone and inside another graph comes back
+    as two copies (`copy.deepcopy` keeps all sharing)."""
+    nodes = topological_order(root)
+    position = {node: i for i, node in enumerate(nodes)}
+    entries: list[Any] = []
+    for node in nodes:
+        if node.inputs or node is root:
+            record = [getattr(node, name) for name in _FIELDS]
+            record.append(tuple(position[i] for i in node.inputs))
+            record.append(_user_attrs(node) or None)
+            entries.append(tuple(record))
+        else:
+            entries.append(node)
+    return (entries,)
+
+
+def _unflatten(entries: list[Any]) -> Value:
+    """Rebuild the graph `_flatten` wrote; returns its root (the last entry)."""
+    nodes: list[Value] = []
+    for entry in entries:
+        if isinstance(entry, Value):
+            nodes.append(entry)
+            continue
+        node = object.__new__(Value)
+        *fields, inputs, attrs = entry
+        for name, value in zip(_FIELDS, fields):
+            setattr(node, name, value)
+        node.inputs = tuple(nodes[i] for i in inputs)
+        if attrs:
+            node.__dict__.update(attrs)
+        nodes.append(node)
+    return nodes[-1]
+
+
+# --- user-defined ops -------------------------------------------------------------------
+
+
+def define_op(
+    name: str, kernel: Callable[..., tuple[float, Sequence[float]]] | None = None
+) -> Any:
+    """Add an op: ``kernel(*input_values) -> (value, local_partials)`` on plain floats,
+    one local partial derivative per input, in order. Returns a function that applies the
+    op to Values (numbers become leaves, as in ``x + 1``): a node like every other, with
+    `name` as its op, that works in backward, backward_steps, Tape, draw and explain.
+    Used as a decorator, ``@define_op("name")``, it makes the decorated kernel the op.
+
+    What the kernel returns is checked on every call, naming the op: a finite number, and a
+    sequence with one number per input (an infinite partial follows the engine's rule:
+    backward refuses the node). Inputs that are not finite numbers are refused before the
+    kernel runs. To pickle a graph using the op, the kernel must be a module-level function.
+    """
+    check_label(name, "define_op name")
+    if not name:
+        raise ValueError("define_op: the op needs a name")
+    if kernel is None:
+
+        def decorate(fn: Callable[..., tuple[float, Sequence[float]]]) -> Callable[..., Value]:
+            return define_op(name, fn)  # type: ignore[no-any-return]
+
+        return decorate
+    if not callable(kernel):
+        raise TypeError(f"define_op {name!r}: kernel must be callable, got {type(kernel).__name__}")
+    engine_kernel = ops.UserKernel(name, kernel)
+
+    def apply(*operands: Operand) -> Value:
+        nodes = []
+        for i, x in enumerate(operands):
+            node = _as_value(x)
+            if node is None:
+                raise TypeError(
+                    f"{name}: operand {i} must be a Value or a number, got {type(x).__name__}"
+                )
+            nodes.append(node)
+        return Value.apply(name, engine_kernel, nodes)
+
+    apply.__name__ = apply.__qualname__ = name if name.isidentifier() else "op"
+    apply.__doc__ = kernel.__doc__ or f"The op {name!r} (made with define_op)."
+    apply.kernel = engine_kernel  # type: ignore[attr-defined]
+    return apply
+
+
 # --- gradcheck ----------------------------------------------------------------------------
 
 
@@ -727,18 +977,21 @@ def gradcheck(
 ) -> GradcheckReport:
     """Compare backward's gradients of ``f(*values)`` with central differences.
 
-    The data and gradients of `values` are restored afterwards.
+    Everything is left as it was: the data and gradients of `values` and the gradients of
+    every other node of f's graph (weights f uses without being given them).
     """
     for i, v in enumerate(values):
         if not isinstance(v, Value):
             raise TypeError(f"gradcheck: values[{i}] must be a Value, got {type(v).__name__}")
     saved = [(v.data, v.grad) for v in values]
+    others: list[tuple[Value, float]] = []
     try:
-        for v in values:
-            v.grad = 0.0
         out = f(*values)
         if not isinstance(out, Value):
             raise TypeError(f"gradcheck: f must return a Value, got {type(out).__name__}")
+        others = [(node, node.grad) for node in topological_order(out)]
+        for v in values:
+            v.grad = 0.0
         out.backward()
         analytic = [v.grad for v in values]
         entries = []
@@ -754,6 +1007,8 @@ def gradcheck(
             entries.append(GradcheckEntry(i, v.label, analytic[i], numeric, ok))
         return GradcheckReport(tuple(entries))
     finally:
+        for node, grad in others:
+            node.grad = grad
         for v, (data, grad) in zip(values, saved):
             v.data = data
             v.grad = grad

@@ -6,6 +6,10 @@ weights after an optimizer step), then `forward()` recomputes every node in plac
 op record (``node.data, node.local_grads = node.kernel(input values, *node.params)``, the
 kernels the ops ran), and `backward()` backpropagates over the recorded order. The numbers
 are the ones a freshly built graph gives, bit for bit.
+
+A forward that raises (a leaf set to nan or a str, a log of a negative number) leaves every
+node as it was before the call, and the error names the op, the input and the node. Not
+thread-safe, as the engine (see `micrograd_covid.engine`).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from .engine import Value, backpropagate, interior_order, reset_gradients
 __all__ = ["Tape"]
 
 _get_data = operator.attrgetter("data")
+_get_local_grads = operator.attrgetter("local_grads")
 
 
 class Tape:
@@ -38,11 +43,32 @@ class Tape:
                 raise ValueError(f"Tape: node {node.name} (op {node.op!r}) has no kernel to re-run")
 
     def forward(self) -> float:
-        """Recompute every node from the leaves' current data; returns the root's value."""
-        for node in self.order:
-            node.data, node.local_grads = node.kernel(  # type: ignore[misc]
-                list(map(_get_data, node.inputs)), *node.params
-            )
+        """Recompute every node from the leaves' current data; returns the root's value.
+
+        If an op raises, every node gets back the data and partials it had before the call
+        (no half-updated graph) and the error is raised with the node's name added.
+        """
+        # What each node held, to put back if an op raises: two lists, cheaper than a
+        # tuple per node.
+        old_data = list(map(_get_data, self.order))
+        old_grads = list(map(_get_local_grads, self.order))
+        node = None
+        try:
+            for node in self.order:
+                node.data, node.local_grads = node.kernel(  # type: ignore[misc]
+                    list(map(_get_data, node.inputs)), *node.params
+                )
+        except Exception as error:
+            for restored, data, local_grads in zip(self.order, old_data, old_grads):
+                restored.data = data
+                restored.local_grads = local_grads
+            add_note = getattr(error, "add_note", None)  # Python 3.11+
+            if node is not None and add_note is not None:
+                add_note(
+                    f"Tape.forward: at node {node.name} (op {node.op!r}); "
+                    "every node was left as it was before this call"
+                )
+            raise
         return self.root.data
 
     def backward(self) -> None:

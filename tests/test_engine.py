@@ -216,9 +216,17 @@ def test_gradients_are_floats_from_the_start():
     assert isinstance(a.grad, float)
 
 
-def test_value_uses_slots():
-    with pytest.raises(AttributeError):
-        Value(1.0).extra = 1  # type: ignore[attr-defined]
+def test_engine_fields_are_slots_and_user_attributes_go_in_a_lazy_dict():
+    import gc
+
+    for name in ("data", "grad", "inputs", "local_grads", "kernel", "params", "label"):
+        assert name in Value.__slots__
+    p = Value(1.0)
+    assert not any(type(r) is dict for r in gc.get_referents(p))  # no dict until used
+    p.m = 0.0  # type: ignore[attr-defined]
+    p.v = [1.0]  # type: ignore[attr-defined]
+    assert (p.m, p.v, p.__dict__) == (0.0, [1.0], {"m": 0.0, "v": [1.0]})  # type: ignore[attr-defined]
+    assert "data" not in p.__dict__
 
 
 # --- depth, memory ------------------------------------------------------------------------

@@ -31,8 +31,9 @@ def _torch_value(torch, row, point):  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize(("name", "row", "point"), ROWS, ids=[f"{r[0]}{r[2]}" for r in ROWS])
 def test_every_table_row_matches_torch_and_central_differences(name, row, point, torch):  # type: ignore[no-untyped-def]
     leaves = [Value(x) for x in point]
-    node = Value.apply(name, row.kernel, leaves)
+    node = Value.apply(name, row.kernel, leaves, *row.params)
     assert node.op == name and node.kernel is row.kernel and node.inputs == tuple(leaves)
+    assert node.params == row.params
     node.backward()
     value, grads = _torch_value(torch, row, point)
     assert node.data == pytest.approx(value, rel=1e-12, abs=1e-15)
@@ -42,9 +43,9 @@ def test_every_table_row_matches_torch_and_central_differences(name, row, point,
         def f(z: float, i: int = i) -> float:
             moved = list(point)
             moved[i] = z
-            return row.kernel(moved)[0]  # type: ignore[no-any-return]
+            return row.kernel(moved, *row.params)[0]  # type: ignore[no-any-return]
 
-        if name == "relu" and abs(x) < 1e-3:
+        if name in ("relu", "abs", "leaky_relu") and abs(x) < 1e-3:
             continue  # the kink: no central difference
         assert node.local_grads[i] == pytest.approx(central_difference(f, x), rel=1e-6, abs=1e-9)
 
@@ -52,13 +53,13 @@ def test_every_table_row_matches_torch_and_central_differences(name, row, point,
 @pytest.mark.parametrize(("name", "row", "point"), ROWS, ids=[f"{r[0]}{r[2]}" for r in ROWS])
 def test_every_table_row_replays_on_a_tape_like_a_fresh_node(name, row, point):  # type: ignore[no-untyped-def]
     leaves = [Value(1.0) for _ in point]
-    tape = Tape(Value.apply(name, row.kernel, leaves) * 2.0)
+    tape = Tape(Value.apply(name, row.kernel, leaves, *row.params) * 2.0)
     for leaf, x in zip(leaves, point):
         leaf.data = x
     replayed = tape.forward()
     tape.backward()
     fresh_leaves = [Value(x) for x in point]
-    fresh = Value.apply(name, row.kernel, fresh_leaves) * 2.0
+    fresh = Value.apply(name, row.kernel, fresh_leaves, *row.params) * 2.0
     fresh.backward()
     assert replayed == fresh.data
     assert [leaf.grad for leaf in leaves] == [leaf.grad for leaf in fresh_leaves]
@@ -67,8 +68,13 @@ def test_every_table_row_replays_on_a_tape_like_a_fresh_node(name, row, point): 
 def test_every_table_op_is_what_the_value_method_builds():
     x, y = Value(0.7), Value(1.3)
     for name, row in ops.UNARY.items():
-        node = -x if name == "neg" else getattr(x, name)()
-        assert (node.op, node.kernel, node.params) == (name, row.kernel, ())
+        if name == "neg":
+            node = -x
+        elif name == "abs":
+            node = abs(x)
+        else:
+            node = getattr(x, name)(*row.params)
+        assert (node.op, node.kernel, node.params) == (name, row.kernel, row.params)
     for name, row in ops.BINARY.items():
         if name == "squared_error":
             continue  # a loss, made by losses.squared_error
