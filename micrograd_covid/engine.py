@@ -815,9 +815,16 @@ def _sum_node(values: Iterable[Operand], op: str) -> Value:
 _FIELDS = ("data", "grad", "label", "role", "op", "local_grads", "previous", "kernel", "params")
 
 
+_object_getstate = getattr(object, "__getstate__", None)  # Python 3.11+
+
+
 def _user_attrs(node: Value) -> dict[str, Any] | None:
     """The node's own attributes (``p.m``), or None, without creating an empty __dict__."""
-    for ref in gc.get_referents(node):
+    if _object_getstate is not None:
+        state = _object_getstate(node)
+        attrs = state[0] if type(state) is tuple else state
+        return attrs or None  # type: ignore[no-any-return]
+    for ref in gc.get_referents(node):  # Python 3.10: a __dict__ is a referent once made
         if type(ref) is dict:
             return ref
     return None
@@ -901,7 +908,13 @@ def define_op(
     if kernel is None:
 
         def decorate(fn: Callable[..., tuple[float, Sequence[float]]]) -> Callable[..., Value]:
-            return define_op(name, fn)  # type: ignore[no-any-return]
+            apply: Callable[..., Value] = define_op(name, fn)
+            # The op takes the kernel's place in its module: named like it, so pickle and
+            # help() find it there.
+            for attr in ("__module__", "__name__", "__qualname__"):
+                if hasattr(fn, attr):
+                    setattr(apply, attr, getattr(fn, attr))
+            return apply
 
         return decorate
     if not callable(kernel):
@@ -922,6 +935,7 @@ def define_op(
     apply.__name__ = apply.__qualname__ = name if name.isidentifier() else "op"
     apply.__doc__ = kernel.__doc__ or f"The op {name!r} (made with define_op)."
     apply.kernel = engine_kernel  # type: ignore[attr-defined]
+    engine_kernel.apply = apply
     return apply
 
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Final, TypeAlias
@@ -395,22 +396,36 @@ class UserKernel:
     finite number and one finite number per input, or an infinite partial, which follows
     the InfiniteGrads rule), raising naming the op."""
 
-    __slots__ = ("fn", "name")
+    __slots__ = ("apply", "fn", "name")
 
     def __init__(self, name: str, fn: Callable[..., object]) -> None:
         self.name = name
         self.fn = fn
+        #: The function `define_op` returned, once made (pickle finds a decorated op by it).
+        self.apply: Callable[..., object] | None = None
 
     def __repr__(self) -> str:
         return f"UserKernel({self.name!r}, {getattr(self.fn, '__qualname__', self.fn)!r})"
 
     def __reduce__(self) -> tuple[object, ...]:
+        """Pickled by reference: the kernel function under its own name, or for
+        ``@define_op`` (where the name holds the op function) through that function."""
+        module = sys.modules.get(getattr(self.fn, "__module__", "") or "")
+        found = getattr(module, getattr(self.fn, "__qualname__", ""), None)
+        if found is not self.fn and self.apply is not None:
+            return (_kernel_of, (self.apply,))
         return (UserKernel, (self.name, self.fn))
 
     def __call__(self, values: Inputs) -> Result:
         op = self.name
         check_inputs(op, values)
-        result = self.fn(*values)
+        try:
+            result = self.fn(*values)
+        except Exception as error:
+            add_note = getattr(error, "add_note", None)  # Python 3.11+
+            if add_note is not None:
+                add_note(f"in the kernel of op {op!r} at ({', '.join(map(fmt_number, values))})")
+            raise
         if not isinstance(result, tuple) or len(result) != 2:
             raise TypeError(
                 f"{op}: the kernel must return (value, local_partials), got "
@@ -448,6 +463,11 @@ class UserKernel:
                 raise ValueError(f"{op}: local partial {i} is nan")
             grads.append(g)
         return data, _infinite(tuple(grads))
+
+
+def _kernel_of(op_function: object) -> UserKernel:
+    """The UserKernel of a function `define_op` returned (for unpickling)."""
+    return op_function.kernel  # type: ignore[attr-defined,no-any-return]
 
 
 # --- n-ary ------------------------------------------------------------------------------------
@@ -507,11 +527,13 @@ def dot_product(
             total += wd * xd
         if bias is not None:
             total += bias
+        elif wired[2]:  # a bias Value whose .data was set to None
+            _check_dot_inputs(wdata, xdata, bias, True)
         finite_total = total - total == 0.0
     except TypeError:
         finite_total = False
     if not finite_total:  # inf or nan, or not a number: name the input when one is bad
-        _check_dot_inputs(wdata, xdata, bias)
+        _check_dot_inputs(wdata, xdata, bias, bias is not None or wired[2])
         raise OverflowError(f"dot: result is not finite ({total!r})")
     w_wired, x_wired, b_wired = wired
     if w_wired and not x_wired:
@@ -531,11 +553,11 @@ def dot_product(
 
 
 def _check_dot_inputs(
-    wdata: Sequence[float], xdata: Sequence[float], bias: float | None
+    wdata: Sequence[float], xdata: Sequence[float], bias: float | None, has_bias: bool
 ) -> None:
     names = [f"weight {i}" for i in range(len(wdata))] + [f"input {i}" for i in range(len(xdata))]
-    values = [*wdata, *xdata]
-    if bias is not None:
+    values: list[object] = [*wdata, *xdata]
+    if has_bias:
         names.append("bias")
         values.append(bias)
     check_inputs("dot", values, names)
