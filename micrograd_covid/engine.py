@@ -465,6 +465,9 @@ class Value:
 
         As in PyTorch, leaf gradients accumulate across calls; interior gradients are
         recomputed on every call; a node used several times sums its contributions.
+        Not thread-safe: two threads running backward on graphs that share a node give
+        wrong sums. A node with an infinite local partial raises ValueError before any leaf
+        gradient changes.
         """
         order = backward_order(self)  # interior nodes, inputs first; grads reset, root's 1
         # The chain rule: each node, the last computed first, passes its gradient back.
@@ -531,7 +534,8 @@ def refuse_infinite_partial(node: Value) -> None:
         f"backward through {node.op}({inputs}) = {_fmt(node.data)}: its local derivative "
         f"with respect to input {which[0] if which else 0} is infinite (or beyond a float's "
         "range), so no finite gradient flows through it (PyTorch would put inf or nan into "
-        "the gradients); no leaf gradient was changed. Keep the op's input off that point (e.g. sqrt(x + eps))."
+        "the gradients); no leaf gradient was changed. Keep the op's input off that point "
+        "(e.g. sqrt(x + eps))."
     )
 
 
@@ -660,7 +664,7 @@ def _as_value(other: object) -> Value | None:
     if isinstance(other, Value):
         return other
     if isinstance(other, (int, float, numbers.Real)):
-        return Value(other)
+        return Value(other)  # type: ignore[arg-type]
     return None
 
 
@@ -823,7 +827,7 @@ def _user_attrs(node: Value) -> dict[str, Any] | None:
     if _object_getstate is not None:
         state = _object_getstate(node)
         attrs = state[0] if type(state) is tuple else state
-        return attrs or None  # type: ignore[no-any-return]
+        return attrs or None
     for ref in gc.get_referents(node):  # Python 3.10: a __dict__ is a referent once made
         if type(ref) is dict:
             return ref
@@ -888,9 +892,7 @@ def _unflatten(entries: list[Any]) -> Value:
 # --- user-defined ops -------------------------------------------------------------------
 
 
-def define_op(
-    name: str, kernel: Callable[..., tuple[float, Sequence[float]]] | None = None
-) -> Any:
+def define_op(name: str, kernel: Callable[..., tuple[float, Sequence[float]]] | None = None) -> Any:
     """Add an op: ``kernel(*input_values) -> (value, local_partials)`` on plain floats,
     one local partial derivative per input, in order. Returns a function that applies the
     op to Values (numbers become leaves, as in ``x + 1``): a node like every other, with

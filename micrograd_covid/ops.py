@@ -3,8 +3,8 @@
 A kernel has one signature for every op, ``kernel(input_values, *params) -> (value,
 local_grads)``: `input_values` are the node's inputs' values in order, `params` what the op
 needs besides them (a number exponent, a dot product's constants and activation, leaky_relu's
-slope), and `local_grads` one partial derivative per input. Each interior `Value` stores its kernel and
-params, so `Tape` re-runs a node with ``node.kernel(values, *node.params)`` and the
+slope), and `local_grads` one partial derivative per input. Each interior `Value` stores its
+kernel and params, so `Tape` re-runs a node with ``node.kernel(values, *node.params)`` and the
 compiler reads the same record. Each kernel checks its domain and raises naming the op and
 operands.
 
@@ -240,7 +240,8 @@ def _power_slope(x: float, c: float) -> float:
     if c == 0.0:
         return 0.0
     try:
-        return c * x ** (c - 1.0)
+        slope: float = c * x ** (c - 1.0)
+        return slope
     except (ZeroDivisionError, OverflowError):
         return math.inf if c > 0.0 else -math.inf
 

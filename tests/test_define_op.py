@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import pickle
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -192,3 +193,13 @@ def test_define_op_refuses_a_bad_name_kernel_or_operand():
         softplus("x")
     with pytest.raises(ValueError, match="finite"):
         softplus(math.nan)
+
+
+def test_the_readme_example_runs_as_written():
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Add your own op", 1)[1]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    scope: dict[str, object] = {}
+    exec(code, scope)
+    w = scope["w"]
+    assert w.grad == pytest.approx(3.0 / (1.0 + math.exp(-1.5)), rel=1e-15)  # type: ignore[attr-defined]

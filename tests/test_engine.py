@@ -480,7 +480,9 @@ TABLE_INPUTS = [
 
 
 @pytest.mark.parametrize(("bad", "error", "words"), BAD_DATA, ids=repr)
-@pytest.mark.parametrize(("name", "row", "i"), TABLE_INPUTS, ids=[f"{t[0]}@{t[2]}" for t in TABLE_INPUTS])
+@pytest.mark.parametrize(
+    ("name", "row", "i"), TABLE_INPUTS, ids=[f"{t[0]}@{t[2]}" for t in TABLE_INPUTS]
+)
 def test_every_kernel_refuses_bad_data_written_into_a_leaf(name, row, i, bad, error, words):  # type: ignore[no-untyped-def]
     leaves = [Value(x) for x in row.points[-1]]
     leaves[i].data = bad
@@ -544,7 +546,9 @@ def test_repr_of_a_value_holding_bad_data_shows_it(bad):  # type: ignore[no-unty
         (lambda x: (x + 5e-324) ** 0.01, 5e-324**0.01, "**0.01", 0),
     ],
 )
-def test_a_finite_value_with_an_infinite_partial_is_kept_and_backward_refuses_it(make, value, op, which):  # type: ignore[no-untyped-def]
+def test_a_finite_value_with_an_infinite_partial_is_kept_and_backward_refuses_it(
+    make, value, op, which
+):  # type: ignore[no-untyped-def]
     x = Value(0.0, label="x")
     x.grad = 3.0
     node = make(x)
@@ -571,12 +575,24 @@ def test_sqrt_at_zero_gives_pytorchs_value_and_its_infinite_gradient_is_refused(
 @pytest.mark.parametrize(
     ("make", "error", "words"),
     [
-        (lambda: Value(10**400), ValueError, r"Value data must be finite, got an int of 401 digits"),
+        (
+            lambda: Value(10**400),
+            ValueError,
+            r"Value data must be finite, got an int of 401 digits",
+        ),
         (lambda: Value(2.0) * 10**400, ValueError, r"got an int of 401 digits"),
-        (lambda: Value(2.0) ** 10**400, ValueError, r"\*\*: exponent must be finite, got an int of 401 digits .*\(base 2\)"),
+        (
+            lambda: Value(2.0) ** 10**400,
+            ValueError,
+            r"\*\*: exponent must be finite, got an int of 401 digits .*\(base 2\)",
+        ),
         (lambda: Value(2.0) ** math.nan, ValueError, r"\*\*: exponent must be finite, got nan"),
         (lambda: Value(10.0) ** 400, OverflowError, r"\*\*: overflow for operands \(10, 400\)"),
-        (lambda: Value(1.0) / Value(1e-320), OverflowError, r"/: result of \(1, 9.99989e-321\) is not finite"),
+        (
+            lambda: Value(1.0) / Value(1e-320),
+            OverflowError,
+            r"/: result of \(1, 9.99989e-321\) is not finite",
+        ),
         (lambda: Value(-1.0).sqrt(), ValueError, r"sqrt: operand must be >= 0, got -1.0"),
     ],
 )
