@@ -304,13 +304,25 @@ def log(values: Inputs) -> Result:
 
 def tanh(values: Inputs) -> Result:
     """tanh x; d/dx = 1 - tanh²x. Never overflows."""
-    t = math.tanh(_finite1(values, "tanh"))
+    x = values[0]
+    # Inline rather than _finite1: an activation runs inside every neuron (dot node).
+    try:
+        if x - x != 0.0:  # nan or inf
+            _finite1(values, "tanh")
+    except TypeError:
+        _finite1(values, "tanh")
+    t = math.tanh(x)
     return t, (1.0 - t * t,)
 
 
 def sigmoid(values: Inputs) -> Result:
     """1/(1+e^-x); d/dx = s(1-s). Computed without overflow for any x."""
-    x = _finite1(values, "sigmoid")
+    x = values[0]
+    try:
+        if x - x != 0.0:  # nan or inf (inline: see tanh)
+            _finite1(values, "sigmoid")
+    except TypeError:
+        _finite1(values, "sigmoid")
     if x >= 0.0:
         s = 1.0 / (1.0 + math.exp(-x))
     else:
@@ -325,7 +337,12 @@ _RELU_OFF = (0.0,)
 
 def relu(values: Inputs) -> Result:
     """max(0, x); d/dx = 1 for x > 0, else 0 (as PyTorch)."""
-    x = _finite1(values, "relu")
+    x = values[0]
+    try:
+        if x - x != 0.0:  # nan or inf (inline: see tanh)
+            _finite1(values, "relu")
+    except TypeError:
+        _finite1(values, "relu")
     return (x, _RELU_ON) if x > 0.0 else (0.0, _RELU_OFF)
 
 
