@@ -547,10 +547,9 @@ def dot_product(
             total += bias
         elif wired[2]:  # a bias Value whose .data was set to None
             _check_dot_inputs(wdata, xdata, bias, True)
-        finite_total = total - total == 0.0
-    except TypeError:
-        finite_total = False
-    if not finite_total:  # inf or nan, or not a number: name the input when one is bad
+    except TypeError:  # a str or None among the data: named below
+        total = math.nan
+    if total - total != 0.0:  # inf or nan, or not a number: name the input when one is bad
         _check_dot_inputs(wdata, xdata, bias, bias is not None or wired[2])
         raise OverflowError(f"dot: result is not finite ({total!r})")
     w_wired, x_wired, b_wired = wired
