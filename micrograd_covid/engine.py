@@ -509,21 +509,28 @@ def backward_order(root: Value) -> list[Value]:
 
     A leaf root has no interior nodes: its gradient accumulates 1.0 and the list is empty.
     A node with an infinite local partial (`ops.InfiniteGrads`) raises ValueError here,
-    before any leaf gradient changes.
+    before any gradient changes.
     """
     if not root.inputs:
         root.grad += 1.0
         return []
     order = _postorder(root, False)
+    if _INFINITE.alive:  # only while some node anywhere has an infinite partial
+        _check_partials(order)
     for node in order:
         node.grad = 0.0
-        if type(node.local_grads) is _INFINITE:
-            refuse_infinite_partial(node)
     root.grad = 1.0
     return order
 
 
 _INFINITE = ops.InfiniteGrads
+
+
+def _check_partials(order: Sequence[Value]) -> None:
+    """Refuse the first node of `order` with an infinite local partial."""
+    for node in order:
+        if type(node.local_grads) is _INFINITE:
+            refuse_infinite_partial(node)
 
 
 def refuse_infinite_partial(node: Value) -> None:
@@ -534,7 +541,7 @@ def refuse_infinite_partial(node: Value) -> None:
         f"backward through {node.op}({inputs}) = {_fmt(node.data)}: its local derivative "
         f"with respect to input {which[0] if which else 0} is infinite (or beyond a float's "
         "range), so no finite gradient flows through it (PyTorch would put inf or nan into "
-        "the gradients); no leaf gradient was changed. Keep the op's input off that point "
+        "the gradients); no gradient was changed. Keep the op's input off that point "
         "(e.g. sqrt(x + eps))."
     )
 
@@ -561,10 +568,10 @@ def reset_gradients(order: Sequence[Value], root: Value) -> None:
     if not order:
         root.grad += 1.0
         return
+    if _INFINITE.alive:
+        _check_partials(order)
     for node in order:
         node.grad = 0.0
-        if type(node.local_grads) is _INFINITE:
-            refuse_infinite_partial(node)
     root.grad = 1.0
 
 

@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 import numbers
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Final, TypeAlias
 
@@ -85,9 +85,21 @@ def zero_grads(n: int) -> ZeroGrads:
 
 class InfiniteGrads(tuple[float, ...]):
     """Local partials of which one is infinite (or too large for a float) at a finite value,
-    e.g. √x at 0: the node keeps its value and `backward` refuses it, naming the op."""
+    e.g. √x at 0: the node keeps its value and `backward` refuses it, naming the op.
+
+    `alive` counts them, so backward looks for them only while some exist: the usual graph
+    pays one check per backward, not one per node.
+    """
 
     __slots__ = ()
+    alive = 0
+
+    def __new__(cls, grads: Iterable[float]) -> InfiniteGrads:
+        cls.alive += 1
+        return super().__new__(cls, grads)
+
+    def __del__(self) -> None:
+        type(self).alive -= 1
 
 
 def fmt_number(x: object) -> str:

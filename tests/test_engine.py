@@ -702,3 +702,23 @@ def test_value_refuses_labels_a_drawing_cannot_show_as_written(label, words):  #
 def test_value_takes_every_other_label_as_written():
     for label in ["two\nlines", "<b>", "&lt;b&gt;", "é ∂L/∂w 😀", '"q" \\ {x}', "w" * 16_384]:
         assert Value(1.0, label=label).label == label
+
+
+def test_backward_looks_for_infinite_partials_only_while_some_exist():
+    start = ops.InfiniteGrads.alive
+    x = Value(0.0)
+    h = x * 2.0
+    h.grad = 4.0
+    node = h.sqrt()
+    assert ops.InfiniteGrads.alive == start + 1
+    with pytest.raises(ValueError, match=r"backward through sqrt"):
+        (node + 1.0).backward()
+    assert (h.grad, x.grad) == (4.0, 0.0)  # interior gradients too: checked before any reset
+    del node
+    gc.collect()
+    assert ops.InfiniteGrads.alive == start
+    copied = pickle.loads(pickle.dumps(Value(0.0).sqrt()))
+    assert type(copied.local_grads) is ops.InfiniteGrads
+    assert ops.InfiniteGrads.alive == start + 1
+    del copied
+    assert ops.InfiniteGrads.alive == start
