@@ -466,7 +466,7 @@ class Value:
         As in PyTorch, leaf gradients accumulate across calls; interior gradients are
         recomputed on every call; a node used several times sums its contributions.
         Not thread-safe: two threads running backward on graphs that share a node give
-        wrong sums. A node with an infinite local partial raises ValueError before any leaf
+        wrong sums. A node with an infinite local partial raises ValueError before any
         gradient changes.
         """
         order = backward_order(self)  # interior nodes, inputs first; grads reset, root's 1
