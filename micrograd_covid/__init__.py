@@ -9,6 +9,7 @@ from .engine import (
     BackwardStep,
     GradcheckReport,
     Value,
+    define_op,
     gradcheck,
     topological_order,
 )
@@ -44,6 +45,7 @@ __all__ = [
     "bce",
     "cross_entropy",
     "daily_infections",
+    "define_op",
     "draw",
     "explain",
     "explore",

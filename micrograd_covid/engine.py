@@ -2,30 +2,49 @@
 
 Every node stores the local partial derivative of each edge (`local_grads`, one per
 entry of `inputs`), so backward is one generic loop of the chain rule:
-``input.grad += local * node.grad``. Nodes hold no closures and refer only to their
+``input.grad += local * node.grad``. An interior node also records how it was computed, its
+`kernel` (a function in `ops`) and `params`, so `Tape` and the compiler re-run it with
+``node.kernel(input_values, *node.params)``. Nodes hold no closures and refer only to their
 inputs, so a graph is never a reference cycle and reference counting frees it.
+
+Not thread-safe: gradients live on the nodes, so two threads running backward (or an
+optimizer step, or `Tape.forward`) on graphs that share any node, even one interior node,
+race on the same `grad` fields and give wrong sums without an error. Build and run a graph
+in one thread, or give each thread its own graph (its own model copy) and combine afterwards.
 """
 
 from __future__ import annotations
 
+import copy
+import gc
 import math
 import numbers
 import operator
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
-from typing import Any, NamedTuple, TypeAlias
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeAlias
 
 from . import ops
+from .names import display_names
 
 __all__ = [
     "ROLES",
     "BackwardEdge",
     "BackwardStep",
-    "DotArgs",
     "GradcheckEntry",
     "GradcheckReport",
     "Value",
+    "backpropagate",
+    "backward_order",
+    "check_label",
+    "check_number",
+    "define_op",
+    "dense",
+    "dot_inputs",
     "gradcheck",
+    "interior_order",
+    "reset_gradients",
     "topological_order",
 ]
 
@@ -37,23 +56,72 @@ ROLES = ("input", "param", "model", "loss")
 
 _NO_INPUTS: tuple[Value, ...] = ()
 _NO_GRADS: tuple[float, ...] = ()
+_NO_PARAMS: tuple[Any, ...] = ()
+_BINARY_KERNELS = {op: row.kernel for op, row in ops.BINARY.items()}
+_UNARY_KERNELS = {op: row.kernel for op, row in ops.UNARY.items()}
 _get_data = operator.attrgetter("data")
 
 
-def _check_number(data: object, what: str) -> float:
+def check_number(data: object, what: str) -> float:
     """Return `data` as a finite float, or raise naming the type or the value."""
     if isinstance(data, float):
         value = data
     elif isinstance(data, (int, numbers.Real)):
-        value = float(data)
+        try:
+            value = float(data)
+        except OverflowError:
+            raise ValueError(
+                f"{what} must be finite, got {ops.fmt_number(data)} (beyond a float's range)"
+            ) from None
     else:
-        raise TypeError(f"{what} must be an int or float, got {type(data).__name__}: {data!r}")
+        raise TypeError(
+            f"{what} must be an int or float, got {type(data).__name__}: {ops.fmt_number(data)}"
+        )
     if not math.isfinite(value):
         raise ValueError(f"{what} must be finite, got {value!r}")
     return value
 
 
+#: The longest label a Value takes (a drawing or a page shows it whole).
+MAX_LABEL = 16_384
+# Control characters (all but newline), lone surrogates and U+FFFE/U+FFFF: text a drawing,
+# an SVG or a page cannot show as itself.
+_BAD_LABEL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def check_label(label: object, what: str = "Value label") -> str:
+    """Return `label` if a drawing can show it as itself, else raise naming what is wrong.
+
+    Refused: a non-str, more than 16,384 characters, control characters other than
+    newline (NUL, tab, ESC, ...), lone surrogates, U+FFFE and U+FFFF. Everything else
+    (any script, emoji, ``<b>``, ``&lt;``, quotes, backslashes) is allowed and is drawn as
+    written.
+    """
+    if not isinstance(label, str):
+        raise TypeError(f"{what} must be a str, got {type(label).__name__}")
+    if len(label) > MAX_LABEL:
+        raise ValueError(f"{what} is {len(label):,} characters long; at most {MAX_LABEL:,}")
+    bad = _BAD_LABEL.search(label)
+    if bad is not None:
+        char = bad.group()
+        kind = "a lone surrogate" if "\ud800" <= char <= "\udfff" else "a control character"
+        if char in "\ufffe\uffff":
+            kind = "a non-character"
+        raise ValueError(
+            f"{what} contains {kind} U+{ord(char):04X} at index {bad.start()}; "
+            "labels may hold any text but control characters (newline is allowed)"
+        )
+    return label
+
+
 _fmt = ops.fmt_number
+
+
+def _fmt_repr(x: object) -> str:
+    """A field in a Value's repr; data a user wrote (a str, None) shows as its repr."""
+    if isinstance(x, (int, float)) and not isinstance(x, bool):
+        return f"{x:.4g}"
+    return ops.fmt_number(x)
 
 
 class Value:
@@ -63,16 +131,26 @@ class Value:
     `local_grads` the local partial derivative of this node with respect to each.
     `role` ("input", "param", "model", "loss" or None) colours the drawing.
     `previous` is the value before the last optimizer step, or None.
+    An interior node's `kernel` and `params` are its op record: ``kernel(input values,
+    *params)`` returns its `data` and `local_grads` (a leaf has kernel None). `op` is the
+    op's display name ("+", "**2", "tanh(dot)", ...).
+
+    The engine's own fields are slots; a Value also takes attributes of your own
+    (``p.m = 0.0``, as an optimizer that keeps its state on the parameters does), stored in
+    a `__dict__` made only when first used. Not thread-safe (see the module docstring).
+    `bool(v)` is ``v.data != 0``, as for a one-element PyTorch tensor.
     """
 
     __slots__ = (
-        "args",
+        "__dict__",
         "data",
         "grad",
         "inputs",
+        "kernel",
         "label",
         "local_grads",
         "op",
+        "params",
         "previous",
         "role",
     )
@@ -85,12 +163,15 @@ class Value:
     inputs: tuple[Value, ...]
     local_grads: tuple[float, ...]
     previous: float | None
-    args: Any
+    kernel: ops.Kernel | None
+    params: tuple[Any, ...]
 
     def __init__(self, data: Number, label: str = "", role: str | None = None) -> None:
         """Create a leaf holding `data` (an int or a finite float)."""
-        self.data = _check_number(data, "Value data")
-        if not isinstance(label, str):
+        self.data = check_number(data, "Value data")
+        if label:
+            check_label(label)
+        elif not isinstance(label, str):
             raise TypeError(f"Value label must be a str, got {type(label).__name__}")
         if role is not None and role not in ROLES:
             raise ValueError(f"Value role must be one of {', '.join(ROLES)} or None, got {role!r}")
@@ -101,7 +182,8 @@ class Value:
         self.inputs = _NO_INPUTS
         self.local_grads = _NO_GRADS
         self.previous = None
-        self.args = None
+        self.kernel = None
+        self.params = _NO_PARAMS
 
     @classmethod
     def _node(
@@ -110,13 +192,10 @@ class Value:
         inputs: tuple[Value, ...],
         local_grads: tuple[float, ...],
         op: str,
-        args: Any = None,
+        kernel: ops.Kernel,
+        params: tuple[Any, ...] = (),
     ) -> Value:
-        """Make an interior node; the kernels have already checked `data`.
-
-        `args` holds what the op needs besides its inputs to run again (a number exponent,
-        a dot product's constants), for `Tape`.
-        """
+        """Make an interior node from its kernel's result; the kernel has checked `data`."""
         out = object.__new__(cls)
         out.data = data
         out.grad = 0.0
@@ -126,19 +205,61 @@ class Value:
         out.inputs = inputs
         out.local_grads = local_grads
         out.previous = None
-        out.args = args
+        out.kernel = kernel
+        out.params = params
         return out
+
+    @classmethod
+    def apply(cls, op: str, kernel: ops.Kernel, inputs: Sequence[Value], *params: Any) -> Value:
+        """A new node ``op`` computed by ``kernel([i.data for i in inputs], *params)``.
+
+        `kernel` returns (value, local_grads) with one partial per input, as the kernels in
+        `ops` do; the node records it and its params, so Tape and the compiler re-run it.
+        """
+        nodes = tuple(inputs)
+        for i, node in enumerate(nodes):
+            if not isinstance(node, Value):
+                raise TypeError(f"{op}: input {i} must be a Value, got {type(node).__name__}")
+        data, local_grads = kernel([node.data for node in nodes], *params)
+        if len(local_grads) != len(nodes):
+            raise ValueError(
+                f"{op}: the kernel gave {len(local_grads)} partials for {len(nodes)} inputs"
+            )
+        return cls._node(data, nodes, local_grads, op, kernel, params)
 
     # --- plumbing -------------------------------------------------------------------------
 
     def __repr__(self) -> str:
         return (
-            f"Value(data={self.data:.4g}, grad={self.grad:.4g}, "
+            f"Value(data={_fmt_repr(self.data)}, grad={_fmt_repr(self.grad)}, "
             f"label={self.label!r}, op={self.op!r})"
         )
 
     def __float__(self) -> float:
         return self.data
+
+    def __bool__(self) -> bool:
+        """``data != 0``, as Python's float and a one-element PyTorch tensor."""
+        return self.data != 0.0
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Value:
+        """Copy the whole graph iteratively (any depth), keeping every shared node shared."""
+        return _copy_graph(self, memo)
+
+    def __copy__(self) -> Value:
+        """A shallow copy: a new node with the same fields and the same inputs."""
+        twin = object.__new__(Value)
+        for name in _FIELDS:
+            setattr(twin, name, getattr(self, name))
+        twin.inputs = self.inputs
+        attrs = _user_attrs(self)
+        if attrs:
+            twin.__dict__.update(attrs)
+        return twin
+
+    def __reduce_ex__(self, protocol: Any) -> tuple[Any, ...]:
+        """Pickle the graph from this node as one flat record (any depth; see `_flatten`)."""
+        return (_unflatten, _flatten(self))
 
     # `==` and hashing stay by identity (a Value is a graph node, not a number), while
     # the orderings compare `.data` so `if up_error < down_error:` reads as in the tutorials.
@@ -171,8 +292,9 @@ class Value:
     # --- binary ops: the maths is in ops.BINARY ------------------------------------------
 
     def _binary(self, other: Value, op: str) -> Value:
-        data, local_grads = ops.BINARY[op](self.data, other.data)
-        return Value._node(data, (self, other), local_grads, op)
+        kernel = _BINARY_KERNELS[op]
+        data, local_grads = kernel((self.data, other.data))
+        return Value._node(data, (self, other), local_grads, op, kernel)
 
     def __add__(self, other: Operand) -> Value:
         o = _as_value(other)
@@ -215,9 +337,12 @@ class Value:
             return self._binary(other, "**")
         if not isinstance(other, (int, float, numbers.Real)):
             return NotImplemented
-        c = float(other)
-        data, local = ops.pow_const(self.data, c)
-        return Value._node(data, (self,), (local,), f"**{_fmt(c)}", c)
+        try:
+            c = check_number(other, "exponent")
+        except ValueError as error:
+            raise ValueError(f"**: {error} (base {_fmt_repr(self.data)})") from None
+        data, local_grads = ops.pow_const((self.data,), c)
+        return Value._node(data, (self,), local_grads, f"**{_fmt(c)}", ops.pow_const, (c,))
 
     def __rpow__(self, other: Operand) -> Value:
         o = _as_value(other)
@@ -229,11 +354,16 @@ class Value:
     def __pos__(self) -> Value:
         return self
 
+    def __abs__(self) -> Value:
+        """|x|; d/dx = sign(x), 0 at 0 (as PyTorch). ``abs(x)`` makes this node."""
+        return self._unary("abs")
+
     # --- unary functions: the maths is in ops.UNARY -------------------------------------
 
     def _unary(self, op: str) -> Value:
-        data, local = ops.UNARY[op](self.data)
-        return Value._node(data, (self,), (local,), op)
+        kernel = _UNARY_KERNELS[op]
+        data, local_grads = kernel((self.data,))
+        return Value._node(data, (self,), local_grads, op, kernel)
 
     def exp(self) -> Value:
         """e^x; d/dx = e^x."""
@@ -263,6 +393,26 @@ class Value:
         """Hyperbolic cosine; d/dx = sinh(x)."""
         return self._unary("cosh")
 
+    def sin(self) -> Value:
+        """Sine; d/dx = cos(x)."""
+        return self._unary("sin")
+
+    def cos(self) -> Value:
+        """Cosine; d/dx = -sin(x)."""
+        return self._unary("cos")
+
+    def sqrt(self) -> Value:
+        """√x for x >= 0; d/dx = 1/(2√x). At 0 the value is 0 and backward refuses the node
+        (its derivative is infinite), as for every op with an infinite partial."""
+        return self._unary("sqrt")
+
+    def leaky_relu(self, slope: float = 0.01) -> Value:
+        """x for x > 0, else slope·x; d/dx = 1 for x > 0, else `slope` (as PyTorch).
+        The slope is a param of the node's record."""
+        slope = check_number(slope, "leaky_relu slope")
+        data, local_grads = ops.leaky_relu((self.data,), slope)
+        return Value._node(data, (self,), local_grads, "leaky_relu", ops.leaky_relu, (slope,))
+
     # --- n-ary nodes ----------------------------------------------------------------------
 
     @staticmethod
@@ -286,9 +436,10 @@ class Value:
 
         Inputs are wired in the order w_1..w_n, x_1..x_n, b. A list of plain numbers is
         constant: it enters the value and the partials but gets no edges (a list that mixes
-        numbers with Values makes leaves of the numbers). With `activation` ("tanh",
-        "sigmoid" or "relu") the node is a(z), one neuron, and every partial is scaled by
-        a'(z) (the chain rule inside the node).
+        numbers with Values makes leaves of the numbers). With `activation` (a name in
+        `ops.ACTIVATIONS`: "tanh", "relu", "sigmoid"; "linear" is the same as None) the node
+        is a(z), one neuron, and every partial is scaled by a'(z) (the chain rule inside the
+        node).
         """
         if len(weights) != len(inputs):
             raise ValueError(
@@ -302,29 +453,10 @@ class Value:
         wdata, wnodes = dot_inputs(weights, "weight")
         xdata, xnodes = dot_inputs(inputs, "input")
         if bias is not None and not isinstance(bias, Value):
-            bias = _check_number(bias, "dot bias")
+            bias = check_number(bias, "dot bias")
+        if activation == "linear":
+            activation = None
         return _dot_node(wdata, wnodes, xdata, xnodes, bias, activation)
-
-    @staticmethod
-    def _dense(
-        rows: Sequence[Sequence[Value]],
-        biases: Sequence[Value | None],
-        xdata: list[float],
-        xnodes: tuple[Value, ...] | None,
-        activation: str | None = None,
-    ) -> list[Value]:
-        """One node a(w·x + b) per row of Value weights: a whole layer in one loop.
-
-        `xdata` are the inputs' values, checked once by `dot_inputs`; `xnodes` the inputs
-        when they are Values (None for numbers, which get no edges).
-        """
-        xconst = None if xnodes is not None else tuple(xdata)
-        return [
-            _dot_node(
-                list(map(_get_data, weights)), weights, xdata, xnodes, bias, activation, xconst
-            )
-            for weights, bias in zip(rows, biases)
-        ]
 
     # --- backward -------------------------------------------------------------------------
 
@@ -333,9 +465,19 @@ class Value:
 
         As in PyTorch, leaf gradients accumulate across calls; interior gradients are
         recomputed on every call; a node used several times sums its contributions.
+        Not thread-safe: two threads running backward on graphs that share a node give
+        wrong sums. A node with an infinite local partial raises ValueError before any
+        gradient changes.
         """
-        order = _prepare_backward(self)
-        _propagate(order)
+        order = backward_order(self)  # interior nodes, inputs first; grads reset, root's 1
+        # The chain rule: each node, the last computed first, passes its gradient back.
+        for node in reversed(order):
+            upstream = node.grad
+            if type(node.local_grads) is ops.ZeroGrads:
+                continue  # a switched-off relu neuron passes nothing back
+            for inp, local in zip(node.inputs, node.local_grads):
+                contribution = local * upstream
+                inp.grad += contribution
 
     def backward_steps(self) -> Iterator[BackwardStep]:
         """Run backward one node at a time, yielding what each node passes to its inputs.
@@ -343,8 +485,9 @@ class Value:
         Same order and same result as `backward()`; stopping early leaves the gradients
         exactly as the steps so far describe.
         """
-        order = _prepare_backward(self)
+        order = backward_order(self)
         total = len(order)
+        names = display_names(topological_order(self))
         for index, node in enumerate(reversed(order)):
             upstream = node.grad
             edges = []
@@ -352,7 +495,7 @@ class Value:
                 contribution = local * upstream
                 inp.grad += contribution
                 edges.append(BackwardEdge(inp, local, contribution))
-            yield BackwardStep(index, total, node, upstream, tuple(edges))
+            yield BackwardStep(index, total, node, upstream, tuple(edges), self, names)
 
     def zero_grad(self) -> None:
         """Set the gradient of every node in this graph to 0.0."""
@@ -360,31 +503,76 @@ class Value:
             node.grad = 0.0
 
 
-def _prepare_backward(root: Value) -> list[Value]:
-    """The interior nodes in topological order, their gradients reset and the root's seeded."""
+def backward_order(root: Value) -> list[Value]:
+    """The interior nodes `root` depends on in topological order, ready for backward: their
+    gradients reset to 0.0 (they are recomputed, never doubled) and the root's set to 1.0.
+
+    A leaf root has no interior nodes: its gradient accumulates 1.0 and the list is empty.
+    A node with an infinite local partial (`ops.InfiniteGrads`) raises ValueError here,
+    before any gradient changes.
+    """
     if not root.inputs:
         root.grad += 1.0
         return []
     order = _postorder(root, False)
-    seed_gradients(order, root)
-    return order
-
-
-def seed_gradients(order: list[Value], root: Value) -> None:
-    """Reset the interior gradients (they are recomputed, never doubled) and seed the root."""
+    if _INFINITE.alive:  # only while some node anywhere has an infinite partial
+        _check_partials(order)
     for node in order:
         node.grad = 0.0
     root.grad = 1.0
+    return order
 
 
-def _propagate(order: list[Value]) -> None:
-    """The chain rule: each node, the last computed first, passes its gradient back,
-    ``input.grad += local * upstream`` along every edge."""
+_INFINITE = ops.InfiniteGrads
+
+
+def _check_partials(order: Sequence[Value]) -> None:
+    """Refuse the first node of `order` with an infinite local partial."""
+    for node in order:
+        if type(node.local_grads) is _INFINITE:
+            refuse_infinite_partial(node)
+
+
+def refuse_infinite_partial(node: Value) -> None:
+    """Raise the ValueError for backward through `node`, whose local partials are infinite."""
+    inputs = ", ".join(_fmt(i.data) for i in node.inputs)
+    which = [i for i, g in enumerate(node.local_grads) if not math.isfinite(g)]
+    raise ValueError(
+        f"backward through {node.op}({inputs}) = {_fmt(node.data)}: its local derivative "
+        f"with respect to input {which[0] if which else 0} is infinite (or beyond a float's "
+        "range), so no finite gradient flows through it (PyTorch would put inf or nan into "
+        "the gradients); no gradient was changed. Keep the op's input off that point "
+        "(e.g. sqrt(x + eps))."
+    )
+
+
+def interior_order(root: Value) -> list[Value]:
+    """The interior nodes `root` depends on (itself included), inputs first; no leaves."""
+    return _postorder(root, False) if root.inputs else []
+
+
+def backpropagate(order: Sequence[Value]) -> None:
+    """The chain rule over a recorded `order` (as `backward_order` gives, gradients seeded):
+    the same loop as `Value.backward`, for `Tape`, which keeps its order between runs."""
     for node in reversed(order):
         upstream = node.grad
+        if type(node.local_grads) is ops.ZeroGrads:
+            continue
         for inp, local in zip(node.inputs, node.local_grads):
-            contribution = local * upstream
-            inp.grad += contribution
+            inp.grad += local * upstream
+
+
+def reset_gradients(order: Sequence[Value], root: Value) -> None:
+    """Prepare a recorded `order` for `backpropagate`: interior gradients 0.0, the root's 1.0
+    (a leaf root, with an empty order, accumulates 1.0 as `backward` does)."""
+    if not order:
+        root.grad += 1.0
+        return
+    if _INFINITE.alive:
+        _check_partials(order)
+    for node in order:
+        node.grad = 0.0
+    root.grad = 1.0
 
 
 def topological_order(root: Value) -> list[Value]:
@@ -442,22 +630,35 @@ class BackwardEdge:
 
 @dataclass(frozen=True)
 class BackwardStep:
-    """One node's turn in backward: its gradient (`upstream`) and what each input received."""
+    """One node's turn in backward: its gradient (`upstream`) and what each input received.
+
+    `root` is the node backward started from; `names` the display name of every node of
+    its graph (`names.display_names`), shared by all the steps of one backward.
+    """
 
     index: int
     total: int
     node: Value
     upstream: float
     edges: tuple[BackwardEdge, ...]
+    root: Value | None = field(default=None, repr=False, compare=False)
+    names: Mapping[Value, str] | None = field(default=None, repr=False, compare=False)
+
+    def name(self, node: Value) -> str:
+        """The display name of `node` in this backward's graph."""
+        if self.names is not None and node in self.names:
+            return self.names[node]
+        return node.name
 
     def __str__(self) -> str:
-        lines = [
-            f"step {self.index + 1}/{self.total}: ∂L/∂{self.node.name} = {_fmt(self.upstream)}"
-        ]
+        loss = self.name(self.root) if self.root is not None else "L"
+        here = self.name(self.node)
+        lines = [f"step {self.index + 1}/{self.total}: ∂{loss}/∂{here} = {_fmt(self.upstream)}"]
         for edge in self.edges:
+            there = self.name(edge.input)
             lines.append(
-                f"  ∂{self.node.name}/∂{edge.input.name} = {_fmt(edge.local)}: "
-                f"{edge.input.name}.grad += {_fmt(edge.local)} × {_fmt(self.upstream)}"
+                f"  ∂{here}/∂{there} = {_fmt(edge.local)}: "
+                f"∂{loss}/∂{there} += {_fmt(edge.local)} × {_fmt(self.upstream)}"
                 f" = {_fmt(edge.contribution)} (now {_fmt(edge.input.grad)})"
             )
         return "\n".join(lines)
@@ -470,7 +671,7 @@ def _as_value(other: object) -> Value | None:
     if isinstance(other, Value):
         return other
     if isinstance(other, (int, float, numbers.Real)):
-        return Value(float(other))
+        return Value(other)  # type: ignore[arg-type]
     return None
 
 
@@ -482,19 +683,29 @@ def _data_of(other: object, op: str) -> float:
     raise TypeError(f"{op}: cannot compare Value with {type(other).__name__}")
 
 
-class DotArgs(NamedTuple):
-    """What a dot node needs besides its inputs to run again: the constant weights or
-    inputs (None where they are wired Values), the bias (None, a constant, or "wired"),
-    and the activation."""
-
-    weights: tuple[float, ...] | None
-    inputs: tuple[float, ...] | None
-    bias: float | str | None
-    activation: str | None
+#: A dot node's display name for each activation (None: a plain dot product).
+_DOT_OPS: dict[str | None, str] = {
+    None: "dot",
+    **{name: f"{name}(dot)" for name in ops.ACTIVATIONS if name != "linear"},
+}
 
 
-def _dot_op(activation: str | None) -> str:
-    return "dot" if activation is None else f"{activation}(dot)"
+def _dot_params(
+    n: int,
+    wnodes: Sequence[Value] | None,
+    wdata: list[float],
+    xconst: tuple[float, ...] | None,
+    bias: Value | float | None,
+    activation: str | None,
+) -> tuple[Any, ...]:
+    """The params `ops.dot` re-runs a dot node with (see its docstring)."""
+    return (
+        n,
+        None if wnodes is not None else tuple(wdata),
+        xconst,
+        ops.BIAS_INPUT if isinstance(bias, Value) else bias,
+        None if activation is None else ops.ACTIVATIONS[activation].kernel,
+    )
 
 
 def _dot_node(
@@ -504,28 +715,68 @@ def _dot_node(
     xnodes: Sequence[Value] | None,
     bias: Value | float | None,
     activation: str | None,
-    xconst: tuple[float, ...] | None = None,
+    params: tuple[Any, ...] | None = None,
 ) -> Value:
-    """The one place a dot node is made: its value and partials from `ops.dot`, its edges
-    (weights, inputs, bias: the Values among them) and the `DotArgs` a Tape re-runs it with.
-    `xconst` lets a layer share one tuple of constant inputs among its neurons."""
+    """The one place a dot node is made: its value and partials from `ops.dot_product`, its
+    edges (weights, inputs, bias: the Values among them) and its record, `ops.dot` with
+    `params` (a layer passes one params tuple shared by its neurons)."""
     wired: tuple[Value, ...] = (*(wnodes or ()), *(xnodes or ()))
     if isinstance(bias, Value):
         bdata: float | None = bias.data
         wired = (*wired, bias)
     else:
         bdata = bias
+    if params is None:
+        xconst = None if xnodes is not None else tuple(xdata)
+        params = _dot_params(len(wdata), wnodes, wdata, xconst, bias, activation)
     has = (wnodes is not None, xnodes is not None, isinstance(bias, Value))
-    data, local_grads = ops.dot(wdata, xdata, bdata, has, activation)
-    if xnodes is None and xconst is None:
-        xconst = tuple(xdata)
-    args = DotArgs(
-        None if wnodes is not None else tuple(wdata),
-        None if xnodes is not None else xconst,
-        "wired" if has[2] else bdata,
-        activation,
-    )
-    return Value._node(data, wired, local_grads, _dot_op(activation), args)
+    data, local_grads = ops.dot_product(wdata, xdata, bdata, has, params[4])
+    # Made inline rather than through Value._node: a layer makes one per neuron.
+    out = object.__new__(Value)
+    out.data = data
+    out.grad = 0.0
+    out.label = ""
+    out.role = None
+    out.op = _DOT_OPS[activation]
+    out.inputs = wired
+    out.local_grads = local_grads
+    out.previous = None
+    out.kernel = ops.dot
+    out.params = params
+    return out
+
+
+def dense(
+    rows: Sequence[Sequence[Value]],
+    biases: Sequence[Value | None],
+    xdata: list[float],
+    xnodes: tuple[Value, ...] | None,
+    activation: str | None = None,
+) -> list[Value]:
+    """One dot node a(w·x + b) per row of Value weights: a whole layer in one loop.
+
+    `xdata` are the inputs' values, checked once by `dot_inputs`; `xnodes` the inputs when
+    they are Values (None for numbers, which get no edges). `activation` is a name in
+    `ops.ACTIVATIONS` or None.
+    """
+    if activation == "linear":
+        activation = None
+    xconst = None if xnodes is not None else tuple(xdata)
+    shared: dict[bool, tuple[Any, ...]] = {}
+    nodes = []
+    for weights, bias in zip(rows, biases):
+        wired_bias = bias is not None
+        params = shared.get(wired_bias)
+        if params is None:
+            params = shared[wired_bias] = _dot_params(
+                len(weights), weights, [], xconst, bias, activation
+            )
+        nodes.append(
+            _dot_node(
+                list(map(_get_data, weights)), weights, xdata, xnodes, bias, activation, params
+            )
+        )
+    return nodes
 
 
 def dot_inputs(
@@ -552,7 +803,7 @@ def dot_inputs(
 
 def _dot_number(x: object, what: str, i: int) -> float:
     if isinstance(x, (int, float, numbers.Real)):
-        return _check_number(x, f"dot {what} {i}")
+        return check_number(x, f"dot {what} {i}")
     raise TypeError(f"dot: {what} {i} must be a Value or a number, got {type(x).__name__}")
 
 
@@ -565,9 +816,136 @@ def _sum_node(values: Iterable[Operand], op: str) -> Value:
         nodes.append(node)
     if not nodes:
         raise ValueError(f"{op}: needs at least one value")
-    scale = 1.0 / len(nodes) if op == "mean" else 1.0
-    data = ops.summed(list(map(_get_data, nodes)), op)
-    return Value._node(data, tuple(nodes), (scale,) * len(nodes), op)
+    kernel = ops.mean if op == "mean" else ops.sum_
+    data, local_grads = kernel(list(map(_get_data, nodes)))
+    return Value._node(data, tuple(nodes), local_grads, op, kernel)
+
+
+# --- copy and pickle, iteratively ----------------------------------------------------------
+
+_FIELDS = ("data", "grad", "label", "role", "op", "local_grads", "previous", "kernel", "params")
+
+
+_object_getstate = getattr(object, "__getstate__", None)  # Python 3.11+
+
+
+def _user_attrs(node: Value) -> dict[str, Any] | None:
+    """The node's own attributes (``p.m``), or None, without creating an empty __dict__."""
+    if _object_getstate is not None:
+        state = _object_getstate(node)
+        attrs = state[0] if type(state) is tuple else state
+        return attrs or None
+    for ref in gc.get_referents(node):  # Python 3.10: a __dict__ is a referent once made
+        if type(ref) is dict:
+            return ref
+    return None
+
+
+def _copy_graph(root: Value, memo: dict[int, Any]) -> Value:
+    """`copy.deepcopy` of the graph from `root`: inputs before the nodes that use them, so
+    no recursion; a node already in `memo` (copied earlier in the same deepcopy) is reused."""
+    for node in topological_order(root):
+        if id(node) in memo:
+            continue
+        twin = object.__new__(Value)
+        for name in _FIELDS:
+            setattr(twin, name, getattr(node, name))
+        twin.inputs = tuple(memo[id(i)] for i in node.inputs)
+        memo[id(node)] = twin
+        attrs = _user_attrs(node)
+        if attrs:
+            twin.__dict__.update(copy.deepcopy(attrs, memo))
+    return memo[id(root)]  # type: ignore[no-any-return]
+
+
+def _flatten(root: Value) -> tuple[list[Any]]:
+    """The graph from `root` as one flat list for pickle, inputs first: other leaves as
+    themselves (so pickle shares them, e.g. a model's parameters), every other node as a
+    tuple of its fields with its inputs as positions in the list. Nothing nests, so any
+    depth pickles. An interior node pickled both alone and inside another graph comes back
+    as two copies (`copy.deepcopy` keeps all sharing)."""
+    nodes = topological_order(root)
+    position = {node: i for i, node in enumerate(nodes)}
+    entries: list[Any] = []
+    for node in nodes:
+        if node.inputs or node is root:
+            record = [getattr(node, name) for name in _FIELDS]
+            record.append(tuple(position[i] for i in node.inputs))
+            record.append(_user_attrs(node) or None)
+            entries.append(tuple(record))
+        else:
+            entries.append(node)
+    return (entries,)
+
+
+def _unflatten(entries: list[Any]) -> Value:
+    """Rebuild the graph `_flatten` wrote; returns its root (the last entry)."""
+    nodes: list[Value] = []
+    for entry in entries:
+        if isinstance(entry, Value):
+            nodes.append(entry)
+            continue
+        node = object.__new__(Value)
+        *fields, inputs, attrs = entry
+        for name, value in zip(_FIELDS, fields):
+            setattr(node, name, value)
+        node.inputs = tuple(nodes[i] for i in inputs)
+        if attrs:
+            node.__dict__.update(attrs)
+        nodes.append(node)
+    return nodes[-1]
+
+
+# --- user-defined ops -------------------------------------------------------------------
+
+
+def define_op(name: str, kernel: Callable[..., tuple[float, Sequence[float]]] | None = None) -> Any:
+    """Add an op: ``kernel(*input_values) -> (value, local_partials)`` on plain floats,
+    one local partial derivative per input, in order. Returns a function that applies the
+    op to Values (numbers become leaves, as in ``x + 1``): a node like every other, with
+    `name` as its op, that works in backward, backward_steps, Tape, draw and explain.
+    Used as a decorator, ``@define_op("name")``, it makes the decorated kernel the op.
+
+    What the kernel returns is checked on every call, naming the op: a finite number, and a
+    sequence with one number per input (an infinite partial follows the engine's rule:
+    backward refuses the node). Inputs that are not finite numbers are refused before the
+    kernel runs. To pickle a graph using the op, the kernel must be a module-level function.
+    """
+    check_label(name, "define_op name")
+    if not name:
+        raise ValueError("define_op: the op needs a name")
+    if kernel is None:
+
+        def decorate(fn: Callable[..., tuple[float, Sequence[float]]]) -> Callable[..., Value]:
+            apply: Callable[..., Value] = define_op(name, fn)
+            # The op takes the kernel's place in its module: named like it, so pickle and
+            # help() find it there.
+            for attr in ("__module__", "__name__", "__qualname__"):
+                if hasattr(fn, attr):
+                    setattr(apply, attr, getattr(fn, attr))
+            return apply
+
+        return decorate
+    if not callable(kernel):
+        raise TypeError(f"define_op {name!r}: kernel must be callable, got {type(kernel).__name__}")
+    engine_kernel = ops.UserKernel(name, kernel)
+
+    def apply(*operands: Operand) -> Value:
+        nodes = []
+        for i, x in enumerate(operands):
+            node = _as_value(x)
+            if node is None:
+                raise TypeError(
+                    f"{name}: operand {i} must be a Value or a number, got {type(x).__name__}"
+                )
+            nodes.append(node)
+        return Value.apply(name, engine_kernel, nodes)
+
+    apply.__name__ = apply.__qualname__ = name if name.isidentifier() else "op"
+    apply.__doc__ = kernel.__doc__ or f"The op {name!r} (made with define_op)."
+    apply.kernel = engine_kernel  # type: ignore[attr-defined]
+    engine_kernel.apply = apply
+    return apply
 
 
 # --- gradcheck ----------------------------------------------------------------------------
@@ -622,18 +1000,21 @@ def gradcheck(
 ) -> GradcheckReport:
     """Compare backward's gradients of ``f(*values)`` with central differences.
 
-    The data and gradients of `values` are restored afterwards.
+    Everything is left as it was: the data and gradients of `values` and the gradients of
+    every other node of f's graph (weights f uses without being given them).
     """
     for i, v in enumerate(values):
         if not isinstance(v, Value):
             raise TypeError(f"gradcheck: values[{i}] must be a Value, got {type(v).__name__}")
     saved = [(v.data, v.grad) for v in values]
+    others: list[tuple[Value, float]] = []
     try:
-        for v in values:
-            v.grad = 0.0
         out = f(*values)
         if not isinstance(out, Value):
             raise TypeError(f"gradcheck: f must return a Value, got {type(out).__name__}")
+        others = [(node, node.grad) for node in topological_order(out)]
+        for v in values:
+            v.grad = 0.0
         out.backward()
         analytic = [v.grad for v in values]
         entries = []
@@ -649,6 +1030,8 @@ def gradcheck(
             entries.append(GradcheckEntry(i, v.label, analytic[i], numeric, ok))
         return GradcheckReport(tuple(entries))
     finally:
+        for node, grad in others:
+            node.grad = grad
         for v, (data, grad) in zip(values, saved):
             v.data = data
             v.grad = grad

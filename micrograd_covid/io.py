@@ -10,6 +10,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from . import ops
 from .nn import ACTIVATIONS, MLP
 
 __all__ = ["FORMAT", "load", "save", "to_torch"]
@@ -192,7 +193,6 @@ def to_torch(model: MLP) -> Any:
         ) from None
     if not isinstance(model, MLP):
         raise TypeError(f"to_torch: expected an MLP, got {type(model).__name__}")
-    act = {"tanh": torch.nn.Tanh, "relu": torch.nn.ReLU, "sigmoid": torch.nn.Sigmoid}
     modules: list[Any] = []
     weights, biases = model.weights(), model.biases()
     for k, layer in enumerate(model.layers):
@@ -204,6 +204,10 @@ def to_torch(model: MLP) -> Any:
                 linear.bias.copy_(torch.tensor(biases[k], dtype=torch.float64))
         modules.append(linear)
         name = layer.neurons[0].activation
-        if name in act:
-            modules.append(act[name]())
+        activation = ops.ACTIVATIONS.get(name)
+        module = getattr(torch.nn, activation.torch_module, None) if activation else None
+        if activation is None or module is None:
+            raise ValueError(f"to_torch: layer {k}'s activation {name!r} has no torch.nn module")
+        if activation.kernel is not None:  # linear needs no module
+            modules.append(module())
     return torch.nn.Sequential(*modules)

@@ -6,7 +6,8 @@ import numbers
 from collections.abc import Sequence
 from typing import Any, TypeAlias, TypeGuard
 
-from .engine import Value, _check_number
+from . import ops
+from .engine import Value, check_number
 
 __all__ = ["bce", "cross_entropy", "hinge", "mse", "squared_error", "sse"]
 
@@ -23,8 +24,8 @@ def squared_error(pred: Value, target: Target) -> Value:
     if isinstance(target, Value):
         y = target
     else:
-        y = Value(_check_number(target, "squared_error target"), label="y", role="input")
-    out = pred._binary(y, "squared_error")
+        y = Value(check_number(target, "squared_error target"), label="y", role="input")
+    out = Value.apply("squared_error", ops.squared_error, (pred, y))
     out.role = "loss"
     return out
 

@@ -11,15 +11,16 @@ import random
 from collections.abc import Iterator, Sequence
 from typing import TypeAlias
 
-from .engine import Value, dot_inputs
+from . import ops
+from .engine import Value, dense, dot_inputs
 
 __all__ = ["ACTIVATIONS", "INITS", "MLP", "Layer", "Module", "Neuron"]
 
 Input: TypeAlias = "Value | float | int"
 
-ACTIVATIONS = ("tanh", "relu", "sigmoid", "linear")
+#: The activations a neuron can use, from the one table in `ops.ACTIVATIONS`.
+ACTIVATIONS = tuple(ops.ACTIVATIONS)
 INITS = ("uniform01", "truncated_normal", "glorot", "he")
-_DEFAULT_INIT = {"tanh": "glorot", "sigmoid": "glorot", "linear": "glorot", "relu": "he"}
 
 
 class Module:
@@ -67,7 +68,8 @@ def _initial_weight(init: str, nin: int, nout: int, rng: random.Random) -> float
 
 def _activate(z: Value, activation: str) -> Value:
     """The separate activation node of an unfused neuron."""
-    return z if activation == "linear" else z._unary(activation)
+    kernel = ops.ACTIVATIONS[activation].kernel
+    return z if kernel is None else Value.apply(activation, kernel, (z,))
 
 
 class Neuron(Module):
@@ -93,7 +95,7 @@ class Neuron(Module):
         if not isinstance(nin, int) or isinstance(nin, bool) or nin < 1:
             raise ValueError(f"Neuron: nin must be a positive int, got {nin!r}")
         self.activation = _check_choice(activation, ACTIVATIONS, "activation")
-        self.init = _check_choice(init or _DEFAULT_INIT[activation], INITS, "init")
+        self.init = _check_choice(init or ops.ACTIVATIONS[activation].default_init, INITS, "init")
         rng = rng if rng is not None else random.Random()
         self.w = [
             Value(_initial_weight(self.init, nin, nout, rng), role="param") for _ in range(nin)
@@ -160,8 +162,8 @@ class Layer(Module):
         rows = [n.w for n in self.neurons]
         biases = [n.b for n in self.neurons]
         if first.fused:
-            return Value._dense(rows, biases, xdata, xnodes, first._act)
-        outs = Value._dense(rows, biases, xdata, xnodes)
+            return dense(rows, biases, xdata, xnodes, first._act)
+        outs = dense(rows, biases, xdata, xnodes)
         return [_activate(z, first.activation) for z in outs]
 
     def __repr__(self) -> str:

@@ -1,62 +1,235 @@
-"""Every op's value and local partial derivatives, one function per op, on plain floats.
+"""Every op's kernel: its value and local partial derivatives, on plain floats.
 
-`Value` builds nodes from these kernels and `Tape` re-runs them on new data, so an op's
-maths is written once. Each kernel checks its domain and raises naming the op and operands.
+A kernel has one signature for every op, ``kernel(input_values, *params) -> (value,
+local_grads)``: `input_values` are the node's inputs' values in order, `params` what the op
+needs besides them (a number exponent, a dot product's constants and activation, leaky_relu's
+slope), and `local_grads` one partial derivative per input. Each interior `Value` stores its
+kernel and params, so `Tape` re-runs a node with ``node.kernel(values, *node.params)`` and the
+compiler reads the same record. Each kernel checks its domain and raises naming the op and
+operands.
+
+What every kernel checks, whatever way a number got into a leaf's `.data`: each input is a
+finite real number (a str, None, nan or inf raises TypeError/ValueError naming the op and
+the input) and the value is finite (else OverflowError). The checks sit on the slow path: a
+kernel looks at its inputs only when its result is not finite or its arithmetic failed, or
+when the function would hide a bad input (relu(nan) would be 0, tanh(inf) 1).
+
+One rule for a finite value with an infinite partial derivative (√x and x**0.5 at 0, 1/b for
+a tiny b, a user op): the forward pass gives the value, as PyTorch does, and the node's
+`local_grads` are an `InfiniteGrads` tuple; `backward` refuses such a node with a ValueError
+naming the op before it changes any gradient (PyTorch would put inf or nan in them).
+
+The tables (`UNARY`, `BINARY`, `ACTIVATIONS`) are the one list of ops: the engine, nn,
+`to_torch` and the tests derive from them.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+import numbers
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Final, TypeAlias
 
-__all__ = ["ACTIVATIONS", "BINARY", "UNARY", "dot", "fmt_number", "pow_const", "summed"]
+__all__ = [
+    "ACTIVATIONS",
+    "BIAS_INPUT",
+    "BINARY",
+    "UNARY",
+    "Activation",
+    "Grads",
+    "InfiniteGrads",
+    "Kernel",
+    "OpRow",
+    "UserKernel",
+    "ZeroGrads",
+    "check_inputs",
+    "dot",
+    "dot_product",
+    "finite",
+    "fmt_number",
+    "mean",
+    "pow_const",
+    "sum_",
+    "zero_grads",
+]
 
-Grads = tuple[float, ...]
+Grads: TypeAlias = "tuple[float, ...]"
+Inputs: TypeAlias = "Sequence[float]"
+Result: TypeAlias = "tuple[float, tuple[float, ...]]"
+#: ``kernel(input_values, *params) -> (value, local_grads)``
+Kernel: TypeAlias = "Callable[..., tuple[float, tuple[float, ...]]]"
 
 # Shared local-gradient tuples: the most common edges allocate nothing.
 _ADD_GRADS = (1.0, 1.0)
 _SUB_GRADS = (1.0, -1.0)
 
 
-def fmt_number(x: float) -> str:
-    """A number in an error message."""
-    return f"{x:.6g}"
+class ZeroGrads(tuple[float, ...]):
+    """All-zero local partials (a switched-off relu neuron), shared: backward skips them."""
+
+    __slots__ = ()
+
+
+_ZEROS: dict[int, ZeroGrads] = {}
+
+
+def zero_grads(n: int) -> ZeroGrads:
+    """The shared tuple of `n` zero partials."""
+    zeros = _ZEROS.get(n)
+    if zeros is None:
+        zeros = _ZEROS[n] = ZeroGrads((0.0,) * n)
+    return zeros
+
+
+class InfiniteGrads(tuple[float, ...]):
+    """Local partials of which one is infinite (or too large for a float) at a finite value,
+    e.g. √x at 0: the node keeps its value and `backward` refuses it, naming the op.
+
+    `alive` counts them, so backward looks for them only while some exist: the usual graph
+    pays one check per backward, not one per node.
+    """
+
+    __slots__ = ()
+    alive = 0
+
+    def __new__(cls, grads: Iterable[float]) -> InfiniteGrads:
+        cls.alive += 1
+        return super().__new__(cls, grads)
+
+    def __del__(self) -> None:
+        type(self).alive -= 1
+
+
+def fmt_number(x: object) -> str:
+    """A number in an error message (anything else as its short repr, never a crash)."""
+    if isinstance(x, float):
+        return f"{x:.6g}"
+    if isinstance(x, int) and not isinstance(x, bool):
+        return str(x) if abs(x) < 10**30 else f"an int of {len(str(abs(x)))} digits"
+    text = repr(x)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def check_inputs(op: str, values: Sequence[object], names: Sequence[str] | None = None) -> None:
+    """Raise naming the op and the input when one of `values` is not a finite real number:
+    TypeError for a non-number (str, None), ValueError for nan or inf. `names` names the
+    inputs ("weight 0", ...); by default they are "input 0", "input 1", ..."""
+    for i, x in enumerate(values):
+        what = names[i] if names is not None else f"input {i}"
+        if isinstance(x, bool) or not isinstance(x, (int, float, numbers.Real)):
+            raise TypeError(
+                f"{op}: {what} must be a number, got {type(x).__name__}: {fmt_number(x)} "
+                "(was a leaf's .data set to it?)"
+            )
+        try:
+            ok = math.isfinite(x)
+        except OverflowError:  # an int too large for a float
+            ok = False
+        if not ok:
+            raise ValueError(
+                f"{op}: {what} is {fmt_number(x)}, not a finite number "
+                "(was a leaf's .data set to it?)"
+            )
 
 
 def finite(data: float, op: str, *operands: float) -> float:
-    """Return `data`, or raise OverflowError naming the op when the result is not finite."""
-    if math.isfinite(data):
-        return data
+    """Return `data`, or raise naming the op: the bad operand (see `check_inputs`) when there
+    is one, else OverflowError because the result itself is not finite."""
+    try:
+        if math.isfinite(data):
+            return data
+    except TypeError:
+        pass
+    check_inputs(op, operands)
     names = ", ".join(fmt_number(x) for x in operands)
     raise OverflowError(f"{op}: result of ({names}) is not finite ({data!r})")
+
+
+def _finite1(values: Inputs, op: str) -> float:
+    """The one input of a unary kernel, checked to be a finite number."""
+    x = values[0]
+    try:
+        if -math.inf < x < math.inf:
+            return x
+    except TypeError:
+        pass
+    check_inputs(op, values)
+    raise TypeError(f"{op}: input 0 must be a finite number, got {fmt_number(x)}")
+
+
+def _finite2(values: Inputs, op: str) -> None:
+    """Check both inputs of a binary kernel whose value could hide a bad one (1/inf is 0)."""
+    a, b = values
+    try:
+        if -math.inf < a < math.inf and -math.inf < b < math.inf:
+            return
+    except TypeError:
+        pass
+    check_inputs(op, values)
+    raise TypeError(f"{op}: inputs must be finite numbers, got {fmt_number(a)}, {fmt_number(b)}")
+
+
+def _bad_arithmetic(op: str, values: Inputs) -> Exception:
+    """The error for arithmetic that raised TypeError: the input that is not a number."""
+    check_inputs(op, values)
+    return TypeError(f"{op}: inputs must be numbers, got {', '.join(map(fmt_number, values))}")
+
+
+def _infinite(grads: tuple[float, ...]) -> tuple[float, ...]:
+    """`grads` marked as `InfiniteGrads` when one of them is not finite."""
+    for g in grads:
+        if not math.isfinite(g):
+            return InfiniteGrads(grads)
+    return grads
 
 
 # --- binary: (a, b) -> (value, (∂/∂a, ∂/∂b)) -------------------------------------------------
 
 
-def add(a: float, b: float) -> tuple[float, Grads]:
+def add(values: Inputs) -> Result:
     """a + b; partials 1, 1."""
-    return finite(a + b, "+", a, b), _ADD_GRADS
+    a, b = values
+    try:
+        return finite(a + b, "+", a, b), _ADD_GRADS
+    except TypeError:
+        raise _bad_arithmetic("+", values) from None
 
 
-def sub(a: float, b: float) -> tuple[float, Grads]:
+def sub(values: Inputs) -> Result:
     """a - b; partials 1, -1."""
-    return finite(a - b, "-", a, b), _SUB_GRADS
+    a, b = values
+    try:
+        return finite(a - b, "-", a, b), _SUB_GRADS
+    except TypeError:
+        raise _bad_arithmetic("-", values) from None
 
 
-def mul(a: float, b: float) -> tuple[float, Grads]:
+def mul(values: Inputs) -> Result:
     """a·b; partials b, a."""
-    return finite(a * b, "*", a, b), (b, a)
+    a, b = values
+    try:
+        return finite(a * b, "*", a, b), (b, a)
+    except TypeError:
+        raise _bad_arithmetic("*", values) from None
 
 
-def div(a: float, b: float) -> tuple[float, Grads]:
-    """a / b; partials 1/b, -a/b²."""
+def div(values: Inputs) -> Result:
+    """a / b; partials 1/b, -a/b² (an InfiniteGrads when b is so small they overflow)."""
+    a, b = values
+    _finite2(values, "/")  # a / inf would be 0
     if b == 0.0:
         raise ZeroDivisionError(f"/: division by zero ({fmt_number(a)} / {fmt_number(b)})")
-    return finite(a / b, "/", a, b), (1.0 / b, finite(-a / (b * b), "/", a, b))
+    data = finite(a / b, "/", a, b)
+    bb = b * b
+    if bb == 0.0:  # b² underflows: the partial -a/b² is beyond a float
+        return data, InfiniteGrads((1.0 / b, -math.copysign(math.inf, a) if a else 0.0))
+    return data, _infinite((1.0 / b, -a / bb))
 
 
 def _power(x: float, c: float) -> float:
+    _finite2((x, c), "**")  # nan ** 0 would be 1
     if x == 0.0 and c < 0.0:
         raise ZeroDivisionError(f"**: 0 to a negative power ({fmt_number(x)} ** {fmt_number(c)})")
     if x < 0.0 and not c.is_integer():
@@ -74,160 +247,322 @@ def _power(x: float, c: float) -> float:
 
 
 def _power_slope(x: float, c: float) -> float:
-    """d(x^c)/dx = c·x^(c-1)."""
+    """d(x^c)/dx = c·x^(c-1); ±inf where it is infinite (x = 0 with 0 < c < 1) or too large
+    for a float (x = 5e-324 with c = 0.01): the caller marks it `InfiniteGrads`."""
     if c == 0.0:
         return 0.0
     try:
-        return finite(c * x ** (c - 1.0), "**", x, c)
-    except ZeroDivisionError:
-        raise ValueError(
-            f"**: the derivative of {fmt_number(x)} ** {fmt_number(c)} is infinite at 0"
-        ) from None
+        slope: float = c * x ** (c - 1.0)
+        return slope
+    except (ZeroDivisionError, OverflowError):
+        return math.inf if c > 0.0 else -math.inf
 
 
-def pow_const(x: float, c: float) -> tuple[float, float]:
-    """x^c for a number exponent c: (value, c·x^(c-1))."""
-    return _power(x, c), _power_slope(x, c)
+def pow_const(values: Inputs, c: float) -> Result:
+    """x^c for a number exponent `c` (a param, not an input): partial c·x^(c-1)."""
+    (x,) = values
+    data = _power(x, c)
+    return data, _infinite((_power_slope(x, c),))
 
 
-def power(x: float, y: float) -> tuple[float, Grads]:
+def power(values: Inputs) -> Result:
     """x^y with both Values: partials y·x^(y-1) and x^y·ln x (0 at x = 0, as PyTorch)."""
+    x, y = values
+    _finite2(values, "**")
     if x < 0.0:
         raise ValueError(
             f"**: d/d(exponent) of {fmt_number(x)} ** {fmt_number(y)} needs a positive base; "
             "use a number exponent for a negative base"
         )
     data = _power(x, y)
-    return data, (_power_slope(x, y), data * math.log(x) if x > 0.0 else 0.0)
+    return data, _infinite((_power_slope(x, y), data * math.log(x) if x > 0.0 else 0.0))
 
 
-def squared_error(pred: float, target: float) -> tuple[float, Grads]:
+def squared_error(values: Inputs) -> Result:
     """(ŷ − y)²; partials 2(ŷ − y) and −2(ŷ − y)."""
-    diff = pred - target
-    return finite(diff * diff, "squared_error", pred, target), (2.0 * diff, -2.0 * diff)
+    pred, target = values
+    try:
+        diff = pred - target
+        return finite(diff * diff, "squared_error", pred, target), (2.0 * diff, -2.0 * diff)
+    except TypeError:
+        raise _bad_arithmetic("squared_error", values) from None
 
 
-BINARY: dict[str, Callable[[float, float], tuple[float, Grads]]] = {
-    "+": add,
-    "-": sub,
-    "*": mul,
-    "/": div,
-    "**": power,
-    "squared_error": squared_error,
-}
+# --- unary: (x,) -> (value, (d/dx,)) --------------------------------------------------------
 
 
-# --- unary: x -> (value, d/dx) ---------------------------------------------------------------
-
-
-def neg(x: float) -> tuple[float, float]:
+def neg(values: Inputs) -> Result:
     """-x; d/dx = -1."""
-    return -x, -1.0
+    return -_finite1(values, "neg"), (-1.0,)
 
 
-def exp(x: float) -> tuple[float, float]:
+def exp(values: Inputs) -> Result:
     """e^x; d/dx = e^x."""
+    x = _finite1(values, "exp")
     try:
         t = math.exp(x)
     except OverflowError:
         raise OverflowError(f"exp: overflow for operand {x!r} (exp(x) > 1.8e308)") from None
-    return t, t
+    return t, (t,)
 
 
-def log(x: float) -> tuple[float, float]:
-    """ln x for x > 0; d/dx = 1/x."""
+def log(values: Inputs) -> Result:
+    """ln x for x > 0; d/dx = 1/x (an InfiniteGrads for x below 1/1.8e308)."""
+    x = _finite1(values, "log")
     if x <= 0.0:
         raise ValueError(f"log: operand must be > 0, got {x!r}")
-    return math.log(x), 1.0 / x
+    return math.log(x), _infinite((1.0 / x,))
 
 
-def tanh(x: float) -> tuple[float, float]:
+def tanh(values: Inputs) -> Result:
     """tanh x; d/dx = 1 - tanh²x. Never overflows."""
+    x = values[0]
+    # Inline rather than _finite1: an activation runs inside every neuron (dot node).
+    try:
+        if x - x != 0.0:  # nan or inf
+            _finite1(values, "tanh")
+    except TypeError:
+        _finite1(values, "tanh")
     t = math.tanh(x)
-    return t, 1.0 - t * t
+    return t, (1.0 - t * t,)
 
 
-def sigmoid(x: float) -> tuple[float, float]:
+def sigmoid(values: Inputs) -> Result:
     """1/(1+e^-x); d/dx = s(1-s). Computed without overflow for any x."""
+    x = values[0]
+    try:
+        if x - x != 0.0:  # nan or inf (inline: see tanh)
+            _finite1(values, "sigmoid")
+    except TypeError:
+        _finite1(values, "sigmoid")
     if x >= 0.0:
         s = 1.0 / (1.0 + math.exp(-x))
     else:
         e = math.exp(x)
         s = e / (1.0 + e)
-    return s, s * (1.0 - s)
+    return s, (s * (1.0 - s),)
 
 
-def relu(x: float) -> tuple[float, float]:
+_RELU_ON = (1.0,)
+_RELU_OFF = (0.0,)
+
+
+def relu(values: Inputs) -> Result:
     """max(0, x); d/dx = 1 for x > 0, else 0 (as PyTorch)."""
-    return (x, 1.0) if x > 0.0 else (0.0, 0.0)
-
-
-def sinh(x: float) -> tuple[float, float]:
-    """sinh x; d/dx = cosh x."""
+    x = values[0]
     try:
-        return math.sinh(x), math.cosh(x)
+        if x - x != 0.0:  # nan or inf (inline: see tanh)
+            _finite1(values, "relu")
+    except TypeError:
+        _finite1(values, "relu")
+    return (x, _RELU_ON) if x > 0.0 else (0.0, _RELU_OFF)
+
+
+def sinh(values: Inputs) -> Result:
+    """sinh x; d/dx = cosh x (an InfiniteGrads where cosh overflows and sinh does not)."""
+    x = _finite1(values, "sinh")
+    try:
+        data = math.sinh(x)
     except OverflowError:
         raise OverflowError(f"sinh: overflow for operand {x!r}") from None
-
-
-def cosh(x: float) -> tuple[float, float]:
-    """cosh x; d/dx = sinh x."""
     try:
-        return math.cosh(x), math.sinh(x)
+        return data, (math.cosh(x),)
+    except OverflowError:
+        return data, InfiniteGrads((math.inf,))
+
+
+def cosh(values: Inputs) -> Result:
+    """cosh x; d/dx = sinh x."""
+    x = _finite1(values, "cosh")
+    try:
+        return math.cosh(x), (math.sinh(x),)
     except OverflowError:
         raise OverflowError(f"cosh: overflow for operand {x!r}") from None
 
 
-UNARY: dict[str, Callable[[float], tuple[float, float]]] = {
-    "neg": neg,
-    "exp": exp,
-    "log": log,
-    "tanh": tanh,
-    "sigmoid": sigmoid,
-    "relu": relu,
-    "sinh": sinh,
-    "cosh": cosh,
-}
+def sin(values: Inputs) -> Result:
+    """sin x; d/dx = cos x."""
+    x = _finite1(values, "sin")
+    return math.sin(x), (math.cos(x),)
 
-#: The activations a neuron (a dot node) can apply: name → x -> (value, slope).
-ACTIVATIONS: dict[str, Callable[[float], tuple[float, float]]] = {
-    "tanh": tanh,
-    "sigmoid": sigmoid,
-    "relu": relu,
-}
+
+def cos(values: Inputs) -> Result:
+    """cos x; d/dx = -sin x."""
+    x = _finite1(values, "cos")
+    return math.cos(x), (-math.sin(x),)
+
+
+def sqrt(values: Inputs) -> Result:
+    """√x for x >= 0; d/dx = 1/(2√x), infinite at 0 (an InfiniteGrads: see the module doc)."""
+    x = _finite1(values, "sqrt")
+    if x < 0.0:
+        raise ValueError(f"sqrt: operand must be >= 0, got {x!r}")
+    r = math.sqrt(x)
+    if r == 0.0:
+        return r, InfiniteGrads((math.inf,))
+    return r, _infinite((0.5 / r,))
+
+
+def abs_(values: Inputs) -> Result:
+    """|x|; d/dx = sign x, 0 at 0 (as PyTorch)."""
+    x = _finite1(values, "abs")
+    if x > 0.0:
+        return x, _RELU_ON
+    if x < 0.0:
+        return -x, (-1.0,)
+    return 0.0, _RELU_OFF
+
+
+def leaky_relu(values: Inputs, slope: float) -> Result:
+    """x for x > 0, else slope·x; d/dx = 1 for x > 0, else slope (as PyTorch). `slope` is a
+    param of the node."""
+    x = _finite1(values, "leaky_relu")
+    return (x, _RELU_ON) if x > 0.0 else (slope * x, (slope,))
+
+
+class UserKernel:
+    """The engine kernel of an op made with `define_op`: it checks the inputs, calls the
+    user's ``fn(*input_values) -> (value, local_partials)`` and checks what it returns (a
+    finite number and one finite number per input, or an infinite partial, which follows
+    the InfiniteGrads rule), raising naming the op."""
+
+    __slots__ = ("apply", "fn", "name")
+
+    def __init__(self, name: str, fn: Callable[..., object]) -> None:
+        self.name = name
+        self.fn = fn
+        #: The function `define_op` returned, once made (pickle finds a decorated op by it).
+        self.apply: Callable[..., object] | None = None
+
+    def __repr__(self) -> str:
+        return f"UserKernel({self.name!r}, {getattr(self.fn, '__qualname__', self.fn)!r})"
+
+    def __reduce__(self) -> tuple[object, ...]:
+        """Pickled by reference: the kernel function under its own name, or for
+        ``@define_op`` (where the name holds the op function) through that function."""
+        module = sys.modules.get(getattr(self.fn, "__module__", "") or "")
+        found = getattr(module, getattr(self.fn, "__qualname__", ""), None)
+        if found is not self.fn and self.apply is not None:
+            return (_kernel_of, (self.apply,))
+        return (UserKernel, (self.name, self.fn))
+
+    def __call__(self, values: Inputs) -> Result:
+        op = self.name
+        check_inputs(op, values)
+        try:
+            result = self.fn(*values)
+        except Exception as error:
+            add_note = getattr(error, "add_note", None)  # Python 3.11+
+            if add_note is not None:
+                add_note(f"in the kernel of op {op!r} at ({', '.join(map(fmt_number, values))})")
+            raise
+        if not isinstance(result, tuple) or len(result) != 2:
+            raise TypeError(
+                f"{op}: the kernel must return (value, local_partials), got "
+                f"{type(result).__name__}: {fmt_number(result)}"
+            )
+        value, partials = result
+        if isinstance(value, bool) or not isinstance(value, (int, float, numbers.Real)):
+            raise TypeError(
+                f"{op}: the kernel's value must be a number, got {type(value).__name__}: "
+                f"{fmt_number(value)}"
+            )
+        data = float(value)
+        if not math.isfinite(data):
+            names = ", ".join(map(fmt_number, values))
+            raise OverflowError(f"{op}: the kernel's value for ({names}) is not finite ({data!r})")
+        if isinstance(partials, (int, float)) or not isinstance(partials, Sequence):
+            raise TypeError(
+                f"{op}: the kernel's local_partials must be a sequence of numbers (one per "
+                f"input), got {type(partials).__name__}: {fmt_number(partials)}"
+            )
+        if len(partials) != len(values):
+            raise ValueError(
+                f"{op}: the kernel gave {len(partials)} local partials for {len(values)} inputs; "
+                "it must give one per input, in order"
+            )
+        grads = []
+        for i, g in enumerate(partials):
+            if isinstance(g, bool) or not isinstance(g, (int, float, numbers.Real)):
+                raise TypeError(
+                    f"{op}: local partial {i} must be a number, got {type(g).__name__}: "
+                    f"{fmt_number(g)}"
+                )
+            g = float(g)
+            if math.isnan(g):
+                raise ValueError(f"{op}: local partial {i} is nan")
+            grads.append(g)
+        return data, _infinite(tuple(grads))
+
+
+def _kernel_of(op_function: object) -> UserKernel:
+    """The UserKernel of a function `define_op` returned (for unpickling)."""
+    return op_function.kernel  # type: ignore[attr-defined,no-any-return]
 
 
 # --- n-ary ------------------------------------------------------------------------------------
 
 
-def summed(data: Sequence[float], op: str) -> float:
-    """The sum left to right (as the tutorials add), divided by n for "mean"."""
+def _total(values: Inputs) -> float:
+    """The sum left to right, as the tutorials add."""
     total = 0.0
-    for x in data:
+    for x in values:
         total += x
-    if op == "mean":
-        total /= len(data)
-    return finite(total, op, total)
+    return total
 
 
-def dot(
+def sum_(values: Inputs) -> Result:
+    """x_1 + … + x_n, added left to right; every partial is 1."""
+    try:
+        total = _total(values)
+    except TypeError:
+        raise _bad_arithmetic("sum", values) from None
+    if not math.isfinite(total):
+        check_inputs("sum", values)
+    return finite(total, "sum", total), (1.0,) * len(values)
+
+
+def mean(values: Inputs) -> Result:
+    """(x_1 + … + x_n) / n; every partial is 1/n."""
+    n = len(values)
+    try:
+        total = _total(values) / n
+    except TypeError:
+        raise _bad_arithmetic("mean", values) from None
+    if not math.isfinite(total):
+        check_inputs("mean", values)
+    return finite(total, "mean", total), (1.0 / n,) * n
+
+
+#: The `bias` param of a dot node whose bias is a Value: its value is the last input.
+BIAS_INPUT: Final = "input"
+
+
+def dot_product(
     wdata: Sequence[float],
     xdata: Sequence[float],
     bias: float | None,
     wired: tuple[bool, bool, bool],
-    activation: str | None,
-) -> tuple[float, Grads]:
+    activation: Kernel | None,
+) -> Result:
     """a(w·x + b) and its partials, for the edges `wired` says exist (weights, inputs, bias):
 
     ∂z/∂w_i = x_i, ∂z/∂x_i = w_i, ∂z/∂b = 1, each times a'(z) when there is an activation.
-    The sum runs left to right, as the tutorials add.
+    The sum runs left to right, as the tutorials add. `dot` (the kernel) and the engine,
+    which has the weights and inputs apart already, both compute through this function.
     """
     total = 0.0
-    for wd, xd in zip(wdata, xdata):
-        total += wd * xd
-    if bias is not None:
-        total += bias
-    if total - total != 0.0:  # inf or nan
+    try:
+        for wd, xd in zip(wdata, xdata):
+            total += wd * xd
+        if bias is not None:
+            total += bias
+        elif wired[2]:  # a bias Value whose .data was set to None
+            _check_dot_inputs(wdata, xdata, bias, True)
+    except TypeError:  # a str or None among the data: named below
+        total = math.nan
+    if total - total != 0.0:  # inf or nan, or not a number: name the input when one is bad
+        _check_dot_inputs(wdata, xdata, bias, bias is not None or wired[2])
         raise OverflowError(f"dot: result is not finite ({total!r})")
     w_wired, x_wired, b_wired = wired
     if w_wired and not x_wired:
@@ -238,9 +573,118 @@ def dot(
         local_grads = (*wdata, 1.0) if b_wired else tuple(wdata)
     if activation is not None:
         # The chain rule inside the node: every partial times a'(z).
-        total, slope = ACTIVATIONS[activation](total)
+        total, (slope,) = activation((total,))
         if slope == 0.0:
-            local_grads = (0.0,) * len(local_grads)
+            local_grads = zero_grads(len(local_grads))
         elif slope != 1.0:
             local_grads = tuple(map(slope.__mul__, local_grads))
     return total, local_grads
+
+
+def _check_dot_inputs(
+    wdata: Sequence[float], xdata: Sequence[float], bias: float | None, has_bias: bool
+) -> None:
+    names = [f"weight {i}" for i in range(len(wdata))] + [f"input {i}" for i in range(len(xdata))]
+    values: list[object] = [*wdata, *xdata]
+    if has_bias:
+        names.append("bias")
+        values.append(bias)
+    check_inputs("dot", values, names)
+
+
+def dot(
+    values: Inputs,
+    n: int,
+    wconst: tuple[float, ...] | None,
+    xconst: tuple[float, ...] | None,
+    bias: float | str | None,
+    activation: Kernel | None,
+) -> Result:
+    """The kernel of a dot node, a(w·x + b) over vectors of length `n` (see `dot_product`).
+
+    The node's inputs are the Values among weights, inputs and bias, in that order: the
+    weights are `wconst` (constants) or the first `n` input values, the inputs `xconst` or
+    the next `n`; `bias` is a constant, None, or `BIAS_INPUT` (the last input value).
+    `activation` is an activation's kernel, or None for a plain dot product.
+    """
+    if wconst is None:
+        wdata: Sequence[float] = values[:n]
+        xdata = values[n : 2 * n] if xconst is None else xconst
+    else:
+        wdata = wconst
+        xdata = values[:n] if xconst is None else xconst
+    if bias == BIAS_INPUT:
+        return dot_product(
+            wdata, xdata, values[-1], (wconst is None, xconst is None, True), activation
+        )
+    return dot_product(wdata, xdata, bias, (wconst is None, xconst is None, False), activation)  # type: ignore[arg-type]
+
+
+# --- the tables -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OpRow:
+    """One op of a table: its kernel, the PyTorch expression it matches (of `a`, or `a`
+    and `b`), points inside its domain where the tests check it, and the params the tests
+    run it with (leaky_relu's slope)."""
+
+    kernel: Kernel
+    torch: str
+    points: tuple[tuple[float, ...], ...]
+    params: tuple[float, ...] = ()
+
+
+BINARY: dict[str, OpRow] = {
+    "+": OpRow(add, "a + b", ((1.5, -2.0), (0.0, 3.0))),
+    "-": OpRow(sub, "a - b", ((1.5, -2.0), (0.0, 3.0))),
+    "*": OpRow(mul, "a * b", ((1.5, -2.0), (0.25, 3.0))),
+    "/": OpRow(div, "a / b", ((1.5, -2.0), (0.25, 3.0))),
+    "**": OpRow(power, "a ** b", ((1.5, -2.0), (0.25, 3.0), (2.0, 0.5))),
+    "squared_error": OpRow(squared_error, "(a - b) ** 2", ((1.5, -2.0), (0.25, 3.0))),
+}
+
+UNARY: dict[str, OpRow] = {
+    "neg": OpRow(neg, "-a", ((-1.3,), (0.4,), (2.0,))),
+    "exp": OpRow(exp, "torch.exp(a)", ((-2.0,), (0.0,), (1.5,))),
+    "log": OpRow(log, "torch.log(a)", ((0.1,), (1.0,), (7.5,))),
+    "tanh": OpRow(tanh, "torch.tanh(a)", ((-2.0,), (0.3,), (1.1,))),
+    "sigmoid": OpRow(sigmoid, "torch.sigmoid(a)", ((-3.0,), (0.0,), (2.5,))),
+    "relu": OpRow(relu, "torch.relu(a)", ((-1.0,), (0.5,), (3.0,))),
+    "sinh": OpRow(sinh, "torch.sinh(a)", ((-1.5,), (0.2,), (2.0,))),
+    "cosh": OpRow(cosh, "torch.cosh(a)", ((-1.5,), (0.2,), (2.0,))),
+    "sin": OpRow(sin, "torch.sin(a)", ((-2.5,), (0.3,), (4.0,))),
+    "cos": OpRow(cos, "torch.cos(a)", ((-2.5,), (0.3,), (4.0,))),
+    "sqrt": OpRow(sqrt, "torch.sqrt(a)", ((0.04,), (1.0,), (7.5,))),
+    "abs": OpRow(abs_, "torch.abs(a)", ((-1.3,), (0.4,), (2.0,))),
+    "leaky_relu": OpRow(
+        leaky_relu,
+        "torch.nn.functional.leaky_relu(a, 0.1)",
+        ((-1.5,), (0.5,), (3.0,)),
+        (0.1,),
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Activation:
+    """A neuron's activation: its kernel (None for linear), the weight init an MLP uses by
+    default with it, and the `torch.nn` module that computes the same function."""
+
+    name: str
+    kernel: Kernel | None
+    default_init: str
+    torch_module: str
+
+
+#: The one list of activations: nn's choices and default inits, `to_torch` and `Value.dot`
+#: derive from it.
+ACTIVATIONS: dict[str, Activation] = {
+    a.name: a
+    for a in (
+        Activation("tanh", tanh, "glorot", "Tanh"),
+        Activation("relu", relu, "he", "ReLU"),
+        Activation("sigmoid", sigmoid, "glorot", "Sigmoid"),
+        Activation("linear", None, "glorot", "Identity"),
+    )
+}

@@ -81,6 +81,35 @@ def test_replay_raises_the_ops_own_error_for_data_outside_its_domain():
         tape.forward()
 
 
+@pytest.mark.parametrize(
+    ("bad", "error", "words"),
+    [
+        (-5.0, ValueError, r"log: operand must be > 0, got -2\.0"),  # a domain error mid-graph
+        (2000.0, OverflowError, r"exp: overflow for operand 1000\.0"),
+        (float("nan"), ValueError, r"\*: input 0 is nan"),
+        ("0.5", TypeError, r"\*: input 0 must be a number, got str: '0\.5'"),
+        (None, TypeError, r"\*: input 0 must be a number, got NoneType"),
+    ],
+)
+def test_a_forward_that_raises_leaves_every_node_as_it_was(bad, error, words):  # type: ignore[no-untyped-def]
+    x, w = Value(2.0, "x"), Value(0.5, "w")
+    model = MLP(2, [3, 1], seed=0)
+    # nodes computed before the failing one (the MLP, x*w) and after it
+    root = (model([x * w, x]) + (x * w).exp() + (x + 3.0).log()) ** 2  # type: ignore[operator]
+    tape = Tape(root)
+    x.data = 1.0
+    tape.forward()
+    tape.backward()
+    before = [(n.data, n.local_grads, n.grad) for n in tape.order]
+    x.data = bad
+    with pytest.raises(error, match=words) as caught:
+        tape.forward()
+    assert "every node was left as it was before this call" in "\n".join(caught.value.__notes__)
+    assert [(n.data, n.local_grads, n.grad) for n in tape.order] == before
+    x.data = 1.0
+    assert tape.forward() == before[-1][0]
+
+
 def test_tape_of_a_leaf_and_bad_root():
     leaf = Value(3.0)
     tape = Tape(leaf)
