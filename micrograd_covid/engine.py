@@ -23,7 +23,7 @@ import operator
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeAlias
+from typing import Any, NamedTuple, TypeAlias
 
 from . import ops
 from .names import display_names
@@ -32,6 +32,7 @@ __all__ = [
     "ROLES",
     "BackwardEdge",
     "BackwardStep",
+    "DotParts",
     "GradcheckEntry",
     "GradcheckReport",
     "Value",
@@ -42,6 +43,7 @@ __all__ = [
     "define_op",
     "dense",
     "dot_inputs",
+    "dot_parts",
     "gradcheck",
     "interior_order",
     "reset_gradients",
@@ -1035,3 +1037,38 @@ def gradcheck(
         for v, (data, grad) in zip(values, saved):
             v.data = data
             v.grad = grad
+
+
+# --- reading a dot node's record ----------------------------------------------------------
+
+
+class DotParts(NamedTuple):
+    """A dot node a(w·x + b) read from its record: each weight and input is a Value (an edge
+    of the node) or a float (a constant); `bias` a Value, a float or None; `activation` the
+    name of the activation inside the node ("tanh", "relu", ...), or None."""
+
+    weights: tuple[Value | float, ...]
+    inputs: tuple[Value | float, ...]
+    bias: Value | float | None
+    activation: str | None
+
+
+def dot_parts(node: Value) -> DotParts | None:
+    """The weights, inputs, bias and activation of a dot node, or None for any other node.
+
+    The one place outside the kernel that knows how a dot node's record lays out its inputs,
+    so drawings and pages never decode it themselves."""
+    if node.kernel is not ops.dot:
+        return None
+    n, wconst, xconst, bias, act = node.params
+    wired = node.inputs
+    weights: tuple[Value | float, ...] = tuple(wconst) if wconst is not None else wired[:n]
+    start = 0 if wconst is not None else n
+    inputs: tuple[Value | float, ...] = (
+        tuple(xconst) if xconst is not None else wired[start : start + n]
+    )
+    bias_part: Value | float | None = wired[-1] if bias == ops.BIAS_INPUT else bias
+    name = None
+    if act is not None:
+        name = next(a.name for a in ops.ACTIVATIONS.values() if a.kernel is act)
+    return DotParts(weights, inputs, bias_part, name)

@@ -22,8 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import ops
 from .draw import _check_options, draw, pipe, write_atomic
-from .engine import DotArgs, Value, topological_order
+from .engine import Value, dot_parts, topological_order
 from .names import display_names
 from .optim import SGD, Optimizer
 
@@ -131,19 +132,17 @@ def _dot_shape(
 ) -> tuple[int, list[int] | None, list[int] | None, int | None] | None:
     """A dot node's length n and the node indices of its weights, inputs and bias (None
     where they are constants)."""
-    args = node.args
-    if not isinstance(args, DotArgs):
+    parts = dot_parts(node)
+    if parts is None:
         return None
-    bias = ins[-1] if args.bias == "wired" else None
-    wired = ins[:-1] if bias is not None else ins
-    if args.weights is not None:
-        n = len(args.weights)
-    elif args.inputs is not None:
-        n = len(args.inputs)
-    else:
-        n = len(wired) // 2
-    ws = None if args.weights is not None else wired[:n]
-    xs = None if args.inputs is not None else wired[len(wired) - n :]
+    n = len(parts.weights)
+    pos = 0
+    ws = xs = None
+    if any(isinstance(w, Value) for w in parts.weights):
+        ws, pos = ins[:n], n
+    if any(isinstance(x, Value) for x in parts.inputs):
+        xs, pos = ins[pos : pos + n], pos + n
+    bias = ins[pos] if isinstance(parts.bias, Value) else None
     return n, ws, xs, bias
 
 
@@ -162,13 +161,13 @@ def _dot_parts(node: Value, k: int, ins: list[int]) -> tuple[list[Token], list[T
         x_num: Token = _v(xs[i]) if xs is not None else ["k", k, n + i]
         sym.append([w_sym, "·", x_sym])
         num.append(["(", w_num, ")(", x_num, ")"])
-    args = node.args
+    parts = dot_parts(node)
     if bias is not None:
         sym.append([_n(bias)])
         num.append([_v(bias)])
-    elif isinstance(args, DotArgs) and isinstance(args.bias, float):
-        sym.append([["x", args.bias]])
-        num.append([["x", args.bias]])
+    elif parts is not None and isinstance(parts.bias, float):
+        sym.append([["x", parts.bias]])
+        num.append([["x", parts.bias]])
     return _joined(sym, " + "), _joined(num, " + ")
 
 
@@ -188,8 +187,8 @@ def _forward(node: Value, k: int, ins: list[int]) -> list[Token]:
         sym, num = [_n(a), "/", _n(b)], [_v(a), "/", _v(b)]
     elif op == "**" and len(ins) == 2:
         sym, num = [_n(a), ["^", [_n(b)]]], ["(", _v(a), ")", ["^", [_v(b)]]]
-    elif op.startswith("**") and len(ins) == 1 and isinstance(node.args, float):
-        c = ["x", node.args]
+    elif node.kernel is ops.pow_const:
+        c = ["x", node.params[0]]
         sym, num = [_n(a), ["^", [c]]], ["(", _v(a), ")", ["^", [c]]]
     elif op == "neg" and len(ins) == 1:
         sym, num = ["−", _n(a)], ["−", _v(a)]
@@ -236,8 +235,8 @@ def _locals(node: Value, k: int, ins: list[int]) -> list[list[Token]]:
             ["1/", _n(b), " = 1/", _v(b)],
             ["−", _n(a), "/", _n(b), "²", " = −", _v(a), "/(", _v(b), ")²"],
         ]
-    if op.startswith("**") and len(ins) == 1 and isinstance(node.args, float):
-        c, c1 = ["x", node.args], ["x", node.args - 1.0]
+    if node.kernel is ops.pow_const:
+        c, c1 = ["x", node.params[0]], ["x", node.params[0] - 1.0]
         return [[c, "·", _n(a), ["^", [c1]], " = ", c, "·(", _v(a), ")", ["^", [c1]]]]
     if op == "**" and len(ins) == 2:
         return [
@@ -257,7 +256,7 @@ def _locals(node: Value, k: int, ins: list[int]) -> list[list[Token]]:
         return [one for _ in ins]
     if op == "mean":
         return [["1/", ["x", float(len(ins))]] for _ in ins]
-    if (op == "dot" or op.endswith("(dot)")) and isinstance(node.args, DotArgs):
+    if node.kernel is ops.dot:
         return _dot_locals(node, k, ins)
     return [[] for _ in ins]
 
@@ -265,19 +264,20 @@ def _locals(node: Value, k: int, ins: list[int]) -> list[list[Token]]:
 def _dot_locals(node: Value, k: int, ins: list[int]) -> list[list[Token]]:
     """∂o/∂w_i = x_i, ∂o/∂x_i = w_i, ∂o/∂b = 1, times a'(z) for a(w·x + b)."""
     shape = _dot_shape(node, ins)
-    args = node.args
-    if shape is None or not isinstance(args, DotArgs):
+    parts = dot_parts(node)
+    if shape is None or parts is None:
         return [[] for _ in ins]
     n, ws, xs, bias = shape
+    activation = parts.activation
     factor: list[Token] = []
     factor_num: list[Token] = []
-    if args.activation == "tanh":
+    if activation == "tanh":
         factor, factor_num = ["(1 − ", _n(k), "²)"], ["(1 − ", _v(k), "²)"]
-    elif args.activation == "sigmoid":
+    elif activation == "sigmoid":
         factor, factor_num = [_n(k), "(1 − ", _n(k), ")"], [_v(k), "(1 − ", _v(k), ")"]
-    elif args.activation == "relu":
+    elif activation == "relu":
         factor, factor_num = ["[", _n(k), " > 0]"], ["[", _v(k), " > 0]"]
-    elif args.activation is not None:
+    elif activation is not None:
         return [[] for _ in ins]
 
     def times(sym: Token, num: Token) -> list[Token]:
@@ -374,12 +374,13 @@ class _Batch:
 
 def _consts(node: Value) -> list[float] | None:
     """A dot node's constant weights and inputs (numbers that are not nodes), if any."""
-    args = node.args
-    if not isinstance(args, DotArgs) or (args.weights is None and args.inputs is None):
+    parts = dot_parts(node)
+    if parts is None:
         return None
-    n = len(args.weights) if args.weights is not None else len(args.inputs or ())
-    weights = list(args.weights) if args.weights is not None else [0.0] * n
-    inputs = list(args.inputs) if args.inputs is not None else [0.0] * n
+    weights = [0.0 if isinstance(w, Value) else w for w in parts.weights]
+    inputs = [0.0 if isinstance(x, Value) else x for x in parts.inputs]
+    if all(isinstance(v, Value) for v in (*parts.weights, *parts.inputs)):
+        return None  # every weight and input is a node: no constants
     return weights + inputs
 
 

@@ -722,3 +722,21 @@ def test_backward_looks_for_infinite_partials_only_while_some_exist():
     assert ops.InfiniteGrads.alive == start + 1
     del copied
     assert ops.InfiniteGrads.alive == start
+
+
+def test_dot_parts_reads_weights_inputs_bias_and_activation_from_the_record() -> None:
+    from micrograd_covid.engine import dot_parts
+
+    w1, w2, b = Value(0.5, "w1"), Value(-1.0, "w2"), Value(0.25, "b")
+    x1, x2 = Value(2.0, "x1"), Value(3.0, "x2")
+    wired = Value.dot([w1, w2], [x1, x2], b, "tanh")
+    parts = dot_parts(wired)
+    assert parts is not None
+    assert parts.weights == (w1, w2) and parts.inputs == (x1, x2)
+    assert parts.bias is b and parts.activation == "tanh"
+    const = Value.dot([w1, w2], [2.0, 3.0], 0.5)
+    parts = dot_parts(const)
+    assert parts is not None
+    assert parts.weights == (w1, w2) and parts.inputs == (2.0, 3.0)
+    assert parts.bias == 0.5 and parts.activation is None
+    assert dot_parts(w1 * x1) is None

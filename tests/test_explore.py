@@ -16,6 +16,7 @@ from micrograd_covid import (
     MLP,
     SGD,
     Value,
+    define_op,
     explore,
     mse,
     render_steps,
@@ -448,7 +449,8 @@ def test_unknown_ops_and_hostile_labels_render_as_text_and_run_nothing(browser, 
     leaves = [Value(0.5 + i, label, role="param") for i, label in enumerate(hostile)]
     z = Value.sum(leaves)
     # a user's own op, unknown to the page: its name and number are shown, nothing breaks
-    custom = Value._node(z.data * 2.0, (z,), (2.0,), "</script>{my op}\\")
+    double = define_op("</script>{my op}\\", lambda a: (2.0 * a, (2.0,)))
+    custom = double(z)
     custom.label = "<b>out</b>"
     loss = squared_error(custom, 1.0)
 
