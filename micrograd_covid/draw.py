@@ -10,7 +10,7 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -103,6 +103,7 @@ def draw(
     max_nodes: int = 500,
     title: str | None = None,
     highlight: Value | None = None,
+    node_lines: Callable[[Value, str], Sequence[str]] | None = None,
 ) -> Any:
     """A `graphviz.Digraph` of everything `root` depends on (displays inline in Jupyter).
 
@@ -110,6 +111,11 @@ def draw(
     with its partial differential (``∂ŷ/∂w1 = 4``). Backward: arrows point back up and
     each edge shows what flows along it (upstream gradient × local partial). `highlight`
     marks one node and the edges to its inputs (used for the step-by-step frames).
+
+    Node ``k`` of `topological_order(root)` has the DOT id ``n{k}`` and the SVG id
+    ``node-n{k}``; edges are counted over the nodes in that order, each node's inputs in
+    order, and edge ``i`` has the SVG id ``edge-{i}``. `node_lines(node, name)` replaces a
+    node's label lines (None: the value, the gradient and any update).
     """
     import graphviz
 
@@ -138,13 +144,19 @@ def draw(
         top.attr(rank="same")
         for node in leaves:
             if role_of[id(node)] == "input":
-                _node(top, node, ids[id(node)], "input", root_name, show_grads, highlight)
+                _node(
+                    top, node, ids[id(node)], "input", root_name, show_grads, highlight, node_lines
+                )
     for node in [n for n in leaves if role_of[id(n)] != "input"] + interior:
-        _node(g, node, ids[id(node)], role_of[id(node)], root_name, show_grads, highlight)
+        _node(
+            g, node, ids[id(node)], role_of[id(node)], root_name, show_grads, highlight, node_lines
+        )
+    edge_index = 0
     for node in order:
         upstream = node.grad
         for inp, local in zip(node.inputs, node.local_grads):
-            attrs = {}
+            attrs = {"id": f"edge-{edge_index}"}
+            edge_index += 1
             if edge_labels:
                 partial = f"∂{node.name}/∂{inp.name} = {fmt(local)}"
                 if direction == "backward":
@@ -184,6 +196,7 @@ def _node(
     root_name: str,
     show_grads: bool,
     highlight: Value | None,
+    node_lines: Callable[[Value, str], Sequence[str]] | None = None,
 ) -> None:
     lines = [node.name]
     if node.op and node.label:
@@ -197,12 +210,15 @@ def _node(
             lines.append(f"grad = {fmt(node.grad)}")
     if node.previous is not None and node.previous != node.data:
         lines.append(_update(node.previous, node.data))
+    if node_lines is not None:
+        lines = [str(line) for line in node_lines(node, node.name)]
     attrs: dict[str, str] = {
+        "id": f"node-{node_id}",
         "tooltip": _text(
             f"{node.name}: data={node.data!r}, grad={node.grad!r}"
             + (f", op={node.op}" if node.op else "")
             + (f", role={role}" if role else "")
-        )
+        ),
     }
     if role in ROLE_COLOURS:
         fill, font, _ = ROLE_COLOURS[role]

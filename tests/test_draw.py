@@ -164,3 +164,21 @@ def test_render_rejects_unknown_suffix_and_missing_folder(tmp_path):  # type: ig
         render(loss, tmp_path / "no" / "g.svg")
     with pytest.raises(TypeError, match="root must be a Value"):
         draw(3.0)  # type: ignore[arg-type]
+
+
+def test_svg_ids_follow_topological_order_and_node_lines_replace_labels(tmp_path):  # type: ignore[no-untyped-def]
+    from micrograd_covid import topological_order
+
+    loss = regression_graph()
+    order = topological_order(loss)
+    path = render(loss, tmp_path / "g.svg", node_lines=lambda node, name: [name, "value ______"])
+    svg = ET.parse(path).getroot()
+    ns = {"s": "http://www.w3.org/2000/svg"}
+    by_id = {g.get("id"): g for g in svg.iterfind(".//s:g", ns)}
+    for k in range(len(order)):
+        texts = [t.text for t in by_id[f"node-n{k}"].iterfind(".//s:text", ns)]
+        assert texts[-1] == "value ______"
+    edges = [(inp, node) for node in order for inp in node.inputs]
+    for i, (inp, node) in enumerate(edges):
+        title = by_id[f"edge-{i}"].find("s:title", ns).text  # type: ignore[union-attr]
+        assert title == f"n{order.index(inp)}->n{order.index(node)}"
