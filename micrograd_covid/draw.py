@@ -50,6 +50,7 @@ _FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf"}
 # as concatenated pieces below that, and a label too long for an HTML table is written plain.
 _PIECE = 4000
 _HTML_MAX = 12000
+_WRAP = 120  # characters per line; dot refuses a node wider than 65,535 points
 # Placeholders and loose parameters share one row, in creation order, while they are few;
 # one row of hundreds of leaves makes dot's layout super-linear (and the picture too wide).
 _LEAF_ROW_MAX = 16
@@ -110,14 +111,21 @@ def _visible(s: str) -> str:
 
 
 def _lines_of(text: str) -> list[str]:
-    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    """`text`'s lines, a line longer than dot can lay out wrapped (every character kept)."""
+    lines = []
+    for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        if len(line) <= _WRAP:
+            lines.append(line)
+        else:
+            lines.extend(line[i : i + _WRAP] for i in range(0, len(line), _WRAP))
+    return lines
 
 
 def _quote(s: str) -> str:
     """A DOT string that renders as `s` (newlines as line breaks): backslashes, quotes and
     entities escaped, long text as ``"…" + "…"`` pieces that dot accepts."""
     units: list[str] = []
-    for ch in _visible(s.replace("\r\n", "\n").replace("\r", "\n")):
+    for ch in "\n".join(map(_visible, _lines_of(s))):
         if ch == "\\":
             units.append("\\\\")
         elif ch == '"':
@@ -142,8 +150,9 @@ def _quote(s: str) -> str:
 
 
 def _html_text(s: str) -> str:
-    s = _visible(s)
-    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    # dot expands \N, \G, … in HTML labels too: a backslash is written doubled.
+    s = _visible(s).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return s.replace('"', "&quot;").replace("\\", "\\\\")
 
 
 def _label(lines: Sequence[str], small_first: bool = False) -> str:
@@ -160,7 +169,7 @@ def _label(lines: Sequence[str], small_first: bool = False) -> str:
             text = f'<FONT POINT-SIZE="10">{text}</FONT>'
         rows.append(f"<TR><TD>{text}</TD></TR>")
     html = (
-        '<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">'
+        '<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2">'
         + "".join(rows)
         + "</TABLE>>"
     )
@@ -379,6 +388,10 @@ def draw(
         scene = _network_scene(ctx, neurons, consumers, level)
     if on_path is not None:
         _apply_focus(scene, on_path, focus)
+    if direction == "backward":
+        for edge in scene.edges:
+            edge.attrs["dir"] = "back"
+
     if rankdir is None:
         rankdir = "LR" if neurons else "TB"
     hl = f"n{index[id(highlight)]}" if highlight is not None and id(highlight) in index else None
@@ -579,7 +592,7 @@ def _network_scene(
     neuron_of_core = {id(n.core): n for n in neurons}
     for node in ctx.order:
         current = neuron_of_core.get(id(node))
-        if current is not None and not all(isinstance(x, Value) for x in neuron.xs):
+        if current is not None and not all(isinstance(x, Value) for x in current.xs):
             xs = tuple(x for x in current.xs if not isinstance(x, Value))
             number = tuples.setdefault(xs, len(tuples) + 1)
             for i, x in enumerate(xs):
