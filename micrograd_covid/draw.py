@@ -16,6 +16,7 @@ from __future__ import annotations
 import itertools
 import math
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -893,7 +894,31 @@ def pipe(graph: Any, format: str) -> bytes:
         raise RuntimeError(
             f"Graphviz's dot failed to render {format}: {stderr.decode(errors='replace')}"
         ) from None
+    if format == "svg":
+        data = _centre_text(data.decode("utf-8")).encode("utf-8")
     return data
+
+
+_NODE_GROUP = re.compile(r'(<g id="node(?:-|&#45;)n\d+" class="node">)(.*?)(</g>\n</g>|</g>)', re.S)
+_SHAPE = re.compile(r'<(?:path|polygon) fill="[^"]*" stroke="[^"]*" (?:d|points)="([^"]*)"')
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+_START = re.compile(r'text-anchor="start" x="[^"]*"')
+
+
+def _centre_text(svg: str) -> str:
+    """Centre each node's lines on the node (``text-anchor="middle"``): dot places a table
+    cell's text from its own font's widths, and a browser drawing another font would
+    shift every line sideways."""
+
+    def centre(m: re.Match[str]) -> str:
+        shape = _SHAPE.search(m.group(2))
+        if shape is None:
+            return m.group(0)
+        xs = [float(v) for v in _NUMBER.findall(shape.group(1))[0::2]]
+        middle = f'text-anchor="middle" x="{(min(xs) + max(xs)) / 2:.2f}"'
+        return m.group(1) + _START.sub(middle, m.group(2)) + m.group(3)
+
+    return _NODE_GROUP.sub(centre, svg)
 
 
 def render(root: Value, path: str | Path, **options: Any) -> Path:

@@ -431,14 +431,25 @@ def regression(
 
 
 def _walkthrough_pictures(loss: Value, out: Path, when: str) -> list[Path]:
+    """The walkthrough's step-1 pictures, each one moment: "before" is the forward and
+    backward pass (drawn again after the step, with each parameter's update old → new);
+    "after" is a fresh forward pass with the new weights."""
     from .draw import render
+    from .engine import topological_order
 
     out.mkdir(parents=True, exist_ok=True)
-    title = {
-        "before": "Step 1: forward pass, partial differentials and gradients",
-        "after": "Step 1: after the update (η = 0.05)",
-    }[when]
-    return [render(loss, out / f"regression_step1_{when}.svg", title=title)]
+    before = out / "regression_step1_before.svg"
+    if when == "before":
+        title = "Step 1: forward pass, partial differentials and gradients"
+        return [render(loss, before, title=title)]
+    render(loss, before, title="Step 1: gradients, and the update old → new (η = 0.05)")
+    leaves = {n.label: n for n in topological_order(loss) if not n.inputs}
+    model = _Walkthrough(
+        *(Value(leaves[name].data, name, role="param") for name in ("w1", "w2", "b"))
+    )
+    _, fresh, _ = model.graph((leaves["x1"].data, leaves["x2"].data, leaves["y"].data))
+    title = "After the update (η = 0.05): a fresh forward pass with the new weights"
+    return [render(fresh, out / "regression_step1_after.svg", title=title, show_grads=False)]
 
 
 def regression_graph() -> Value:
@@ -467,9 +478,9 @@ def tutorial_graph(name: str) -> Value:
         else:
             raise ValueError(f"unknown tutorial {name!r}; choose one of {', '.join(TUTORIALS)}")
         count = len(xs) if name == "vectorized" else 1  # one sample keeps a network legible
+        # Every sample's features are x1, x2; the drawings tell samples apart (x1#2, …).
         inputs = [
-            [Value(a, f"x{i + 1}.1", role="input"), Value(b, f"x{i + 1}.2", role="input")]
-            for i, (a, b) in enumerate(xs[:count])
+            [Value(a, "x1", role="input"), Value(b, "x2", role="input")] for a, b in xs[:count]
         ]
         preds = [model(x) for x in inputs]
         root = mse([p for p in preds if isinstance(p, Value)], ys[:count])

@@ -83,6 +83,10 @@ def test_walkthrough_graph_has_exactly_eight_nodes_with_the_walkthrough_colours(
     for name, colour in COLOURS.items():
         assert nodes[name][3].upper() == colour.upper()
     assert "legend" in d.nodes
+    svg = ET.parse(tmp_path / "g.svg").getroot()
+    for g in svg.iterfind(".//s:g[@class='node']", NS):
+        if g.get("id") != "legend":  # lines centred, whatever font a browser draws them in
+            assert {t.get("text-anchor") for t in g.iterfind(".//s:text", NS)} == {"middle"}
 
 
 def test_walkthrough_top_row_reads_x1_x2_y_w1_w2_b_every_time(tmp_path):  # type: ignore[no-untyped-def]
