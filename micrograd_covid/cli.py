@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .tutorials import TUTORIALS, TutorialResult, tutorial_graph
+from .tutorials import TUTORIALS, TutorialResult, drawing_pictures, tutorial_graph
 
 __all__ = ["main"]
 
@@ -200,6 +200,8 @@ def _demo(out: Path) -> int:
     print(f"wrote {render(loss, out / 'regression_backward.svg', direction='backward')}")
     paths = render_steps(loss, out / "steps")
     print(f"wrote {len(paths) - 1} backprop frames and {paths[-1]}")
+    for path in drawing_pictures(out):
+        print(f"wrote {path}")
     return 0
 
 

@@ -83,12 +83,54 @@ def fmt(x: float, digits: int = 4) -> str:
     return f"{x:.{digits}g}"
 
 
-def _value_text(node: Value) -> str:
-    """A node's value; a parameter an optimizer has stepped shows the value this graph was
-    computed with and the new one (``-0.017 → 0.8294``): one moment, the planned update."""
-    if node.previous is not None and node.previous != node.data:
+def _value_text(node: Value, updated: set[int]) -> str:
+    """A node's value; a parameter stepped since this graph was computed shows the value
+    the graph was computed with and the new one (``-0.017 → 0.8294``): one moment, with
+    the update it leads to."""
+    if id(node) in updated and node.previous is not None:
         return f"{fmt(node.previous)} → {fmt(node.data)}"
     return fmt(node.data)
+
+
+def _recomputed(node: Value) -> float | None:
+    """`node`'s value from its inputs' current values (None for an op not checked here)."""
+    inputs = node.inputs
+    if node.op in ops.BINARY and len(inputs) == 2:
+        return ops.BINARY[node.op](inputs[0].data, inputs[1].data)[0]
+    if node.op in ops.UNARY and len(inputs) == 1:
+        return ops.UNARY[node.op](inputs[0].data)[0]
+    args = node.args
+    if isinstance(args, DotArgs):
+        wired_bias = args.bias == "wired"
+        n = len(inputs) - wired_bias
+        if args.weights is None and args.inputs is None:
+            n //= 2
+        values = [v.data for v in inputs]
+        wdata = values[:n] if args.weights is None else list(args.weights)
+        start = n if args.weights is None else 0
+        xdata = values[start : start + n] if args.inputs is None else list(args.inputs)
+        bias = values[-1] if wired_bias else args.bias
+        has = (args.weights is None, args.inputs is None, wired_bias)
+        return ops.dot(wdata, xdata, bias, has, args.activation)[0]  # type: ignore[arg-type]
+    return None
+
+
+def _stepped_since(order: list[Value], consumers: dict[int, list[Value]]) -> set[int]:
+    """The leaves an optimizer stepped after this graph was computed: their first user's
+    value no longer follows from its inputs' current values. (A graph built after the step
+    shows the new values alone.)"""
+    updated = set()
+    for node in order:
+        if node.inputs or node.previous is None or node.previous == node.data:
+            continue
+        users = consumers.get(id(node), [])
+        try:
+            now = _recomputed(users[0]) if users else None
+        except (ArithmeticError, ValueError):
+            now = None
+        if now is None or now != users[0].data:
+            updated.add(id(node))
+    return updated
 
 
 # --- text: every string renders as itself ------------------------------------------------
@@ -381,7 +423,16 @@ def draw(
     if edge_labels is None:
         edge_labels = sum(len(node.inputs) for node in order) <= _EDGE_LABELS_MAX
     ctx = _Context(
-        order, index, names, role_of, names[root], direction, show_grads, edge_labels, node_lines
+        order,
+        index,
+        names,
+        role_of,
+        names[root],
+        direction,
+        show_grads,
+        edge_labels,
+        node_lines,
+        _stepped_since(order, consumers),
     )
     if level == "node":
         scene = _node_scene(ctx, neurons)
@@ -410,6 +461,7 @@ class _Context:
     show_grads: bool
     edge_labels: bool
     node_lines: Callable[[Value, str], Sequence[str]] | None
+    updated: set[int]
 
     def bid(self, node: Value) -> str:
         return f"n{self.index[id(node)]}"
@@ -433,11 +485,14 @@ class _Context:
         if self.node_lines is not None:
             lines = [str(line) for line in self.node_lines(node, name)]
         elif not node.inputs:
-            lines = [f"{name} = {_value_text(node)}"]
+            lines = [f"{name} = {_value_text(node, self.updated)}"]
             if self.show_grads and self.role_of[id(node)] is not None:
                 lines.append(self.grad_line(node))  # a constant's gradient is noise
         else:
-            lines = [f"{name} ({node.op})" if node.op else name, f"= {_value_text(node)}"]
+            lines = [
+                f"{name} ({node.op})" if node.op else name,
+                f"= {_value_text(node, self.updated)}",
+            ]
             if self.show_grads:
                 lines.append(self.grad_line(node))
         role = self.role_of[id(node)]
@@ -661,7 +716,7 @@ def _add_weight_edge(
     level: str,
 ) -> None:
     name = ctx.names[w]
-    text = [f"{name} = {_value_text(w)}"]
+    text = [f"{name} = {_value_text(w, ctx.updated)}"]
     if ctx.show_grads:
         text.append(ctx.grad_line(w))
     if level == "layer":
@@ -689,12 +744,12 @@ def _neuron_box(ctx: _Context, neuron: _Neuron) -> _Box:
     if ctx.node_lines is not None:
         lines = [str(line) for line in ctx.node_lines(node, name)]
     else:
-        lines = [f"{name} ({neuron.activation})", f"= {_value_text(node)}"]
+        lines = [f"{name} ({neuron.activation})", f"= {_value_text(node, ctx.updated)}"]
         if ctx.show_grads:
             lines.append(f"∂{ctx.root_name}/∂{name} = {fmt(node.grad)}")
         if neuron.bias is not None:
             b = neuron.bias
-            lines.append(f"b = {_value_text(b)}")
+            lines.append(f"b = {_value_text(b, ctx.updated)}")
     fill, font, _ = ROLE_COLOURS["model"]
     tip = ctx.tooltip(node)
     if neuron.bias is not None:

@@ -8,6 +8,7 @@ comes from `backward()`.
 from __future__ import annotations
 
 import math
+import random
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -487,6 +488,59 @@ def tutorial_graph(name: str) -> Value:
     root.label = "L"
     root.backward()
     return root
+
+
+def drawing_pictures(out: str | Path) -> list[Path]:
+    """The README's drawings, as PNGs in `out`: the walkthrough's step 1 (gradients and the
+    update), the deep tutorial's 2-4-1 network at level "node" (by layer), and a 2-16-16-1
+    network trained on two moons, one sample at level "neuron"."""
+    from .draw import render
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    loss = regression_graph()
+    SGD([n for n in loss.inputs[0].inputs if n.role == "param"], lr=0.05).step()
+    paths = [
+        render(
+            loss,
+            out / "walkthrough.png",
+            title="Step 1: gradients, and the update old → new (η = 0.05)",
+        ),
+        render(
+            tutorial_graph("deep"),
+            out / "deep_2-4-1_nodes.png",
+            title="The deep tutorial's 2-4-1 network, one sample: every node, layer by layer",
+        ),
+    ]
+    xs, ys = _two_moons(80, seed=0)
+    model = MLP(2, [16, 16, 1], "tanh", "tanh", seed=0)
+    fit(model, xs, ys, loss="mse", lr=0.1, epochs=30, batch_size=10, shuffle=True, seed=0)
+    prediction = model(xs[0])
+    assert isinstance(prediction, Value)
+    sample = squared_error(prediction, ys[0])
+    sample.label = "L"
+    sample.backward()
+    title = (
+        f"A 2-16-16-1 tanh network after 30 epochs on two moons: one sample "
+        f"(x = {xs[0][0]:.2f}, {xs[0][1]:.2f}; y = {ys[0]:g}), one box per neuron"
+    )
+    paths.append(render(sample, out / "moons_2-16-16-1_neurons.png", level="neuron", title=title))
+    return paths
+
+
+def _two_moons(n: int, seed: int, noise: float = 0.1) -> tuple[list[list[float]], list[float]]:
+    """Two interleaved half circles, labels +1 and -1 alternating (for the demo picture)."""
+    rng = random.Random(seed)
+    xs, ys = [], []
+    for i in range(n):
+        t = math.pi * rng.random()
+        if i % 2 == 0:
+            x, y, label = math.cos(t), math.sin(t), 1.0
+        else:
+            x, y, label = 1 - math.cos(t), 0.5 - math.sin(t), -1.0
+        xs.append([x + rng.gauss(0.0, noise), y + rng.gauss(0.0, noise)])
+        ys.append(label)
+    return xs, ys
 
 
 TUTORIALS: dict[str, Callable[..., TutorialResult]] = {

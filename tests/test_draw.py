@@ -120,6 +120,17 @@ def test_after_the_update_a_picture_shows_one_moment_and_each_number_once(tmp_pa
     assert b.previous == 0.0 and b.data == pytest.approx(0.2116, rel=1e-12)
 
 
+def test_a_graph_built_after_the_update_shows_the_new_values_alone():
+    model = MLP(2, [3, 1], seed=0)
+    loss = mse([model([0.5, -0.5])], [1.0])  # type: ignore[list-item]
+    loss.backward()
+    SGD(model.parameters(), lr=0.1).step()
+    assert "→" in draw(loss).source  # drawn before the update: old → new
+    fresh = mse([model([0.5, -0.5])], [1.0])  # type: ignore[list-item]
+    fresh.backward()
+    assert "→" not in draw(fresh).source and "→" not in draw(fresh, level="neuron").source
+
+
 def test_backward_direction_reverses_arrows_and_shows_what_flows_back():
     source = draw(regression_graph(), direction="backward").source
     assert 'dir="back"' in source
