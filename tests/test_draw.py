@@ -378,3 +378,26 @@ def test_svg_ids_follow_topological_order_and_node_lines_replace_labels(tmp_path
     for i, (inp, node) in enumerate(edges):
         title = by_id[f"edge-{i}"].find("s:title", ns).text  # type: ignore[union-attr]
         assert title == f"n{order.index(inp)}->n{order.index(node)}"
+
+
+def test_cli_draw_takes_level_focus_and_direction(tmp_path, capsys):  # type: ignore[no-untyped-def]
+    from micrograd_covid.cli import main
+
+    out = tmp_path / "deep.svg"
+    assert main(["draw", "deep", "--out", str(out), "--level", "neuron"]) == 0
+    names = {texts[0].split(" ")[0] for texts, *_ in Drawn(out).nodes.values()}
+    assert {"L0.n0", "L0.n3", "L1.n0", "x1", "L"} <= names and "L0.n0.w0" not in names
+    out = tmp_path / "focus.svg"
+    assert main(["draw", "regression", "--out", str(out), "--focus", "w1"]) == 0
+    assert set(Drawn(out).by_first_word()) == {"w1", "ŷ", "L"}
+    assert main(["draw", "regression", "--out", str(out), "--direction", "backward"]) == 0
+    assert "-4.232 × 4 = -16.93" in [t.text for t in ET.parse(out).iterfind(".//s:text", NS)]
+    capsys.readouterr()
+    assert main(["draw", "regression", "--out", str(out), "--focus", "nope"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--focus 'nope'" in err and "w1" in err
+    with pytest.raises(SystemExit):
+        main(["draw", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "(default: node)" in help_text and "(default: forward)" in help_text
+    assert "(default: the whole graph)" in help_text
