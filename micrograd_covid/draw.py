@@ -814,7 +814,7 @@ def _dot_source(
     out.append(
         "  node " + _attrs({"shape": "box", "style": "rounded,filled", "fontname": "Helvetica"})
     )
-    out.append("  edge " + _attrs({"fontname": "Helvetica", "fontsize": "10"}))
+    out.append("  edge " + _attrs({"fontname": "Helvetica", "fontsize": "12"}))
     in_cluster: set[str] = set()
     for k, (name, ids) in enumerate(scene.clusters):
         if len(ids) < 2:
@@ -861,7 +861,7 @@ def _dot_source(
                 if fill
                 else '<TR><TD><FONT COLOR="#1F77B4">━</FONT><FONT COLOR="#D62728">━</FONT></TD>'
             )
-            + f'<TD ALIGN="LEFT"><FONT POINT-SIZE="10">{_html_text(text)}</FONT></TD></TR>'
+            + f'<TD ALIGN="LEFT"><FONT POINT-SIZE="11">{_html_text(text)}</FONT></TD></TR>'
             for _role, fill, _font, text in legend
         )
         table = f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="2" CELLPADDING="1">{rows}</TABLE>>'

@@ -159,13 +159,21 @@ def explain(root: Value, wrt: Value, max_paths: int = 1000) -> Explanation:
     return Explanation(root, wrt, tuple(paths), names)
 
 
-def step_sentence(step: BackwardStep, root: Value) -> str:
-    """The chain rule of one backward step, one line per input."""
-    head = f"∂{root.name}/∂{step.node.name}"
+def step_sentence(step: BackwardStep, root: Value, names: Mapping[Value, str] | None = None) -> str:
+    """The chain rule of one backward step, one line per input. `names`: the display names
+    of `root`'s graph (`names.display_names`, computed once for many steps); None uses
+    `Value.name`."""
+
+    def name(node: Value) -> str:
+        return names.get(node, node.name) if names is not None else node.name
+
+    root_name, node_name = name(root), name(step.node)
+    head = f"∂{root_name}/∂{node_name}"
     lines = [f"Step {step.index + 1} of {step.total}: {head} = {_num(step.upstream)}"]
     for edge in step.edges:
+        inp = name(edge.input)
         lines.append(
-            f"∂{root.name}/∂{edge.input.name} += {head} · ∂{step.node.name}/∂{edge.input.name}"
+            f"∂{root_name}/∂{inp} += {head} · ∂{node_name}/∂{inp}"
             f" = ({_num(step.upstream)})({_num(edge.local)}) = {_num(edge.contribution)}"
         )
     return "\n".join(lines)

@@ -209,3 +209,16 @@ def test_explorer_page_steps_with_buttons_keys_and_slider_in_headless_chromium(t
         assert errors == []
     finally:
         driver.quit()
+
+
+def test_step_sentences_use_the_display_names_when_given_them():
+    from micrograd_covid.explain import step_sentence
+    from micrograd_covid.names import display_names
+
+    a = Value(3.0, "a")
+    out = (a * 2).tanh()
+    names = display_names(topological_order(out))
+    steps = list(out.backward_steps())
+    text = step_sentence(steps[1], out, names)
+    assert text.startswith("Step 2 of 2: ∂L/∂t1 = ")
+    assert "∂L/∂a += ∂L/∂t1 · ∂t1/∂a = " in text
