@@ -727,7 +727,7 @@ def _add_weight_edge(
             scene.edges.append(edge)
         count = int(edge.attrs["count"]) + 1
         edge.attrs["count"] = str(count)
-        edge.label = [f"{count} weight{'s' if count > 1 else ''}"] if ctx.edge_labels else []
+        edge.label = [_count(count, "weight")] if ctx.edge_labels else []
         edge.tooltip = edge.label[0] if edge.label else ""
         return
     edge = _Edge(tail, head, eid, text if labelled else [], ", ".join(text), weight=w)
@@ -768,8 +768,8 @@ def _layer_box(ctx: _Context, group: list[_Neuron]) -> _Box:
     biases = [n.bias for n in group if n.bias is not None]
     count = len(group)
     lines = [
-        f"{layer or 'layer'}: {count} neuron{'s' if count > 1 else ''} ({first.activation})",
-        f"{len(weights)} weights" + (f", {len(biases)} biases" if biases else ""),
+        f"{layer or 'layer'}: {_count(count, 'neuron')} ({first.activation})",
+        _count(len(weights), "weight") + (f", {_count(len(biases), 'bias')}" if biases else ""),
         f"outputs {fmt(min(outs))} … {fmt(max(outs))}" if count > 1 else f"= {fmt(outs[0])}",
     ]
     if ctx.show_grads:
@@ -780,6 +780,10 @@ def _layer_box(ctx: _Context, group: list[_Neuron]) -> _Box:
     members += biases
     tip = "; ".join(ctx.names[n.core] for n in group)
     return _Box(lines, fill, font, tip, members, "model")
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}{'es' if noun.endswith('s') else 's'}"
 
 
 def _apply_focus(scene: _Scene, on_path: set[int], focus: Value | None) -> None:

@@ -362,6 +362,14 @@ def test_render_rejects_unknown_suffix_and_missing_folder(tmp_path):  # type: ig
         render(loss, tmp_path / "no" / "g.svg")
     with pytest.raises(TypeError, match="root must be a Value"):
         draw(3.0)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="level must be one of node, neuron, layer, got 'net'"):
+        draw(loss, level="net")
+    with pytest.raises(ValueError, match="rankdir must be 'TB', 'LR' or None"):
+        draw(loss, rankdir="BT")
+    with pytest.raises(ValueError, match="focus z is not in the graph of L"):
+        draw(loss, focus=Value(1.0, "z"))
+    with pytest.raises(TypeError, match="focus must be a Value, got str"):
+        draw(loss, focus="w1")  # type: ignore[arg-type]
 
 
 def test_svg_ids_follow_topological_order_and_node_lines_replace_labels(tmp_path):  # type: ignore[no-untyped-def]
