@@ -812,6 +812,8 @@ def _dot_source(
     graph = {"rankdir": rankdir, "fontname": "Helvetica", "newrank": "true"}
     if scene.ranksep is not None:
         graph["ranksep"] = scene.ranksep
+    if scene.grid:
+        graph["nodesep"] = "0.08"  # hundreds of small parameter boxes: pack them closely
     if title is not None:
         graph.update(labelloc="t", fontsize="16", label=_label([str(title)]))
     out.append("  graph " + _attrs(graph))
