@@ -863,7 +863,7 @@ def _dot_source(
     if legend:
         rows = "".join(
             (
-                f'<TR><TD BGCOLOR="{fill}" WIDTH="14" HEIGHT="14" STYLE="rounded"> </TD>'
+                f'<TR><TD BGCOLOR="{fill}" WIDTH="14" HEIGHT="14" BORDER="1" STYLE="rounded"> </TD>'
                 if fill
                 else '<TR><TD><FONT COLOR="#1F77B4">━</FONT><FONT COLOR="#D62728">━</FONT></TD>'
             )
