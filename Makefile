@@ -4,16 +4,23 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+DEMO   := $(VENV)/.installed-demo
 
-.PHONY: demo test check bench clean system-graphviz system-chromium
+.PHONY: demo test check bench clean system-graphviz system-chromium vendor
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
+# The demo needs the package and matplotlib only; the test stack (PyTorch, selenium, mypy) is
+# installed by `make test` alone.
+$(DEMO): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[plot]'
+	touch $(DEMO)
+
 $(STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[test,plot]'
-	touch $(STAMP)
+	touch $(STAMP) $(DEMO)
 
 $(VENV)/.bench: $(STAMP)
 	$(PY) -m pip install --quiet -e '.[bench]'
@@ -33,7 +40,26 @@ system-chromium:
 	      || { echo "error: could not install chromium; run: sudo apt-get install chromium chromium-driver"; exit 1; }; \
 	  else echo "error: chromium is missing; run: sudo apt-get install chromium chromium-driver"; exit 1; fi; }
 
-demo: system-graphviz $(STAMP)
+# KaTeX for the explore page, from the npm registry at one exact version, into a gitignored
+# folder inside the package (hatchling ships it as an artifact); explore() inlines it.
+KATEX        := 0.19.1
+KATEX_DIR    := micrograd_covid/page/vendor/katex
+KATEX_STAMP  := $(KATEX_DIR)/.version-$(KATEX)
+
+vendor: $(KATEX_STAMP)
+
+$(KATEX_STAMP):
+	@command -v npm >/dev/null 2>&1 || { echo "error: npm is needed to fetch KaTeX; install Node.js and npm (Debian/Ubuntu: sudo apt-get install npm)"; exit 1; }
+	rm -rf $(KATEX_DIR) $(KATEX_DIR).tmp
+	mkdir -p $(KATEX_DIR).tmp $(KATEX_DIR)/fonts
+	cd $(KATEX_DIR).tmp && npm pack --silent katex@$(KATEX) >/dev/null
+	tar -xzf $(KATEX_DIR).tmp/katex-$(KATEX).tgz -C $(KATEX_DIR).tmp
+	cp $(KATEX_DIR).tmp/package/dist/katex.min.js $(KATEX_DIR).tmp/package/dist/katex.min.css $(KATEX_DIR).tmp/package/LICENSE $(KATEX_DIR)/
+	cp $(KATEX_DIR).tmp/package/dist/fonts/*.woff2 $(KATEX_DIR)/fonts/
+	rm -rf $(KATEX_DIR).tmp
+	touch $@
+
+demo: system-graphviz vendor $(DEMO)
 	$(VENV)/bin/micrograd-covid demo --out out
 
 check: $(STAMP)
@@ -41,7 +67,7 @@ check: $(STAMP)
 	$(VENV)/bin/ruff format --check micrograd_covid tests examples benchmarks
 	$(VENV)/bin/mypy
 
-test: system-graphviz system-chromium $(STAMP) check
+test: system-graphviz system-chromium vendor $(STAMP) check
 	$(PY) -m pytest -q
 
 bench: system-graphviz $(VENV)/.bench

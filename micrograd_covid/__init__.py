@@ -1,6 +1,8 @@
 """micrograd_covid: a minimal scalar autograd engine that makes backpropagation visible."""
 
+from .classify import accuracy, plot_decision_boundary
 from .data import Scaler, daily_infections, load_daily_counts, regression_rows, sir_curve, windows
+from .datasets import moons
 from .draw import GraphvizMissingError, draw, render
 from .engine import (
     BackwardEdge,
@@ -11,8 +13,9 @@ from .engine import (
     topological_order,
 )
 from .explain import Explanation, explain, render_steps
+from .explore import Exploration, explore
 from .io import load, save, to_torch
-from .losses import mse, squared_error, sse
+from .losses import bce, cross_entropy, hinge, mse, squared_error, sse
 from .nn import MLP, Layer, Module, Neuron
 from .optim import SGD, Adam, Optimizer
 from .tape import Tape
@@ -26,6 +29,7 @@ __all__ = [
     "BackwardStep",
     "DivergenceError",
     "Explanation",
+    "Exploration",
     "GradcheckReport",
     "GraphvizMissingError",
     "History",
@@ -36,14 +40,21 @@ __all__ = [
     "Scaler",
     "Tape",
     "Value",
+    "accuracy",
+    "bce",
+    "cross_entropy",
     "daily_infections",
     "draw",
     "explain",
+    "explore",
     "fit",
     "gradcheck",
+    "hinge",
     "load",
     "load_daily_counts",
+    "moons",
     "mse",
+    "plot_decision_boundary",
     "regression_rows",
     "render",
     "render_steps",

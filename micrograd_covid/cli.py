@@ -1,36 +1,150 @@
-"""The `micrograd-covid` command: tutorials, graph drawings, backprop step pages, the demo."""
+"""The `micrograd-covid` command: tutorials, graph drawings, backprop step pages, the demo.
+
+Every failure is one line on stderr: exit status 2 for a usage error (a bad or unknown
+option), 1 for a failure while running (bad data, divergence, a missing program), 130 when
+interrupted with Ctrl-C. Tutorials print their lines as they are made and report progress
+on stderr during long runs.
+"""
 
 from __future__ import annotations
 
 import argparse
 import inspect
+import math
+import os
 import sys
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
+from .explore import EXPLORABLE
+from .train import DivergenceError
 from .tutorials import TUTORIALS, TutorialResult, drawing_pictures, tutorial_graph
 
 __all__ = ["main"]
 
-_OPTIONS = ("epochs", "lr", "seed", "out")
+PROG = "micrograd-covid"
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argparse parser whose errors are one line: "PROG: error: what (see PROG --help)"."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+class _Help(argparse.HelpFormatter):
+    """Help that shows every option's default (unless None or False), once."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        default = action.default
+        if (
+            "(default" in text
+            or default is None
+            or default is False
+            or default == argparse.SUPPRESS
+        ):
+            return text
+        return f"{text} (default: %(default)s)"
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a positive int, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive int, got {text!r}")
+    return value
+
+
+def _int(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an int, got {text!r}") from None
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a positive finite number, got {text!r}")
+    return value
+
+
+def _plot_path(text: str) -> Path:
+    path = Path(text)
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(
+            f"{text} is a directory; give a file name such as {path / 'loss.png'}"
+        )
+    if path.suffix.lower() not in (".png", ".svg", ".pdf"):
+        raise argparse.ArgumentTypeError(f"{text}: give a .png, .svg or .pdf file name")
+    return path
+
+
+#: Each tutorial parameter as an option: (flag, type, help). `iterations` is spelled --epochs.
+_OPTIONS: dict[str, tuple[str, Callable[[str], Any], str]] = {
+    "iterations": ("--epochs", _positive_int, "iterations to run"),
+    "epochs": ("--epochs", _positive_int, "epochs to train"),
+    "lr": ("--lr", _positive_float, "learning rate"),
+    "step": ("--step", _positive_float, "how far the weight moves up or down"),
+    "fixed_lr": ("--fixed-lr", _positive_float, "learning rate of the second, converging run"),
+    "seed": ("--seed", _int, "random seed of the initial weights"),
+    "out": ("--out", Path, "folder for the tutorial's pictures (default: none)"),
+}
+_METAVARS = {"iterations": "N", "epochs": "N", "fixed_lr": "LR", "out": "DIR"}
+_NOT_OPTIONS = ("echo", "progress")
+
+
+def _tutorial_parameters(name: str) -> list[inspect.Parameter]:
+    params = inspect.signature(TUTORIALS[name]).parameters.values()
+    return [p for p in params if p.name not in _NOT_OPTIONS]
+
+
+def _add_tutorials(sub: Any) -> None:
+    t = sub.add_parser(
+        "tutorial",
+        help="run a tutorial and print its numbers",
+        description="Run one of the tutorials and print its numbers as they are computed. "
+        f"'{PROG} tutorial NAME --help' lists the options NAME takes.",
+        formatter_class=_Help,
+    )
+    t.add_argument("--list", action="store_true", help="list the tutorials")
+    names = t.add_subparsers(dest="name", metavar="NAME", title="tutorials")
+    for name, fn in TUTORIALS.items():
+        doc = (fn.__doc__ or "").strip().splitlines()[0]
+        p = names.add_parser(name, help=doc, description=doc, formatter_class=_Help)
+        for param in _tutorial_parameters(name):
+            flag, kind, text = _OPTIONS[param.name]
+            p.add_argument(
+                flag, dest=param.name, type=kind, default=param.default, help=text,
+                metavar=_METAVARS.get(param.name, param.name.upper()),
+            )  # fmt: skip
+        p.set_defaults(parser=p)
+        p.add_argument(
+            "--plot",
+            type=_plot_path,
+            metavar="FILE",
+            help="also write the error curve to FILE: .png, .svg or .pdf, needs matplotlib "
+            "(default: none)",
+        )
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="micrograd-covid",
+    parser = _Parser(
+        prog=PROG,
         description="A scalar autograd engine that makes backpropagation visible.",
+        formatter_class=_Help,
     )
-    sub = parser.add_subparsers(dest="command", required=True)
-    t = sub.add_parser("tutorial", help="run a tutorial and print its numbers")
-    t.add_argument("name", nargs="?", choices=list(TUTORIALS), help="the tutorial to run")
-    t.add_argument("--list", action="store_true", help="list the tutorials")
-    t.add_argument("--epochs", type=int, help="epochs (or iterations) to train")
-    t.add_argument("--lr", type=float, help="learning rate")
-    t.add_argument("--seed", type=int, help="random seed (the deep network)")
-    t.add_argument("--plot", type=Path, metavar="PATH", help="write a loss-curve PNG")
-    t.add_argument("--out", type=Path, metavar="DIR", help="write the tutorial's pictures here")
-    d = sub.add_parser("draw", help="render a tutorial's computation graph")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_tutorials(sub)
+    d = sub.add_parser("draw", help="render a tutorial's computation graph", formatter_class=_Help)
     d.add_argument("name", choices=list(TUTORIALS))
     d.add_argument("--out", type=Path, required=True, help=".svg, .png, .pdf or .dot path")
     d.add_argument(
@@ -55,27 +169,60 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("--backward", action="store_true", help="the same as --direction backward")
     s = sub.add_parser("steps", help="write a step-by-step backprop page for a tutorial's graph")
     s.add_argument("name", choices=list(TUTORIALS))
-    s.add_argument("--out", type=Path, required=True, help="folder for the frames and index.html")
-    m = sub.add_parser("demo", help="run every tutorial and write every picture")
+    s.add_argument("--out", type=Path, required=True, help="folder for index.html")
+    x = sub.add_parser(
+        "explore",
+        help="write a page that plays a tutorial's training step by step",
+        formatter_class=_Help,
+    )
+    x.add_argument("name", choices=list(EXPLORABLE))
+    x.add_argument("--out", type=Path, required=True, help="folder for index.html")
+    x.add_argument(
+        "--epochs",
+        type=_positive_int,
+        metavar="N",
+        help="epochs to record (default: the tutorial's)",
+    )
+    m = sub.add_parser(
+        "demo", help="run every tutorial and write every picture", formatter_class=_Help
+    )
     m.add_argument("--out", type=Path, default=Path("out"), help="folder for the pictures")
     return parser
 
 
-def _run_tutorial(name: str, args: argparse.Namespace) -> TutorialResult:
-    fn = TUTORIALS[name]
-    accepted = inspect.signature(fn).parameters
-    kwargs: dict[str, Any] = {}
-    for option in _OPTIONS:
-        value = getattr(args, option, None)
-        if value is None:
-            continue
-        if option == "epochs" and "epochs" not in accepted and "iterations" in accepted:
-            kwargs["iterations"] = value
-        elif option in accepted:
-            kwargs[option] = value
-        else:
-            raise SystemExit(f"micrograd-covid: tutorial {name} has no --{option} option")
-    return fn(**kwargs)
+class _Progress:
+    """Progress lines on stderr for long runs: the first after `delay` s, then every `every` s."""
+
+    def __init__(
+        self,
+        label: str,
+        clock: Callable[[], float] = time.monotonic,
+        delay: float = 2.0,
+        every: float = 5.0,
+        stream: Any = None,
+    ) -> None:
+        self.label = label
+        self.clock = clock
+        self.next = clock() + delay
+        self.every = every
+        self.stream = stream
+
+    def __call__(self, done: int, total: int) -> None:
+        now = self.clock()
+        if now < self.next or done >= total:
+            return
+        self.next = now + self.every
+        stream = self.stream if self.stream is not None else sys.stderr
+        print(f"{PROG}: {self.label}: {done:,} of {total:,} ({done / total:.0%})", file=stream)
+
+
+def _echo(line: str) -> None:
+    print(line)
+
+
+def _run_tutorial(name: str, kwargs: dict[str, Any]) -> TutorialResult:
+    """Run a tutorial, printing its lines as they come and its progress on stderr."""
+    return TUTORIALS[name](**kwargs, echo=_echo, progress=_Progress(f"tutorial {name}"))
 
 
 def _losses(result: TutorialResult) -> list[float]:
@@ -85,39 +232,60 @@ def _losses(result: TutorialResult) -> list[float]:
     return list(errors) if errors else []
 
 
-def _plot(result: TutorialResult, path: Path) -> None:
+def _plot(result: TutorialResult, path: Path) -> Path:
+    """Write the error curve and return the path written."""
     try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+        from matplotlib.figure import Figure
         from matplotlib.ticker import MaxNLocator
     except ImportError:
-        raise SystemExit(
-            "micrograd-covid: --plot needs matplotlib: pip install 'micrograd_covid[plot]'"
-        ) from None
+        raise ImportError("--plot needs matplotlib: pip install 'micrograd_covid[plot]'") from None
     losses = _losses(result)
-    fig, ax = plt.subplots(figsize=(6, 3.5))
+    fig = Figure(figsize=(6, 3.5))
+    ax = fig.add_subplot()
     ax.plot(range(1, len(losses) + 1), losses, marker="." if len(losses) < 50 else None)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("epoch" if result.history is not None else "iteration")
     ax.set_ylabel("error")
     if losses and min(losses) > 0 and max(losses) / min(losses) > 1e3:
         ax.set_yscale("log")
-    ax.set_title(f"micrograd-covid tutorial {result.name}")
+    ax.set_title(f"{PROG} tutorial {result.name}")
     fig.tight_layout()
     fig.savefig(path, dpi=100)
-    plt.close(fig)
+    return path
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    try:
+        args, extra = parser.parse_known_args(argv)
+        if extra:
+            leaf = getattr(args, "parser", parser)
+            flags = [
+                f for a in leaf._actions for f in a.option_strings if f not in ("-h", "--help")
+            ]
+            leaf.error(f"unrecognized arguments: {' '.join(extra)}; it takes {', '.join(flags)}")
+    except SystemExit as exc:  # --help, or a usage error already printed in one line
+        return exc.code if isinstance(exc.code, int) else 2
     try:
         return _dispatch(args)
-    except (ValueError, FileNotFoundError, RuntimeError, OSError) as exc:
-        print(f"micrograd-covid: error: {exc}", file=sys.stderr)
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # The reader went away (`| head`): stop quietly, and keep Python from complaining.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
+    except DivergenceError as exc:
+        print(f"{PROG}: error: {exc}; try a smaller --lr", file=sys.stderr)
+        return 1
+    except (ValueError, TypeError, OSError, RuntimeError, ImportError) as exc:
+        print(f"{PROG}: error: {_one_line(exc)}", file=sys.stderr)
+        return 1
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
 
 
 def _dispatch(args: argparse.Namespace) -> int:
@@ -127,11 +295,10 @@ def _dispatch(args: argparse.Namespace) -> int:
                 doc = (fn.__doc__ or "").strip().splitlines()[0]
                 print(f"{name:12} {doc}")
             return 0
-        result = _run_tutorial(args.name, args)
-        print(result)
+        kwargs = {p.name: getattr(args, p.name) for p in _tutorial_parameters(args.name)}
+        result = _run_tutorial(args.name, kwargs)
         if args.plot is not None:
-            _plot(result, args.plot)
-            print(f"wrote {args.plot}")
+            print(f"wrote {_plot(result, args.plot)}")
         for path in result.files:
             print(f"wrote {path}")
         return 0
@@ -141,7 +308,16 @@ def _dispatch(args: argparse.Namespace) -> int:
         from .explain import render_steps
 
         paths = render_steps(tutorial_graph(args.name), args.out)
-        print(f"wrote {len(paths) - 1} frames and {paths[-1]}")
+        print(f"wrote {paths[-1]}")
+        return 0
+    if args.command == "explore":
+        from .explore import explore_tutorial
+
+        page = explore_tutorial(args.name, args.epochs)
+        path = page.write(args.out)
+        print(f"wrote {path} ({page.steps} steps, {len(page.html) // 1024} KiB)")
+        if page.stopped:
+            print(f"note: training {page.stopped}")
         return 0
     return _demo(args.out)
 
@@ -152,9 +328,7 @@ def _draw(args: argparse.Namespace) -> int:
     from .names import display_names
 
     if args.backward and args.direction == "forward":
-        print(
-            "micrograd-covid: error: --backward and --direction forward disagree", file=sys.stderr
-        )
+        print(f"{PROG}: error: --backward and --direction forward disagree", file=sys.stderr)
         return 2
     direction = args.direction or ("backward" if args.backward else "forward")
     root = tutorial_graph(args.name)
@@ -165,7 +339,7 @@ def _draw(args: argparse.Namespace) -> int:
         if focus is None:
             choices = ", ".join(list(named)[:12]) + (", …" if len(named) > 12 else "")
             print(
-                f"micrograd-covid: error: --focus {args.focus!r}: no node of that name in the "
+                f"{PROG}: error: --focus {args.focus!r}: no node of that name in the "
                 f"{args.name} graph (names: {choices})",
                 file=sys.stderr,
             )
@@ -190,18 +364,27 @@ def _demo(out: Path) -> int:
             print(f"  {explain(loss, p)}")
     print()
     for name in TUTORIALS:
-        print(f"=== micrograd-covid tutorial {name}")
-        result = _run_tutorial(name, argparse.Namespace(out=out if name == "regression" else None))
-        print(result)
+        print(f"=== {PROG} tutorial {name}")
+        result = _run_tutorial(name, {"out": out} if name == "regression" else {})
         _plot_if_possible(result, out / f"{name}_loss.png")
         for path in result.files:
             print(f"wrote {path}")
         print()
     print(f"wrote {render(loss, out / 'regression_backward.svg', direction='backward')}")
     paths = render_steps(loss, out / "steps")
-    print(f"wrote {len(paths) - 1} backprop frames and {paths[-1]}")
+    print(f"wrote {paths[-1]}")
     for path in drawing_pictures(out):
         print(f"wrote {path}")
+    from .explore import explore_tutorial
+
+    print(f"wrote {explore_tutorial('regression').write(out / 'explore')}")
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        return 0
+    from .classify import moons_demo
+
+    print(f"wrote {moons_demo(out)}")
     return 0
 
 
@@ -210,5 +393,4 @@ def _plot_if_possible(result: TutorialResult, path: Path) -> None:
         import matplotlib  # noqa: F401
     except ImportError:
         return
-    _plot(result, path)
-    print(f"wrote {path}")
+    print(f"wrote {_plot(result, path)}")

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import csv
+import datetime
+import io
 import itertools
 import math
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from . import checks
+
 __all__ = [
+    "NEGATIVE",
+    "NegativeCountWarning",
     "Scaler",
     "daily_infections",
     "load_daily_counts",
@@ -36,16 +43,59 @@ def regression_rows() -> list[tuple[float, float, float]]:
 
 
 def windows(series: Sequence[float], k: int) -> tuple[list[list[float]], list[float]]:
-    """(k consecutive days → the next day) pairs from a series."""
-    if k < 1:
-        raise ValueError(f"windows: k must be >= 1, got {k}")
-    if len(series) <= k:
+    """(k consecutive days → the next day) pairs from a series of finite numbers."""
+    k = checks.count(k, "windows: k")
+    table, flat = checks.rows_of_numbers(series, "windows: series")
+    if not flat:
+        raise TypeError("windows: series must be a flat list of numbers, not rows")
+    values = [row[0] for row in table]
+    if len(values) <= k:
         raise ValueError(
-            f"windows: need more than {k} values for a window of {k}, got {len(series)}"
+            f"windows: need more than {k} values for a window of {k}, got {len(values)}"
         )
-    xs = [list(series[i : i + k]) for i in range(len(series) - k)]
-    ys = [series[i + k] for i in range(len(series) - k)]
+    xs = [values[i : i + k] for i in range(len(values) - k)]
+    ys = [values[i + k] for i in range(len(values) - k)]
     return xs, ys
+
+
+#: What `load_daily_counts` does with a negative daily count.
+NEGATIVE = ("warn", "error", "keep")
+
+
+def _csv_rows(path: Path) -> list[tuple[int, list[str]]]:
+    """(line number, cells) for every row of a CSV file; a UTF-8 BOM is skipped.
+
+    Errors are ValueErrors naming the file and line: not UTF-8, a cell over the csv
+    module's field limit (128 KiB).
+    """
+    if path.is_dir():
+        raise ValueError(f"{path}: is a directory, not a CSV file")
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such file")
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise ValueError(
+            f"{path}, line {line}: byte {column} of the line is not UTF-8 "
+            f"({raw[exc.start : exc.start + 1]!r}); save the file as UTF-8"
+        ) from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    rows: list[tuple[int, list[str]]] = []
+    try:
+        for cells in reader:
+            rows.append((reader.line_num, cells))
+    except csv.Error as exc:
+        limit = csv.field_size_limit()
+        what = (
+            f"a cell is longer than {limit} characters"
+            if "field larger than field limit" in str(exc)
+            else str(exc)
+        )
+        raise ValueError(f"{path}, line {reader.line_num}: {what}") from None
+    return rows
 
 
 def load_daily_counts(
@@ -55,59 +105,111 @@ def load_daily_counts(
     window: int = 3,
     cumulative: bool = False,
     date_column: str | None = None,
+    negative: str = "warn",
 ) -> tuple[list[list[float]], list[float]]:
     """Read one column of daily (or, with `cumulative`, running-total) counts from a CSV.
 
     Returns (window of `window` days → next day) pairs. Rows are taken in file order, or
-    sorted by `date_column` when given (ISO dates sort as text). A missing file raises
-    FileNotFoundError; a missing column, an empty or non-numeric cell, a decreasing
-    cumulative count or too few rows raise ValueError naming the file, line and column.
+    sorted by `date_column` when given (ISO dates, YYYY-MM-DD). A negative daily count
+    (a correction in the data) is kept with a warning (`negative="warn"`), refused
+    ("error") or kept silently ("keep"). A missing file raises FileNotFoundError; anything
+    else (a directory, bytes that are not UTF-8, a repeated or missing column name, an
+    empty, non-numeric or non-finite cell, an empty or malformed date, a decreasing
+    cumulative count, too few rows) raises ValueError naming the file, line and column.
     """
     path = Path(csv_path)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such file")
-    with path.open(newline="", encoding="utf-8") as f:
-        reader = csv.DictReader(f)
-        header = reader.fieldnames or []
-        for name in [column] + ([date_column] if date_column else []):
-            if name not in header:
-                raise ValueError(
-                    f"{path}, line 1: no column {name!r} (columns: {', '.join(header) or 'none'})"
-                )
-        rows: list[tuple[str, float, int]] = []
-        for row in reader:
-            line = reader.line_num
-            cell = row.get(column)
-            if cell is None or cell.strip() == "":
-                raise ValueError(f"{path}, line {line}, column {column!r}: empty cell")
+    window = checks.count(window, "load_daily_counts: window")
+    if negative not in NEGATIVE:
+        raise ValueError(
+            f"load_daily_counts: negative must be one of {', '.join(NEGATIVE)}, got {negative!r}"
+        )
+    rows = _csv_rows(path)
+    if not rows:
+        raise ValueError(f"{path}: the file is empty")
+    _, header = rows[0]
+    seen: dict[str, int] = {}
+    for i, name in enumerate(header):
+        if name in seen:
+            raise ValueError(
+                f"{path}, line 1: column {name!r} appears twice (columns {seen[name] + 1} "
+                f"and {i + 1})"
+            )
+        seen[name] = i
+    for name in [column] + ([date_column] if date_column else []):
+        if name not in seen:
+            raise ValueError(
+                f"{path}, line 1: no column {name!r} (columns: {', '.join(header) or 'none'})"
+            )
+    col = seen[column]
+    date_col = seen[date_column] if date_column else None
+    values: list[tuple[str, float, int]] = []
+    for line, cells in rows[1:]:
+        if not cells:
+            continue  # a blank line
+        cell = cells[col].strip() if col < len(cells) else ""
+        if cell == "":
+            raise ValueError(f"{path}, line {line}, column {column!r}: empty cell")
+        try:
+            value = float(cell)
+        except ValueError:
+            raise ValueError(
+                f"{path}, line {line}, column {column!r}: {_short(cell)!r} is not a number"
+            ) from None
+        if not math.isfinite(value):
+            raise ValueError(f"{path}, line {line}, column {column!r}: {cell!r} is not finite")
+        date = ""
+        if date_col is not None:
+            date = cells[date_col].strip() if date_col < len(cells) else ""
+            if date == "":
+                raise ValueError(f"{path}, line {line}, column {date_column!r}: empty date")
             try:
-                value = float(cell)
+                datetime.date.fromisoformat(date)
             except ValueError:
                 raise ValueError(
-                    f"{path}, line {line}, column {column!r}: {cell!r} is not a number"
+                    f"{path}, line {line}, column {date_column!r}: {_short(date)!r} is not an "
+                    "ISO date (YYYY-MM-DD)"
                 ) from None
-            if not math.isfinite(value):
-                raise ValueError(f"{path}, line {line}, column {column!r}: {cell!r} is not finite")
-            rows.append((row.get(date_column, "") if date_column else "", value, line))
-    if date_column:
-        rows.sort(key=lambda r: r[0])
-    counts = [value for _, value, _ in rows]
+        values.append((date, value, line))
+    if date_col is not None:
+        values.sort(key=lambda r: r[0])
+    counts = [value for _, value, _ in values]
+    lines = [line for _, _, line in values]
     if cumulative:
-        daily = []
-        for (_, prev, _), (_, cur, line) in itertools.pairwise(rows):
+        for (_, prev, _), (_, cur, line) in itertools.pairwise(values):
             if cur < prev:
                 raise ValueError(
                     f"{path}, line {line}, column {column!r}: cumulative count falls "
                     f"from {prev:g} to {cur:g}"
                 )
-            daily.append(cur - prev)
-        counts = daily
+        counts = [cur - prev for prev, cur in itertools.pairwise(counts)]
+        lines = lines[1:]
+    negatives = [(line, c) for line, c in zip(lines, counts) if c < 0]
+    if negatives and negative != "keep":
+        line, count = negatives[0]
+        message = f"{path}, line {line}, column {column!r}: negative daily count {count:g}" + (
+            f" (and {len(negatives) - 1} more)" if len(negatives) > 1 else ""
+        )
+        if negative == "error":
+            raise ValueError(message)
+        warnings.warn(
+            message + '; kept (pass negative="error" to refuse, "keep" to accept)',
+            NegativeCountWarning,
+            stacklevel=2,
+        )
     if len(counts) <= window:
         raise ValueError(
             f"{path}: {len(counts)} usable rows in column {column!r}, need more than "
             f"{window} for a window of {window}"
         )
     return windows(counts, window)
+
+
+class NegativeCountWarning(UserWarning):
+    """A CSV column of daily counts holds a negative number (usually a data correction)."""
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 40 else f"{text[:30]}… ({len(text)} characters)"
 
 
 class Scaler:
@@ -122,54 +224,54 @@ class Scaler:
         self.scale: list[float] = []
 
     def fit(self, rows: Rows) -> Scaler:
-        """Learn one shift and scale per column (a flat list is one column)."""
-        table = _as_table(rows)
-        if not table:
-            raise ValueError("Scaler.fit: no rows")
-        self.shift, self.scale = [], []
+        """Learn one shift and scale per column (a flat list is one column).
+
+        Every row must have the same number of finite numbers; anything else is refused
+        naming the row and column.
+        """
+        table, _ = checks.rows_of_numbers(rows, "Scaler.fit")
+        shift, scale = [], []
         for col in zip(*table):
             if self.method == "standard":
                 mean = math.fsum(col) / len(col)
                 std = math.sqrt(math.fsum((c - mean) ** 2 for c in col) / len(col))
-                self.shift.append(mean)
-                self.scale.append(std if std > 0 else 1.0)
+                shift.append(mean)
+                scale.append(std if std > 0 else 1.0)
             else:
                 lo, hi = min(col), max(col)
-                self.shift.append(lo)
-                self.scale.append(hi - lo if hi > lo else 1.0)
+                shift.append(lo)
+                scale.append(hi - lo if hi > lo else 1.0)
+        if not all(map(math.isfinite, shift + scale)):
+            raise ValueError("Scaler.fit: the columns' spread overflows a float")
+        self.shift, self.scale = shift, scale
         return self
 
     def transform(self, rows: Rows) -> list[Any]:
         """Scale rows with what `fit` learned."""
-        return self._apply(rows, lambda x, s, k: (x - s) / k)
+        return self._apply(rows, lambda x, s, k: (x - s) / k, "transform")
 
     def inverse(self, rows: Rows) -> list[Any]:
         """Undo `transform`."""
-        return self._apply(rows, lambda x, s, k: x * k + s)
+        return self._apply(rows, lambda x, s, k: x * k + s, "inverse")
 
     def fit_transform(self, rows: Rows) -> list[Any]:
         """`fit` then `transform`."""
         return self.fit(rows).transform(rows)
 
-    def _apply(self, rows: Rows, fn: Callable[[float, float, float], float]) -> list[Any]:
+    def _apply(
+        self, rows: Rows, fn: Callable[[float, float, float], float], what: str
+    ) -> list[Any]:
         if not self.shift:
             raise ValueError("Scaler: call fit() before transform() or inverse()")
-        table = _as_table(rows)
-        for i, row in enumerate(table):
-            if len(row) != len(self.shift):
-                raise ValueError(
-                    f"Scaler: row {i} has {len(row)} columns, fitted on {len(self.shift)}"
-                )
+        table, flat = checks.rows_of_numbers(rows, f"Scaler.{what}")
+        if len(table[0]) != len(self.shift):
+            raise ValueError(
+                f"Scaler.{what}: rows have {len(table[0])} columns, fitted on {len(self.shift)}"
+            )
         out = [[fn(x, s, k) for x, s, k in zip(row, self.shift, self.scale)] for row in table]
-        if rows and not isinstance(rows[0], Sequence):
+        if flat:
             return [r[0] for r in out]
         return out
-
-
-def _as_table(rows: Rows) -> list[list[float]]:
-    if rows and not isinstance(rows[0], Sequence):
-        return [[float(x)] for x in rows]  # type: ignore[arg-type]
-    return [[float(x) for x in row] for row in rows]  # type: ignore[union-attr]
 
 
 def sir_curve(
@@ -179,11 +281,17 @@ def sir_curve(
     beta: float = 0.3,
     gamma: float = 0.1,
 ) -> list[float]:
-    """Daily new infections of a discrete SIR epidemic (R0 = beta/gamma), one per day."""
-    if days < 1 or population <= 0 or not 0 < infected <= population:
-        raise ValueError("sir_curve: need days >= 1, population > 0 and 0 < infected <= population")
-    if beta < 0 or gamma < 0:
-        raise ValueError("sir_curve: beta and gamma must be >= 0")
+    """Daily new infections of a discrete SIR epidemic (R0 = beta/gamma), one per day.
+
+    Every argument must be a finite number (days a positive int); NaN is refused.
+    """
+    days = checks.count(days, "sir_curve: days")
+    population = checks.positive(population, "sir_curve: population")
+    infected = checks.interval(infected, "sir_curve: infected", 0.0, population, closed=True)
+    if infected == 0:
+        raise ValueError("sir_curve: infected must be > 0, got 0")
+    beta = checks.interval(beta, "sir_curve: beta", 0.0, math.inf)
+    gamma = checks.interval(gamma, "sir_curve: gamma", 0.0, math.inf)
     s, i = population - infected, infected
     daily = []
     for _ in range(days):

@@ -1,18 +1,16 @@
 """Explain the chain rule: every path from the loss to a weight, and backward step by step.
 
-`explain` lists the paths and their products of local partials; `render_steps` writes one
-SVG frame per backward step and a self-contained page to step through them.
+`explain` lists the paths and their products of local partials; `render_steps` writes the
+explore page of one backward pass.
 """
 
 from __future__ import annotations
 
-import html
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .draw import _check_options, draw, fmt, pipe, write_atomic
+from .draw import fmt, write_atomic
 from .engine import BackwardStep, Value, topological_order
 from .names import display_names
 
@@ -180,113 +178,18 @@ def step_sentence(step: BackwardStep, root: Value, names: Mapping[Value, str] | 
 
 
 def render_steps(root: Value, out_dir: str | Path, *, max_nodes: int = 500) -> list[Path]:
-    """Run backward from `root` step by step, writing one SVG per step and `index.html`.
+    """Write ``out_dir/index.html``: backward from `root`, one node per step, on one drawing.
 
-    Every gradient in the graph is set to zero first, so the frames show one backward
-    pass from the start (and leave the gradients `backward()` gives).
-
-    Frame k highlights the node whose gradient is passed on in step k and the edges to its
-    inputs, with the gradients as they stand after that step. The page is self-contained
-    (inline SVG and a little JavaScript). Returns the frame paths, then the page's.
+    The explore page (`micrograd_covid.explore`) for one backward pass: each step shows a
+    node passing its gradient to its inputs (local partial × upstream = contribution). The
+    gradients are replayed from the graph's local partials: nothing in the graph changes,
+    whether the call succeeds or fails. Returns ``[path of index.html]``.
     """
-    _check_options("forward", max_nodes)
+    from .explore import graph_page
+
+    page = graph_page(root, max_nodes=max_nodes)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    frames: list[Path] = []
-    svgs: list[str] = []
-    sentences: list[str] = []
-    width = len(str(len(topological_order(root))))
-    root.zero_grad()
-    for step in root.backward_steps():
-        graph = draw(root, max_nodes=max_nodes, highlight=step.node, title=None)
-        svg = pipe(graph, "svg")
-        path = out / f"step_{step.index + 1:0{width}d}.svg"
-        write_atomic(path, svg)
-        frames.append(path)
-        svgs.append(_strip_xml_prolog(svg.decode("utf-8")))
-        sentences.append(step_sentence(step, root))
-    page = out / "index.html"
-    write_atomic(page, _page(root.name, svgs, sentences).encode("utf-8"))
-    return [*frames, page]
-
-
-def _strip_xml_prolog(svg: str) -> str:
-    start = svg.find("<svg")
-    return svg[start:] if start >= 0 else svg
-
-
-_PAGE = """<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>Backprop, step by step: {title}</title>
-<style>
-body {{ font-family: system-ui, sans-serif; margin: 1.5em; color: #222; }}
-#controls {{ display: flex; gap: 0.8em; align-items: center; margin-bottom: 0.8em; }}
-#controls input[type=range] {{ width: 18em; }}
-.frame {{ display: none; }}
-.frame.current {{ display: block; }}
-.frame svg {{ max-width: 100%; height: auto; }}
-#sentence {{ font-family: ui-monospace, monospace; font-size: 1.05em; white-space: pre-wrap;
-  background: #f6f6f6; padding: 0.8em; border-radius: 6px; }}
-</style>
-</head>
-<body>
-<h1>Backprop, step by step: {title}</h1>
-<p>Each step takes one node's gradient and passes it to its inputs:
-input gradient += upstream gradient × local partial.
-Use the buttons, the slider or the arrow keys.</p>
-<div id="controls">
-<button id="prev" type="button">&larr; previous</button>
-<input id="slider" type="range" min="1" max="{count}" value="1" aria-label="step">
-<button id="next" type="button">next &rarr;</button>
-<span id="counter">step 1 of {count}</span>
-</div>
-<div id="sentence"></div>
-{frames}
-<script>
-(function () {{
-  "use strict";
-  var sentences = {sentences};
-  var frames = document.querySelectorAll(".frame");
-  var slider = document.getElementById("slider");
-  var counter = document.getElementById("counter");
-  var sentence = document.getElementById("sentence");
-  var current = 0;
-  function show(i) {{
-    if (frames.length === 0) {{
-      sentence.textContent = "No backward steps: the root is a leaf.";
-      return;
-    }}
-    current = Math.max(0, Math.min(frames.length - 1, i));
-    for (var k = 0; k < frames.length; k++) {{
-      frames[k].classList.toggle("current", k === current);
-    }}
-    slider.value = String(current + 1);
-    counter.textContent = "step " + (current + 1) + " of " + frames.length;
-    sentence.textContent = sentences[current];
-  }}
-  document.getElementById("next").addEventListener("click", function () {{ show(current + 1); }});
-  document.getElementById("prev").addEventListener("click", function () {{ show(current - 1); }});
-  slider.addEventListener("input", function () {{ show(Number(slider.value) - 1); }});
-  document.addEventListener("keydown", function (e) {{
-    if (e.key === "ArrowRight") {{ show(current + 1); e.preventDefault(); }}
-    if (e.key === "ArrowLeft") {{ show(current - 1); e.preventDefault(); }}
-  }});
-  show(0);
-}})();
-</script>
-</body>
-</html>
-"""
-
-
-def _page(title: str, svgs: list[str], sentences: list[str]) -> str:
-    frames = "\n".join(
-        f'<div class="frame" id="frame-{i + 1}">{svg}</div>' for i, svg in enumerate(svgs)
-    )
-    # json.dumps, with "<" escaped so a sentence can never close the script element.
-    data = json.dumps(sentences, ensure_ascii=False).replace("<", "\\u003c")
-    return _PAGE.format(
-        title=html.escape(title), count=max(len(svgs), 1), frames=frames, sentences=data
-    )
+    path = out / "index.html"
+    write_atomic(path, page.encode("utf-8"))
+    return [path]

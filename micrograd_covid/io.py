@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -32,12 +33,23 @@ def save(model: MLP, path: str | Path) -> Path:
     """Write `model` as JSON (every parameter as a float, bit-exact) and return the path.
 
     The file is written to a temporary neighbour and renamed, so an existing file is never
-    left half-written.
+    left half-written. A parameter that is not finite (a diverged model) raises ValueError
+    naming it, and nothing is written.
     """
     if not isinstance(model, MLP):
         raise TypeError(f"save: expected an MLP, got {type(model).__name__}")
     path = Path(path)
-    text = json.dumps(_model_dict(model), indent=1)
+    for name, p in model.named_parameters():
+        if not math.isfinite(p.data):
+            raise ValueError(
+                f"save: parameter {name} is {p.data!r}; a model with non-finite parameters "
+                f"is not saved ({path} is untouched)"
+            )
+    if path.is_dir():
+        raise IsADirectoryError(f"save: {path} is a directory; give a file name")
+    if not path.parent.is_dir():
+        raise FileNotFoundError(f"save: {path}: the folder {path.parent} does not exist")
+    text = json.dumps(_model_dict(model), indent=1, allow_nan=False)
     fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent or ".")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
@@ -51,6 +63,29 @@ def save(model: MLP, path: str | Path) -> Path:
 
 def _bad(path: Path, what: str) -> ValueError:
     return ValueError(f"{path}: not a valid micrograd_covid model file: {what}")
+
+
+#: A model file is an object of lists of lists of numbers: nesting deeper than this is not one.
+MAX_DEPTH = 8
+_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def _check_depth(path: Path, text: str) -> None:
+    """Refuse nesting deeper than MAX_DEPTH before the JSON parser recurses into it."""
+    depth = 0
+    for match in _TOKENS.finditer(text):
+        token = match.group()
+        if token in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                line = text.count("\n", 0, match.start()) + 1
+                column = match.start() - text.rfind("\n", 0, match.start())
+                raise _bad(
+                    path,
+                    f"nested deeper than {MAX_DEPTH} levels at line {line}, column {column}",
+                )
+        elif token in "]}":
+            depth -= 1
 
 
 def _floats(path: Path, value: Any, where: str, shape: list[int]) -> None:
@@ -67,22 +102,47 @@ def _floats(path: Path, value: Any, where: str, shape: list[int]) -> None:
 
 
 def load(path: str | Path) -> MLP:
-    """Read a model written by `save`, validating every field."""
+    """Read a model written by `save`, validating every field.
+
+    A missing file raises FileNotFoundError; anything else wrong (a directory, not UTF-8,
+    not JSON, too deeply nested, a number out of float range, a wrong field) raises
+    ValueError naming the file and what was wrong.
+    """
     path = Path(path)
+    if path.is_dir():
+        raise _bad(path, "it is a directory")
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such model file")
 
     def reject_constant(name: str) -> Any:
         raise _bad(path, f"{name} is not a finite number")
 
+    def parse_float(text: str) -> float:
+        value = float(text)
+        if not math.isfinite(value):
+            raise _bad(path, f"the number {_short(text)} is out of float range")
+        return value
+
+    def parse_int(text: str) -> int | float:
+        # Counts are small; a long integer is a weight written without a point.
+        return int(text) if len(text) <= 18 else parse_float(text)
+
     try:
-        data = json.loads(path.read_text(encoding="utf-8"), parse_constant=reject_constant)
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise _bad(path, f"not UTF-8 text (byte {exc.start})") from None
+    _check_depth(path, text)
+    try:
+        data = json.loads(
+            text,
+            parse_constant=reject_constant,
+            parse_float=parse_float,
+            parse_int=parse_int,
+        )
     except json.JSONDecodeError as exc:
         raise _bad(
             path, f"JSON error at line {exc.lineno}, column {exc.colno}: {exc.msg}"
         ) from None
-    except UnicodeDecodeError:
-        raise _bad(path, "not UTF-8 text") from None
     if not isinstance(data, dict):
         raise _bad(path, "the top level must be an object")
     if data.get("format") != FORMAT:
@@ -116,6 +176,10 @@ def load(path: str | Path) -> MLP:
         for k in range(len(nouts)):
             _floats(path, biases[k], f"biases[{k}]", [sizes[k + 1]])
     return MLP.from_weights(weights, biases, data["activation"], data["output_activation"])
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 24 else f"{text[:12]}…{text[-6:]} ({len(text)} characters)"
 
 
 def to_torch(model: MLP) -> Any:

@@ -4,27 +4,36 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from typing import Any
 
+from . import checks
 from .engine import Value
 
 __all__ = ["SGD", "Adam", "Optimizer"]
 
 
 class Optimizer:
-    """Base: holds the parameters; `step()` updates them, `zero_grad()` clears gradients."""
+    """Base: holds the parameters; `step()` updates them, `zero_grad()` clears gradients.
 
-    def __init__(self, params: Iterable[Value], lr: float) -> None:
-        """`params` are the Values to update; `lr` the learning rate (> 0)."""
+    `weight_decay` adds ``weight_decay * p`` to each gradient before the update (L2
+    regularisation, as `torch.optim` does it). A step is all or nothing: a gradient or an
+    updated value that is not finite raises FloatingPointError and changes nothing.
+    """
+
+    def __init__(self, params: Iterable[Value], lr: float, weight_decay: float = 0.0) -> None:
+        """`params` are the Values to update; `lr` the learning rate (finite, > 0)."""
+        name = type(self).__name__
         self.params = list(params)
         for i, p in enumerate(self.params):
             if not isinstance(p, Value):
-                raise TypeError(f"{type(self).__name__}: params[{i}] is {type(p).__name__}")
+                raise TypeError(f"{name}: params[{i}] is {type(p).__name__}")
         if not self.params:
-            raise ValueError(f"{type(self).__name__}: no parameters to optimize")
-        if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not lr > 0:
-            raise ValueError(f"{type(self).__name__}: lr must be a positive number, got {lr!r}")
-        self.lr = float(lr)
+            raise ValueError(f"{name}: no parameters to optimize")
+        self.lr = checks.positive(lr, f"{name}: lr")
+        self.weight_decay = checks.interval(weight_decay, f"{name}: weight_decay", 0.0, math.inf)
         self.steps = 0
+        # The state before the last step, for `undo()` (the values are in `p.previous`).
+        self._undo: dict[str, Any] | None = None
 
     def zero_grad(self) -> None:
         """Set every parameter's gradient to 0.0."""
@@ -34,45 +43,106 @@ class Optimizer:
     def step(self) -> None:
         """Update every parameter from its gradient and record its previous value.
 
-        A gradient that is not finite raises FloatingPointError before anything changes.
+        A gradient, or an updated value, that is not finite raises FloatingPointError naming
+        the parameter; the parameters and the optimizer's state are then left as they were.
         """
-        grads = [p.grad for p in self.params]
-        if not all(map(math.isfinite, grads)):
-            bad = next(p for p in self.params if not math.isfinite(p.grad))
+        params = self.params
+        grads = [p.grad for p in params]
+        # A sum is finite exactly when every term is (an overflowing sum is checked again).
+        if not math.isfinite(sum(grads)) and not all(map(math.isfinite, grads)):
+            bad = next(p for p in params if not math.isfinite(p.grad))
             raise FloatingPointError(f"{type(self).__name__}: gradient of {bad.name} is {bad.grad}")
+        if self.weight_decay:
+            wd = self.weight_decay
+            grads = [g + wd * p.data for g, p in zip(grads, params)]
+        changes, state = self._updates(grads, self.steps + 1)
+        new = [p.data - change for p, change in zip(params, changes)]
+        if not math.isfinite(sum(new)) and not all(map(math.isfinite, new)):
+            i = next(i for i, v in enumerate(new) if not math.isfinite(v))
+            raise FloatingPointError(
+                f"{type(self).__name__}: the update of {params[i].name} gives {new[i]} "
+                f"(from {params[i].data!r}, gradient {params[i].grad!r}); nothing was changed"
+            )
+        # Commit: the old state's lists are replaced, never changed, so undo can keep them.
+        self._undo = {key: getattr(self, key) for key in state}
+        self._undo["steps"] = self.steps
+        self.__dict__.update(state)
         self.steps += 1
-        for p, change in zip(self.params, self._updates(grads)):
+        for p, value in zip(params, new):
             p.previous = p.data
-            p.data -= change
+            p.data = value
 
-    def _updates(self, grads: list[float]) -> list[float]:
-        """How much to subtract from each parameter, given its gradient."""
+    def undo(self) -> bool:
+        """Put back the parameters and the state from before the last `step()`.
+
+        Each parameter gets its `previous` value back (and `previous` becomes None). Only the
+        last step can be undone; returns False when there is nothing to undo.
+        """
+        if self._undo is None:
+            return False
+        for p in self.params:
+            if p.previous is not None:
+                p.data, p.previous = p.previous, None
+        self.load_state(self._undo)
+        self._undo = None
+        return True
+
+    def state(self) -> dict[str, Any]:
+        """A snapshot of the optimizer's own state (step count, moments), for `load_state`.
+
+        The base class copies every attribute whose name starts with ``_`` (lists are copied
+        one level deep) and `steps`; a subclass with deeper state overrides both methods.
+        """
+        snapshot: dict[str, Any] = {"steps": self.steps}
+        for key, value in vars(self).items():
+            if key[0] == "_" and key != "_undo":
+                snapshot[key] = value.copy() if type(value) is list else value
+        return snapshot
+
+    def load_state(self, state: dict[str, Any]) -> None:
+        """Put back a snapshot taken by `state()`."""
+        for key, value in state.items():
+            setattr(self, key, list(value) if isinstance(value, list) else value)
+
+    def _updates(self, grads: list[float], t: int) -> tuple[list[float], dict[str, Any]]:
+        """How much to subtract from each parameter at step `t` (from 1), and the new state.
+
+        The new state (attribute name → value) is applied only if every updated value is
+        finite; a subclass returns new lists and leaves its attributes alone.
+        """
         raise NotImplementedError
 
 
 class SGD(Optimizer):
-    """p ← p − lr·v, with v ← momentum·v + grad (v = grad when momentum is 0), as PyTorch."""
+    """p ← p − lr·v, with v ← momentum·v + g (v = g when momentum is 0), as PyTorch.
 
-    def __init__(self, params: Iterable[Value], lr: float, momentum: float = 0.0) -> None:
-        """Stochastic gradient descent; `momentum` in [0, 1)."""
-        super().__init__(params, lr)
-        if not 0.0 <= momentum < 1.0:
-            raise ValueError(f"SGD: momentum must be in [0, 1), got {momentum!r}")
-        self.momentum = float(momentum)
-        self._velocity: list[float | None] = [None] * len(self.params)
+    g is the gradient, plus ``weight_decay · p`` when weight decay is set.
+    """
 
-    def _updates(self, grads: list[float]) -> list[float]:
+    def __init__(
+        self,
+        params: Iterable[Value],
+        lr: float,
+        momentum: float = 0.0,
+        weight_decay: float = 0.0,
+    ) -> None:
+        """Stochastic gradient descent; `momentum` in [0, 1), `weight_decay` >= 0."""
+        super().__init__(params, lr, weight_decay)
+        self.momentum = checks.interval(momentum, "SGD: momentum", 0.0, 1.0)
+        # Only momentum keeps a velocity per parameter.
+        self._velocity: list[float | None] = [None] * len(self.params) if self.momentum else []
+
+    def _updates(self, grads: list[float], t: int) -> tuple[list[float], dict[str, Any]]:
         lr = self.lr
         if not self.momentum:
-            return [lr * g for g in grads]
+            return [lr * g for g in grads], {}
         mu = self.momentum
         velocity = [g if v is None else mu * v + g for v, g in zip(self._velocity, grads)]
-        self._velocity = list(velocity)
-        return [lr * v for v in velocity]
+        return [lr * v for v in velocity], {"_velocity": velocity}
 
 
 class Adam(Optimizer):
-    """Adam (Kingma & Ba) with bias correction, as `torch.optim.Adam`."""
+    """Adam (Kingma & Ba) with bias correction, as `torch.optim.Adam` (L2 `weight_decay`)."""
 
     def __init__(
         self,
@@ -80,25 +150,28 @@ class Adam(Optimizer):
         lr: float = 1e-3,
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
+        weight_decay: float = 0.0,
     ) -> None:
-        """Adam with moment decay rates `betas` and denominator term `eps`."""
-        super().__init__(params, lr)
-        if not all(0.0 <= b < 1.0 for b in betas) or len(betas) != 2:
+        """Adam with moment decay rates `betas` (each in [0, 1)) and denominator term `eps`."""
+        super().__init__(params, lr, weight_decay)
+        if isinstance(betas, (str, bytes)) or not hasattr(betas, "__len__") or len(betas) != 2:
             raise ValueError(f"Adam: betas must be two numbers in [0, 1), got {betas!r}")
-        if not eps > 0:
-            raise ValueError(f"Adam: eps must be positive, got {eps!r}")
-        self.betas = (float(betas[0]), float(betas[1]))
-        self.eps = float(eps)
+        self.betas = (
+            checks.interval(betas[0], "Adam: betas[0]", 0.0, 1.0),
+            checks.interval(betas[1], "Adam: betas[1]", 0.0, 1.0),
+        )
+        self.eps = checks.positive(eps, "Adam: eps")
         self._m = [0.0] * len(self.params)
         self._v = [0.0] * len(self.params)
 
-    def _updates(self, grads: list[float]) -> list[float]:
+    def _updates(self, grads: list[float], t: int) -> tuple[list[float], dict[str, Any]]:
         beta1, beta2 = self.betas
-        self._m = [beta1 * m + (1.0 - beta1) * g for m, g in zip(self._m, grads)]
-        self._v = [beta2 * v + (1.0 - beta2) * g * g for v, g in zip(self._v, grads)]
-        step_size = self.lr / (1.0 - beta1**self.steps)
-        correction = math.sqrt(1.0 - beta2**self.steps)
-        return [
+        moment1 = [beta1 * m + (1.0 - beta1) * g for m, g in zip(self._m, grads)]
+        moment2 = [beta2 * v + (1.0 - beta2) * g * g for v, g in zip(self._v, grads)]
+        step_size = self.lr / (1.0 - beta1**t)
+        correction = math.sqrt(1.0 - beta2**t)
+        changes = [
             step_size * (m / (math.sqrt(v) / correction + self.eps))
-            for m, v in zip(self._m, self._v)
+            for m, v in zip(moment1, moment2)
         ]
+        return changes, {"_m": moment1, "_v": moment2}

@@ -4,50 +4,186 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
+from . import checks
 from .engine import Value
-from .losses import mse, sse
+from .losses import bce, cross_entropy, hinge, mse, sse
 from .nn import Module
 from .optim import SGD, Optimizer
 from .tape import Tape
 
-__all__ = ["DivergenceError", "History", "fit"]
+__all__ = ["LOSSES", "ROW_LOSSES", "DivergenceError", "History", "LossFunction", "fit"]
 
 Row = Sequence[float | int | Value]
-LOSSES = {"mse": mse, "sse": sse}
+#: A loss: (predictions, targets) → one Value, e.g. `mse`.
+LossFunction = Callable[[list[Value], list[float]], Value]
+#: The losses `fit(loss=NAME)` knows; add to it to make a name available.
+LOSSES: dict[str, Callable[..., Value]] = {
+    "mse": mse,
+    "sse": sse,
+    "hinge": hinge,
+    "bce": bce,
+    "cross_entropy": cross_entropy,
+}
+#: Losses that take one row of outputs per sample and one target per sample, such as
+#: softmax cross-entropy: (list of output rows, list of class indices). `fit` gives every
+#: other loss the outputs and targets as two flat lists.
+ROW_LOSSES: set[Callable[..., Value]] = {cross_entropy}
 
 
 class DivergenceError(FloatingPointError):
-    """Training produced a loss that is not finite."""
+    """Training produced a loss, a gradient or an update that is not finite.
+
+    `epoch` and `step` say where (both from 1); `last_finite_loss` is the last finite loss
+    (None if there was none); `parameters` the parameter values at the moment it stopped,
+    before `fit` put back the ones that gave `last_finite_loss`.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        epoch: int,
+        step: int,
+        last_finite_loss: float | None,
+        parameters: list[float] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.epoch = epoch
+        self.step = step
+        self.last_finite_loss = last_finite_loss
+        self.parameters = parameters if parameters is not None else []
+
+    def __reduce__(self) -> Any:
+        return (_divergence, (str(self), self.epoch, self.step, self.last_finite_loss))
 
 
-@dataclass
+def _divergence(message: str, epoch: int, step: int, last: float | None) -> DivergenceError:
+    return DivergenceError(message, epoch=epoch, step=step, last_finite_loss=last)
+
+
+@dataclass(repr=False)
 class History:
-    """Losses of a `fit`: each step's loss, and each epoch's mean step loss."""
+    """What `fit` measured.
+
+    - `step_loss`: the loss of every step (one batch), in order.
+    - `epoch_loss`: each epoch's mean step loss.
+    - `metrics`: name → values a callback returned (``{"accuracy": 0.9}``), in order, and
+      `metric_steps`: name → the step number (from 1, counted across epochs) of each value.
+    """
 
     step_loss: list[float] = field(default_factory=list)
     epoch_loss: list[float] = field(default_factory=list)
+    metrics: dict[str, list[float]] = field(default_factory=dict)
+    metric_steps: dict[str, list[int]] = field(default_factory=dict)
+
+    @property
+    def epochs(self) -> int:
+        """How many epochs ran."""
+        return len(self.epoch_loss)
+
+    @property
+    def steps(self) -> int:
+        """How many optimizer steps ran."""
+        return len(self.step_loss)
+
+    def log(self, name: str, value: float, step: int | None = None) -> None:
+        """Record one value of a metric (at `step`, by default the latest step)."""
+        if not isinstance(name, str) or not name:
+            raise TypeError(f"History.log: a metric name must be a non-empty str, got {name!r}")
+        number = checks.finite(value, f"History.log: metric {name!r}")
+        self.metrics.setdefault(name, []).append(number)
+        self.metric_steps.setdefault(name, []).append(self.steps if step is None else step)
+
+    def __repr__(self) -> str:
+        if not self.step_loss:
+            return "History(empty)"
+        first = self.epoch_loss[0] if self.epoch_loss else self.step_loss[0]
+        last = self.epoch_loss[-1] if self.epoch_loss else self.step_loss[-1]
+        names = f", metrics {', '.join(self.metrics)}" if self.metrics else ""
+        return (
+            f"History({self.epochs} epochs, {self.steps} steps, "
+            f"loss {first:.4g} → {last:.4g}{names})"
+        )
+
+    def plot(self, path: str | Path | None = None) -> Any:
+        """Loss curves with matplotlib (``pip install 'micrograd_covid[plot]'``).
+
+        Every step's loss (thin) and each epoch's mean (dots) against epochs, on a log scale
+        when the loss spans more than three decades; metrics on a second axis. With `path`,
+        writes the picture (format from the suffix: .png, .svg, .pdf) and returns the path;
+        without, returns the matplotlib Figure.
+        """
+        try:
+            from matplotlib.figure import Figure
+            from matplotlib.ticker import MaxNLocator
+        except ImportError:
+            raise ImportError(
+                "History.plot needs matplotlib: pip install 'micrograd_covid[plot]'"
+            ) from None
+        if not self.step_loss:
+            raise ValueError("History.plot: nothing to plot, no steps ran")
+        fig = Figure(figsize=(6, 3.5))
+        ax = fig.add_subplot()
+        per_epoch = self.steps / max(self.epochs, 1)
+        if per_epoch > 1:
+            xs = [(i + 1) / per_epoch for i in range(self.steps)]
+            ax.plot(xs, self.step_loss, lw=0.6, alpha=0.5, color="C0", label="step loss")
+        epochs = range(1, self.epochs + 1)
+        marker = "." if self.epochs < 60 else None
+        ax.plot(epochs, self.epoch_loss, marker=marker, color="C0", label="epoch mean loss")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("loss")
+        low, high = min(self.step_loss), max(self.step_loss)
+        if low > 0 and high / low > 1e3:
+            ax.set_yscale("log")
+        if self.metrics:
+            twin = ax.twinx()
+            for k, (name, values) in enumerate(self.metrics.items(), start=1):
+                at = [s / per_epoch for s in self.metric_steps[name]]
+                twin.plot(at, values, color=f"C{k}", marker=".", label=name)
+            twin.set_ylabel(", ".join(self.metrics))
+            twin.legend(loc="upper right")
+        ax.legend(loc="upper center" if self.metrics else "upper right")
+        fig.tight_layout()
+        if path is None:
+            return fig
+        path = Path(path)
+        if path.suffix.lower() not in (".png", ".svg", ".pdf"):
+            raise ValueError(f"History.plot: {path}: give a .png, .svg or .pdf file name")
+        fig.savefig(path, dpi=100)
+        return path
 
 
 def _batch(
-    model: Module, xs: Sequence[Row], ys: Sequence[float | Sequence[float]], batch: list[int]
-) -> tuple[list[Value], list[float]]:
-    """The model's outputs and the targets for the examples in `batch`, flattened."""
-    preds: list[Value] = []
-    targets: list[float] = []
+    model: Module, xs: list[list[Any]], ys: list[list[float]], batch: list[int], rows: bool
+) -> tuple[list[Any], list[Any]]:
+    """The model's outputs and the targets for the examples in `batch`, flattened.
+
+    With `rows` (a loss from ROW_LOSSES): one list of outputs per example, and one target
+    per example (an int when it is a whole number: a class index).
+    """
+    preds: list[Any] = []
+    targets: list[Any] = []
     for i in batch:
         out = model(xs[i])
         outs = out if isinstance(out, list) else [out]
-        y = ys[i]
-        ys_i = list(y) if isinstance(y, Sequence) else [y]
-        if len(ys_i) != len(outs):
+        if rows:
+            preds.append(outs)
+            y = ys[i][0] if len(ys[i]) == 1 else ys[i]
+            targets.append(int(y) if isinstance(y, float) and y.is_integer() else y)
+            continue
+        if len(ys[i]) != len(outs):
             raise ValueError(
-                f"fit: target {i} has {len(ys_i)} values, the model {len(outs)} outputs"
+                f"fit: ys row {i} has {len(ys[i])} values, the model {len(outs)} outputs"
             )
         preds += outs
-        targets += ys_i
+        targets += ys[i]
     return preds, targets
 
 
@@ -56,94 +192,173 @@ def _batches(n: int, batch_size: int | None, order: list[int]) -> list[list[int]
     return [order[i : i + size] for i in range(0, n, size)]
 
 
+def _loss_function(loss: str | LossFunction) -> LossFunction:
+    if isinstance(loss, str):
+        if loss not in LOSSES:
+            raise ValueError(f"fit: unknown loss {loss!r}; choose one of {', '.join(LOSSES)}")
+        return LOSSES[loss]
+    if not callable(loss):
+        raise TypeError(
+            f"fit: loss must be a name ({', '.join(LOSSES)}) or a function "
+            f"(predictions, targets) -> Value, got {type(loss).__name__}"
+        )
+    return loss
+
+
+def _data(model: Module, xs: Any, ys: Any) -> tuple[list[list[Any]], list[list[float]]]:
+    """xs and ys checked up front: every row a list of finite numbers of the same width."""
+    rows, _ = checks.rows_of_numbers(xs, "fit: xs", flat_ok=False, values_ok=True)
+    targets, _ = checks.rows_of_numbers(ys, "fit: ys")
+    if len(rows) != len(targets):
+        raise ValueError(f"fit: {len(rows)} inputs but {len(targets)} targets")
+    nin = getattr(model, "nin", None)
+    if isinstance(nin, int) and len(rows[0]) != nin:
+        raise ValueError(f"fit: xs rows have {len(rows[0])} values, the model takes {nin} inputs")
+    return rows, targets
+
+
 def fit(
     model: Module,
     xs: Sequence[Row],
     ys: Sequence[float | Sequence[float]],
     *,
-    loss: str = "mse",
+    loss: str | LossFunction = "mse",
     optimizer: Optimizer | None = None,
     lr: float = 0.01,
     epochs: int = 1,
     batch_size: int | None = None,
     shuffle: bool = False,
     seed: int | None = None,
-    callback: Callable[[int, int, float], None] | None = None,
+    callback: Callable[[int, int, float], Mapping[str, float] | None] | None = None,
     verbose: bool = False,
     replay: bool = False,
 ) -> History:
-    """Train `model` on (xs, ys) and return the losses.
+    """Train `model` on (xs, ys) and return the losses as a `History`.
 
+    `xs` is a list (or numpy array) of input rows, `ys` a target per row (a number, or a
+    list for several outputs); both are checked before training starts. `loss` is a name
+    from `LOSSES` ("mse", "sse") or a function ``(predictions, targets) -> Value``; it gets
+    the outputs and targets of a batch as flat lists, or, for a loss in `ROW_LOSSES`, one
+    row of outputs and one target (a class index) per example.
     `batch_size=1` is per-example SGD as in the tutorials, None is full batch. Each step:
     forward, loss, zero_grad, backward, optimizer step. `callback(epoch, step, loss)` runs
-    after every step. A non-finite loss raises `DivergenceError` naming where it happened.
+    after every step; a dict it returns (``{"accuracy": 0.9}``) goes into
+    `History.metrics`.
+
+    A loss, gradient or update that is not finite raises `DivergenceError` with the epoch,
+    the step and the last finite loss; the parameters and the optimizer's state are put
+    back to what they were when that loss was computed, so the model can be saved or
+    trained again with a smaller learning rate.
 
     `replay=True` builds each batch's graph once and re-runs it with a `Tape` (the same
     numbers, about 1.3× faster); the model is then called only on the first epoch, and the
     batches must not change: shuffle only with batch_size 1.
     """
-    if loss not in LOSSES:
-        raise ValueError(f"fit: unknown loss {loss!r}; choose one of {', '.join(LOSSES)}")
-    if len(xs) != len(ys):
-        raise ValueError(f"fit: {len(xs)} inputs but {len(ys)} targets")
-    if not xs:
-        raise ValueError("fit: no training data")
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
-        raise ValueError(f"fit: epochs must be a non-negative int, got {epochs!r}")
-    if batch_size is not None and (not isinstance(batch_size, int) or batch_size < 1):
-        raise ValueError(f"fit: batch_size must be a positive int or None, got {batch_size!r}")
+    if not isinstance(model, Module):
+        raise TypeError(
+            f"fit: model must be a Module (MLP, Layer, Neuron or a Module subclass), "
+            f"got {type(model).__name__}"
+        )
+    loss_fn = _loss_function(loss)
+    by_row = loss_fn in ROW_LOSSES
+    rows, targets = _data(model, xs, ys)
+    epochs = checks.count(epochs, "fit: epochs", minimum=0)
+    if batch_size is not None:
+        batch_size = checks.count(batch_size, "fit: batch_size")
+    if seed is not None:
+        seed = checks.count(seed, "fit: seed", minimum=-(2**63))
     if replay and shuffle and batch_size != 1:
         raise ValueError(
             "fit: replay re-runs fixed batches; with shuffle=True use batch_size=1 "
             "(or replay=False)"
         )
-    loss_fn = LOSSES[loss]
-    opt = optimizer if optimizer is not None else SGD(model.parameters(), lr)
+    opt: Optimizer
+    if optimizer is None:
+        opt = SGD(model.parameters(), lr)
+    elif isinstance(optimizer, Optimizer):
+        opt = optimizer
+    else:
+        raise TypeError(f"fit: optimizer must be an Optimizer, got {type(optimizer).__name__}")
+    params = opt.params
     rng = random.Random(seed)
     history = History()
     last_finite: float | None = None
-    order = list(range(len(xs)))
+    undo = False  # whether the last step can be undone to the last finite loss
+    order = list(range(len(rows)))
     tapes: dict[tuple[int, ...], Tape] = {}
+
+    def diverged(epoch: int, step: int, reason: str) -> DivergenceError:
+        """The error, after putting back the parameters that gave the last finite loss."""
+        values = [p.data for p in params]
+        if undo:
+            opt.undo()
+        return DivergenceError(
+            f"training diverged at epoch {epoch}, step {step}: {reason}; "
+            f"last finite loss {last_finite!r}"
+            + ("; the parameters that gave it are restored" if last_finite is not None else ""),
+            epoch=epoch,
+            step=step,
+            last_finite_loss=last_finite,
+            parameters=values,
+        )
+
     for epoch in range(1, epochs + 1):
         if shuffle:
             rng.shuffle(order)
         epoch_total = 0.0
-        batches = _batches(len(xs), batch_size, order)
+        batches = _batches(len(rows), batch_size, order)
         for step, batch in enumerate(batches, start=1):
             key = tuple(batch)
             try:
+                # The forward pass: build the batch's graph (or replay it) and its loss.
                 if replay and key in tapes:
                     value = tapes[key].forward()
                 else:
-                    root = loss_fn(*_batch(model, xs, ys, batch))
+                    root = loss_fn(*_batch(model, rows, targets, batch, by_row))
+                    if not isinstance(root, Value):
+                        raise TypeError(
+                            f"fit: the loss returned {type(root).__name__}, not a Value"
+                        )
                     if replay:
                         tapes[key] = Tape(root)
                     value = root.data
             except (OverflowError, ZeroDivisionError, ValueError) as exc:
-                # A ValueError before any step succeeded is a usage error, not divergence.
+                # The data was checked up front: after a finite step this is the parameters.
                 if isinstance(exc, ValueError) and last_finite is None:
                     raise
-                raise DivergenceError(
-                    f"training diverged at epoch {epoch}, step {step}: {exc}; "
-                    f"last finite loss {last_finite!r}"
-                ) from exc
+                undo = last_finite is not None
+                raise diverged(epoch, step, str(exc)) from exc
             if not math.isfinite(value):
-                raise DivergenceError(
-                    f"training diverged at epoch {epoch}, step {step}: loss {value!r}; "
-                    f"last finite loss {last_finite!r}"
-                )
+                undo = last_finite is not None  # this fit's last update made it: take it back
+                raise diverged(epoch, step, f"loss {value!r}")
             last_finite = value
+            # The backward pass and the update.
             opt.zero_grad()
             if replay:
                 tapes[key].backward()
             else:
                 root.backward()
-            opt.step()
+            try:
+                opt.step()
+            except FloatingPointError as exc:
+                raise diverged(epoch, step, f"loss {value!r} is finite but {exc}") from exc
             history.step_loss.append(value)
             epoch_total += value
             if callback is not None:
-                callback(epoch, step, value)
+                _record(history, callback(epoch, step, value))
         history.epoch_loss.append(epoch_total / len(batches))
         if verbose:
             print(f"epoch {epoch} error: {history.epoch_loss[-1]}")
     return history
+
+
+def _record(history: History, metrics: object) -> None:
+    """Add what a callback returned (None, or a mapping of names to numbers)."""
+    if metrics is None:
+        return
+    if not isinstance(metrics, Mapping):
+        raise TypeError(
+            f"fit: a callback returns None or a dict of metrics, got {type(metrics).__name__}"
+        )
+    for name, value in metrics.items():
+        history.log(name, value)

@@ -8,13 +8,14 @@ comes from `backward()`.
 from __future__ import annotations
 
 import math
-import random
+from array import array
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from . import checks
 from .data import Scaler, daily_infections, regression_rows
 from .engine import Value
 from .losses import mse, squared_error
@@ -22,22 +23,43 @@ from .nn import MLP, Module
 from .optim import SGD
 from .train import History, Row, fit
 
-__all__ = ["TUTORIALS", "TutorialResult", "js_number", "tutorial_graph"]
+__all__ = ["TUTORIALS", "Echo", "Progress", "TutorialResult", "js_number", "tutorial_graph"]
+
+
+#: Receives each printed line as it is made (the command line passes `print`).
+Echo = Callable[[str], None]
+#: Receives (done, total) as a long tutorial advances, for a progress display.
+Progress = Callable[[int, int], None]
 
 
 @dataclass
 class TutorialResult:
-    """What a tutorial printed (`lines`) and computed (`numbers`)."""
+    """What a tutorial printed (`lines`) and computed (`numbers`).
+
+    With an `echo` function each line goes to it as soon as it is made and `lines` stays
+    empty (a run of a million iterations holds no output in memory); without, the lines
+    are collected in `lines`. `progress(done, total)` is told how far a long run is.
+    """
 
     name: str
     lines: list[str] = field(default_factory=list)
     numbers: dict[str, Any] = field(default_factory=dict)
     files: list[Path] = field(default_factory=list)
     history: History | None = None
+    echo: Echo | None = field(default=None, repr=False)
+    progress: Progress | None = field(default=None, repr=False)
 
     def say(self, line: str = "") -> None:
-        """Add one printed line."""
-        self.lines.append(line)
+        """Print one line: to `echo` when there is one, else into `lines`."""
+        if self.echo is not None:
+            self.echo(line)
+        else:
+            self.lines.append(line)
+
+    def tick(self, done: int, total: int) -> None:
+        """Report progress (done of total iterations or epochs)."""
+        if self.progress is not None:
+            self.progress(done, total)
 
     def __str__(self) -> str:
         return "\n".join(self.lines)
@@ -52,12 +74,24 @@ HALVED = (
 # --- part 1: one weight ---------------------------------------------------------------------
 
 
-def guess(iterations: int = 20, step: float = 0.05) -> TutorialResult:
+def _count(value: int, what: str) -> int:
+    return checks.count(value, what)
+
+
+def guess(
+    iterations: int = 20,
+    step: float = 0.05,
+    *,
+    echo: Echo | None = None,
+    progress: Progress | None = None,
+) -> TutorialResult:
     """Part 1: guess the number: step the weight up or down, whichever error is smaller."""
-    r = TutorialResult("guess")
+    iterations = _count(iterations, "guess: iterations")
+    step = checks.positive(step, "guess: step")
+    r = TutorialResult("guess", echo=echo, progress=progress)
     r.say(f"weight 0.5, input 3, target 4, step {step}")
     weight, data, target = 0.5, 3.0, 4.0
-    errors, predictions = [], []
+    errors, predictions = array("d"), array("d")
     for i in range(iterations):
         w = Value(weight, "w")
         prediction = w * data
@@ -74,47 +108,65 @@ def guess(iterations: int = 20, step: float = 0.05) -> TutorialResult:
             weight += step
         else:
             weight -= step
+        r.tick(i + 1, iterations)
     r.numbers.update(errors=errors, predictions=predictions, weight=weight)
     return r
 
 
 def _descent_run(
-    r: TutorialResult, alpha: float, iterations: int
-) -> tuple[list[float], list[float]]:
+    r: TutorialResult, alpha: float, iterations: int, done: int
+) -> tuple[array[float], array[float], bool]:
+    """The errors and predictions of one run, and whether it stopped on an overflow."""
     w = Value(0.5, "w", role="param")
     # SGD at alpha/2 on the exact gradient 2·e·x equals the tutorial's alpha·e·x bit for bit.
     opt = SGD([w], lr=alpha / 2)
-    errors, predictions = [], []
+    errors, predictions = array("d"), array("d")
     for i in range(iterations):
-        prediction = w * 3.0
-        error = squared_error(prediction, 4.0)
-        opt.zero_grad()
-        error.backward()
-        opt.step()
+        try:
+            prediction = w * 3.0
+            error = squared_error(prediction, 4.0)
+            opt.zero_grad()
+            error.backward()
+            opt.step()
+        except (OverflowError, FloatingPointError) as exc:
+            r.say(f"iteration {i + 1}: stopped, the numbers left float range ({exc})")
+            return errors, predictions, True
+        r.tick(done + i + 1, 2 * iterations)
         errors.append(error.data)
         predictions.append(prediction.data)
         r.say(
             f"iteration {i + 1} error: {js_number(error.data)} "
             f"prediction: {js_number(prediction.data)}"
         )
-    return errors, predictions
+    return errors, predictions, False
 
 
-def descent(iterations: int = 20, lr: float = 0.1) -> TutorialResult:
+def descent(
+    iterations: int = 20,
+    lr: float = 0.1,
+    *,
+    echo: Echo | None = None,
+    progress: Progress | None = None,
+) -> TutorialResult:
     """Part 1: gradient descent on one weight, without a learning rate (α = 1), then with α."""
-    r = TutorialResult("descent")
+    iterations = _count(iterations, "descent: iterations")
+    lr = checks.positive(lr, "descent: lr")
+    r = TutorialResult("descent", echo=echo, progress=progress)
     r.say(HALVED.format(what="half the learning rate"))
     r.say("gradient descent without a learning rate (α = 1):")
-    errors, predictions = _descent_run(r, 1.0, iterations)
-    if errors[-1] > errors[0]:
+    errors, predictions, stopped = _descent_run(r, 1.0, iterations, 0)
+    diverged = stopped or errors[-1] > errors[0]
+    if diverged:
         r.say(
             f"diverged: the error grew from {errors[0]:g} to {errors[-1]:.4g} in "
-            f"{iterations} iterations; every step overshoots the minimum"
+            f"{len(errors)} iterations; every step overshoots the minimum"
         )
-    r.numbers.update(errors=errors, predictions=predictions, diverged=errors[-1] > errors[0])
+    r.numbers.update(errors=errors, predictions=predictions, diverged=diverged)
     r.say()
     r.say(f"gradient descent with a learning rate α = {lr}:")
-    errors, predictions = _descent_run(r, lr, iterations)
+    errors, predictions, stopped = _descent_run(r, lr, iterations, iterations)
+    if stopped or errors[-1] > errors[0]:
+        r.say(f"diverged at α = {lr}: try a smaller --lr")
     r.numbers.update(alpha_errors=errors, alpha_predictions=predictions)
     return r
 
@@ -155,7 +207,7 @@ class _Recorder(Module):
 
     def __init__(self, model: MLP) -> None:
         self.model = model
-        self.outputs: list[float] = []
+        self.last = math.nan
 
     def named_parameters(self) -> Iterator[tuple[str, Value]]:
         return self.model.named_parameters()
@@ -163,37 +215,56 @@ class _Recorder(Module):
     def __call__(self, x: Row) -> Value | list[Value]:
         out = self.model(x)
         assert isinstance(out, Value)
-        self.outputs.append(out.data)
+        self.last = out.data
         return out
 
 
-def generalized(epochs: int = 100, lr: float = 0.0002) -> TutorialResult:
+def _shown(epoch: int, epochs: int) -> bool:
+    """The epochs a part-2 tutorial prints: the first three and the last three."""
+    return epoch <= 3 or epoch > epochs - 3
+
+
+def generalized(
+    epochs: int = 100,
+    lr: float = 0.0002,
+    *,
+    echo: Echo | None = None,
+    progress: Progress | None = None,
+) -> TutorialResult:
     """Part 2: two features, weights [1.0, 0.5], one update per example."""
-    r = TutorialResult("generalized")
+    epochs = _count(epochs, "generalized: epochs")
+    lr = checks.positive(lr, "generalized: lr")
+    r = TutorialResult("generalized", echo=echo, progress=progress)
     r.say(HALVED.format(what=f"learning rate {lr / 2:g} (= α/2, α = {lr:g})"))
     xs, ys = daily_infections()
     model = MLP.from_weights([[[1.0, 0.5]]], None, output_activation="linear")
     recorder = _Recorder(model)
     predictions: list[list[float]] = []
+    losses: list[float] = []
 
     def each_step(epoch: int, step: int, loss: float) -> None:
+        # Print each shown epoch as soon as it ends (the error is its mean step loss).
         if step == 1:
             predictions.append([])
-        predictions[-1].append(recorder.outputs[-1])
-
-    history = fit(
-        recorder, xs, ys, loss="mse", lr=lr / 2, epochs=epochs, batch_size=1, callback=each_step
-    )
-    for epoch, (preds, error) in enumerate(zip(predictions, history.epoch_loss), start=1):
-        if epoch <= 3 or epoch > epochs - 3:
+            losses.clear()
+        predictions[-1].append(recorder.last)
+        losses.append(loss)
+        if step < len(xs):
+            return
+        if _shown(epoch, epochs):
             r.say(f"epoch {epoch}")
-            for p in preds:
+            for p in predictions[-1]:
                 r.say(f"prediction: {js_number(p)}")
-            r.say(f"error: {js_number(error)}")
+            r.say(f"error: {js_number(sum(losses) / len(losses))}")
             r.say()
         elif epoch == 4:
             r.say("...")
             r.say()
+        r.tick(epoch, epochs)
+
+    history = fit(
+        recorder, xs, ys, loss="mse", lr=lr / 2, epochs=epochs, batch_size=1, callback=each_step
+    )
     r.numbers.update(
         predictions=predictions, epoch_loss=history.epoch_loss, weights=model.weights()[0][0]
     )
@@ -201,9 +272,17 @@ def generalized(epochs: int = 100, lr: float = 0.0002) -> TutorialResult:
     return r
 
 
-def vectorized(epochs: int = 100, lr: float = 0.0002) -> TutorialResult:
+def vectorized(
+    epochs: int = 100,
+    lr: float = 0.0002,
+    *,
+    echo: Echo | None = None,
+    progress: Progress | None = None,
+) -> TutorialResult:
     """Part 2: the same data as one full batch per epoch (the TensorFlow.js version)."""
-    r = TutorialResult("vectorized")
+    epochs = _count(epochs, "vectorized: epochs")
+    lr = checks.positive(lr, "vectorized: lr")
+    r = TutorialResult("vectorized", echo=echo, progress=progress)
     r.say(
         "note: the tutorial's update α·Xᵀ(ŷ − y) is the gradient of the sum of squared errors "
         f"halved; the engine's MSE gradient is applied at learning rate {2 * lr:g} (= 2α, "
@@ -211,12 +290,18 @@ def vectorized(epochs: int = 100, lr: float = 0.0002) -> TutorialResult:
     )
     xs, ys = daily_infections()
     model = MLP.from_weights([[[1.0, 0.5]]], None, output_activation="linear")
-    history = fit(model, xs, ys, loss="mse", lr=2 * lr, epochs=epochs, batch_size=None)
-    for epoch, error in enumerate(history.epoch_loss, start=1):
-        if epoch <= 3 or epoch > epochs - 3:
-            r.say(f"epoch {epoch} error: {js_number(error)}")
+
+    def each_epoch(epoch: int, step: int, loss: float) -> None:
+        # One full-batch step per epoch: the step's loss is the epoch's error.
+        if _shown(epoch, epochs):
+            r.say(f"epoch {epoch} error: {js_number(loss)}")
         elif epoch == 4:
             r.say("...")
+        r.tick(epoch, epochs)
+
+    history = fit(
+        model, xs, ys, loss="mse", lr=2 * lr, epochs=epochs, batch_size=None, callback=each_epoch
+    )
     r.say(
         "note: the tutorial printed 0.7478042244911194 at epoch 100: TensorFlow.js computes "
         "in float32; this is float64"
@@ -255,18 +340,31 @@ def _diagnose(model: MLP, xs: Sequence[Sequence[float]], ys: Sequence[float]) ->
     }
 
 
-def deep(epochs: int = 20, lr: float = 0.01, seed: int = 0) -> TutorialResult:
+def deep(
+    epochs: int = 20,
+    lr: float = 0.01,
+    seed: int = 0,
+    *,
+    echo: Echo | None = None,
+    progress: Progress | None = None,
+) -> TutorialResult:
     """Part 2: a 2-4-1 tanh network without biases, U[0, 1) weights; why it stalls, and a fix."""
-    r = TutorialResult("deep")
+    epochs = _count(epochs, "deep: epochs")
+    lr = checks.positive(lr, "deep: lr")
+    seed = checks.count(seed, "deep: seed", minimum=-(2**63))
+    r = TutorialResult("deep", echo=echo, progress=progress)
     r.say(
         "note: the tutorial's update drops the 2 and the 1/n of the MSE gradient; the engine's "
         f"MSE gradient is applied at learning rate {2 * lr:g} (= α·n/2, n = 4) to match it"
     )
     xs, ys = daily_infections()
     model = MLP(2, [4, 1], "tanh", "linear", bias=False, init="uniform01", seed=seed)
-    history = fit(model, xs, ys, loss="mse", lr=2 * lr, epochs=epochs)
-    for epoch, error in enumerate(history.epoch_loss, start=1):
-        r.say(f"epoch {epoch} error: {js_number(error)}")
+
+    def each_epoch(epoch: int, step: int, loss: float) -> None:
+        r.say(f"epoch {epoch} error: {js_number(loss)}")  # full batch: one step per epoch
+        r.tick(epoch, 2 * epochs)
+
+    history = fit(model, xs, ys, loss="mse", lr=2 * lr, epochs=epochs, callback=each_epoch)
     d = _diagnose(model, xs, ys)
     r.say()
     r.say(f"why the error stays high (measured after epoch {epochs}):")
@@ -298,7 +396,15 @@ def deep(epochs: int = 20, lr: float = 0.01, seed: int = 0) -> TutorialResult:
     x_scaler, y_scaler = Scaler().fit(xs), Scaler().fit(ys)
     xs_s, ys_s = x_scaler.transform(xs), y_scaler.transform(ys)
     fixed = MLP(2, [4, 1], "tanh", "linear", bias=True, init="glorot", seed=seed)
-    fixed_history = fit(fixed, xs_s, ys_s, loss="mse", lr=0.1, epochs=epochs)
+    fixed_history = fit(
+        fixed,
+        xs_s,
+        ys_s,
+        loss="mse",
+        lr=0.1,
+        epochs=epochs,
+        callback=lambda epoch, step, loss: r.tick(epochs + epoch, 2 * epochs),
+    )
     outs = [fixed(x) for x in xs_s]
     preds = y_scaler.inverse([o.data for o in outs if isinstance(o, Value)])
     fixed_loss = _mean([(p - y) ** 2 for p, y in zip(preds, ys)])
@@ -306,7 +412,7 @@ def deep(epochs: int = 20, lr: float = 0.01, seed: int = 0) -> TutorialResult:
     r.say()
     r.say("the fix: standardised inputs and targets (Scaler), biases, Glorot initialisation,")
     r.say(f"learning rate 0.1, {epochs} epochs:")
-    for epoch in sorted({1, epochs // 2, epochs}):
+    for epoch in sorted({1, max(1, epochs // 2), epochs}):
         r.say(f"epoch {epoch} error (scaled units): {fixed_history.epoch_loss[epoch - 1]!r}")
     r.say(
         f"error in infections²: {d['loss']:.4g} before the fix, {fixed_loss:.4g} after "
@@ -352,10 +458,19 @@ class _Walkthrough:
 
 
 def regression(
-    lr: float = 0.05, epochs: int = 200, fixed_lr: float = 0.01, out: str | Path | None = None
+    lr: float = 0.05,
+    epochs: int = 200,
+    fixed_lr: float = 0.01,
+    out: str | Path | None = None,
+    *,
+    echo: Echo | None = None,
+    progress: Progress | None = None,
 ) -> TutorialResult:
     """The walkthrough: ŷ = w1·x1 + w2·x2 + b, L = (ŷ − y)², batch size 1, step by step."""
-    r = TutorialResult("regression")
+    lr = checks.positive(lr, "regression: lr")
+    epochs = _count(epochs, "regression: epochs")
+    fixed_lr = checks.positive(fixed_lr, "regression: fixed_lr")
+    r = TutorialResult("regression", echo=echo, progress=progress)
     rows = regression_rows()
     model = _Walkthrough.start()
     params = [model.w1, model.w2, model.b]
@@ -363,7 +478,12 @@ def regression(
     r.say(f"w1 = {model.w1.data}, w2 = {model.w2.data}, b = {model.b.data}; learning rate {lr}")
     steps: list[dict[str, float]] = []
     for step, row in enumerate(rows, start=1):
-        y_hat, loss, _ = model.graph(row)
+        try:
+            y_hat, loss, _ = model.graph(row)
+        except OverflowError as exc:
+            r.say()
+            r.say(f"step {step}: stopped, the numbers left float range ({exc})")
+            break
         opt.zero_grad()
         loss.backward()
         if step == 1 and out is not None:
@@ -377,7 +497,11 @@ def regression(
         r.say(f"  ∂ŷ/∂w1 = x1 = {row[0]:g}, ∂ŷ/∂w2 = x2 = {row[1]:g}, ∂ŷ/∂b = 1")
         for p, x in ((model.w1, row[0]), (model.w2, row[1]), (model.b, 1.0)):
             r.say(f"  ∂L/∂{p.label} = ∂L/∂ŷ · ∂ŷ/∂{p.label} = ({g:.10g})({x:g}) = {p.grad:.10g}")
-        opt.step()
+        try:
+            opt.step()
+        except FloatingPointError as exc:
+            r.say(f"  stopped: {exc}")
+            break
         updates = ", ".join(f"{p.label}: {p.previous:.10g} → {p.data:.10g}" for p in params)
         r.say(f"  update (η = {lr}): {updates}")
         if step == 1 and out is not None:
@@ -397,10 +521,12 @@ def regression(
         )
     r.say()
     losses = [s["loss"] for s in steps]
-    if losses[-1] > losses[0]:
+    if len(losses) < len(rows) or losses[-1] > losses[0]:
         r.say(
             f"diverged within the first epoch at learning rate {lr}: L went from "
-            f"{losses[0]:.6g} to {losses[-1]:.6g} at step {len(rows)}"
+            f"{losses[0]:.6g} to {losses[-1]:.6g} at step {len(losses)}"
+            if losses
+            else f"diverged at the first step at learning rate {lr}"
         )
     r.numbers["steps"] = steps
     # Train again from the start at a smaller rate; y = x1 − 2·x2 fits the rows exactly.
@@ -415,7 +541,16 @@ def regression(
         def __call__(self, x: Row) -> Value:
             return Value.dot([model.w1, model.w2], x, model.b)
 
-    history = fit(Linear(), xs, ys, loss="mse", lr=fixed_lr, epochs=epochs, batch_size=1)
+    history = fit(
+        Linear(),
+        xs,
+        ys,
+        loss="mse",
+        lr=fixed_lr,
+        epochs=epochs,
+        batch_size=1,
+        callback=lambda epoch, step, loss: r.tick(epoch, epochs) if step == len(rows) else None,
+    )
     r.say(f"again at learning rate {fixed_lr}, {epochs} epochs of batch size 1:")
     for epoch in (1, 10, 50, epochs):
         if epoch <= epochs:
@@ -512,7 +647,10 @@ def drawing_pictures(out: str | Path) -> list[Path]:
             title="The deep tutorial's 2-4-1 network, one sample: every node, layer by layer",
         ),
     ]
-    xs, ys = _two_moons(80, seed=0)
+    from .datasets import moons
+
+    xs, labels = moons(80, seed=0)
+    ys = [float(label) for label in labels]
     model = MLP(2, [16, 16, 1], "tanh", "tanh", seed=0)
     fit(model, xs, ys, loss="mse", lr=0.1, epochs=30, batch_size=10, shuffle=True, seed=0)
     prediction = model(xs[0])
@@ -526,21 +664,6 @@ def drawing_pictures(out: str | Path) -> list[Path]:
     )
     paths.append(render(sample, out / "moons_2-16-16-1_neurons.png", level="neuron", title=title))
     return paths
-
-
-def _two_moons(n: int, seed: int, noise: float = 0.1) -> tuple[list[list[float]], list[float]]:
-    """Two interleaved half circles, labels +1 and -1 alternating (for the demo picture)."""
-    rng = random.Random(seed)
-    xs, ys = [], []
-    for i in range(n):
-        t = math.pi * rng.random()
-        if i % 2 == 0:
-            x, y, label = math.cos(t), math.sin(t), 1.0
-        else:
-            x, y, label = 1 - math.cos(t), 0.5 - math.sin(t), -1.0
-        xs.append([x + rng.gauss(0.0, noise), y + rng.gauss(0.0, noise)])
-        ys.append(label)
-    return xs, ys
 
 
 TUTORIALS: dict[str, Callable[..., TutorialResult]] = {

@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from micrograd_covid import Scaler, load_daily_counts, sir_curve, windows
+from micrograd_covid.data import NegativeCountWarning
 
 
 def test_windows_pair_k_days_with_the_next():
@@ -78,3 +79,132 @@ def test_sir_curve_rises_and_falls_and_conserves_people():
     peak = daily.index(max(daily))
     assert 0 < peak < 199 and daily[-1] < max(daily) / 10
     assert sum(daily) < 10_000
+
+
+@pytest.mark.parametrize(
+    ("content", "kwargs", "words"),
+    [
+        (
+            b"date,cases,cases\n1,2,3\n",
+            {},
+            r"line 1: column 'cases' appears twice \(columns 2 and 3\)",
+        ),
+        (
+            b"date,cases\n2020-01-02,1\n,2\n2020-01-03,3\n",
+            {"date_column": "date"},
+            r"line 3, column 'date': empty date",
+        ),
+        (
+            b"date,cases\n2020-01-02,1\n03/01/2020,2\n",
+            {"date_column": "date"},
+            r"line 3, column 'date': '03/01/2020' is not an ISO date",
+        ),
+        (b"date,cases\na,1\nb,2\nc,\xe9t\xe9\n", {}, r"line 4: byte 3 of the line is not UTF-8"),
+        (
+            b'date,cases\na,1\nb,"' + b"9" * (128 * 1024 + 1) + b'"\nc,3\n',
+            {},
+            r"line 3: a cell is longer than 131072 characters",
+        ),
+        (
+            b"date,cases\na,1\nb,2\nc,-3\nd,4\ne,-1\n",
+            {"negative": "error"},
+            r"line 4, column 'cases': negative daily count -3 \(and 1 more\)",
+        ),
+        (b"date,cases\na,nan\n", {}, r"line 2, column 'cases': 'nan' is not finite"),
+        (b"", {}, r"the file is empty"),
+    ],
+)
+def test_hostile_csv_files_get_one_line_errors_naming_file_and_line(
+    tmp_path, content, kwargs, words
+):  # type: ignore[no-untyped-def]
+    path = tmp_path / "hostile.csv"
+    path.write_bytes(content)
+    with pytest.raises(ValueError, match=words) as info:
+        load_daily_counts(path, "cases", window=1, **kwargs)
+    message = str(info.value)
+    assert message.startswith(str(path)) and "\n" not in message and len(message) < 200
+
+
+def test_negative_daily_counts_warn_by_default_and_keep_on_request(tmp_path):  # type: ignore[no-untyped-def]
+    path = tmp_path / "c.csv"
+    path.write_text("date,cases\na,1\nb,-2\nc,3\n")
+    with pytest.warns(
+        NegativeCountWarning, match=r"c.csv, line 3, column 'cases': negative daily count -2; kept"
+    ):
+        xs, ys = load_daily_counts(path, "cases", window=1)
+    assert ys == [-2.0, 3.0]
+    assert load_daily_counts(path, "cases", window=1, negative="keep") == (xs, ys)
+    with pytest.raises(ValueError, match="negative must be one of warn, error, keep"):
+        load_daily_counts(path, "cases", negative="drop")
+
+
+def test_a_utf8_bom_just_works_and_a_directory_is_named(tmp_path):  # type: ignore[no-untyped-def]
+    path = tmp_path / "bom.csv"
+    path.write_bytes("\ufeffcases,date\n1,2020-01-01\n2,2020-01-02\n3,2020-01-03\n".encode())
+    assert load_daily_counts(path, "cases", window=1, date_column="date") == (
+        [[1.0], [2.0]],
+        [2.0, 3.0],
+    )
+    with pytest.raises(ValueError, match=rf"{tmp_path}: is a directory, not a CSV file"):
+        load_daily_counts(tmp_path, "cases")
+
+
+@pytest.mark.parametrize(
+    ("rows", "error", "words"),
+    [
+        (
+            [[1.0, 2.0], [float("nan"), 3.0]],
+            ValueError,
+            r"Scaler.fit: row 1, column 0 must be a finite number, got nan",
+        ),
+        ([[1.0, 2.0, 3.0], [4.0, 5.0]], ValueError, r"Scaler.fit: row 1 has 2 values, row 0 has 3"),
+        (["12", "34"], TypeError, r"Scaler.fit: row 0 must be a number, got str: '12'"),
+        ([1.0, [2.0]], TypeError, r"Scaler.fit: row 1 is a list, but row 0 is a number"),
+        ([[1.0], ["2"]], TypeError, r"row 1, column 0 must be a number, got str"),
+        ([[1.0, True]], TypeError, r"row 0, column 1 must be a number, got bool"),
+        ([], ValueError, r"Scaler.fit: no rows"),
+        ("1234", TypeError, r"Scaler.fit must be a list"),
+    ],
+)
+def test_scaler_refuses_bad_rows_and_keeps_what_it_learned(rows, error, words):  # type: ignore[no-untyped-def]
+    s = Scaler().fit([[1.0, 2.0], [3.0, 6.0]])
+    with pytest.raises(error, match=words):
+        s.fit(rows)
+    assert (s.shift, s.scale) == ([2.0, 4.0], [1.0, 2.0])
+    with pytest.raises(ValueError, match=r"Scaler.transform: row 1 has 1 values"):
+        s.transform([[1.0, 2.0], [3.0]])
+    with pytest.raises(ValueError, match=r"Scaler.transform: rows have 3 columns, fitted on 2"):
+        s.transform([[1.0, 2.0, 3.0]])
+
+
+def test_scaler_takes_numpy_arrays():
+    import numpy as np
+
+    rows = [[2.0, 1.0], [5.0, 1.0], [7.0, 4.0]]
+    assert Scaler().fit(np.array(rows)).transform(np.array(rows)) == Scaler().fit_transform(rows)
+    assert Scaler().fit_transform(np.array([1.0, 3.0])) == [-1.0, 1.0]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "words"),
+    [
+        ({"beta": float("nan")}, ValueError, r"sir_curve: beta must be a finite number, got nan"),
+        ({"gamma": float("inf")}, ValueError, r"sir_curve: gamma must be a finite number"),
+        ({"beta": -0.1}, ValueError, r"sir_curve: beta must be in \[0, inf\)"),
+        ({"days": 0}, ValueError, r"sir_curve: days must be a positive int"),
+        ({"days": 10.5}, TypeError, r"sir_curve: days must be an int"),
+        ({"infected": 0}, ValueError, r"sir_curve: infected must be > 0"),
+        ({"infected": 2e6}, ValueError, r"sir_curve: infected must be in \[0, 1e\+06\]"),
+        ({"population": float("nan")}, ValueError, r"sir_curve: population must be a finite"),
+    ],
+)
+def test_sir_curve_refuses_nan_and_out_of_range_arguments(kwargs, error, words):  # type: ignore[no-untyped-def]
+    with pytest.raises(error, match=words):
+        sir_curve(**kwargs)
+
+
+def test_windows_refuses_non_finite_values_and_bad_k():
+    with pytest.raises(ValueError, match=r"windows: series: row 2 must be a finite number"):
+        windows([1.0, 2.0, float("inf"), 4.0], 2)
+    with pytest.raises(TypeError, match=r"windows: k must be an int, got bool"):
+        windows([1.0, 2.0, 3.0], True)

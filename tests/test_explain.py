@@ -1,18 +1,16 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import time
-import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from micrograd_covid import Value, explain, render_steps, topological_order
+from micrograd_covid import Value, explain, topological_order
 from micrograd_covid.tutorials import regression_graph
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -116,24 +114,6 @@ def test_explain_of_an_unconnected_value_is_zero():
     assert str(explain(loss, Value(1.0, "z"))) == "∂L/∂z = 0 (z does not reach L)"
 
 
-def test_render_steps_writes_one_frame_per_node_that_passes_a_gradient(tmp_path):  # type: ignore[no-untyped-def]
-    loss = regression_graph()
-    paths = render_steps(loss, tmp_path)
-    passing = [n for n in topological_order(loss) if n.inputs]
-    frames, page = paths[:-1], paths[-1]
-    assert len(frames) == len(passing) == 2
-    assert page.name == "index.html"
-    for frame in frames:
-        assert ET.parse(frame).getroot().tag.endswith("svg")
-    assert "#d62728" in frames[1].read_text().lower()  # the highlighted node and edges
-    assert "∂L/∂w1 = &#45;16.93" in frames[1].read_text()  # one pass, though loss had one already
-    assert "∂L/∂w1 = 0" in frames[0].read_text()  # not reached yet at step 1
-    html = page.read_text()
-    assert "http://" not in html.replace("http://www.w3.org", "") and "https://" not in html
-    assert html.count("<svg") == 2
-    assert loss.inputs[0].grad == pytest.approx(-4.232)  # backward ran to the end
-
-
 def test_pdb_session_on_the_readme_script_shows_labels_and_gradients():
     script = ROOT / "examples" / "step_through_backprop.py"
     commands = "c\np step.node\np str(step)\nc\np str(step)\np w1.grad\nc\n"
@@ -154,61 +134,6 @@ def test_pdb_session_on_the_readme_script_shows_labels_and_gradients():
     assert "w1.grad += 4 × -4.232 = -16.928 (now -16.928)" in out
     assert "-16.928" in out.split("p w1.grad")[-1] or "(Pdb) -16.928" in out
     assert "∂L/∂w1 = -16.928, ∂L/∂w2 = -4.232, ∂L/∂b = -4.232" in out
-
-
-def _chrome():  # type: ignore[no-untyped-def]
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
-    for flag in [
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--window-size=1400,900",
-        "--disable-dev-shm-usage",
-    ]:
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    service = Service(executable_path=shutil.which("chromedriver") or "/usr/bin/chromedriver")
-    return webdriver.Chrome(options=options, service=service)
-
-
-def test_explorer_page_steps_with_buttons_keys_and_slider_in_headless_chromium(tmp_path):  # type: ignore[no-untyped-def]
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.common.keys import Keys
-
-    render_steps(regression_graph(), tmp_path)
-    driver = _chrome()
-    try:
-        driver.get((tmp_path / "index.html").as_uri())
-        counter = driver.find_element(By.ID, "counter")
-        sentence = driver.find_element(By.ID, "sentence")
-        assert counter.text == "step 1 of 2"
-        assert "∂L/∂ŷ += ∂L/∂L · ∂L/∂ŷ = (1)(-4.232) = -4.232" in sentence.text
-        driver.find_element(By.ID, "next").click()
-        assert counter.text == "step 2 of 2"
-        assert "∂L/∂b += ∂L/∂ŷ · ∂ŷ/∂b = (-4.232)(1) = -4.232" in sentence.text
-        assert driver.find_element(By.ID, "frame-2").is_displayed()
-        assert not driver.find_element(By.ID, "frame-1").is_displayed()
-        driver.find_element(By.TAG_NAME, "body").send_keys(Keys.ARROW_LEFT)
-        assert counter.text == "step 1 of 2"
-        driver.find_element(By.TAG_NAME, "body").send_keys(Keys.ARROW_RIGHT)
-        assert counter.text == "step 2 of 2"
-        assert driver.find_element(By.ID, "slider").get_attribute("value") == "2"
-        shot = Path(os.environ.get("MICROGRAD_COVID_SCREENSHOT", tmp_path / "page.png"))
-        driver.save_screenshot(str(shot))
-        assert shot.read_bytes()[:4] == b"\x89PNG"
-        errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
-        assert errors == []
-    finally:
-        driver.quit()
 
 
 def test_step_sentences_use_the_display_names_when_given_them():

@@ -93,3 +93,70 @@ def test_to_torch_without_torch_says_what_to_install(monkeypatch):  # type: igno
     monkeypatch.setitem(sys.modules, "torch", None)  # makes `import torch` raise ImportError
     with pytest.raises(ImportError, match="pip install torch"):
         to_torch(MLP(2, [1], seed=0))
+
+
+def _with_weight(tmp_path, literal: str):  # type: ignore[no-untyped-def]
+    text = save(MLP(2, [1], seed=0), tmp_path / "m.json").read_text()
+    data = json.loads(text)
+    marker = 123.5
+    data["weights"][0][0][0] = marker
+    path = tmp_path / "hostile.json"
+    path.write_text(json.dumps(data).replace(repr(marker), literal))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("literal", "words"),
+    [
+        ("1" * 401, r"the number 111111111111…111111 \(401 characters\) is out of float range"),
+        ("9" * 5001, r"\(5001 characters\) is out of float range"),
+        ("1e400", "the number 1e400 is out of float range"),
+        ("-" + "2" * 400 + ".5", r"\(403 characters\) is out of float range"),
+        ("Infinity", "Infinity is not a finite number"),
+    ],
+)
+def test_numbers_out_of_float_range_are_a_value_error_naming_the_file(tmp_path, literal, words):  # type: ignore[no-untyped-def]
+    path = _with_weight(tmp_path, literal)
+    with pytest.raises(ValueError, match=words) as info:
+        load(path)
+    assert str(info.value).startswith(f"{path}: not a valid micrograd_covid model file")
+
+
+def test_a_long_weight_that_fits_a_float_loads():
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = _with_weight(Path(tmp), "0." + "3" * 400)
+        assert load(path).weights()[0][0][0] == pytest.approx(1 / 3)
+
+
+def test_deep_nesting_and_directories_are_value_errors_naming_the_file(tmp_path):  # type: ignore[no-untyped-def]
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(
+        ValueError, match=r"deep.json: .*nested deeper than 8 levels at line 1, column 9"
+    ):
+        load(deep)
+    nested = tmp_path / "nested.json"
+    nested.write_text('{"format": "[[[[[[[[[[", "x": {"y": {"z": [[[[[[1]]]]]]}}}')
+    with pytest.raises(ValueError, match=r"nested deeper than 8 levels at line 1, column 48"):
+        load(nested)
+    with pytest.raises(ValueError, match=rf"{tmp_path}: .*it is a directory"):
+        load(tmp_path)
+
+
+def test_save_refuses_a_diverged_model_and_keeps_the_old_file(tmp_path):  # type: ignore[no-untyped-def]
+    model = MLP(2, [2, 1], seed=0)
+    path = save(model, tmp_path / "m.json")
+    before = path.read_bytes()
+    model.layers[1].neurons[0].w[1].data = float("-inf")
+    with pytest.raises(ValueError, match=r"parameter layers.1.neurons.0.w.1 is -inf.*untouched"):
+        save(model, path)
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["m.json"]
+    model.layers[1].neurons[0].w[1].data = 0.5
+    with pytest.raises(IsADirectoryError, match="is a directory"):
+        save(model, tmp_path)
+    with pytest.raises(FileNotFoundError, match=r"the folder .*nowhere does not exist"):
+        save(model, tmp_path / "nowhere" / "m.json")

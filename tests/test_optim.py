@@ -70,7 +70,7 @@ def test_one_sgd_step_lowers_a_toy_loss_and_records_previous_values():
 
 
 def test_optimizer_arguments_are_checked():
-    with pytest.raises(ValueError, match="lr must be a positive number"):
+    with pytest.raises(ValueError, match="lr must be a positive finite number"):
         SGD([Value(1.0)], lr=0)
     with pytest.raises(ValueError, match="momentum must be in"):
         SGD([Value(1.0)], lr=0.1, momentum=1.5)
@@ -78,3 +78,97 @@ def test_optimizer_arguments_are_checked():
         Adam([Value(1.0), 2.0])  # type: ignore[list-item]
     with pytest.raises(ValueError, match="no parameters"):
         Adam([])
+
+
+@pytest.mark.parametrize(
+    ("make", "words"),
+    [
+        (lambda p: SGD(p, lr=float("inf")), r"SGD: lr must be a finite number, got inf"),
+        (lambda p: Adam(p, lr=float("inf")), r"Adam: lr must be a finite number, got inf"),
+        (lambda p: SGD(p, lr=float("nan")), r"SGD: lr must be a finite number, got nan"),
+        (lambda p: Adam(p, lr=-0.1), r"Adam: lr must be a positive finite number, got -0.1"),
+        (lambda p: Adam(p, eps=float("inf")), r"Adam: eps must be a finite number, got inf"),
+        (lambda p: Adam(p, eps=0.0), r"Adam: eps must be a positive"),
+        (lambda p: SGD(p, lr=0.1, momentum=1.0), r"SGD: momentum must be in \[0, 1\)"),
+        (lambda p: SGD(p, lr=0.1, momentum=-0.5), r"SGD: momentum must be in \[0, 1\)"),
+        (lambda p: Adam(p, betas=(0.9, 1.0)), r"Adam: betas\[1\] must be in \[0, 1\)"),
+        (lambda p: Adam(p, betas=(-0.1, 0.9)), r"Adam: betas\[0\] must be in \[0, 1\)"),
+        (lambda p: Adam(p, betas=(0.9,)), r"Adam: betas must be two numbers"),
+        (lambda p: SGD(p, lr=0.1, weight_decay=-1), r"SGD: weight_decay must be in \[0, inf\)"),
+    ],
+)
+def test_hyper_parameters_that_wreck_or_freeze_a_model_are_refused(make, words):  # type: ignore[no-untyped-def]
+    with pytest.raises(ValueError, match=words):
+        make([Value(1.0)])
+
+
+def test_numpy_scalars_are_numbers_and_bool_is_not():
+    import numpy as np
+
+    opt = SGD([Value(1.0)], lr=np.float32(0.1), momentum=np.float64(0.5))
+    assert opt.lr == pytest.approx(0.1) and type(opt.lr) is float
+    assert Adam([Value(1.0)], lr=np.float64(0.01), betas=(np.float32(0.5), 0.9)).betas[0] == 0.5
+    with pytest.raises(TypeError, match="SGD: lr must be a number, got bool: True"):
+        SGD([Value(1.0)], lr=True)
+    with pytest.raises(TypeError, match="Adam: eps must be a number, got str"):
+        Adam([Value(1.0)], eps="1e-8")  # type: ignore[arg-type]
+
+
+def test_a_step_that_would_overflow_changes_nothing_and_names_the_parameter():
+    w, b = Value(1e308, "w"), Value(2.0, "b")
+    opt = Adam([b, w], lr=0.1)
+    w.grad, b.grad = -1.0, 1.0
+    opt.step()
+    state = opt.state()
+    before = (w.data, b.data, w.previous, b.previous)
+    sgd = SGD([b, w], lr=1e300, momentum=0.9)
+    w.grad, b.grad = -1e10, 1.0
+    with pytest.raises(FloatingPointError, match=r"update of w gives inf.*nothing was changed"):
+        sgd.step()
+    assert (w.data, b.data, w.previous, b.previous) == before
+    assert sgd.steps == 0 and sgd._velocity == [None, None]
+    w.grad = float("inf")
+    with pytest.raises(FloatingPointError, match="gradient of w is inf"):
+        opt.step()
+    assert opt.state() == state
+
+
+@pytest.mark.parametrize("momentum", [0.0, 0.9])
+def test_sgd_weight_decay_matches_torch_for_20_steps(torch, momentum):  # type: ignore[no-untyped-def]
+    model = MLP(2, [4, 1], seed=9)
+    net = to_torch(model)
+    opt = SGD(model.parameters(), lr=0.05, momentum=momentum, weight_decay=0.1)
+    ours = _engine_losses(model, opt, 20)
+    topt = torch.optim.SGD(net.parameters(), lr=0.05, momentum=momentum, weight_decay=0.1)
+    theirs = _torch_losses(torch, net, topt, 20)
+    assert ours == pytest.approx(theirs, rel=1e-9)
+    _params_match(model, net)
+
+
+def test_adam_weight_decay_matches_torch_for_20_steps(torch):  # type: ignore[no-untyped-def]
+    model = MLP(2, [4, 1], seed=10)
+    net = to_torch(model)
+    ours = _engine_losses(model, Adam(model.parameters(), lr=0.01, weight_decay=0.5), 20)
+    topt = torch.optim.Adam(net.parameters(), lr=0.01, weight_decay=0.5)
+    theirs = _torch_losses(torch, net, topt, 20)
+    assert ours == pytest.approx(theirs, rel=1e-9)
+    _params_match(model, net)
+    plain = MLP(2, [4, 1], seed=10)
+    _engine_losses(plain, Adam(plain.parameters(), lr=0.01), 20)
+    assert plain.weights() != model.weights()  # the decay did something
+
+
+def test_undo_puts_back_the_last_step_only():
+    w = Value(3.0, "w")
+    opt = Adam([w], lr=0.1)
+    assert opt.undo() is False
+    for _ in range(2):
+        w.grad = 2.0
+        opt.step()
+    state, before = opt.state(), (w.data, w.previous)
+    w.grad = 2.0
+    opt.step()
+    assert w.data != before[0]
+    assert opt.undo() is True
+    assert (w.data, w.previous) == (before[0], None) and opt.state() == state
+    assert opt.undo() is False

@@ -124,3 +124,42 @@ def test_regression_walkthrough_first_step_and_divergence(tmp_path):  # type: ig
 )
 def test_numbers_print_as_the_javascript_tutorials_printed_them(x, text):  # type: ignore[no-untyped-def]
     assert js_number(x) == text
+
+
+@pytest.mark.parametrize("tutorial", [guess, descent, generalized, vectorized, deep, regression])
+def test_lines_sent_to_echo_are_the_lines_a_collected_run_keeps(tutorial):  # type: ignore[no-untyped-def]
+    kwargs = {"iterations": 5} if tutorial in (guess, descent) else {"epochs": 8}
+    streamed: list[str] = []
+    ticks: list[tuple[int, int]] = []
+    r = tutorial(**kwargs, echo=streamed.append, progress=lambda d, t: ticks.append((d, t)))
+    assert r.lines == [] and streamed == tutorial(**kwargs).lines
+    assert ticks and ticks[-1][0] == ticks[-1][1]  # progress reaches the end
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "words"),
+    [
+        (lambda: guess(iterations=0), ValueError, "guess: iterations must be a positive int"),
+        (lambda: descent(iterations=0), ValueError, "descent: iterations must be a positive int"),
+        (lambda: deep(epochs=0), ValueError, "deep: epochs must be a positive int"),
+        (lambda: regression(epochs=0), ValueError, "regression: epochs must be a positive int"),
+        (lambda: vectorized(lr=float("inf")), ValueError, "vectorized: lr must be a finite"),
+        (lambda: generalized(epochs=2.5), TypeError, "generalized: epochs must be an int"),
+        (lambda: deep(seed=True), TypeError, "deep: seed must be an int"),
+    ],
+)
+def test_tutorial_arguments_are_checked_before_anything_runs(call, error, words):  # type: ignore[no-untyped-def]
+    with pytest.raises(error, match=words):
+        call()
+
+
+def test_runs_that_leave_float_range_stop_with_a_line_instead_of_an_error():
+    r = descent(iterations=200, lr=8.0)
+    assert "iteration 172: stopped, the numbers left float range" in " ".join(r.lines)
+    assert r.lines[-1] == "diverged at α = 8.0: try a smaller --lr"
+    assert r.numbers["diverged"] is True and len(r.numbers["errors"]) == 171
+    w = regression(lr=1e40, epochs=1)
+    said = "\n".join(w.lines)
+    assert "stopped" in said and "step 5: stopped, the numbers left float range" in said
+    assert "diverged within the first epoch at learning rate 1e+40" in said
+    assert deep(epochs=1).lines[-2].startswith("epoch 1 error (scaled units): ")

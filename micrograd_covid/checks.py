@@ -1,0 +1,129 @@
+"""One validation path per kind of argument: numbers, counts and rows of numbers.
+
+Every public function that takes a hyper-parameter, a count or a table of numbers checks it
+here, so the same input gets the same error wherever it goes in. A wrong type raises
+TypeError, a wrong value ValueError; both name the argument (`what`) and show what it got.
+numpy scalars are numbers (`numbers.Real`); `bool` is not, although Python counts it as one.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Sequence
+from typing import Any
+
+from .engine import Value
+
+__all__ = ["as_list", "count", "finite", "interval", "positive", "rows_of_numbers"]
+
+
+def finite(value: object, what: str) -> float:
+    """`value` as a float; it must be a real number (not bool) and finite."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{what} must be a number, got {type(value).__name__}: {value!r}")
+    try:
+        result = float(value)
+    except OverflowError:
+        raise ValueError(f"{what} must be a finite number, got an int too large") from None
+    if not math.isfinite(result):
+        raise ValueError(f"{what} must be a finite number, got {value!r}")
+    return result
+
+
+def positive(value: object, what: str) -> float:
+    """A finite number > 0."""
+    result = finite(value, what)
+    if not result > 0:
+        raise ValueError(f"{what} must be a positive finite number, got {value!r}")
+    return result
+
+
+def interval(value: object, what: str, low: float, high: float, *, closed: bool = False) -> float:
+    """A finite number in [low, high), or [low, high] when `closed`."""
+    result = finite(value, what)
+    if not (low <= result < high or (closed and result == high)):
+        bracket = "]" if closed else ")"
+        raise ValueError(f"{what} must be in [{low:g}, {high:g}{bracket}, got {value!r}")
+    return result
+
+
+def count(value: object, what: str, minimum: int = 1) -> int:
+    """An int (numpy integers too, not bool) of at least `minimum`."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{what} must be an int, got {type(value).__name__}: {value!r}")
+    result = int(value)
+    if result < minimum:
+        kind = "a positive int" if minimum == 1 else f"an int >= {minimum}"
+        raise ValueError(f"{what} must be {kind}, got {result}")
+    return result
+
+
+def _is_array(x: object) -> bool:
+    """A numpy array of one or more dimensions (numpy scalars have ndim 0)."""
+    return bool(getattr(x, "ndim", 0)) and hasattr(x, "tolist")
+
+
+def _is_row(x: object) -> bool:
+    return isinstance(x, (list, tuple)) or _is_array(x)
+
+
+def as_list(values: Any, what: str) -> list[Any]:
+    """A list from a list, tuple, range or numpy array (`tolist()`); not str, bytes or dict."""
+    if _is_array(values):
+        values = values.tolist()
+    if isinstance(values, (str, bytes, dict)) or not isinstance(values, Sequence):
+        raise TypeError(
+            f"{what} must be a list (or tuple, or numpy array), got {type(values).__name__}"
+        )
+    return list(values)
+
+
+def rows_of_numbers(
+    rows: Any, what: str, *, flat_ok: bool = True, values_ok: bool = False
+) -> tuple[list[list[Any]], bool]:
+    """A table of finite floats, every row as wide as the first, and whether it was flat.
+
+    `rows` is a list of rows, or (when `flat_ok`) a flat list of numbers, one column. Strings
+    are refused (``"12"`` is not a row of digits), as are NaN, infinity and rows of another
+    width; the error names the row (and column). With `values_ok`, a cell may be a `Value`
+    (kept as it is; its `.data` must be finite).
+    """
+    items = as_list(rows, what)
+    if not items:
+        raise ValueError(f"{what}: no rows")
+    flat = not _is_row(items[0])
+    if flat and not flat_ok:
+        raise TypeError(
+            f"{what}: row 0 is {type(items[0]).__name__}; each row must be a list of numbers"
+        )
+    table: list[list[Any]] = []
+    width = 1 if flat else -1
+    for i, row in enumerate(items):
+        if flat:
+            if _is_row(row):
+                raise TypeError(f"{what}: row {i} is a list, but row 0 is a number")
+            table.append([_cell(row, f"{what}: row {i}", values_ok)])
+            continue
+        if not _is_row(row):
+            raise TypeError(
+                f"{what}: row {i} is {type(row).__name__}; each row must be a list of numbers"
+            )
+        cells = as_list(row, f"{what}: row {i}")
+        if width < 0:
+            width = len(cells)
+            if width == 0:
+                raise ValueError(f"{what}: row 0 is empty")
+        if len(cells) != width:
+            raise ValueError(f"{what}: row {i} has {len(cells)} values, row 0 has {width}")
+        table.append(
+            [_cell(c, f"{what}: row {i}, column {j}", values_ok) for j, c in enumerate(cells)]
+        )
+    return table, flat
+
+
+def _cell(cell: object, what: str, values_ok: bool) -> Any:
+    if values_ok and isinstance(cell, Value):
+        finite(cell.data, what)
+        return cell
+    return finite(cell, what)

@@ -1,0 +1,958 @@
+"""Watch a model learn: one self-contained page that plays a training run step by step.
+
+`explore` trains a model batch by batch, as the regression walkthrough does (initialise the
+parameters; for each epoch and batch: feed the batch, compute each node forward, the loss,
+pass gradients back node by node, update the parameters), records the numbers of every
+batch and writes one HTML page that replays them on one Graphviz drawing of the graph.
+
+The page holds the drawing once and the numbers as data; the browser fills the drawing in
+for the step shown. The maths is typeset with KaTeX, inlined into the page (fonts as data:
+URIs), so the page works opened from disk and makes no network request at all.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import math
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .draw import _check_options, draw, pipe, write_atomic
+from .engine import DotArgs, Value, topological_order
+from .names import display_names
+from .optim import SGD, Optimizer
+
+__all__ = ["Exploration", "explore", "explore_tutorial", "graph_page"]
+
+#: The tutorials that train, as `explore_tutorial` and `micrograd-covid explore` know them.
+EXPLORABLE = ("regression", "descent", "generalized", "vectorized", "deep")
+
+_PAGE_DIR = Path(__file__).resolve().parent / "page"
+_KATEX_DIR = _PAGE_DIR / "vendor" / "katex"
+#: The KaTeX fonts the page's formulas use (main text, maths italic, big delimiters, symbols).
+_FONTS = (
+    "AMS-Regular",
+    "Main-Regular",
+    "Main-Bold",
+    "Main-Italic",
+    "Math-Italic",
+    "Size1-Regular",
+    "Size2-Regular",
+    "Size3-Regular",
+    "Size4-Regular",
+)
+_VENDOR_HINT = (
+    "the explore page needs KaTeX, fetched by the set-up: run `make vendor` in the "
+    "micrograd_covid source folder (it needs npm), or install a built wheel, which ships it"
+)
+_PHASES = ("init", "feed", "forward", "loss", "backward", "update")
+
+Token = Any  # a string, or a list: ["n", k], ["v", k], ["x", number], ["k", k, j], ["f", name]
+
+
+# --- formulas ---------------------------------------------------------------------------------
+
+
+def _latex_name(name: str) -> str:
+    """A display name as LaTeX: w1 → w_{1}, ŷ → \\hat{y}, anything else as escaped text."""
+    if name == "ŷ":
+        return "\\hat{y}"
+    m = re.fullmatch(r"([A-Za-z])(\d+)", name)
+    if m:
+        return f"{m.group(1)}_{{{m.group(2)}}}"
+    if re.fullmatch(r"[A-Za-z]", name):
+        return name
+    escaped = "".join(_TEXT_ESCAPES.get(ch, ch) for ch in name)
+    return f"\\text{{{escaped}}}"
+
+
+_TEXT_ESCAPES = {
+    "\\": "\\textbackslash{}",
+    "{": "\\{",
+    "}": "\\}",
+    "$": "\\$",
+    "&": "\\&",
+    "#": "\\#",
+    "^": "\\textasciicircum{}",
+    "_": "\\_",
+    "~": "\\textasciitilde{}",
+    "%": "\\%",
+}
+
+_UNARY_FN = {
+    "exp": "exp",
+    "log": "ln",
+    "tanh": "tanh",
+    "sigmoid": "σ",
+    "relu": "relu",
+    "sinh": "sinh",
+    "cosh": "cosh",
+}
+#: The local derivative of each activation, from the node's input a and output o.
+_UNARY_LOCAL: dict[str, Callable[[Token, Token, Token, Token], list[Token]]] = {
+    "exp": lambda a, o, va, vo: [["f", "exp"], "(", a, ")", " = ", vo],
+    "log": lambda a, o, va, vo: ["1/", a, " = 1/", va],
+    "tanh": lambda a, o, va, vo: ["1 − ", o, "²", " = 1 − ", vo, "²"],
+    "sigmoid": lambda a, o, va, vo: [o, "(1 − ", o, ")", " = ", vo, "(1 − ", vo, ")"],
+    "relu": lambda a, o, va, vo: ["[", a, " > 0]", " = [", va, " > 0]"],
+    "sinh": lambda a, o, va, vo: [["f", "cosh"], "(", a, ")", " = ", ["f", "cosh"], "(", va, ")"],
+    "cosh": lambda a, o, va, vo: [["f", "sinh"], "(", a, ")", " = ", ["f", "sinh"], "(", va, ")"],
+}
+_MAX_TERMS = 12
+
+
+def _n(k: int) -> Token:
+    return ["n", k]
+
+
+def _v(k: int) -> Token:
+    return ["v", k]
+
+
+def _joined(items: list[list[Token]], sep: str) -> list[Token]:
+    """Terms joined by `sep`, the middle ones elided when there are more than _MAX_TERMS."""
+    if len(items) > _MAX_TERMS:
+        items = [*items[:3], ["⋯"], *items[-2:]]
+    out: list[Token] = []
+    for i, item in enumerate(items):
+        if i:
+            out.append(sep)
+        out += item
+    return out
+
+
+def _dot_shape(
+    node: Value, ins: list[int]
+) -> tuple[int, list[int] | None, list[int] | None, int | None] | None:
+    """A dot node's length n and the node indices of its weights, inputs and bias (None
+    where they are constants)."""
+    args = node.args
+    if not isinstance(args, DotArgs):
+        return None
+    bias = ins[-1] if args.bias == "wired" else None
+    wired = ins[:-1] if bias is not None else ins
+    if args.weights is not None:
+        n = len(args.weights)
+    elif args.inputs is not None:
+        n = len(args.inputs)
+    else:
+        n = len(wired) // 2
+    ws = None if args.weights is not None else wired[:n]
+    xs = None if args.inputs is not None else wired[len(wired) - n :]
+    return n, ws, xs, bias
+
+
+def _dot_parts(node: Value, k: int, ins: list[int]) -> tuple[list[Token], list[Token]]:
+    """The symbolic and numeric sums w1·x1 + … + b of dot node k."""
+    shape = _dot_shape(node, ins)
+    if shape is None:
+        return [["f", node.op]], [["f", node.op]]
+    n, ws, xs, bias = shape
+    sym: list[list[Token]] = []
+    num: list[list[Token]] = []
+    for i in range(n):
+        w_sym: Token = _n(ws[i]) if ws is not None else ["k", k, i]
+        w_num: Token = _v(ws[i]) if ws is not None else ["k", k, i]
+        x_sym: Token = _n(xs[i]) if xs is not None else ["k", k, n + i]
+        x_num: Token = _v(xs[i]) if xs is not None else ["k", k, n + i]
+        sym.append([w_sym, "·", x_sym])
+        num.append(["(", w_num, ")(", x_num, ")"])
+    args = node.args
+    if bias is not None:
+        sym.append([_n(bias)])
+        num.append([_v(bias)])
+    elif isinstance(args, DotArgs) and isinstance(args.bias, float):
+        sym.append([["x", args.bias]])
+        num.append([["x", args.bias]])
+    return _joined(sym, " + "), _joined(num, " + ")
+
+
+def _forward(node: Value, k: int, ins: list[int]) -> list[Token]:
+    """``o = symbolic = numeric = value`` for node k (its inputs' indices `ins`)."""
+    op = node.op
+    a = ins[0] if ins else -1
+    b = ins[1] if len(ins) > 1 else -1
+    sym: list[Token]
+    num: list[Token]
+    if op in ("+", "-") and len(ins) == 2:
+        sign = " + " if op == "+" else " − "
+        sym, num = [_n(a), sign, _n(b)], [_v(a), sign, _v(b)]
+    elif op == "*" and len(ins) == 2:
+        sym, num = [_n(a), "·", _n(b)], ["(", _v(a), ")(", _v(b), ")"]
+    elif op == "/" and len(ins) == 2:
+        sym, num = [_n(a), "/", _n(b)], [_v(a), "/", _v(b)]
+    elif op == "**" and len(ins) == 2:
+        sym, num = [_n(a), ["^", [_n(b)]]], ["(", _v(a), ")", ["^", [_v(b)]]]
+    elif op.startswith("**") and len(ins) == 1 and isinstance(node.args, float):
+        c = ["x", node.args]
+        sym, num = [_n(a), ["^", [c]]], ["(", _v(a), ")", ["^", [c]]]
+    elif op == "neg" and len(ins) == 1:
+        sym, num = ["−", _n(a)], ["−", _v(a)]
+    elif op in _UNARY_FN and len(ins) == 1:
+        fn = ["f", _UNARY_FN[op]]
+        sym, num = [fn, "(", _n(a), ")"], [fn, "(", _v(a), ")"]
+    elif op == "squared_error" and len(ins) == 2:
+        sym, num = ["(", _n(a), " − ", _n(b), ")²"], ["(", _v(a), " − ", _v(b), ")²"]
+    elif op in ("sum", "mean") and ins:
+        sym = _joined([[_n(i)] for i in ins], " + ")
+        num = _joined([[_v(i)] for i in ins], " + ")
+        if op == "mean":
+            count = ["x", float(len(ins))]
+            sym, num = ["(", *sym, ")/", count], ["(", *num, ")/", count]
+    elif op == "dot" or op.endswith("(dot)"):
+        sym, num = _dot_parts(node, k, ins)
+        act = op[: -len("(dot)")] if op.endswith("(dot)") else ""
+        if act:
+            fn = ["f", _UNARY_FN.get(act, act)]
+            sym, num = [fn, "(", *sym, ")"], [fn, "(", *num, ")"]
+    else:
+        # An op this page does not know (a user's own): its name and its inputs' values.
+        fn = ["f", op or "op"]
+        sym = [fn, "(", *_joined([[_n(i)] for i in ins], ", "), ")"]
+        num = [fn, "(", *_joined([[_v(i)] for i in ins], ", "), ")"]
+    return [_n(k), " = ", *sym, " = ", *num, " = ", _v(k)]
+
+
+def _locals(node: Value, k: int, ins: list[int]) -> list[list[Token]]:
+    """For each input edge of node k: ``symbolic = numeric`` of its local partial (the value
+    itself is added by the page), or [] where only the number is known."""
+    op = node.op
+    a = ins[0] if ins else -1
+    b = ins[1] if len(ins) > 1 else -1
+    one: list[Token] = ["1"]
+    if op == "+" and len(ins) == 2:
+        return [one, one]
+    if op == "-" and len(ins) == 2:
+        return [one, ["−1"]]
+    if op == "*" and len(ins) == 2:
+        return [[_n(b), " = ", _v(b)], [_n(a), " = ", _v(a)]]
+    if op == "/" and len(ins) == 2:
+        return [
+            ["1/", _n(b), " = 1/", _v(b)],
+            ["−", _n(a), "/", _n(b), "²", " = −", _v(a), "/(", _v(b), ")²"],
+        ]
+    if op.startswith("**") and len(ins) == 1 and isinstance(node.args, float):
+        c, c1 = ["x", node.args], ["x", node.args - 1.0]
+        return [[c, "·", _n(a), ["^", [c1]], " = ", c, "·(", _v(a), ")", ["^", [c1]]]]
+    if op == "**" and len(ins) == 2:
+        return [
+            [_n(b), "·", _n(a), ["^", [_n(b), " − 1"]]],
+            [_n(a), ["^", [_n(b)]], "·", ["f", "ln"], "(", _n(a), ")"],
+        ]
+    if op == "neg" and len(ins) == 1:
+        return [["−1"]]
+    if op in _UNARY_LOCAL and len(ins) == 1:
+        return [_UNARY_LOCAL[op](_n(a), _n(k), _v(a), _v(k))]
+    if op == "squared_error" and len(ins) == 2:
+        return [
+            ["2(", _n(a), " − ", _n(b), ") = 2(", _v(a), " − ", _v(b), ")"],
+            ["−2(", _n(a), " − ", _n(b), ") = −2(", _v(a), " − ", _v(b), ")"],
+        ]
+    if op == "sum":
+        return [one for _ in ins]
+    if op == "mean":
+        return [["1/", ["x", float(len(ins))]] for _ in ins]
+    if (op == "dot" or op.endswith("(dot)")) and isinstance(node.args, DotArgs):
+        return _dot_locals(node, k, ins)
+    return [[] for _ in ins]
+
+
+def _dot_locals(node: Value, k: int, ins: list[int]) -> list[list[Token]]:
+    """∂o/∂w_i = x_i, ∂o/∂x_i = w_i, ∂o/∂b = 1, times a'(z) for a(w·x + b)."""
+    shape = _dot_shape(node, ins)
+    args = node.args
+    if shape is None or not isinstance(args, DotArgs):
+        return [[] for _ in ins]
+    n, ws, xs, bias = shape
+    factor: list[Token] = []
+    factor_num: list[Token] = []
+    if args.activation == "tanh":
+        factor, factor_num = ["(1 − ", _n(k), "²)"], ["(1 − ", _v(k), "²)"]
+    elif args.activation == "sigmoid":
+        factor, factor_num = [_n(k), "(1 − ", _n(k), ")"], [_v(k), "(1 − ", _v(k), ")"]
+    elif args.activation == "relu":
+        factor, factor_num = ["[", _n(k), " > 0]"], ["[", _v(k), " > 0]"]
+    elif args.activation is not None:
+        return [[] for _ in ins]
+
+    def times(sym: Token, num: Token) -> list[Token]:
+        if not factor:
+            return [sym, " = ", num] if sym[0] != "k" else [sym]
+        return [*factor, "·", sym, " = ", *factor_num, "·(", num, ")"]
+
+    out: list[list[Token]] = []
+    if ws is not None:
+        for i in range(n):
+            if xs is not None:
+                out.append(times(_n(xs[i]), _v(xs[i])))
+            else:
+                out.append(times(["k", k, n + i], ["k", k, n + i]))
+    if xs is not None:
+        for i in range(n):
+            if ws is not None:
+                out.append(times(_n(ws[i]), _v(ws[i])))
+            else:
+                out.append(times(["k", k, i], ["k", k, i]))
+    if bias is not None:
+        out.append([*factor, " = ", *factor_num] if factor else ["1"])
+    return out
+
+
+# --- recording a run --------------------------------------------------------------------------
+
+
+@dataclass
+class _Layout:
+    """One graph structure: its drawing and, per node, what the page needs to explain it."""
+
+    signature: tuple[Any, ...]
+    order: list[Value]
+    names: list[str]
+    kinds: list[str]  # "p" parameter, "i" placeholder, "c" constant leaf, "o" computed
+    inputs: list[list[int]]
+    params: list[int]  # index in the run's parameter list, -1 elsewhere
+    feeds: list[list[int]]  # (sample, column) of each placeholder, (-1, -1) elsewhere
+    svg: str = ""
+    widths: list[list[int]] = field(default_factory=list)
+
+    def data(self) -> dict[str, Any]:
+        order = self.order
+        return {
+            "names": self.names,
+            "latex": [_latex_name(n) for n in self.names],
+            "kinds": "".join(self.kinds),
+            "inputs": self.inputs,
+            "params": self.params,
+            "feeds": self.feeds,
+            "fwd": [
+                _forward(node, k, self.inputs[k]) if node.inputs else None
+                for k, node in enumerate(order)
+            ],
+            "loc": [
+                _locals(node, k, self.inputs[k]) if node.inputs else None
+                for k, node in enumerate(order)
+            ],
+        }
+
+
+def _num(x: float) -> float | str:
+    """A number for the page's data: 10 significant digits (the page shows at most 7)."""
+    return float(f"{x:.10g}")
+
+
+@dataclass
+class _Batch:
+    layout: int
+    epoch: int
+    batch: int
+    rows: list[int]
+    values: list[float]
+    locals: list[float]
+    consts: dict[int, list[float]]
+    new: list[float]  # each drawn parameter's value after the update
+    phases: tuple[str, ...]
+    grads: list[float] = field(default_factory=list)  # for the drawing's line widths only
+
+    def data(self) -> dict[str, Any]:
+        return {
+            "l": self.layout,
+            "e": self.epoch,
+            "b": self.batch,
+            "r": self.rows,
+            "v": [_num(x) for x in self.values],
+            "d": [_num(x) for x in self.locals],
+            "k": {str(k): [_num(x) for x in c] for k, c in self.consts.items()},
+            "u": [_num(x) for x in self.new],
+            "p": list(self.phases),
+        }
+
+
+def _consts(node: Value) -> list[float] | None:
+    """A dot node's constant weights and inputs (numbers that are not nodes), if any."""
+    args = node.args
+    if not isinstance(args, DotArgs) or (args.weights is None and args.inputs is None):
+        return None
+    n = len(args.weights) if args.weights is not None else len(args.inputs or ())
+    weights = list(args.weights) if args.weights is not None else [0.0] * n
+    inputs = list(args.inputs) if args.inputs is not None else [0.0] * n
+    return weights + inputs
+
+
+class _Recorder:
+    """Collects layouts and batches; one layout per distinct graph structure."""
+
+    def __init__(self, params: Sequence[Value], max_nodes: int, max_layouts: int = 4) -> None:
+        self.params = list(params)
+        self.param_index = {p: i for i, p in enumerate(self.params)}
+        self.max_nodes = max_nodes
+        self.max_layouts = max_layouts
+        self.layouts: list[_Layout] = []
+        self.batches: list[_Batch] = []
+
+    def layout_for(
+        self, root: Value, placeholders: dict[Value, tuple[int, int]]
+    ) -> tuple[int, list[Value]]:
+        order = topological_order(root)
+        if len(order) > self.max_nodes:
+            raise ValueError(
+                f"explore: the graph of one batch has {len(order)} nodes, more than "
+                f"max_nodes={self.max_nodes}; pass max_nodes={len(order)} (or more), or a "
+                "smaller model or batch"
+            )
+        index = {node: k for k, node in enumerate(order)}
+        kinds, params, feeds = [], [], []
+        for node in order:
+            p = self.param_index.get(node, -1)
+            feed = placeholders.get(node, (-1, -1))
+            params.append(p)
+            feeds.append(feed)
+            if node.inputs:
+                kinds.append("o")
+            elif p >= 0:
+                kinds.append("p")
+            elif feed[0] >= 0 or node.role == "input":
+                kinds.append("i")
+            else:
+                kinds.append("c")
+        inputs = [[index[i] for i in node.inputs] for node in order]
+        signature = tuple(
+            (node.op, tuple(ins), p, f, node.label)
+            for node, ins, p, f in zip(order, inputs, params, feeds)
+        )
+        for li, layout in enumerate(self.layouts):
+            if layout.signature == signature:
+                return li, order
+        if len(self.layouts) >= self.max_layouts:
+            raise ValueError(
+                f"explore: the batches build more than {self.max_layouts} differently shaped "
+                "graphs; build the same graph for every batch (the last, shorter batch may "
+                "differ)"
+            )
+        names_by_node = display_names(order)
+        if not root.label and "L" not in names_by_node.values():
+            names_by_node[root] = "L"
+        names = [names_by_node[n] for n in order]
+        self.layouts.append(
+            _Layout(signature, order, names, kinds, inputs, params, [list(f) for f in feeds])
+        )
+        return len(self.layouts) - 1, order
+
+
+def _fmt4(x: float) -> str:
+    """The drawing's numbers, as the page writes them (4 significant digits)."""
+    if x == 0:
+        return "0"
+    if 1e-4 <= abs(x) < 1e6:
+        s = f"{x:.4g}"
+    else:
+        m, e = f"{x:.3e}".split("e")
+        m = m.rstrip("0").rstrip(".")
+        s = f"{m}e{int(e):+d}"
+    return s.replace("-", "−")
+
+
+def _draw_layout(layout: _Layout, batches: list[_Batch], li: int, root_name: str) -> None:
+    """Lay the graph out once with lines wide enough for every number the run will show."""
+    n = len(layout.order)
+    value_w = [1] * n
+    grad_w = [1] * n
+    for batch in batches:
+        if batch.layout != li:
+            continue
+        for k, x in enumerate(batch.values):
+            value_w[k] = max(value_w[k], len(_fmt4(x)))
+        pos = 0
+        for k, ins in enumerate(layout.inputs):
+            for inp in ins:
+                # a partial sum is about as long as the contributions and the final gradient
+                contribution = batch.locals[pos] * (batch.grads[k] if batch.grads else 1.0)
+                grad_w[inp] = max(grad_w[inp], len(_fmt4(contribution)))
+                pos += 1
+        for k, g in enumerate(batch.grads):
+            grad_w[k] = max(grad_w[k], len(_fmt4(g)))
+    index = {node: k for k, node in enumerate(layout.order)}
+
+    def lines(node: Value, _name: str) -> list[str]:
+        k = index[node]
+        name = layout.names[k]
+        out = [name, "= " + "0" * value_w[k], f"∂{root_name}/∂{name} = " + "0" * grad_w[k]]
+        if layout.kinds[k] == "p":
+            out.append("was " + "0" * value_w[k])
+        return out
+
+    roles: dict[Value, str] = {}
+    for node, kind in zip(layout.order, layout.kinds):
+        if kind == "p":
+            roles[node] = "param"
+        elif kind == "i":
+            roles[node] = "input"
+    roles[layout.order[-1]] = "loss"
+    graph = draw(
+        layout.order[-1],
+        edge_labels=False,
+        show_grads=False,
+        roles=roles,
+        max_nodes=max(n, 1),
+        title=None,
+        node_lines=lines,
+    )
+    svg = pipe(graph, "svg").decode("utf-8")
+    start = svg.find("<svg")
+    layout.svg = svg[start:] if start >= 0 else svg
+
+
+# --- the page ---------------------------------------------------------------------------------
+
+
+def _katex() -> tuple[str, str]:
+    """KaTeX's script and its stylesheet with the fonts the page uses inlined (woff2 only)."""
+    js_path, css_path = _KATEX_DIR / "katex.min.js", _KATEX_DIR / "katex.min.css"
+    if not js_path.is_file() or not css_path.is_file():
+        raise FileNotFoundError(f"{_VENDOR_HINT} (looked in {_KATEX_DIR})")
+    js = js_path.read_text(encoding="utf-8")
+    css = css_path.read_text(encoding="utf-8")
+    if "</script" in js.lower() or "</style" in css.lower():
+        raise RuntimeError(f"explore: the vendored KaTeX in {_KATEX_DIR} cannot be inlined")
+
+    def face(m: re.Match[str]) -> str:
+        rule = m.group(0)
+        font = re.search(r"fonts/KaTeX_([A-Za-z0-9-]+)\.woff2", rule)
+        if font is None or font.group(1) not in _FONTS:
+            return ""
+        path = _KATEX_DIR / "fonts" / f"KaTeX_{font.group(1)}.woff2"
+        if not path.is_file():
+            raise FileNotFoundError(f"{_VENDOR_HINT} (missing {path.name})")
+        data = base64.b64encode(path.read_bytes()).decode("ascii")
+        src = f'src:url(data:font/woff2;base64,{data}) format("woff2")'
+        return re.sub(r"src:[^;}]*", src, rule, count=1)
+
+    css = re.sub(r"@font-face\{[^}]*\}", face, css)
+    return js, css
+
+
+def _script_json(data: Any) -> str:
+    """JSON for a <script> element: "<" escaped, so no string can close the element."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return text.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+def _page(title: str, data: dict[str, Any], svgs: list[str]) -> str:
+    template = (_PAGE_DIR / "explore.html").read_text(encoding="utf-8")
+    css = (_PAGE_DIR / "explore.css").read_text(encoding="utf-8")
+    js = (_PAGE_DIR / "explore.js").read_text(encoding="utf-8")
+    katex_js, katex_css = _katex()
+    graphs = "\n".join(
+        f'<div class="layout" data-layout="{i}" hidden>{svg}</div>' for i, svg in enumerate(svgs)
+    )
+    parts = {
+        "TITLE": html.escape(title),
+        "KATEX_CSS": katex_css,
+        "CSS": css,
+        "GRAPHS": graphs,
+        "DATA": _script_json(data),
+        "KATEX_JS": katex_js,
+        "JS": js,
+    }
+    return re.sub(r"\{\{(\w+)\}\}", lambda m: parts[m.group(1)], template)
+
+
+@dataclass
+class Exploration:
+    """A recorded training run and its page: `html` (self-contained), `write(out_dir)`.
+
+    In Jupyter the object displays the page inline.
+    """
+
+    html: str
+    losses: list[float]
+    steps: int
+    stopped: str | None = None
+
+    def write(self, out_dir: str | Path) -> Path:
+        """Write the page to ``out_dir/index.html`` (the folder is created); returns its path."""
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        path = out / "index.html"
+        write_atomic(path, self.html.encode("utf-8"))
+        return path
+
+    def _repr_html_(self) -> str:
+        srcdoc = html.escape(self.html, quote=True)
+        return (
+            f'<iframe srcdoc="{srcdoc}" style="width:100%;height:760px;border:1px solid #ccc" '
+            'sandbox="allow-scripts"></iframe>'
+        )
+
+
+def _check_rows(rows: Sequence[Sequence[float]]) -> list[tuple[float, ...]]:
+    if isinstance(rows, (str, bytes)) or not isinstance(rows, Sequence) or not rows:
+        raise ValueError("explore: rows must be a non-empty sequence of rows of numbers")
+    width = None
+    out = []
+    for i, row in enumerate(rows):
+        if isinstance(row, (str, bytes)) or not isinstance(row, Sequence):
+            raise TypeError(f"explore: row {i} must be a sequence of numbers, got {row!r}")
+        values = []
+        for j, x in enumerate(row):
+            if isinstance(x, bool) or not isinstance(x, (int, float)):
+                raise TypeError(f"explore: row {i}, column {j} is {type(x).__name__}: {x!r}")
+            if not math.isfinite(x):
+                raise ValueError(f"explore: row {i}, column {j} is not finite: {x!r}")
+            values.append(float(x))
+        if width is None:
+            width = len(values)
+        if len(values) != width or not values:
+            raise ValueError(
+                f"explore: row {i} has {len(values)} numbers, row 0 has {width}; "
+                "every row needs the same number of columns"
+            )
+        out.append(tuple(values))
+    return out
+
+
+def _check_int(value: object, what: str, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ValueError(f"explore: {what} must be an int >= {minimum}, got {value!r}")
+    return value
+
+
+def explore(
+    build: Callable[[list[list[Value]]], Value],
+    params: Sequence[Value],
+    rows: Sequence[Sequence[float]],
+    optimizer: Optimizer | None = None,
+    *,
+    lr: float = 0.05,
+    epochs: int = 1,
+    batch_size: int | None = 1,
+    columns: Sequence[str] | None = None,
+    title: str = "Watch a model learn",
+    max_nodes: int = 2000,
+    max_steps: int = 200_000,
+    out: str | Path | None = None,
+) -> Exploration:
+    """Train with `optimizer` (default ``SGD(params, lr)``) and record a page of every step.
+
+    `build(batch)` makes the loss of one batch: `batch` holds one list per row of the batch,
+    each number of the row a placeholder Value (labelled by `columns`, default x1, x2, …, y).
+    Rows are taken in order, `batch_size` at a time (None: all at once), for `epochs` epochs;
+    each batch: feed, forward, loss, backward, update, as the regression walkthrough does.
+
+    The parameters end trained, as `fit` leaves them. If the run diverges (a value, gradient
+    or update that is not finite) after the first batch, the page ends at the last finite
+    batch, the parameters keep those values, and `Exploration.stopped` says why; any other
+    error restores the parameters and the optimizer and is raised. With `out`, the page is
+    written to ``out/index.html`` too.
+    """
+    if not callable(build):
+        raise TypeError("explore: build must be a function of one batch that returns the loss")
+    params = list(params)
+    if not params or not all(isinstance(p, Value) for p in params):
+        raise TypeError("explore: params must be a non-empty sequence of Values")
+    data_rows = _check_rows(rows)
+    epochs = _check_int(epochs, "epochs", 1)
+    size = len(data_rows) if batch_size is None else _check_int(batch_size, "batch_size", 1)
+    width = len(data_rows[0])
+    if columns is None:
+        columns = [*(f"x{j + 1}" for j in range(width - 1)), "y"] if width > 1 else ["x"]
+    columns = [str(c) for c in columns]
+    if len(columns) != width:
+        raise ValueError(f"explore: {len(columns)} column names for rows of {width} numbers")
+    _check_int(max_nodes, "max_nodes", 1)
+    _check_int(max_steps, "max_steps", 1)
+    if optimizer is None:
+        optimizer = SGD(params, lr=lr)
+    elif not isinstance(optimizer, Optimizer):
+        raise TypeError(f"explore: optimizer must be an Optimizer, got {type(optimizer).__name__}")
+    batches = [
+        list(range(i, min(i + size, len(data_rows)))) for i in range(0, len(data_rows), size)
+    ]
+    saved = [(p.data, p.grad, p.previous) for p in params]
+    saved_opt = {k: (list(v) if isinstance(v, list) else v) for k, v in vars(optimizer).items()}
+    recorder = _Recorder(params, max_nodes)
+    losses: list[float] = []
+    stopped: str | None = None
+    try:
+        total = 0
+        for epoch in range(1, epochs + 1):
+            for b, batch in enumerate(batches, start=1):
+                first = epoch == 1 and b == 1
+                try:
+                    record = _run_batch(
+                        build, recorder, optimizer, data_rows, batch, columns, epoch, b, first
+                    )
+                except (ArithmeticError, ValueError) as exc:
+                    if first or not _numeric(exc):
+                        raise
+                    stopped = f"stopped at epoch {epoch}, batch {b}: {exc}"
+                    break
+                if first:
+                    per_batch = len(record.phases) + 2 * sum(
+                        1 for k in recorder.layouts[record.layout].kinds if k == "o"
+                    )
+                    total = per_batch * epochs * len(batches)
+                    if total > max_steps:
+                        raise ValueError(
+                            f"explore: the page would have about {total} steps, more than "
+                            f"max_steps={max_steps}; train fewer epochs or rows, or pass "
+                            f"max_steps={total}"
+                        )
+                losses.append(record.values[-1])
+                recorder.batches.append(record)
+            if stopped:
+                break
+        root_name = recorder.layouts[0].names[-1]
+        for li, layout in enumerate(recorder.layouts):
+            _draw_layout(layout, recorder.batches, li, root_name)
+        page = _page_from(recorder, title, data_rows, columns, optimizer, stopped)
+    except BaseException:
+        for p, (data, grad, previous) in zip(params, saved):
+            p.data, p.grad, p.previous = data, grad, previous
+        vars(optimizer).update(saved_opt)
+        raise
+    result = Exploration(page, losses, _count_steps(recorder), stopped)
+    if out is not None:
+        result.write(out)
+    return result
+
+
+def _count_steps(recorder: _Recorder) -> int:
+    """The number of steps the page shows (as its script counts them)."""
+    total = 0
+    for batch in recorder.batches:
+        kinds = recorder.layouts[batch.layout].kinds
+        ops = kinds.count("o")
+        for phase in batch.phases:
+            if phase == "forward":
+                total += ops - (1 if kinds[-1] == "o" else 0)
+            elif phase == "backward":
+                total += ops
+            else:
+                total += 1
+    return total
+
+
+def _numeric(exc: BaseException) -> bool:
+    """Errors a diverging run raises: overflow, a value or gradient that is not finite."""
+    if isinstance(exc, ArithmeticError):
+        return True
+    text = str(exc)
+    return "finite" in text or "overflow" in text.lower() or "nan" in text.lower()
+
+
+def _run_batch(
+    build: Callable[[list[list[Value]]], Value],
+    recorder: _Recorder,
+    optimizer: Optimizer,
+    rows: list[tuple[float, ...]],
+    batch: list[int],
+    columns: list[str],
+    epoch: int,
+    number: int,
+    first: bool,
+) -> _Batch:
+    placeholders: dict[Value, tuple[int, int]] = {}
+    feed: list[list[Value]] = []
+    for j, r in enumerate(batch):
+        row = []
+        for c, x in enumerate(rows[r]):
+            label = columns[c] if len(batch) == 1 else f"{columns[c]}[{j + 1}]"
+            v = Value(x, label, role="input")
+            placeholders[v] = (j, c)
+            row.append(v)
+        feed.append(row)
+    loss = build(feed)
+    if not isinstance(loss, Value):
+        raise TypeError(f"explore: build must return a Value (the loss), got {type(loss).__name__}")
+    li, order = recorder.layout_for(loss, placeholders)
+    layout = recorder.layouts[li]
+    values = [node.data for node in order]
+    for node in order:
+        node.grad = 0.0
+    optimizer.zero_grad()
+    loss.backward()
+    for node in order:
+        if not math.isfinite(node.grad):
+            raise FloatingPointError(
+                f"explore: the gradient of {layout.names[order.index(node)]} is not finite"
+            )
+    local_grads = [x for node in order for x in node.local_grads]
+    grads = [node.grad for node in order]
+    consts = {k: cs for k, node in enumerate(order) if (cs := _consts(node)) is not None}
+    drawn = [node for node, p in zip(order, layout.params) if p >= 0]
+    optimizer.step()
+    if not all(math.isfinite(p.data) for p in optimizer.params):
+        for p in optimizer.params:
+            if p.previous is not None:
+                p.data = p.previous
+        raise FloatingPointError("explore: the update made a parameter infinite")
+    phases = ("init", *_PHASES[1:]) if first else _PHASES[1:]
+    return _Batch(
+        li,
+        epoch,
+        number,
+        batch,
+        values,
+        local_grads,
+        consts,
+        [p.data for p in drawn],
+        phases,
+        grads,
+    )
+
+
+def _page_from(
+    recorder: _Recorder,
+    title: str,
+    rows: list[tuple[float, ...]] | None,
+    columns: list[str] | None,
+    optimizer: Optimizer | None,
+    stopped: str | None,
+) -> str:
+    plain_sgd = isinstance(optimizer, SGD) and not optimizer.momentum
+    data = {
+        "title": title,
+        "layouts": [layout.data() for layout in recorder.layouts],
+        "batches": [batch.data() for batch in recorder.batches],
+        "rows": [list(r) for r in rows] if rows is not None else [],
+        "columns": columns or [],
+        "batchCount": len({(b.batch) for b in recorder.batches}),
+        "optimizer": None
+        if optimizer is None
+        else {"name": type(optimizer).__name__, "lr": optimizer.lr, "sgd": plain_sgd},
+        "stopped": stopped,
+    }
+    return _page(title, data, [layout.svg for layout in recorder.layouts])
+
+
+def graph_page(root: Value, *, max_nodes: int = 500, title: str | None = None) -> str:
+    """The page for backward alone on one graph, as it stands: the gradients are replayed
+    from the nodes' local partials, so nothing in the graph changes."""
+    if not isinstance(root, Value):
+        raise TypeError(f"graph_page: root must be a Value, got {type(root).__name__}")
+    _check_options("forward", max_nodes)
+    recorder = _Recorder([], max_nodes)
+    li, order = recorder.layout_for(root, {})
+    layout = recorder.layouts[li]
+    local_grads = [x for n in order for x in n.local_grads]
+    grads = [0.0] * len(order)
+    grads[-1] = 1.0
+    starts = []
+    pos = 0
+    for ins in layout.inputs:
+        starts.append(pos)
+        pos += len(ins)
+    for k in range(len(order) - 1, -1, -1):
+        for j, inp in enumerate(layout.inputs[k]):
+            grads[inp] += local_grads[starts[k] + j] * grads[k]
+    batch = _Batch(
+        li,
+        1,
+        1,
+        [],
+        [n.data for n in order],
+        local_grads,
+        {k: c for k, n in enumerate(order) if (c := _consts(n)) is not None},
+        [],
+        ("backward",),
+        grads,
+    )
+    recorder.batches.append(batch)
+    _draw_layout(layout, recorder.batches, li, layout.names[-1])
+    name = layout.names[-1]
+    return _page_from(recorder, title or f"Backprop, step by step: {name}", None, None, None, None)
+
+
+# --- the tutorials ----------------------------------------------------------------------------
+
+
+def explore_tutorial(name: str, epochs: int | None = None) -> Exploration:
+    """The page of a tutorial that trains (regression, descent, generalized, vectorized, deep),
+    with its data, initial weights and learning rate."""
+    from .data import daily_infections, regression_rows
+    from .losses import mse, squared_error
+    from .nn import MLP
+
+    if name not in EXPLORABLE:
+        raise ValueError(
+            f"explore: no training to show for {name!r}; choose one of {', '.join(EXPLORABLE)}"
+        )
+    if epochs is not None:
+        _check_int(epochs, "epochs", 1)
+    if name == "regression":
+        w1 = Value(-0.017, "w1", role="param")
+        w2 = Value(-0.048, "w2", role="param")
+        b = Value(0.0, "b", role="param")
+
+        def regression(batch: list[list[Value]]) -> Value:
+            x1, x2, y = batch[0]
+            y_hat = Value.dot([w1, w2], [x1, x2], b)
+            y_hat.label, y_hat.role = "ŷ", "model"
+            loss = squared_error(y_hat, y)
+            loss.label = "L"
+            return loss
+
+        return explore(
+            regression,
+            [w1, w2, b],
+            regression_rows(),
+            lr=0.05,
+            epochs=epochs or 3,
+            title="The regression walkthrough: ŷ = w1·x1 + w2·x2 + b, L = (ŷ − y)², η = 0.05",
+        )
+    if name == "descent":
+        w = Value(0.5, "w", role="param")
+
+        def descent(batch: list[list[Value]]) -> Value:
+            x, y = batch[0]
+            y_hat = w * x
+            y_hat.label, y_hat.role = "ŷ", "model"
+            loss = squared_error(y_hat, y)
+            loss.label = "L"
+            return loss
+
+        # The tutorial's α = 0.1 on its halved derivative is SGD at 0.05 on the exact one.
+        return explore(
+            descent,
+            [w],
+            [(3.0, 4.0)],
+            lr=0.05,
+            epochs=epochs or 10,
+            columns=["x", "y"],
+            title="Gradient descent on one weight: ŷ = w·x, L = (ŷ − y)²",
+        )
+    xs, ys = daily_infections()
+    rows = [(*x, y) for x, y in zip(xs, ys)]
+    if name == "deep":
+        model = MLP(2, [4, 1], "tanh", "linear", bias=False, init="uniform01", seed=0)
+        lr, size, default_epochs = 0.02, None, 3
+        heading = "The deep tutorial's 2-4-1 tanh network, full batch, MSE"
+    else:
+        model = MLP.from_weights([[[1.0, 0.5]]], None, output_activation="linear")
+        if name == "generalized":
+            lr, size, default_epochs = 0.0001, 1, 3
+            heading = "Generalized gradient descent: two features, one update per example"
+        else:
+            lr, size, default_epochs = 0.0004, None, 3
+            heading = "Vectorized: the same data as one full batch per epoch"
+
+    def network(batch: list[list[Value]]) -> Value:
+        preds = [model(row[:-1]) for row in batch]
+        loss = mse([p for p in preds if isinstance(p, Value)], [row[-1] for row in batch])
+        loss.label = "L"
+        return loss
+
+    return explore(
+        network,
+        model.parameters(),
+        rows,
+        lr=lr,
+        epochs=epochs or default_epochs,
+        batch_size=size,
+        title=heading,
+    )

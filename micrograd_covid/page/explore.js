@@ -1,0 +1,719 @@
+/* The explore page: steps are data applied to one Graphviz drawing per graph shape.
+   Everything shown comes from the recorded numbers; nothing here fetches anything. */
+(function () {
+  "use strict";
+  var D = JSON.parse(document.getElementById("explore-data").textContent);
+  var SVGNS = "http://www.w3.org/2000/svg";
+  var PHASE_NAMES = {
+    init: "initialise", feed: "feed the batch", forward: "forward",
+    loss: "loss", backward: "backward", update: "update"
+  };
+  var MAX_LINES = 12;
+
+  // --- numbers ---------------------------------------------------------------------------
+  function strip(s) {
+    if (s.indexOf("e") >= 0) {
+      var parts = s.split("e");
+      return strip(parts[0]) + "e" + (parts[1][0] === "-" ? "-" : "+") + parts[1].replace(/^[+-]/, "");
+    }
+    return s.indexOf(".") >= 0 ? s.replace(/0+$/, "").replace(/\.$/, "") : s;
+  }
+  function minus(s) { return s.replace(/-/g, "\u2212"); }
+  // Text: 7 significant digits (4.477456, 2089.581); the drawing: 4 (4.477).
+  function f7(x) {
+    if (x === 0) return "0";
+    var a = Math.abs(x);
+    var s = (a >= 1e-5 && a < 1e9) ? strip(x.toPrecision(7)) : strip(x.toExponential(6));
+    return minus(s);
+  }
+  function f4(x) {
+    if (x === 0) return "0";
+    var a = Math.abs(x);
+    var s = (a >= 1e-4 && a < 1e6) ? strip(x.toPrecision(4)) : strip(x.toExponential(3));
+    return minus(s);
+  }
+  function numLatex(s) {
+    var m = /^(\u2212?[0-9.]+)e([+-])([0-9]+)$/.exec(s);
+    if (m) s = m[1] + "\\times 10^{" + (m[2] === "-" ? "-" : "") + m[3] + "}";
+    return s.replace(/\u2212/g, "-");
+  }
+
+  // --- the layouts: derived tables ---------------------------------------------------------
+  var layouts = D.layouts.map(function (L, li) {
+    var n = L.names.length, off = [], e = 0, fwd = [], drawn = [], pindex = [];
+    for (var k = 0; k < n; k++) {
+      off.push(e); e += L.inputs[k].length;
+      if (L.kinds[k] === "o" && k !== n - 1) fwd.push(k);
+      pindex.push(L.kinds[k] === "p" ? drawn.length : -1);
+      if (L.kinds[k] === "p") drawn.push(k);
+    }
+    var bwd = [];
+    for (k = n - 1; k >= 0; k--) if (L.kinds[k] === "o") bwd.push(k);
+    var fwdPos = new Array(n).fill(-1);
+    fwd.forEach(function (k, i) { fwdPos[k] = i; });
+    return { L: L, n: n, off: off, edges: e, fwd: fwd, bwd: bwd, fwdPos: fwdPos,
+             drawn: drawn, pindex: pindex, root: n - 1, svg: null, nodes: [], edgeEls: [], li: li };
+  });
+
+  // --- the steps ---------------------------------------------------------------------------
+  var steps = [], inner = [];
+  var epochs = 0, batchesPerEpoch = D.batchCount || 1;
+  D.batches.forEach(function (B, bi) {
+    var lay = layouts[B.l];
+    epochs = Math.max(epochs, B.e);
+    B.p.forEach(function (phase) {
+      var ks;
+      if (phase === "forward") ks = lay.fwd;
+      else if (phase === "backward") ks = lay.bwd;
+      else if (phase === "loss") ks = [lay.root];
+      else ks = [-1];
+      ks.forEach(function (k, pos) { addStep(phase, bi, k, pos); });
+    });
+  });
+  function addStep(phase, bi, k, pos) {
+    var B = D.batches[bi], lay = layouts[B.l], i = steps.length;
+    var step = { phase: phase, epoch: B.e, batch: B.b, node: k >= 0 ? lay.L.names[k] : null };
+    Object.defineProperty(step, "text", {
+      enumerable: true, get: function () { return plainText(explain(i)); }
+    });
+    Object.freeze(step);
+    steps.push(step);
+    inner.push({ phase: phase, bi: bi, k: k, pos: pos });
+  }
+  Object.freeze(steps);
+
+  // --- formulas: tokens to LaTeX and to plain text -----------------------------------------
+  var LATEX_CHARS = { "\u00b7": "\\cdot ", "\u2212": "-", "\u00b2": "^{2}", "\u22ef": "\\cdots ",
+                      "\u00d7": "\\times ", "\u2192": "\\to ", "\u03b7": "\\eta ", "\u2202": "\\partial ",
+                      "\u2032": "'" };
+  var FN = { exp: "\\exp", ln: "\\ln", tanh: "\\tanh", sinh: "\\sinh", cosh: "\\cosh",
+             "\u03c3": "\\sigma", relu: "\\operatorname{relu}" };
+  function texText(s) {
+    return "\\text{" + s.replace(/[\\{}$&#^_~%]/g, function (c) {
+      return { "\\": "\\textbackslash{}", "^": "\\textasciicircum{}", "~": "\\textasciitilde{}" }[c] || "\\" + c;
+    }) + "}";
+  }
+  function latexChars(s) {
+    var out = "";
+    for (var i = 0; i < s.length; i++) out += LATEX_CHARS[s[i]] || s[i];
+    return out;
+  }
+  // Render tokens for node values of batch B in layout lay: [latex, plain].
+  function render(tokens, lay, B) {
+    var tex = "", txt = "";
+    function num(x) {
+      var s = f7(x);
+      var prev = txt.replace(/\s+$/, "");
+      var wrap = x < 0 && /[+\u2212\u00b7\u00d7\/^]$/.test(prev);
+      tex += wrap ? "(" + numLatex(s) + ")" : numLatex(s);
+      txt += wrap ? "(" + s + ")" : s;
+    }
+    tokens.forEach(function (t) {
+      if (typeof t === "string") { tex += latexChars(t); txt += t; return; }
+      switch (t[0]) {
+        case "n": tex += "{" + lay.L.latex[t[1]] + "}"; txt += lay.L.names[t[1]]; break;
+        case "v": num(B.v[t[1]]); break;
+        case "x": num(t[1]); break;
+        case "k": num((B.k[String(t[1])] || [])[t[2]]); break;
+        case "f": tex += FN[t[1]] || "\\operatorname{" + texText(t[1]) + "}"; txt += t[1]; break;
+        case "^":
+          var r = render(t[1], lay, B);
+          tex += "^{" + r[0] + "}"; txt += r[1].length > 1 ? "^(" + r[1] + ")" : "^" + r[1];
+          break;
+        default: break;
+      }
+    });
+    return [tex, txt];
+  }
+  function hasData(tokens) {
+    return tokens.some(function (t) {
+      return Array.isArray(t) && (t[0] === "v" || t[0] === "n" || t[0] === "k" ||
+        (t[0] === "^" && hasData(t[1])));
+    });
+  }
+  function partial(lay, a, b, rootName) {
+    var top = a < 0 ? rootName : lay.L.latex[a], topTxt = a < 0 ? rootName : lay.L.names[a];
+    return ["\\partial {" + top + "}/\\partial {" + lay.L.latex[b] + "}",
+            "\u2202" + topTxt + "/\u2202" + lay.L.names[b]];
+  }
+
+  // --- gradients: replay the chain rule from the recorded local partials --------------------
+  function gradients(lay, B, upto) {
+    var g = new Float64Array(lay.n), has = new Uint8Array(lay.n);
+    g[lay.root] = 1; has[lay.root] = 1;
+    for (var s = 0; s < upto && s < lay.bwd.length; s++) {
+      var k = lay.bwd[s], up = g[k], off = lay.off[k], ins = lay.L.inputs[k];
+      for (var j = 0; j < ins.length; j++) { g[ins[j]] += B.d[off + j] * up; has[ins[j]] = 1; }
+    }
+    return { g: g, has: has };
+  }
+  function phaseIndex(p) { return ["init", "feed", "forward", "loss", "backward", "update"].indexOf(p); }
+  function state(i) {
+    var S = inner[i], B = D.batches[S.bi], lay = layouts[B.l], pi = phaseIndex(S.phase);
+    var upto = pi < 4 ? 0 : (pi === 4 ? S.pos + 1 : lay.bwd.length);
+    var gr = pi >= 4 ? gradients(lay, B, upto) : null;
+    return { S: S, B: B, lay: lay, pi: pi, gr: gr };
+  }
+  function known(st, k) {
+    var kind = st.lay.L.kinds[k];
+    if (kind === "p" || kind === "c") return true;
+    if (kind === "i") return st.pi >= 1;
+    if (st.pi >= 3) return true;
+    return st.pi === 2 && st.lay.fwdPos[k] >= 0 && st.lay.fwdPos[k] <= st.S.pos;
+  }
+
+  // --- explanations ------------------------------------------------------------------------
+  function T(s) { return { t: s }; }
+  function M(pair) { return { m: pair[0], p: pair[1] }; }
+  function eq(parts) {  // join [latex, plain] pairs with " = "
+    return [parts.map(function (p) { return p[0]; }).join(" = "),
+            parts.map(function (p) { return p[1]; }).join(" = ")];
+  }
+  function nm(lay, k) { return [lay.L.latex[k], lay.L.names[k]]; }
+  function nv(x) { var s = f7(x); return [numLatex(s), s]; }
+  function more(count, what) {
+    return count > 0 ? [{ t: "\u2026 and " + count + " more " + what + " (on the graph).", cls: "more" }] : [];
+  }
+  function explain(i) {
+    var st = state(i), S = st.S, B = st.B, lay = st.lay, L = lay.L, paras = [];
+    var rootName = L.names[lay.root], rootTex = L.latex[lay.root];
+    if (S.phase === "init") {
+      paras.push([T("Initialise the parameters: each gets its first value, once, before the first batch.")]);
+      lay.drawn.slice(0, MAX_LINES).forEach(function (k) { paras.push([M(eq([nm(lay, k), nv(B.v[k])]))]); });
+      paras.push(more(lay.drawn.length - MAX_LINES, "parameters"));
+    } else if (S.phase === "feed") {
+      var rows = B.r.map(function (r) { return r + 1; });
+      var head = B.b === 1 && B.e > 1 ? "Epoch " + B.e + " begins: the same rows again, with the parameters learned so far. " : "";
+      paras.push([T(head + "Feed batch " + B.b + " of " + batchesPerEpoch + ": row" + (rows.length > 1 ? "s " : " ") +
+        rows.join(", ") + " of the data fill" + (rows.length > 1 ? "" : "s") + " the placeholders.")]);
+      var feeds = [];
+      for (var k = 0; k < lay.n; k++) if (L.kinds[k] === "i") feeds.push(k);
+      feeds.slice(0, MAX_LINES).forEach(function (k) { paras.push([M(eq([nm(lay, k), nv(B.v[k])]))]); });
+      paras.push(more(feeds.length - MAX_LINES, "placeholders"));
+    } else if (S.phase === "forward" || S.phase === "loss") {
+      var r = render(L.fwd[S.k], lay, B);
+      if (S.phase === "loss") {
+        paras.push([T("The loss " + rootName + " measures how far the prediction is from the target:")]);
+      } else {
+        paras.push([T("Forward: " + L.names[S.k] + " is computed from its inputs.")]);
+      }
+      paras.push([M(r)]);
+      if (S.phase === "loss") paras.push([T("It goes on the loss chart: " + rootName + " = " + f7(B.v[S.k]) + ".")]);
+    } else if (S.phase === "backward") {
+      var k0 = S.k, before = gradients(lay, B, S.pos), after = st.gr;
+      var up = before.g[k0], ins = L.inputs[k0];
+      if (k0 === lay.root) {
+        paras.push([T("Backward starts at the loss: "), M(["\\partial {" + rootTex + "}/\\partial {" + rootTex + "} = 1", "\u2202" + rootName + "/\u2202" + rootName + " = 1"]),
+          T(". Along each edge, the input's gradient grows by upstream gradient \u00d7 local partial.")]);
+      } else {
+        var pg = partial(lay, -1, k0, rootTex), pgt = partial(lay, -1, k0, rootName);
+        paras.push([T("Backward: the gradient of " + L.names[k0] + " is complete, "),
+          M([pg[0] + " = " + numLatex(f7(up)), pgt[1] + " = " + f7(up)]),
+          T(" (every node computed from it has passed its share back). It passes it on to its " +
+            ins.length + " input" + (ins.length > 1 ? "s" : "") + ":")]);
+      }
+      ins.slice(0, MAX_LINES).forEach(function (inp, j) {
+        var local = B.d[lay.off[k0] + j], tpl = L.loc[k0][j] || [];
+        var parts = [partial(lay, k0, inp, rootTex)];
+        if (tpl.length) {
+          var rr = render(tpl, lay, B), last = rr[1].split(" = ").pop();
+          parts.push(rr);
+          // the value, unless the formula already ends with it (x1 = 4, 1)
+          if (last !== f7(local) && (hasData(tpl) || rr[1] !== f7(local))) parts.push(nv(local));
+        } else {
+          parts.push(nv(local));
+        }
+        var g0 = before.g[inp], g1 = after.g[inp];
+        var grad = partial(lay, -1, inp, rootTex), gradT = partial(lay, -1, inp, rootName);
+        var acc = [grad[0] + " = " + numLatex(f7(g0)) + " + (" + numLatex(f7(up)) + ")(" + numLatex(f7(local)) + ") = " + numLatex(f7(g1)),
+                   gradT[1] + " = " + f7(g0) + " + (" + f7(up) + ")(" + f7(local) + ") = " + f7(g1)];
+        var lp = eq(parts);
+        lp[1] = lp[1].replace(/^\u2202/, "\u2202");
+        paras.push({ cls: "edge-line", items: [T("local partial "), M(lp), T("; "), M(acc)] });
+      });
+      paras.push(more(ins.length - MAX_LINES, "edges"));
+    } else if (S.phase === "update") {
+      var opt = D.optimizer || { name: "SGD", lr: 0, sgd: true };
+      if (opt.sgd) {
+        paras.push([T("Update (SGD, learning rate "), M(["\\eta = " + numLatex(f7(opt.lr)), "\u03b7 = " + f7(opt.lr)]),
+          T("): every parameter takes a step against its gradient.")]);
+      } else {
+        paras.push([T("Update (" + opt.name + ", learning rate " + f7(opt.lr) + "): each parameter moves by the optimizer's step \u0394.")]);
+      }
+      var all = gradients(lay, B, lay.bwd.length);
+      lay.drawn.slice(0, MAX_LINES).forEach(function (k) {
+        var old = B.v[k], neu = B.u[lay.pindex[k]], n0 = nm(lay, k), g = all.g[k];
+        var grad = partial(lay, -1, k, rootTex), gradT = partial(lay, -1, k, rootName);
+        if (opt.sgd) {
+          paras.push([M([
+            n0[0] + "' = " + n0[0] + " - \\eta\\cdot " + grad[0] + " = " + numLatex(f7(old)) + " - " + numLatex(f7(opt.lr)) + "\\cdot(" + numLatex(f7(g)) + ") = " + numLatex(f7(neu)),
+            n0[1] + "\u2032 = " + n0[1] + " \u2212 \u03b7\u00b7" + gradT[1] + " = " + f7(old) + " \u2212 " + f7(opt.lr) + "\u00b7(" + f7(g) + ") = " + f7(neu)])]);
+        } else {
+          var delta = old - neu;
+          paras.push([M([
+            n0[0] + "' = " + n0[0] + " - \\Delta = " + numLatex(f7(old)) + " - (" + numLatex(f7(delta)) + ") = " + numLatex(f7(neu)),
+            n0[1] + "\u2032 = " + n0[1] + " \u2212 \u0394 = " + f7(old) + " \u2212 (" + f7(delta) + ") = " + f7(neu)])]);
+        }
+      });
+      paras.push(more(lay.drawn.length - MAX_LINES, "parameters"));
+      if (D.stopped && S.bi === D.batches.length - 1) paras.push([{ t: "Training " + D.stopped, cls: "stopped" }]);
+    }
+    return paras;
+  }
+  function items(para) { return Array.isArray(para) ? para : para.items; }
+  function plainText(paras) {
+    return paras.map(function (p) {
+      return items(p).map(function (it) { return it.m !== undefined ? it.p : it.t; }).join("");
+    }).filter(function (s) { return s.length; }).join("\n");
+  }
+  function show(paras, box) {
+    box.textContent = "";
+    paras.forEach(function (p) {
+      var list = items(p);
+      if (!list.length) return;
+      var el = document.createElement("p");
+      if (!Array.isArray(p) && p.cls) el.className = p.cls;
+      list.forEach(function (it) {
+        if (it.m !== undefined) {
+          var span = document.createElement("span");
+          span.className = "math";
+          span.setAttribute("role", "math");
+          span.setAttribute("aria-label", it.p);
+          if (window.katex) {
+            window.katex.render(it.m, span, { throwOnError: false, strict: "ignore", output: "html" });
+          } else {
+            span.textContent = it.p;
+          }
+          el.appendChild(span);
+        } else {
+          if (it.cls) el.className = it.cls;
+          el.appendChild(document.createTextNode(it.t));
+        }
+      });
+      box.appendChild(el);
+    });
+  }
+
+  // --- the drawings ------------------------------------------------------------------------
+  var pane = document.getElementById("graph");
+  var layoutDivs = pane.querySelectorAll(".layout");
+  function marker(defs, id, colour, back) {
+    var m = document.createElementNS(SVGNS, "marker");
+    m.setAttribute("id", id);
+    m.setAttribute("viewBox", "0 0 10 10");
+    m.setAttribute("refX", back ? "10" : "0");
+    m.setAttribute("refY", "5");
+    m.setAttribute("markerWidth", "9");
+    m.setAttribute("markerHeight", "9");
+    m.setAttribute("markerUnits", "userSpaceOnUse");
+    m.setAttribute("orient", back ? "auto-start-reverse" : "auto");
+    var p = document.createElementNS(SVGNS, "path");
+    p.setAttribute("d", "M0,0 L10,5 L0,10 z");
+    p.setAttribute("fill", colour);
+    m.appendChild(p);
+    defs.appendChild(m);
+  }
+  layouts.forEach(function (lay, li) {
+    var div = layoutDivs[li], svg = div.querySelector("svg");
+    lay.div = div; lay.svg = svg;
+    lay.width = svg.viewBox.baseVal.width; lay.height = svg.viewBox.baseVal.height;
+    svg.removeAttribute("width"); svg.removeAttribute("height");
+    var defs = document.createElementNS(SVGNS, "defs");
+    marker(defs, "fwd" + li, "#777", false); marker(defs, "fwd-on" + li, "#D62728", false);
+    marker(defs, "back" + li, "#777", true); marker(defs, "back-on" + li, "#D62728", true);
+    svg.insertBefore(defs, svg.firstChild);
+    svg.querySelectorAll("a").forEach(function (a) {
+      a.removeAttribute("xlink:title"); a.removeAttributeNS("http://www.w3.org/1999/xlink", "title");
+      a.removeAttribute("title");
+    });
+    var byTitle = {}, pairs = {};
+    svg.querySelectorAll("g.node").forEach(function (g) {
+      var t = g.querySelector("title");
+      if (t) byTitle[t.textContent] = g;
+    });
+    svg.querySelectorAll("g.edge").forEach(function (g) {
+      var t = g.querySelector("title");
+      if (!t) return;
+      var key = t.textContent.replace("->", ">");
+      (pairs[key] = pairs[key] || []).push(g);
+    });
+    lay.nodes = []; lay.texts = [];
+    for (var k = 0; k < lay.n; k++) {
+      var g = document.getElementById("node-n" + k);
+      if (!g || !svg.contains(g)) g = byTitle["n" + k];
+      lay.nodes.push(g || null);
+      lay.texts.push(g ? g.querySelectorAll("text") : []);
+    }
+    lay.edgeEls = []; lay.edgeTo = [];
+    var used = {}, e = 0;
+    for (k = 0; k < lay.n; k++) {
+      lay.L.inputs[k].forEach(function (inp) {
+        var el = document.getElementById("edge-" + e);
+        if (!el || !svg.contains(el)) {
+          var key = "n" + inp + ">n" + k, list = pairs[key] || [];
+          used[key] = (used[key] || 0) + 1;
+          el = list[used[key] - 1] || null;
+        }
+        lay.edgeEls.push(el);
+        e += 1;
+      });
+    }
+    lay.paths = lay.edgeEls.map(function (el) { return el ? el.querySelector("path") : null; });
+    lay.edgeState = [];
+    lay.boxes = null;
+    nodeBoxes(lay);
+    // Each edge's middle, read now while nothing is pending: read after a change, every
+    // call would lay the whole graph out again.
+    lay.mids = lay.paths.map(function (path) {
+      if (!path) return null;
+      var p = path.getPointAtLength(path.getTotalLength() / 2);
+      return { x: p.x, y: p.y };
+    });
+    lay.labels = document.createElementNS(SVGNS, "g");
+    lay.labels.setAttribute("class", "elabels");
+    (svg.querySelector("g.graph") || svg).appendChild(lay.labels);
+  });
+
+  // --- zoom and pan --------------------------------------------------------------------------
+  var scale = 1, current = -1, shownLayout = -1;
+  // At scale 1 a 14 pt node label is 18.7 px; below 16/18.7 it would be smaller than the body text.
+  var MIN_LEGIBLE = 16 / (14 * 4 / 3);
+  function applyScale() {
+    layouts.forEach(function (lay) {
+      lay.svg.style.width = (lay.width * 4 / 3 * scale) + "px";
+      lay.svg.style.height = (lay.height * 4 / 3 * scale) + "px";
+    });
+  }
+  function fitScale() {
+    var lay = layouts[Math.max(shownLayout, 0)];
+    if (!lay) return 1;
+    var w = (pane.clientWidth - 30) / (lay.width * 4 / 3), h = (pane.clientHeight - 30) / (lay.height * 4 / 3);
+    return Math.min(w, h);
+  }
+  function zoom(to, cx, cy) {
+    var old = scale;
+    scale = Math.max(0.05, Math.min(4, to));
+    var px = cx === undefined ? pane.clientWidth / 2 : cx, py = cy === undefined ? pane.clientHeight / 2 : cy;
+    var x = (pane.scrollLeft + px) / old, y = (pane.scrollTop + py) / old;
+    applyScale();
+    pane.scrollLeft = x * scale - px; pane.scrollTop = y * scale - py;
+  }
+  document.getElementById("zoom-in").addEventListener("click", function () { zoom(scale * 1.25); });
+  document.getElementById("zoom-out").addEventListener("click", function () { zoom(scale / 1.25); });
+  document.getElementById("zoom-reset").addEventListener("click", function () { zoom(1); });
+  document.getElementById("zoom-fit").addEventListener("click", function () { zoom(fitScale()); });
+  pane.addEventListener("wheel", function (ev) {
+    if (!ev.ctrlKey) return;
+    ev.preventDefault();
+    var r = pane.getBoundingClientRect();
+    zoom(scale * (ev.deltaY < 0 ? 1.1 : 1 / 1.1), ev.clientX - r.left, ev.clientY - r.top);
+  }, { passive: false });
+  var drag = null;
+  pane.addEventListener("mousedown", function (ev) {
+    if (ev.button !== 0) return;
+    drag = { x: ev.clientX, y: ev.clientY, l: pane.scrollLeft, t: pane.scrollTop };
+    pane.classList.add("panning");
+  });
+  window.addEventListener("mousemove", function (ev) {
+    if (!drag) return;
+    pane.scrollLeft = drag.l - (ev.clientX - drag.x); pane.scrollTop = drag.t - (ev.clientY - drag.y);
+  });
+  window.addEventListener("mouseup", function () { drag = null; pane.classList.remove("panning"); });
+  function reveal(el) {
+    if (!el) return;
+    var r = el.getBoundingClientRect(), p = pane.getBoundingClientRect();
+    if (r.left >= p.left && r.right <= p.right && r.top >= p.top && r.bottom <= p.bottom) return;
+    pane.scrollLeft += (r.left + r.width / 2) - (p.left + p.width / 2);
+    pane.scrollTop += (r.top + r.height / 2) - (p.top + p.height / 2);
+  }
+
+  // --- applying a step to the drawing --------------------------------------------------------
+  function setLine(texts, i, s) { if (texts[i] && texts[i].textContent !== s) texts[i].textContent = s; }
+  function paint(st) {
+    var lay = st.lay, L = lay.L, B = st.B, S = st.S, rootName = L.names[lay.root];
+    if (lay.div.hidden) {
+      layouts.forEach(function (other) { other.div.hidden = other !== lay; });
+      shownLayout = lay.li;
+    }
+    var lit = {};
+    if (S.phase === "init" || S.phase === "update") lay.drawn.forEach(function (k) { lit[k] = 1; });
+    if (S.phase === "feed") for (var q = 0; q < lay.n; q++) if (L.kinds[q] === "i") lit[q] = 1;
+    for (var k = 0; k < lay.n; k++) {
+      var g = lay.nodes[k];
+      if (!g) continue;
+      var isKnown = known(st, k), texts = lay.texts[k], v = B.v[k];
+      if (L.kinds[k] === "p" && S.phase === "update") v = B.u[lay.pindex[k]];
+      setLine(texts, 1, isKnown ? "= " + f4(v) : "= ?");
+      var hasGrad = st.gr && st.gr.has[k];
+      setLine(texts, 2, hasGrad ? "\u2202" + rootName + "/\u2202" + L.names[k] + " = " + f4(st.gr.g[k]) : "");
+      if (L.kinds[k] === "p") {
+        setLine(texts, 3, S.phase === "update" ? "was " + f4(B.v[k]) : "");
+      }
+      g.classList.toggle("pending", !isKnown);
+      g.classList.toggle("current", S.k === k);
+      g.classList.toggle("lit", !!lit[k]);
+    }
+    var back = S.phase === "backward" || S.phase === "update";
+    var e = 0, active = {};
+    if (S.k >= 0 && (S.phase === "forward" || S.phase === "loss" || S.phase === "backward")) {
+      for (var j = 0; j < L.inputs[S.k].length; j++) active[lay.off[S.k] + j] = 1;
+    }
+    for (k = 0; k < lay.n; k++) {
+      for (j = 0; j < L.inputs[k].length; j++, e++) {
+        var el = lay.edgeEls[e], path = lay.paths[e];
+        if (!el || !path) continue;
+        var on = !!active[e];
+        var id = (back ? "back" : "fwd") + (on ? "-on" : "") + lay.li;
+        if (lay.edgeState[e] === id) continue;  // touch only what changes: the graph is big
+        lay.edgeState[e] = id;
+        el.classList.toggle("active", on);
+        if (back) { path.setAttribute("marker-start", "url(#" + id + ")"); path.removeAttribute("marker-end"); }
+        else { path.setAttribute("marker-end", "url(#" + id + ")"); path.removeAttribute("marker-start"); }
+      }
+    }
+    lay.labels.textContent = "";
+    if (S.phase === "backward") {
+      var up = gradients(lay, B, S.pos).g[S.k], placed = [];
+      var boxes = nodeBoxes(lay);
+      [S.k].concat(L.inputs[S.k]).forEach(function (k) {  // keep the labels off these nodes
+        if (boxes[k]) placed.push(boxes[k]);
+      });
+      // every point first, then the labels: a path's geometry read after an insertion
+      // would lay the whole graph out again, once per edge
+      var points = L.inputs[S.k].map(function (inp, j) { return edgeMiddle(lay, lay.off[S.k] + j); });
+      L.inputs[S.k].forEach(function (inp, j) {
+        var pt = points[j];
+        if (!pt) return;
+        var local = B.d[lay.off[S.k] + j];
+        label(lay, pt, f4(local) + " \u00d7 " + f4(up) + " = " + f4(local * up), placed);
+      });
+    }
+    var focus = S.k >= 0 ? lay.nodes[S.k] : null;
+    if (!focus) for (var key in lit) { focus = lay.nodes[key]; break; }
+    if (focus) requestAnimationFrame(function () { reveal(focus); });
+  }
+  function edgeMiddle(lay, e) { return lay.mids[e]; }
+  var CHAR_WIDTH = 8.2;  // 14 px bold Helvetica digits and signs, in graph units
+  function nodeBoxes(lay) {
+    if (!lay.boxes) {
+      lay.boxes = lay.nodes.map(function (g) {
+        if (!g) return null;
+        var b = g.getBBox();
+        return { x: b.x, y: b.y, w: b.width, h: b.height };
+      });
+    }
+    return lay.boxes;
+  }
+  // Edge labels of the current step, each near its edge; a label that would cover one already
+  // placed moves up or down by its height until it is clear.
+  function label(lay, pt, text, placed) {
+    var g = document.createElementNS(SVGNS, "g"), t = document.createElementNS(SVGNS, "text");
+    g.setAttribute("class", "elabel");
+    t.setAttribute("x", pt.x); t.setAttribute("y", pt.y + 4); t.setAttribute("text-anchor", "middle");
+    t.textContent = text;
+    g.appendChild(t);
+    lay.labels.appendChild(g);
+    // measured once per label length class, not per label: getBBox forces a layout of the graph
+    var width = text.length * CHAR_WIDTH, bb = { x: pt.x - width / 2, y: pt.y - 11, width: width, height: 17 };
+    var h = bb.height + 4, dy = 0;
+    function clear(off) {
+      return placed.every(function (p) {
+        return bb.x + bb.width + 4 < p.x || p.x + p.w < bb.x - 4 || bb.y + off + h < p.y || p.y + p.h < bb.y + off;
+      });
+    }
+    for (var tries = 1; tries < 12 && !clear(dy); tries++) dy = (tries % 2 ? 1 : -1) * Math.ceil(tries / 2) * h;
+    t.setAttribute("y", pt.y + 4 + dy);
+    placed.push({ x: bb.x - 3, y: bb.y - 1 + dy, w: bb.width + 6, h: bb.height + 2 });
+    var r = document.createElementNS(SVGNS, "rect");
+    r.setAttribute("x", bb.x - 3); r.setAttribute("y", bb.y - 1 + dy);
+    r.setAttribute("width", bb.width + 6); r.setAttribute("height", bb.height + 2); r.setAttribute("rx", 3);
+    g.insertBefore(r, t);
+    if (dy) {  // a thin leader back to the edge it belongs to
+      var lead = document.createElementNS(SVGNS, "line");
+      lead.setAttribute("x1", pt.x); lead.setAttribute("y1", pt.y);
+      lead.setAttribute("x2", pt.x); lead.setAttribute("y2", dy > 0 ? bb.y - 1 + dy : bb.y + bb.height + 1 + dy);
+      lead.setAttribute("class", "leader");
+      g.insertBefore(lead, r);
+    }
+  }
+
+  // --- the side panel: where, data table, loss chart ---------------------------------------
+  var where = document.getElementById("where"), box = document.getElementById("explanation");
+  function showWhere(st) {
+    where.textContent = "";
+    var badge = document.createElement("span");
+    badge.className = "phase " + st.S.phase;
+    badge.textContent = PHASE_NAMES[st.S.phase];
+    where.appendChild(badge);
+    var words = D.rows.length ? "epoch " + st.B.e + " of " + epochs + " \u00b7 batch " + st.B.b + " of " + batchesPerEpoch : "one backward pass";
+    if (st.S.k >= 0) words += " \u00b7 node " + st.lay.L.names[st.S.k];
+    where.appendChild(document.createTextNode(words));
+  }
+  var dataBox = document.getElementById("data");
+  function showData(st) {
+    if (!D.rows.length) { dataBox.hidden = true; document.getElementById("data-heading").hidden = true; return; }
+    var cur = {}, done = {};
+    st.B.r.forEach(function (r) { cur[r] = 1; });
+    D.batches.forEach(function (B, bi) {
+      if (B.e === st.B.e && (bi < st.S.bi || (bi === st.S.bi && st.pi >= 5))) B.r.forEach(function (r) { done[r] = 1; });
+    });
+    var first = 0, last = D.rows.length;
+    if (last > 40) { first = Math.max(0, st.B.r[0] - 15); last = Math.min(D.rows.length, first + 40); }
+    var t = document.createElement("table"), head = document.createElement("tr");
+    ["row"].concat(D.columns).forEach(function (c) { var th = document.createElement("th"); th.textContent = c; head.appendChild(th); });
+    t.appendChild(head);
+    for (var r = first; r < last; r++) {
+      var tr = document.createElement("tr");
+      if (cur[r]) tr.className = "current"; else if (done[r]) tr.className = "done";
+      if (cur[r] && done[r]) tr.className = "current done";
+      [String(r + 1) + ")"].concat(D.rows[r].map(f4)).forEach(function (c) { var td = document.createElement("td"); td.textContent = c; tr.appendChild(td); });
+      t.appendChild(tr);
+    }
+    dataBox.textContent = "";
+    dataBox.appendChild(t);
+  }
+  var chart = document.getElementById("chart");
+  var losses = D.batches.map(function (B) { return B.v[layouts[B.l].root]; });
+  var allPositive = losses.every(function (x) { return x > 0; });
+  var lo = Math.min.apply(null, losses), hi = Math.max.apply(null, losses);
+  var logScale = allPositive && losses.length > 1 && hi / lo > 1e3;
+  function svgEl(name, attrs, text) {
+    var el = document.createElementNS(SVGNS, name);
+    for (var a in attrs) el.setAttribute(a, attrs[a]);
+    if (text !== undefined) el.textContent = text;
+    chart.appendChild(el);
+    return el;
+  }
+  function showChart(st) {
+    chart.textContent = "";
+    var X0 = 62, X1 = 430, Y0 = 12, Y1 = 160, n = losses.length;
+    var shown = st.S.bi + (st.pi >= 3 ? 1 : 0);
+    function fy(v) {
+      var a = logScale ? Math.log10(lo) : Math.min(0, lo), b = logScale ? Math.log10(hi) : hi;
+      var t = logScale ? Math.log10(v) : v;
+      return b === a ? (Y0 + Y1) / 2 : Y1 - (t - a) / (b - a) * (Y1 - Y0);
+    }
+    function fx(i) { return n <= 1 ? (X0 + X1) / 2 : X0 + i / (n - 1) * (X1 - X0); }
+    svgEl("line", { x1: X0, y1: Y1, x2: X1, y2: Y1, stroke: "#999" });
+    svgEl("line", { x1: X0, y1: Y0, x2: X0, y2: Y1, stroke: "#999" });
+    svgEl("text", { x: X0 - 4, y: fy(hi) + 4, "text-anchor": "end" }, f4(hi));
+    svgEl("text", { x: X0 - 4, y: fy(logScale ? lo : Math.min(0, lo)) + 4, "text-anchor": "end" }, f4(logScale ? lo : Math.min(0, lo)));
+    svgEl("text", { x: (X0 + X1) / 2, y: 184, "text-anchor": "middle" }, "batch" + (logScale ? " (loss on a log scale)" : ""));
+    for (var e = 2; e <= epochs; e++) {
+      var at = (e - 1) * batchesPerEpoch - 0.5;
+      if (at < n) {
+        var x = n <= 1 ? X0 : X0 + at / (n - 1) * (X1 - X0);
+        svgEl("line", { x1: x, y1: Y0, x2: x, y2: Y1, stroke: "#ccc", "stroke-dasharray": "3 3" });
+        svgEl("text", { x: x + 3, y: Y0 + 10 }, "epoch " + e);
+      }
+    }
+    if (shown > 0) {
+      var pts = [];
+      for (var i = 0; i < shown; i++) pts.push(fx(i).toFixed(1) + "," + fy(losses[i]).toFixed(1));
+      svgEl("polyline", { points: pts.join(" "), fill: "none", stroke: "#2a7ab0", "stroke-width": 2 });
+      var lx = fx(shown - 1), ly = fy(losses[shown - 1]);
+      svgEl("circle", { cx: lx, cy: ly, r: 4, fill: "#D62728" });
+      svgEl("text", { x: Math.min(lx + 6, X1 - 60), y: Math.max(ly - 6, Y0 + 10), id: "chart-last" }, "L = " + f7(losses[shown - 1]));
+    }
+  }
+
+  // --- navigation ----------------------------------------------------------------------------
+  var slider = document.getElementById("slider"), counter = document.getElementById("counter");
+  slider.max = String(Math.max(steps.length, 1));
+  function go(i) {
+    if (!steps.length) { box.textContent = "Nothing to show: the graph has no steps."; return; }
+    i = Math.max(0, Math.min(steps.length - 1, Math.floor(Number(i)) || 0));
+    current = i;
+    var st = state(i);
+    paint(st);
+    showWhere(st);
+    show(explain(i), box);
+    showData(st);
+    showChart(st);
+    slider.value = String(i + 1);
+    counter.textContent = "step " + (i + 1) + " of " + steps.length;
+    var hash = "#step=" + (i + 1);
+    if (location.hash !== hash) {
+      try { history.replaceState(null, "", hash); } catch (err) { /* a sandboxed frame: no URL */ }
+    }
+  }
+  function groupStart(i, key) {
+    var s = i;
+    while (s > 0 && key(s - 1) === key(i)) s--;
+    return s;
+  }
+  function jump(key, dir) {
+    var i = current;
+    if (dir > 0) {
+      var s = i;
+      while (s < steps.length && key(s) === key(i)) s++;
+      go(Math.min(s, steps.length - 1));
+    } else {
+      var start = groupStart(i, key);
+      go(start < i ? start : groupStart(Math.max(start - 1, 0), key));
+    }
+  }
+  function phaseKey(i) { return inner[i].bi + ":" + inner[i].phase; }
+  function batchKey(i) { return inner[i].bi; }
+  function epochKey(i) { return steps[i].epoch; }
+  function on(id, f) { document.getElementById(id).addEventListener("click", f); }
+  on("next", function () { go(current + 1); });
+  on("prev", function () { go(current - 1); });
+  on("next-phase", function () { jump(phaseKey, 1); });
+  on("prev-phase", function () { jump(phaseKey, -1); });
+  on("next-batch", function () { jump(batchKey, 1); });
+  on("prev-batch", function () { jump(batchKey, -1); });
+  on("next-epoch", function () { jump(epochKey, 1); });
+  on("first-epoch", function () { jump(epochKey, -1); });
+  slider.addEventListener("input", function () { go(Number(slider.value) - 1); });
+  var timer = null, playButton = document.getElementById("play"), speed = document.getElementById("speed");
+  function setPlaying(play) {
+    if (timer) { clearInterval(timer); timer = null; }
+    if (play) {
+      if (current >= steps.length - 1) go(0);
+      timer = setInterval(function () {
+        if (current >= steps.length - 1) { setPlaying(false); return; }
+        go(current + 1);
+      }, 1000 / Number(speed.value));
+    }
+    playButton.textContent = play ? "\u275a\u275a pause" : "\u25b6 play";
+    playButton.setAttribute("aria-pressed", play ? "true" : "false");
+  }
+  on("play", function () { setPlaying(!timer); });
+  speed.addEventListener("change", function () { if (timer) setPlaying(true); });
+  document.addEventListener("keydown", function (ev) {
+    var tag = ev.target && ev.target.tagName;
+    if (tag === "SELECT" || (tag === "INPUT" && ev.target.type !== "range")) return;
+    var handled = true;
+    if (ev.key === "ArrowRight") { if (ev.shiftKey) jump(phaseKey, 1); else go(current + 1); }
+    else if (ev.key === "ArrowLeft") { if (ev.shiftKey) jump(phaseKey, -1); else go(current - 1); }
+    else if (ev.key === "PageDown") jump(batchKey, 1);
+    else if (ev.key === "PageUp") jump(batchKey, -1);
+    else if (ev.key === "Home") go(0);
+    else if (ev.key === "End") go(steps.length - 1);
+    else if (ev.key === " ") setPlaying(!timer);
+    else handled = false;
+    if (handled) ev.preventDefault();
+  });
+  function fromHash() {
+    var m = /^#step=(\d+)$/.exec(location.hash);
+    return m ? Number(m[1]) - 1 : null;
+  }
+  window.addEventListener("hashchange", function () {
+    var i = fromHash();
+    if (i !== null && i !== current) go(i);
+  });
+
+  window.explorer = Object.freeze({
+    steps: steps,
+    go: function (i) { go(i); return current; },
+    get current() { return current; },
+    get playing() { return timer !== null; }
+  });
+  shownLayout = D.batches.length ? D.batches[0].l : 0;
+  layouts.forEach(function (lay) { lay.div.hidden = lay.li !== shownLayout; });
+  scale = Math.max(MIN_LEGIBLE, Math.min(1, fitScale()));
+  applyScale();
+  var start = fromHash();
+  go(start === null ? 0 : start);
+})();
