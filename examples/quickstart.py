@@ -13,4 +13,4 @@ loss.label = "L"
 loss.backward()
 print(explain(loss, w1))  # ∂L/∂w1 = ∂L/∂ŷ · ∂ŷ/∂w1 = (-4.232)(4) = -16.928
 SGD([w1, w2, b], lr=0.05).step()
-print(render(loss, "walkthrough.svg"))  # colour-coded, partials on the edges, b: 0.000 → 0.212
+print(render(loss, "walkthrough.svg"))  # colour-coded, partials on the edges, b = 0 → 0.2116

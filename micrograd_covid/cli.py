@@ -20,7 +20,7 @@ from typing import Any, NoReturn
 
 from .explore import EXPLORABLE
 from .train import DivergenceError
-from .tutorials import TUTORIALS, TutorialResult, tutorial_graph
+from .tutorials import TUTORIALS, TutorialResult, drawing_pictures, tutorial_graph
 
 __all__ = ["main"]
 
@@ -144,10 +144,29 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_tutorials(sub)
-    d = sub.add_parser("draw", help="render a tutorial's computation graph")
+    d = sub.add_parser("draw", help="render a tutorial's computation graph", formatter_class=_Help)
     d.add_argument("name", choices=list(TUTORIALS))
     d.add_argument("--out", type=Path, required=True, help=".svg, .png, .pdf or .dot path")
-    d.add_argument("--backward", action="store_true", help="draw what flows back along edges")
+    d.add_argument(
+        "--level",
+        choices=["node", "neuron", "layer"],
+        default="node",
+        help="detail: every node, one box per neuron, or one per layer (default: node)",
+    )
+    d.add_argument(
+        "--focus",
+        metavar="NAME",
+        help="draw only the paths from the loss to the node of this name, as the "
+        "drawing names it, e.g. w1 or L0.n1.w0 (default: the whole graph)",
+    )
+    d.add_argument(
+        "--direction",
+        choices=["forward", "backward"],
+        default=None,
+        help="forward: edges show partials; backward: arrows point back and edges show "
+        "what flows along them (default: forward)",
+    )
+    d.add_argument("--backward", action="store_true", help="the same as --direction backward")
     s = sub.add_parser("steps", help="write a step-by-step backprop page for a tutorial's graph")
     s.add_argument("name", choices=list(TUTORIALS))
     s.add_argument("--out", type=Path, required=True, help="folder for index.html")
@@ -284,12 +303,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             print(f"wrote {path}")
         return 0
     if args.command == "draw":
-        from .draw import render
-
-        direction = "backward" if args.backward else "forward"
-        path = render(tutorial_graph(args.name), args.out, direction=direction)
-        print(f"wrote {path}")
-        return 0
+        return _draw(args)
     if args.command == "steps":
         from .explain import render_steps
 
@@ -306,6 +320,33 @@ def _dispatch(args: argparse.Namespace) -> int:
             print(f"note: training {page.stopped}")
         return 0
     return _demo(args.out)
+
+
+def _draw(args: argparse.Namespace) -> int:
+    from .draw import render
+    from .engine import topological_order
+    from .names import display_names
+
+    if args.backward and args.direction == "forward":
+        print(f"{PROG}: error: --backward and --direction forward disagree", file=sys.stderr)
+        return 2
+    direction = args.direction or ("backward" if args.backward else "forward")
+    root = tutorial_graph(args.name)
+    focus = None
+    if args.focus is not None:
+        named = {name: node for node, name in display_names(topological_order(root)).items()}
+        focus = named.get(args.focus)
+        if focus is None:
+            choices = ", ".join(list(named)[:12]) + (", …" if len(named) > 12 else "")
+            print(
+                f"{PROG}: error: --focus {args.focus!r}: no node of that name in the "
+                f"{args.name} graph (names: {choices})",
+                file=sys.stderr,
+            )
+            return 2
+    path = render(root, args.out, direction=direction, level=args.level, focus=focus)
+    print(f"wrote {path}")
+    return 0
 
 
 def _demo(out: Path) -> int:
@@ -332,6 +373,8 @@ def _demo(out: Path) -> int:
     print(f"wrote {render(loss, out / 'regression_backward.svg', direction='backward')}")
     paths = render_steps(loss, out / "steps")
     print(f"wrote {paths[-1]}")
+    for path in drawing_pictures(out):
+        print(f"wrote {path}")
     from .explore import explore_tutorial
 
     print(f"wrote {explore_tutorial('regression').write(out / 'explore')}")

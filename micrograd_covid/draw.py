@@ -1,22 +1,35 @@
-"""Draw a computation graph the way the linear-regression walkthrough does.
+"""Draw a computation graph the way the linear-regression walkthrough does, and a network
+the way textbooks do.
 
-Placeholders orange, weights and bias dark green, the model light green, the loss yellow;
-every node shows its value and gradient, every edge its partial differential.
+Placeholders orange, weights and bias dark green, the model light green, the loss yellow,
+intermediate nodes white; every node shows its value and gradient, every edge its partial
+differential. Every node is named by `names.display_names` (``L1.n0.w2``, ``t3``), the same
+name the edges, `explain` and the tooltips use (the tooltip also gives the full label).
+
+Levels of detail: ``level="node"`` draws every node; ``"neuron"`` draws one box per neuron
+of an `MLP` (its activation and gradient) with the weights on the edges between neurons;
+``"layer"`` one box per layer. ``focus=w`` keeps only the paths from the root to ``w``.
 """
 
 from __future__ import annotations
 
+import itertools
+import math
 import os
+import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .engine import Value, topological_order
+from . import ops
+from .engine import DotArgs, Value, topological_order
+from .names import display_names, neuron_of
 
-__all__ = ["ROLE_COLOURS", "GraphvizMissingError", "draw", "fmt", "render"]
+__all__ = ["LEVELS", "ROLE_COLOURS", "GraphvizMissingError", "draw", "fmt", "render"]
 
 #: role → (fill colour, font colour, legend text)
 ROLE_COLOURS: dict[str, tuple[str, str, str]] = {
@@ -25,8 +38,33 @@ ROLE_COLOURS: dict[str, tuple[str, str, str]] = {
     "model": ("#90EE90", "black", "model"),
     "loss": ("#FFFF00", "black", "loss"),
 }
+# Nodes without a role: computed ones are white, unlabelled leaves (numbers) light grey.
+_PLAIN_COLOURS: dict[str, tuple[str, str, str]] = {
+    "intermediate": ("#FFFFFF", "black", "intermediate (computed)"),
+    "constant": ("#E8E8E8", "black", "constant (a number)"),
+}
+#: The levels of detail `draw` knows.
+LEVELS = ("node", "neuron", "layer")
+_RANKDIRS = ("TB", "LR")
 _FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf"}
-_SHORT_NAME = 8
+# dot refuses a quoted or HTML string longer than 16,384 bytes; plain strings are written
+# as concatenated pieces below that, and a label too long for an HTML table is written plain.
+_PIECE = 4000
+_HTML_MAX = 12000
+_WRAP = 120  # characters per line; dot refuses a node wider than 65,535 points
+# Placeholders and loose parameters share one row, in creation order, while they are few;
+# one row of hundreds of leaves makes dot's layout super-linear (and the picture too wide).
+_LEAF_ROW_MAX = 16
+# Edges between neurons carry their weight as text while there are few; beyond that the
+# weight is the edge's colour (sign) and width (size), with the numbers in its tooltip.
+_NEURON_EDGE_LABELS_MAX = 40
+# Edges from computed nodes pull harder than edges from leaves, so a chain stays straight
+# with its constants beside it instead of drifting sideways one node at a time.
+_SPINE_WEIGHT = "4"
+# A neuron's parameters stand in one column up to this many, else in a grid of columns.
+_PARAM_COLUMN_MAX = 6
+# Edge labels are drawn while the graph has at most this many edges (edge_labels=None).
+_EDGE_LABELS_MAX = 80
 _INSTALL_HINT = (
     "Graphviz's 'dot' program is needed to render {fmt}; install it "
     "(Debian/Ubuntu: sudo apt-get install graphviz; macOS: brew install graphviz) "
@@ -45,35 +83,162 @@ def fmt(x: float, digits: int = 4) -> str:
     return f"{x:.{digits}g}"
 
 
-def _update(old: float, new: float) -> str:
-    """The walkthrough's update notation: 3 decimals (b: 0.000 → 0.212)."""
-    if max(abs(old), abs(new)) < 1000:
-        return f"{old:.3f} → {new:.3f}"
-    return f"{old:.4g} → {new:.4g}"
+def _value_text(node: Value, updated: set[int]) -> str:
+    """A node's value; a parameter stepped since this graph was computed shows the value
+    the graph was computed with and the new one (``-0.017 → 0.8294``): one moment, with
+    the update it leads to."""
+    if id(node) in updated and node.previous is not None:
+        return f"{fmt(node.previous)} → {fmt(node.data)}"
+    return fmt(node.data)
 
 
-def _text(s: str) -> str:
-    """Escape text for a quoted DOT string: it renders as written and cannot end the string."""
-    s = s.replace("\\", "\\\\").replace('"', '\\"')
-    return s.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\n")
+def _recomputed(node: Value) -> float | None:
+    """`node`'s value from its inputs' current values (None for an op not checked here)."""
+    inputs = node.inputs
+    if node.op in ops.BINARY and len(inputs) == 2:
+        return ops.BINARY[node.op](inputs[0].data, inputs[1].data)[0]
+    if node.op in ops.UNARY and len(inputs) == 1:
+        return ops.UNARY[node.op](inputs[0].data)[0]
+    args = node.args
+    if isinstance(args, DotArgs):
+        wired_bias = args.bias == "wired"
+        n = len(inputs) - wired_bias
+        if args.weights is None and args.inputs is None:
+            n //= 2
+        values = [v.data for v in inputs]
+        wdata = values[:n] if args.weights is None else list(args.weights)
+        start = n if args.weights is None else 0
+        xdata = values[start : start + n] if args.inputs is None else list(args.inputs)
+        bias = values[-1] if wired_bias else args.bias
+        has = (args.weights is None, args.inputs is None, wired_bias)
+        return ops.dot(wdata, xdata, bias, has, args.activation)[0]  # type: ignore[arg-type]
+    return None
 
 
-def _label(*lines: str) -> Any:
-    import graphviz
+def _stepped_since(order: list[Value], consumers: dict[int, list[Value]]) -> set[int]:
+    """The leaves an optimizer stepped after this graph was computed: their first user's
+    value no longer follows from its inputs' current values. (A graph built after the step
+    shows the new values alone.)"""
+    updated = set()
+    for node in order:
+        if node.inputs or node.previous is None or node.previous == node.data:
+            continue
+        users = consumers.get(id(node), [])
+        try:
+            now = _recomputed(users[0]) if users else None
+        except (ArithmeticError, ValueError):
+            now = None
+        if now is None or now != users[0].data:
+            updated.add(id(node))
+    return updated
 
-    # nohtml: a label like "<b>" is text, not an HTML-like label.
-    return graphviz.nohtml("\\n".join(_text(line) for line in lines))
+
+# --- text: every string renders as itself ------------------------------------------------
+
+
+def _visible(s: str) -> str:
+    """`s` with the characters SVG cannot hold made visible: C0 controls as their Unicode
+    control pictures (NUL → ␀), lone surrogates and U+FFFE/U+FFFF as ``\\udc80``."""
+    if s.isprintable() and s.isascii():
+        return s
+    out = []
+    for ch in s:
+        c = ord(ch)
+        if c < 0x20 and ch != "\t":
+            out.append(chr(0x2400 + c))
+        elif 0xD800 <= c <= 0xDFFF or c in (0xFFFE, 0xFFFF):
+            out.append(f"\\u{c:04x}")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _lines_of(text: str) -> list[str]:
+    """`text`'s lines, a line longer than dot can lay out wrapped (every character kept)."""
+    lines = []
+    for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        if len(line) <= _WRAP:
+            lines.append(line)
+        else:
+            lines.extend(line[i : i + _WRAP] for i in range(0, len(line), _WRAP))
+    return lines
+
+
+def _quote(s: str) -> str:
+    """A DOT string that renders as `s` (newlines as line breaks): backslashes, quotes and
+    entities escaped, long text as ``"…" + "…"`` pieces that dot accepts."""
+    units: list[str] = []
+    for ch in "\n".join(map(_visible, _lines_of(s))):
+        if ch == "\\":
+            units.append("\\\\")
+        elif ch == '"':
+            units.append('\\"')
+        elif ch == "&":
+            units.append("&amp;")
+        elif ch == "\n":
+            units.append("\\n")
+        else:
+            units.append(ch)
+    pieces: list[str] = []
+    current: list[str] = []
+    size = 0
+    for unit in units:
+        if size + len(unit.encode("utf-8")) > _PIECE:
+            pieces.append("".join(current))
+            current, size = [], 0
+        current.append(unit)
+        size += len(unit.encode("utf-8"))
+    pieces.append("".join(current))
+    return " + ".join(f'"{p}"' for p in pieces)
+
+
+def _html_text(s: str) -> str:
+    # dot expands \N, \G, … in HTML labels too: a backslash is written doubled.
+    s = _visible(s).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return s.replace('"', "&quot;").replace("\\", "\\\\")
+
+
+def _label(lines: Sequence[str], small_first: bool = False) -> str:
+    """A node label: one table row per line, so a descender (the ``_`` of
+    ``squared_error``) never touches the line below; very long text falls back to a plain
+    label."""
+    flat: list[str] = []
+    for line in lines:
+        flat.extend(_lines_of(line))
+    rows = []
+    for i, line in enumerate(flat):
+        text = _html_text(line) or " "
+        if small_first and i == 0 and len(flat) > 1:
+            text = f'<FONT POINT-SIZE="10">{text}</FONT>'
+        rows.append(f"<TR><TD>{text}</TD></TR>")
+    html = (
+        '<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2">'
+        + "".join(rows)
+        + "</TABLE>>"
+    )
+    if len(html.encode("utf-8")) <= _HTML_MAX:
+        return html
+    return _quote("\n".join(flat))
+
+
+def _attrs(attrs: Mapping[str, str]) -> str:
+    """DOT attributes; a "label" is already written (by `_label` or `_quote`)."""
+    parts = [f"{key}={value if key == 'label' else _quote(value)}" for key, value in attrs.items()]
+    return "[" + " ".join(parts) + "]"
+
+
+# --- roles ------------------------------------------------------------------------------
 
 
 def resolve_roles(
     order: list[Value], roles: Mapping[Value, str] | None = None
 ) -> dict[int, str | None]:
-    """The role of each node (by id): `roles` overrides, then `Value.role`, then leaves are
-    "input" placeholders."""
+    """The role of each node (by id): `roles` overrides, then `Value.role`, then labelled
+    leaves are "input" placeholders (an unlabelled leaf is a constant: no role)."""
     resolved: dict[int, str | None] = {}
     for node in order:
         role = node.role
-        if role is None and not node.inputs:
+        if role is None and not node.inputs and node.label:
             role = "input"
         resolved[id(node)] = role
     for value, role in (roles or {}).items():
@@ -86,6 +251,12 @@ def resolve_roles(
     return resolved
 
 
+def _colours(node: Value, role: str | None) -> tuple[str, str, str]:
+    if role in ROLE_COLOURS:
+        return ROLE_COLOURS[role]
+    return _PLAIN_COLOURS["intermediate" if node.inputs else "constant"]
+
+
 def _check_options(direction: str, max_nodes: int) -> None:
     if direction not in ("forward", "backward"):
         raise ValueError(f"draw: direction must be 'forward' or 'backward', got {direction!r}")
@@ -93,148 +264,643 @@ def _check_options(direction: str, max_nodes: int) -> None:
         raise ValueError(f"draw: max_nodes must be a positive int, got {max_nodes!r}")
 
 
+# --- networks: which nodes are neurons ----------------------------------------------------
+
+
+@dataclass
+class _Neuron:
+    """One neuron's dot node (`core`), its output (the core, or an unfused activation node),
+    its wired weights by input position, its inputs (Values or constants) and its bias."""
+
+    core: Value
+    out: Value
+    layer: int | None
+    index: int
+    activation: str
+    weights: list[Value]
+    xs: list[Value | float]
+    bias: Value | None
+
+    def key(self) -> tuple[Any, ...]:
+        """Neurons of one layer fed the same inputs (one sample) share a key."""
+        xs = tuple(id(x) if isinstance(x, Value) else ("c", x) for x in self.xs)
+        return (self.layer, xs)
+
+
+def _find_neurons(order: list[Value], consumers: dict[int, list[Value]]) -> list[_Neuron]:
+    neurons = []
+    for node in order:
+        args = node.args
+        if not isinstance(args, DotArgs) or args.weights is not None:
+            continue
+        found = neuron_of(node)
+        if found is None:
+            continue
+        has_bias = args.bias == "wired"
+        if args.inputs is None:
+            n = (len(node.inputs) - has_bias) // 2
+            xs: list[Value | float] = list(node.inputs[n : 2 * n])
+        else:
+            n = len(args.inputs)
+            xs = list(args.inputs)
+        activation = args.activation or "linear"
+        out = node
+        users = consumers.get(id(node), [])
+        if (
+            args.activation is None
+            and len(users) == 1
+            and users[0].op in ops.ACTIVATIONS
+            and not users[0].label
+        ):
+            out, activation = users[0], users[0].op
+        bias = node.inputs[-1] if has_bias else None
+        layer, index = found
+        neurons.append(
+            _Neuron(node, out, layer, index, activation, list(node.inputs[:n]), xs, bias)
+        )
+    return neurons
+
+
+# --- the scene: boxes and edges, whatever the level ---------------------------------------
+
+
+@dataclass
+class _Box:
+    lines: list[str]
+    fill: str
+    font: str
+    tooltip: str
+    members: list[Value] = field(default_factory=list)
+    role: str = "intermediate"
+    small: bool = False
+
+
+@dataclass
+class _Edge:
+    tail: str
+    head: str
+    id: str
+    label: list[str]
+    tooltip: str = ""
+    attrs: dict[str, str] = field(default_factory=dict)
+    weight: Value | None = None
+
+
+@dataclass
+class _Scene:
+    boxes: dict[str, _Box] = field(default_factory=dict)
+    edges: list[_Edge] = field(default_factory=list)
+    rows: list[list[str]] = field(default_factory=list)
+    clusters: list[tuple[str, list[str]]] = field(default_factory=list)
+    roles: set[str] = field(default_factory=set)
+    weight_colours: bool = False
+    grid: list[tuple[str, str]] = field(default_factory=list)
+    ranksep: str | None = None
+
+
 def draw(
     root: Value,
     *,
     direction: str = "forward",
     show_grads: bool = True,
-    edge_labels: bool = True,
+    edge_labels: bool | None = None,
     roles: Mapping[Value, str] | None = None,
     max_nodes: int = 500,
     title: str | None = None,
     highlight: Value | None = None,
     node_lines: Callable[[Value, str], Sequence[str]] | None = None,
+    level: str = "node",
+    focus: Value | None = None,
+    rankdir: str | None = None,
 ) -> Any:
-    """A `graphviz.Digraph` of everything `root` depends on (displays inline in Jupyter).
+    """A Graphviz drawing (a `graphviz.Source`: displays inline in Jupyter) of everything
+    `root` depends on.
 
-    Forward: arrows from inputs down to the nodes computed from them, each edge labelled
-    with its partial differential (``∂ŷ/∂w1 = 4``). Backward: arrows point back up and
-    each edge shows what flows along it (upstream gradient × local partial). `highlight`
-    marks one node and the edges to its inputs (used for the step-by-step frames).
-    `node_lines(node, display_name)` gives a node's label lines instead of the default ones.
+    Forward: arrows from inputs to the nodes computed from them, each edge labelled with
+    its partial differential (``∂ŷ/∂w1 = 4``). Backward: arrows point back up and each edge
+    shows what flows along it (upstream gradient × local partial). `highlight` marks one
+    node and the edges to its inputs (the step-by-step frames).
+
+    `level`: "node" (every node), "neuron" (one box per MLP neuron, weights on the edges)
+    or "layer" (one box per layer). `focus`: only the paths from `root` to that node.
+    `rankdir`: "TB" (top to bottom) or "LR"; None picks LR for networks, TB otherwise.
+    `edge_labels`: None labels the edges of a graph of up to 80 edges (beyond that the
+    partials are in the edges' tooltips), True always, False never.
+
+    Node ``k`` of `topological_order(root)` has the DOT id ``n{k}`` and the SVG id
+    ``node-n{k}``; edges are counted over the nodes in that order, each node's inputs in
+    order, and edge ``i`` has the SVG id ``edge-{i}``. `node_lines(node, name)` gives a
+    node's label lines (None: its name, op, value, gradient).
     """
     import graphviz
 
     if not isinstance(root, Value):
         raise TypeError(f"draw: root must be a Value, got {type(root).__name__}")
     _check_options(direction, max_nodes)
+    if level not in LEVELS:
+        raise ValueError(f"draw: level must be one of {', '.join(LEVELS)}, got {level!r}")
+    if rankdir is not None and rankdir not in _RANKDIRS:
+        raise ValueError(f"draw: rankdir must be 'TB', 'LR' or None, got {rankdir!r}")
+    if focus is not None and not isinstance(focus, Value):
+        raise TypeError(f"draw: focus must be a Value, got {type(focus).__name__}")
     order = topological_order(root)
     if len(order) > max_nodes:
         raise ValueError(
             f"draw: the graph has {len(order)} nodes, more than max_nodes={max_nodes}; "
             f"pass max_nodes={len(order)} (or more) to draw it"
         )
-    role_of = resolve_roles(order, roles)
-    ids = {id(node): f"n{i}" for i, node in enumerate(order)}
-    lines: Callable[[Value], Sequence[str]] | None = None
-    if node_lines is not None:
-        from .names import display_names
-
-        names, given = display_names(order), node_lines
-        lines = lambda node: given(node, names[node])  # noqa: E731
-    g = graphviz.Digraph("computation_graph")
-    g.attr(rankdir="TB", fontname="Helvetica", newrank="true")
-    g.attr("node", shape="box", style="rounded,filled", fillcolor="white", fontname="Helvetica")
-    g.attr("edge", fontname="Helvetica", fontsize="10")
-    if title is not None:
-        g.attr(label=_label(str(title)), labelloc="t", fontsize="16")
-    root_name = root.name
-    leaves = _leaf_order(order, role_of)
-    interior = [node for node in order if node.inputs]
-    # Placeholders share the top rank, as in the walkthrough; parameters sit by their layer.
-    with g.subgraph(name="placeholders") as top:
-        top.attr(rank="same")
-        for node in leaves:
-            if role_of[id(node)] == "input":
-                _node(top, node, ids[id(node)], "input", root_name, show_grads, highlight, lines)
-    for node in [n for n in leaves if role_of[id(n)] != "input"] + interior:
-        _node(g, node, ids[id(node)], role_of[id(node)], root_name, show_grads, highlight, lines)
-    for node in order:
-        upstream = node.grad
-        for inp, local in zip(node.inputs, node.local_grads):
-            attrs = {}
-            if edge_labels:
-                partial = f"∂{node.name}/∂{inp.name} = {fmt(local)}"
-                if direction == "backward":
-                    contribution = local * upstream
-                    text = f"{partial}\n{fmt(upstream)} × {fmt(local)} = {fmt(contribution)}"
-                else:
-                    text = partial
-                attrs["label"] = _label(*text.split("\n"))
-            if direction == "backward":
-                attrs["dir"] = "back"
-            if highlight is node:
-                attrs.update(penwidth="3", color="#D62728", fontcolor="#D62728")
-            g.edge(ids[id(inp)], ids[id(node)], **attrs)
-    _legend(g, {role_of[id(n)] for n in order})
-    return g
-
-
-def _leaf_order(order: list[Value], role_of: dict[int, str | None]) -> list[Value]:
-    """Leaves as the walkthrough lays them out: placeholders, then parameters, each in the
-    order their consumers list them (x1, x2, y, w1, w2, b)."""
-    first_use: dict[int, int] = {}
+    index = {id(node): k for k, node in enumerate(order)}
+    if focus is not None and id(focus) not in index:
+        raise ValueError(f"draw: focus {focus.name} is not in the graph of {root.name}")
+    on_path = _on_path(order, focus) if focus is not None else None
+    consumers: dict[int, list[Value]] = {}
     for node in order:
         for inp in node.inputs:
-            first_use.setdefault(id(inp), len(first_use))
-    rank = {"input": 0, "param": 1}
-    leaves = [node for node in order if not node.inputs]
-    return sorted(
-        leaves, key=lambda n: (rank.get(role_of[id(n)] or "", 2), first_use.get(id(n), -1))
+            consumers.setdefault(id(inp), []).append(node)
+    names = display_names(order)
+    role_of = resolve_roles(order, roles)
+    neurons = _find_neurons(order, consumers)
+    if edge_labels is None:
+        edge_labels = sum(len(node.inputs) for node in order) <= _EDGE_LABELS_MAX
+    ctx = _Context(
+        order,
+        index,
+        names,
+        role_of,
+        names[root],
+        direction,
+        show_grads,
+        edge_labels,
+        node_lines,
+        _stepped_since(order, consumers),
     )
-
-
-def _node(
-    g: Any,
-    node: Value,
-    node_id: str,
-    role: str | None,
-    root_name: str,
-    show_grads: bool,
-    highlight: Value | None,
-    node_lines: Callable[[Value], Sequence[str]] | None = None,
-) -> None:
-    if node_lines is not None:
-        lines = list(node_lines(node))
+    if level == "node":
+        scene = _node_scene(ctx, neurons)
     else:
-        lines = _default_lines(node, root_name, show_grads)
-    attrs: dict[str, str] = {
-        "tooltip": _text(
-            f"{node.name}: data={node.data!r}, grad={node.grad!r}"
+        scene = _network_scene(ctx, neurons, consumers, level)
+    if on_path is not None:
+        _apply_focus(scene, on_path, focus)
+    if direction == "backward":
+        for edge in scene.edges:
+            edge.attrs["dir"] = "back"
+
+    if rankdir is None:
+        rankdir = "LR" if neurons else "TB"
+    hl = f"n{index[id(highlight)]}" if highlight is not None and id(highlight) in index else None
+    return graphviz.Source(_dot_source(scene, rankdir, title, hl, f"n{index[id(root)]}"))
+
+
+@dataclass
+class _Context:
+    order: list[Value]
+    index: dict[int, int]
+    names: dict[Value, str]
+    role_of: dict[int, str | None]
+    root_name: str
+    direction: str
+    show_grads: bool
+    edge_labels: bool
+    node_lines: Callable[[Value, str], Sequence[str]] | None
+    updated: set[int]
+
+    def bid(self, node: Value) -> str:
+        return f"n{self.index[id(node)]}"
+
+    def grad_line(self, node: Value) -> str:
+        return f"∂{self.root_name}/∂{self.names[node]} = {fmt(node.grad)}"
+
+    def tooltip(self, node: Value) -> str:
+        role = self.role_of[id(node)]
+        return (
+            f"{self.names[node]}"
+            + (f" ({node.label})" if node.label and node.label != self.names[node] else "")
+            + f": data={node.data!r}, grad={node.grad!r}"
+            + (f", previous={node.previous!r}" if node.previous is not None else "")
             + (f", op={node.op}" if node.op else "")
             + (f", role={role}" if role else "")
         )
-    }
-    if role in ROLE_COLOURS:
-        fill, font, _ = ROLE_COLOURS[role]
-        attrs.update(fillcolor=fill, fontcolor=font)
-    if highlight is node:
-        attrs.update(penwidth="4", color="#D62728")
-    g.node(node_id, _label(*lines), **attrs)
 
-
-def _default_lines(node: Value, root_name: str, show_grads: bool) -> list[str]:
-    lines = [node.name]
-    if node.op and node.label:
-        lines.append(f"({node.op})")
-    lines.append(f"= {fmt(node.data)}")
-    if show_grads:
-        # The walkthrough's ∂L/∂w1 where the name is short; "grad" keeps long names one-wide.
-        if len(node.name) <= _SHORT_NAME:
-            lines.append(f"∂{root_name}/∂{node.name} = {fmt(node.grad)}")
+    def box(self, node: Value) -> _Box:
+        name = self.names[node]
+        if self.node_lines is not None:
+            lines = [str(line) for line in self.node_lines(node, name)]
+        elif not node.inputs:
+            lines = [f"{name} = {_value_text(node, self.updated)}"]
+            if self.show_grads and self.role_of[id(node)] is not None:
+                lines.append(self.grad_line(node))  # a constant's gradient is noise
         else:
-            lines.append(f"grad = {fmt(node.grad)}")
-    if node.previous is not None and node.previous != node.data:
-        lines.append(_update(node.previous, node.data))
-    return lines
+            lines = [
+                f"{name} ({node.op})" if node.op else name,
+                f"= {_value_text(node, self.updated)}",
+            ]
+            if self.show_grads:
+                lines.append(self.grad_line(node))
+        role = self.role_of[id(node)]
+        fill, font, _ = _colours(node, role)
+        kind = role or ("intermediate" if node.inputs else "constant")
+        return _Box(lines, fill, font, self.tooltip(node), [node], kind)
+
+    def edge_text(self, node: Value, inp: Value, local: float) -> list[str]:
+        partial = f"∂{self.names[node]}/∂{self.names[inp]} = {fmt(local)}"
+        if self.direction == "backward":
+            return [partial, f"{fmt(node.grad)} × {fmt(local)} = {fmt(local * node.grad)}"]
+        return [partial]
 
 
-def _legend(g: Any, present: set[str | None]) -> None:
-    with g.subgraph(name="cluster_legend") as legend:
-        legend.attr(label="roles", fontsize="10", style="dashed", color="grey")
-        for role, (fill, font, text) in ROLE_COLOURS.items():
-            if role in present:
-                legend.node(f"legend_{role}", text, fillcolor=fill, fontcolor=font, fontsize="9")
+def _on_path(order: list[Value], focus: Value) -> set[int]:
+    """The nodes from which `focus` can be reached: those on a path from the root to it."""
+    reaches = {id(focus)}
+    for node in order:
+        if any(id(inp) in reaches for inp in node.inputs):
+            reaches.add(id(node))
+    return reaches
+
+
+def _leaf_row(ctx: _Context, leaves: Iterable[Value]) -> list[str]:
+    """Placeholders, then parameters, each in the order the graph first uses them (for a
+    graph built in reading order, the order they were created: x1, x2, y, w1, w2, b)."""
+    rank = {"input": 0, "param": 1}
+    chosen = [n for n in leaves if ctx.role_of[id(n)] in rank]
+    chosen.sort(key=lambda n: rank[ctx.role_of[id(n)] or ""])  # stable: first use kept
+    return [ctx.bid(n) for n in chosen]
+
+
+def _first_use(order: list[Value]) -> list[Value]:
+    """Leaves in the order the depth-first walk from the root first reaches them."""
+    seen: set[int] = set()
+    leaves = []
+    for node in order:
+        for inp in node.inputs:
+            if not inp.inputs and id(inp) not in seen:
+                seen.add(id(inp))
+                leaves.append(inp)
+    if not order[-1].inputs:
+        leaves.append(order[-1])
+    return leaves
+
+
+def _node_scene(ctx: _Context, neurons: list[_Neuron]) -> _Scene:
+    scene = _Scene()
+    for node in ctx.order:
+        box = ctx.box(node)
+        scene.boxes[ctx.bid(node)] = box
+        scene.roles.add(box.role)
+    edge_index = 0
+    for node in ctx.order:
+        for inp, local in zip(node.inputs, node.local_grads):
+            edge = _Edge(ctx.bid(inp), ctx.bid(node), f"edge-{edge_index}", [])
+            text = ctx.edge_text(node, inp, local)
+            edge.label, edge.tooltip = (text if ctx.edge_labels else []), ", ".join(text)
+            if inp.inputs:
+                edge.attrs["weight"] = _SPINE_WEIGHT
+            scene.edges.append(edge)
+            edge_index += 1
+    # Each neuron with the parameters it owns (first use) in a cluster; each layer's
+    # neurons in one row, in neuron order.
+    owned: set[int] = set()
+    for neuron in neurons:
+        members = []
+        for p in [*neuron.weights, *([neuron.bias] if neuron.bias is not None else [])]:
+            if not p.inputs and id(p) not in owned:
+                owned.add(id(p))
+                members.append(p)
+        members.append(neuron.core)
+        if neuron.out is not neuron.core:
+            members.append(neuron.out)
+        scene.clusters.append((ctx.names[neuron.core], [ctx.bid(m) for m in members]))
+        params = [ctx.bid(m) for m in members if not m.inputs]
+        for bid in params:
+            scene.boxes[bid].small = len(params) > _PARAM_COLUMN_MAX
+        if len(params) > _PARAM_COLUMN_MAX:
+            # Many weights: a grid of short columns beside the neuron, not one long one.
+            height = math.ceil(math.sqrt(len(params)))
+            for i in range(height, len(params)):
+                scene.grid.append((params[i - height], params[i]))
+    scene.rows.extend(_layer_rows(ctx, neurons))
+    loose = [leaf for leaf in _first_use(ctx.order) if id(leaf) not in owned]
+    row = _leaf_row(ctx, loose)
+    if 1 < len(row) <= _LEAF_ROW_MAX:
+        scene.rows.insert(0, row)
+    return scene
+
+
+def _layer_rows(ctx: _Context, neurons: list[_Neuron]) -> list[list[str]]:
+    layers: dict[tuple[Any, ...], list[_Neuron]] = {}
+    for neuron in neurons:
+        layers.setdefault(neuron.key(), []).append(neuron)
+    rows = []
+    for group in layers.values():
+        group.sort(key=lambda n: n.index)
+        if len(group) > 1:
+            rows.append([ctx.bid(n.out) for n in group])
+    return rows
+
+
+def _network_scene(
+    ctx: _Context, neurons: list[_Neuron], consumers: dict[int, list[Value]], level: str
+) -> _Scene:
+    """One box per neuron (level "neuron") or per layer ("layer"); every other node as at
+    level "node"; edges between boxes carry the weights."""
+    scene = _Scene()
+    owner: dict[int, str] = {}  # graph node → the box that shows it
+    cores = {id(n.core) for n in neurons}
+    absorbed_params: set[int] = set()
+    for neuron in neurons:
+        for p in [*neuron.weights, *([neuron.bias] if neuron.bias is not None else [])]:
+            if not p.inputs and all(id(c) in cores for c in consumers.get(id(p), [])):
+                absorbed_params.add(id(p))
+    # Group the neurons: one group per neuron, or per layer (and sample).
+    groups: dict[tuple[Any, ...], list[_Neuron]] = {}
+    for neuron in neurons:
+        key = neuron.key() if level == "layer" else (id(neuron.core),)
+        groups.setdefault(key, []).append(neuron)
+    group_of: dict[int, str] = {}
+    for members in groups.values():
+        members.sort(key=lambda n: n.index)
+        bid = ctx.bid(members[0].out)
+        for n in members:
+            group_of[id(n.core)] = bid
+            owner[id(n.core)] = owner[id(n.out)] = bid
+            for p in [*n.weights, *([n.bias] if n.bias is not None else [])]:
+                if id(p) in absorbed_params:
+                    owner.setdefault(id(p), bid)
+        box = _neuron_box(ctx, members[0]) if level == "neuron" else _layer_box(ctx, members)
+        scene.boxes[bid] = box
+        scene.roles.add("model")
+    for node in ctx.order:
+        if id(node) not in owner:
+            owner[id(node)] = ctx.bid(node)
+            box = ctx.box(node)
+            scene.boxes[ctx.bid(node)] = box
+            scene.roles.add(box.role)
+    # Constant inputs (numbers fed to the first layer) get a box per position.
+    constants: dict[tuple[tuple[float, ...], int], str] = {}
+    tuples: dict[tuple[float, ...], int] = {}
+    # Edges, in the order of the graph's edges.
+    edge_index = 0
+    n_weight_edges = sum(len(n.weights) for n in neurons)
+    labelled = ctx.edge_labels and n_weight_edges <= _NEURON_EDGE_LABELS_MAX
+    scene.weight_colours = not labelled and level == "neuron"
+    if scene.weight_colours:
+        scene.ranksep = "1.8"  # room to follow the many edges between two layers
+    merged: dict[tuple[str, str], _Edge] = {}
+    max_w = max((abs(w.data) for n in neurons for w in n.weights), default=1.0) or 1.0
+    neuron_of_core = {id(n.core): n for n in neurons}
+    for node in ctx.order:
+        current = neuron_of_core.get(id(node))
+        if current is not None and not all(isinstance(x, Value) for x in current.xs):
+            xs = tuple(x for x in current.xs if not isinstance(x, Value))
+            number = tuples.setdefault(xs, len(tuples) + 1)
+            for i, x in enumerate(xs):
+                cid = constants.get((xs, i))
+                if cid is None:
+                    cid = constants[(xs, i)] = f"x{number}_{i}"
+                    name = f"x{i}" if number == 1 else f"x{i}#{number}"
+                    scene.boxes[cid] = _Box(
+                        [f"{name} = {fmt(x)}"],
+                        *_PLAIN_COLOURS["constant"][:2],
+                        f"{name}: input {i} = {x!r}",
+                        [],
+                        "constant",
+                    )
+                    scene.roles.add("constant")
+                w = current.weights[i]
+                _add_weight_edge(
+                    scene,
+                    merged,
+                    ctx,
+                    cid,
+                    group_of[id(node)],
+                    w,
+                    f"edge-c{number}_{i}",
+                    labelled,
+                    max_w,
+                    level,
+                )
+        for position, (inp, local) in enumerate(zip(node.inputs, node.local_grads)):
+            tail, head = owner[id(inp)], owner[id(node)]
+            eid = f"edge-{edge_index}"
+            edge_index += 1
+            if tail == head:
+                continue
+            if current is not None:
+                n_w = len(current.weights)
+                if n_w <= position < 2 * n_w:
+                    w = current.weights[position - n_w]
+                    _add_weight_edge(scene, merged, ctx, tail, head, w, eid, labelled, max_w, level)
+                    continue
+            text = ctx.edge_text(node, inp, local)
+            edge = _Edge(tail, head, eid, text if ctx.edge_labels else [], ", ".join(text))
+            if inp.inputs:
+                edge.attrs["weight"] = _SPINE_WEIGHT
+            scene.edges.append(edge)
+    # Rows: each layer's boxes together, in neuron order; the first layer's inputs too.
+    if level == "neuron":
+        scene.rows.extend(_layer_rows(ctx, neurons))
+    inputs_row = [cid for cid in constants.values() if cid.startswith("x1_")]
+    if len(inputs_row) > 1:
+        scene.rows.append(inputs_row)
+    return scene
+
+
+def _add_weight_edge(
+    scene: _Scene,
+    merged: dict[tuple[str, str], _Edge],
+    ctx: _Context,
+    tail: str,
+    head: str,
+    w: Value,
+    eid: str,
+    labelled: bool,
+    max_w: float,
+    level: str,
+) -> None:
+    name = ctx.names[w]
+    text = [f"{name} = {_value_text(w, ctx.updated)}"]
+    if ctx.show_grads:
+        text.append(ctx.grad_line(w))
+    if level == "layer":
+        edge = merged.get((tail, head))
+        if edge is None:
+            edge = merged[(tail, head)] = _Edge(tail, head, eid, [], "", weight=w)
+            edge.attrs["count"] = "0"
+            scene.edges.append(edge)
+        count = int(edge.attrs["count"]) + 1
+        edge.attrs["count"] = str(count)
+        edge.label = [_count(count, "weight")] if ctx.edge_labels else []
+        edge.tooltip = edge.label[0] if edge.label else ""
+        return
+    edge = _Edge(tail, head, eid, text if labelled else [], ", ".join(text), weight=w)
+    if not labelled:
+        colour = "#1F77B4" if w.data >= 0 else "#D62728"
+        width = 0.4 + 2.6 * abs(w.data) / max_w
+        edge.attrs.update(color=colour, penwidth=f"{width:.2f}", arrowsize="0.5")
+    scene.edges.append(edge)
+
+
+def _neuron_box(ctx: _Context, neuron: _Neuron) -> _Box:
+    node = neuron.out
+    name = ctx.names[neuron.core]
+    if ctx.node_lines is not None:
+        lines = [str(line) for line in ctx.node_lines(node, name)]
+    else:
+        lines = [f"{name} ({neuron.activation})", f"= {_value_text(node, ctx.updated)}"]
+        if ctx.show_grads:
+            lines.append(f"∂{ctx.root_name}/∂{name} = {fmt(node.grad)}")
+        if neuron.bias is not None:
+            b = neuron.bias
+            lines.append(f"b = {_value_text(b, ctx.updated)}")
+    fill, font, _ = ROLE_COLOURS["model"]
+    tip = ctx.tooltip(node)
+    if neuron.bias is not None:
+        tip += f"; bias {ctx.tooltip(neuron.bias)}"
+    members = [neuron.core, neuron.out, *neuron.weights]
+    if neuron.bias is not None:
+        members.append(neuron.bias)
+    return _Box(lines, fill, font, tip, members, "model")
+
+
+def _layer_box(ctx: _Context, group: list[_Neuron]) -> _Box:
+    first = group[0]
+    layer = "" if first.layer is None else f"L{first.layer}"
+    outs = [n.out.data for n in group]
+    weights = [w for n in group for w in n.weights]
+    biases = [n.bias for n in group if n.bias is not None]
+    count = len(group)
+    lines = [
+        f"{layer or 'layer'}: {_count(count, 'neuron')} ({first.activation})",
+        _count(len(weights), "weight") + (f", {_count(len(biases), 'bias')}" if biases else ""),
+        f"outputs {fmt(min(outs))} … {fmt(max(outs))}" if count > 1 else f"= {fmt(outs[0])}",
+    ]
+    if ctx.show_grads:
+        top = max((abs(w.grad) for w in weights), default=0.0)
+        lines.append(f"max |∂{ctx.root_name}/∂w| = {fmt(top)}")
+    fill, font, _ = ROLE_COLOURS["model"]
+    members = [m for n in group for m in (n.core, n.out, *n.weights)]
+    members += biases
+    tip = "; ".join(ctx.names[n.core] for n in group)
+    return _Box(lines, fill, font, tip, members, "model")
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}{'es' if noun.endswith('s') else 's'}"
+
+
+def _apply_focus(scene: _Scene, on_path: set[int], focus: Value | None) -> None:
+    keep = {bid for bid, box in scene.boxes.items() if any(id(m) in on_path for m in box.members)}
+    edges = []
+    for edge in scene.edges:
+        if edge.tail in keep and edge.head in keep:
+            edges.append(edge)
+        elif edge.head in keep and focus is not None and edge.weight is focus:
+            keep.add(edge.tail)  # the edge that carries the focused weight
+            edges.append(edge)
+    scene.edges = [e for e in edges if e.tail in keep and e.head in keep]
+    scene.boxes = {bid: box for bid, box in scene.boxes.items() if bid in keep}
+    scene.rows = [[b for b in row if b in keep] for row in scene.rows]
+    scene.clusters = [(name, [b for b in ids if b in keep]) for name, ids in scene.clusters]
+    scene.roles = {box.role for box in scene.boxes.values()}
+
+
+# --- DOT ----------------------------------------------------------------------------------
+
+
+def _dot_source(
+    scene: _Scene, rankdir: str, title: str | None, highlight: str | None, root_id: str
+) -> str:
+    out = ["digraph computation_graph {"]
+    graph = {"rankdir": rankdir, "fontname": "Helvetica", "newrank": "true"}
+    if scene.ranksep is not None:
+        graph["ranksep"] = scene.ranksep
+    if scene.grid:
+        graph["nodesep"] = "0.08"  # hundreds of small parameter boxes: pack them closely
+    if title is not None:
+        graph.update(labelloc="t", fontsize="16", label=_label([str(title)]))
+    out.append("  graph " + _attrs(graph))
+    out.append(
+        "  node " + _attrs({"shape": "box", "style": "rounded,filled", "fontname": "Helvetica"})
+    )
+    out.append("  edge " + _attrs({"fontname": "Helvetica", "fontsize": "12"}))
+    in_cluster: set[str] = set()
+    for k, (name, ids) in enumerate(scene.clusters):
+        if len(ids) < 2:
+            continue
+        out.append(f"  subgraph cluster_{k} {{")
+        out.append(
+            "    graph "
+            + _attrs(
+                {"label": '""', "style": "rounded,dashed", "color": "#9A9A9A", "tooltip": name}
+            )
+        )
+        for bid in ids:
+            out.append(f"    {_node_stmt(bid, scene.boxes[bid], highlight)}")
+            in_cluster.add(bid)
+        out.append("  }")
+    for bid, box in scene.boxes.items():
+        if bid not in in_cluster:
+            out.append(f"  {_node_stmt(bid, box, highlight)}")
+    for edge in scene.edges:
+        attrs = {"id": edge.id, **{k: v for k, v in edge.attrs.items() if k != "count"}}
+        if edge.tooltip:
+            attrs["tooltip"] = edge.tooltip
+        line = f"  {edge.tail} -> {edge.head} "
+        if edge.label:
+            attrs["label"] = _quote("\n".join(edge.label))
+        if highlight is not None and edge.head == highlight:
+            attrs.update(penwidth="3", color="#D62728", fontcolor="#D62728")
+        out.append(line + _attrs(attrs))
+    for a, b in scene.grid:
+        out.append(f'  {a} -> {b} [style=invis id="grid-{a}-{b}"]')
+    for k, row in enumerate(scene.rows):
+        if len(row) < 2:
+            continue
+        out.append("  {rank=same; " + " ".join(row) + "}")
+        for a, b in itertools.pairwise(row):
+            out.append(f'  {a} -> {b} [style=invis id="order-{k}-{a}"]')
+    legend = [(role, *_legend_entry(role)) for role in _LEGEND_ORDER if role in scene.roles]
+    if scene.weight_colours:
+        legend.append(("weights", "", "", "edge: a weight, blue +, red −, width |w|"))
+    if legend:
+        rows = "".join(
+            (
+                f'<TR><TD BGCOLOR="{fill}" WIDTH="14" HEIGHT="14" BORDER="1" STYLE="rounded"> </TD>'
+                if fill
+                else '<TR><TD><FONT COLOR="#1F77B4">━</FONT><FONT COLOR="#D62728">━</FONT></TD>'
+            )
+            + f'<TD ALIGN="LEFT"><FONT POINT-SIZE="11">{_html_text(text)}</FONT></TD></TR>'
+            for _role, fill, _font, text in legend
+        )
+        table = f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="2" CELLPADDING="1">{rows}</TABLE>>'
+        out.append(f'  legend [id="legend" shape=plain style="" label={table}]')
+        if root_id in scene.boxes:
+            out.append(f"  {{rank=same; {root_id}; legend}}")
+    out.append("}")
+    return "\n".join(out) + "\n"
+
+
+_LEGEND_ORDER = ("input", "param", "constant", "intermediate", "model", "loss")
+
+
+def _legend_entry(role: str) -> tuple[str, str, str]:
+    return ROLE_COLOURS[role] if role in ROLE_COLOURS else _PLAIN_COLOURS[role]
+
+
+def _node_stmt(bid: str, box: _Box, highlight: str | None) -> str:
+    attrs = {
+        "id": f"node-{bid}",
+        "label": _label(box.lines),
+        "tooltip": box.tooltip,
+        "fillcolor": box.fill,
+        "fontcolor": box.font,
+    }
+    if box.small:
+        attrs.update(fontsize="10", margin="0.06,0.02", height="0.3")
+    if bid == highlight:
+        attrs.update(penwidth="4", color="#D62728")
+    return f"{bid} " + _attrs(attrs)
+
+
+# --- files ------------------------------------------------------------------------------------
 
 
 def _check_path(path: str | Path) -> tuple[Path, str]:
@@ -249,11 +915,24 @@ def _check_path(path: str | Path) -> tuple[Path, str]:
     return path, suffix
 
 
+def _new_file_mode() -> int:
+    """The mode `open(path, "w")` would give a new file: 0o666 less the umask."""
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def write_atomic(path: Path, data: bytes) -> None:
-    """Write `data` to a temporary neighbour and rename it: no half-written files."""
+    """Write `data` to a temporary neighbour and rename it: no half-written files. The file
+    gets the mode a plain write would give: an existing file's, else the umask's."""
+    try:
+        mode = os.stat(path).st_mode & 0o7777
+    except FileNotFoundError:
+        mode = _new_file_mode()
     fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
+            os.fchmod(f.fileno(), mode)
             f.write(data)
         os.replace(tmp, path)
     except BaseException:
@@ -276,7 +955,31 @@ def pipe(graph: Any, format: str) -> bytes:
         raise RuntimeError(
             f"Graphviz's dot failed to render {format}: {stderr.decode(errors='replace')}"
         ) from None
+    if format == "svg":
+        data = _centre_text(data.decode("utf-8")).encode("utf-8")
     return data
+
+
+_NODE_GROUP = re.compile(r'(<g id="node(?:-|&#45;)n\d+" class="node">)(.*?)(</g>\n</g>|</g>)', re.S)
+_SHAPE = re.compile(r'<(?:path|polygon) fill="[^"]*" stroke="[^"]*" (?:d|points)="([^"]*)"')
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+_START = re.compile(r'text-anchor="start" x="[^"]*"')
+
+
+def _centre_text(svg: str) -> str:
+    """Centre each node's lines on the node (``text-anchor="middle"``): dot places a table
+    cell's text from its own font's widths, and a browser drawing another font would
+    shift every line sideways."""
+
+    def centre(m: re.Match[str]) -> str:
+        shape = _SHAPE.search(m.group(2))
+        if shape is None:
+            return m.group(0)
+        xs = [float(v) for v in _NUMBER.findall(shape.group(1))[0::2]]
+        middle = f'text-anchor="middle" x="{(min(xs) + max(xs)) / 2:.2f}"'
+        return m.group(1) + _START.sub(middle, m.group(2)) + m.group(3)
+
+    return _NODE_GROUP.sub(centre, svg)
 
 
 def render(root: Value, path: str | Path, **options: Any) -> Path:

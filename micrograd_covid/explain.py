@@ -6,11 +6,13 @@ explore page of one backward pass.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .draw import fmt, write_atomic
 from .engine import BackwardStep, Value, topological_order
+from .names import display_names
 
 __all__ = ["ChainPath", "Explanation", "explain", "render_steps", "step_sentence"]
 
@@ -26,10 +28,13 @@ def _factor(x: float) -> str:
 
 @dataclass(frozen=True)
 class ChainPath:
-    """One path from the root down to the variable: its nodes and the local partial of each edge."""
+    """One path from the root down to the variable: its nodes, the local partial of each
+    edge and, for each edge, which input of its node it is (0-based)."""
 
     nodes: tuple[Value, ...]
     locals: tuple[float, ...]
+    positions: tuple[int, ...] = ()
+    names: Mapping[Value, str] | None = field(default=None, compare=False, repr=False)
 
     @property
     def product(self) -> float:
@@ -39,9 +44,19 @@ class ChainPath:
             p *= local
         return p
 
-    def symbols(self) -> str:
-        """The path as partials: ``∂L/∂ŷ · ∂ŷ/∂b``."""
-        return " · ".join(f"∂{a.name}/∂{b.name}" for a, b in zip(self.nodes, self.nodes[1:]))
+    def _name(self, node: Value) -> str:
+        return self.names.get(node, node.name) if self.names is not None else node.name
+
+    def symbols(self, tell_apart: bool = False) -> str:
+        """The path as partials: ``∂L/∂ŷ · ∂ŷ/∂b``. With `tell_apart`, an edge into a node
+        that uses the same input twice says which use it is: ``∂t1/∂a (as input 2)``."""
+        terms = []
+        for k, (a, b) in enumerate(zip(self.nodes, self.nodes[1:])):
+            term = f"∂{self._name(a)}/∂{self._name(b)}"
+            if tell_apart and k < len(self.positions) and a.inputs.count(b) > 1:
+                term += f" (as input {self.positions[k] + 1})"
+            terms.append(term)
+        return " · ".join(terms)
 
     def factors(self) -> str:
         """The path's values: ``(-4.232)(1)``."""
@@ -55,6 +70,7 @@ class Explanation:
     root: Value
     wrt: Value
     paths: tuple[ChainPath, ...]
+    names: Mapping[Value, str] | None = field(default=None, compare=False, repr=False)
 
     @property
     def total(self) -> float:
@@ -64,63 +80,98 @@ class Explanation:
             total += path.product
         return total
 
+    def _name(self, node: Value) -> str:
+        return self.names.get(node, node.name) if self.names is not None else node.name
+
     def __str__(self) -> str:
-        head = f"∂{self.root.name}/∂{self.wrt.name}"
+        head = f"∂{self._name(self.root)}/∂{self._name(self.wrt)}"
         if not self.paths:
-            return f"{head} = 0 ({self.wrt.name} does not reach {self.root.name})"
+            return f"{head} = 0 ({self._name(self.wrt)} does not reach {self._name(self.root)})"
         if self.root is self.wrt:
             return f"{head} = 1"
-        symbols = " + ".join(p.symbols() for p in self.paths)
-        factors = " + ".join(p.factors() for p in self.paths)
-        return f"{head} = {symbols} = {factors} = {_num(self.total)}"
+        plain = [p.symbols() for p in self.paths]
+        repeated = len(set(plain)) < len(plain)
+        symbols = [p.symbols(tell_apart=repeated) for p in self.paths]
+        if len(self.paths) > 1 and repeated:
+            symbols = [f"({s})" for s in symbols]
+        return (
+            f"{head} = {' + '.join(symbols)} = "
+            f"{' + '.join(p.factors() for p in self.paths)} = {_num(self.total)}"
+        )
 
 
 def explain(root: Value, wrt: Value, max_paths: int = 1000) -> Explanation:
     """Every path from `root` to `wrt`, each with its product of local partials.
 
     Their sum is what backward puts in ``wrt.grad`` (for one backward from `root`).
-    Raises ValueError when there are more than `max_paths` paths.
+    Nodes are named by `display_names`. The work is linear in the graph's size plus the
+    paths' total length; raises ValueError when there are more than `max_paths` paths.
     """
     if not isinstance(root, Value) or not isinstance(wrt, Value):
         raise TypeError("explain: root and wrt must be Values")
     order = topological_order(root)
+    names = display_names(order)
     # The nodes from which `wrt` can be reached, found inputs-first without recursion.
     reaches = {id(wrt)}
     for node in order:
         if any(id(inp) in reaches for inp in node.inputs):
             reaches.add(id(node))
     if root is wrt:
-        return Explanation(root, wrt, (ChainPath((root,), ()),))
-    paths: list[ChainPath] = []
+        return Explanation(root, wrt, (ChainPath((root,), (), (), names),), names)
     if id(root) not in reaches:
-        return Explanation(root, wrt, ())
-    stack: list[tuple[tuple[Value, ...], tuple[float, ...]]] = [((root,), ())]
-    while stack:
-        nodes, locals_ = stack.pop()
+        return Explanation(root, wrt, (), {**names, wrt: wrt.name})
+    # Depth-first over one shared path (pushed and popped, never copied but to record a
+    # finished path), so a chain of n nodes costs O(n), not O(n²).
+    paths: list[ChainPath] = []
+    nodes: list[Value] = [root]
+    locals_: list[float] = []
+    positions: list[int] = []
+    next_input = [0]
+    while nodes:
         node = nodes[-1]
         if node is wrt:
-            paths.append(ChainPath(nodes, locals_))
+            paths.append(ChainPath(tuple(nodes), tuple(locals_), tuple(positions), names))
             if len(paths) > max_paths:
                 raise ValueError(
-                    f"explain: more than max_paths={max_paths} paths from {root.name} to "
-                    f"{wrt.name}; pass a larger max_paths, or explain a nearer node"
+                    f"explain: more than max_paths={max_paths} paths from {names[root]} to "
+                    f"{names[wrt]}; pass a larger max_paths, or explain a nearer node"
                 )
-            continue
-        branches = [
-            (inp, local) for inp, local in zip(node.inputs, node.local_grads) if id(inp) in reaches
-        ]
-        for inp, local in reversed(branches):
-            stack.append(((*nodes, inp), (*locals_, local)))
-    return Explanation(root, wrt, tuple(paths))
+            i = len(node.inputs)  # the variable's own inputs lead nowhere new
+        else:
+            i = next_input[-1]
+        inputs = node.inputs
+        while i < len(inputs) and id(inputs[i]) not in reaches:
+            i += 1
+        if i < len(inputs):
+            next_input[-1] = i + 1
+            nodes.append(inputs[i])
+            locals_.append(node.local_grads[i])
+            positions.append(i)
+            next_input.append(0)
+        else:
+            nodes.pop()
+            next_input.pop()
+            if locals_:
+                locals_.pop()
+                positions.pop()
+    return Explanation(root, wrt, tuple(paths), names)
 
 
-def step_sentence(step: BackwardStep, root: Value) -> str:
-    """The chain rule of one backward step, one line per input."""
-    head = f"∂{root.name}/∂{step.node.name}"
+def step_sentence(step: BackwardStep, root: Value, names: Mapping[Value, str] | None = None) -> str:
+    """The chain rule of one backward step, one line per input. `names`: the display names
+    of `root`'s graph (`names.display_names`, computed once for many steps); None uses
+    `Value.name`."""
+
+    def name(node: Value) -> str:
+        return names.get(node, node.name) if names is not None else node.name
+
+    root_name, node_name = name(root), name(step.node)
+    head = f"∂{root_name}/∂{node_name}"
     lines = [f"Step {step.index + 1} of {step.total}: {head} = {_num(step.upstream)}"]
     for edge in step.edges:
+        inp = name(edge.input)
         lines.append(
-            f"∂{root.name}/∂{edge.input.name} += {head} · ∂{step.node.name}/∂{edge.input.name}"
+            f"∂{root_name}/∂{inp} += {head} · ∂{node_name}/∂{inp}"
             f" = ({_num(step.upstream)})({_num(edge.local)}) = {_num(edge.contribution)}"
         )
     return "\n".join(lines)

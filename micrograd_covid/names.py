@@ -3,7 +3,8 @@
 A node is shown by its label, shortened where it is an MLP parameter's dotted name
 (``layers.1.neurons.0.w.2`` → ``L1.n0.w2``; the indices are `named_parameters()`'s, from 0).
 An unlabelled neuron output is named after its neuron (``L1.n0``), any other unlabelled
-interior node ``t1, t2, …`` and an unlabelled leaf (a number that became a leaf) ``c1, c2, …``,
+interior node ``t1, t2, …`` (the root, the last node, ``L``) and an unlabelled leaf (a
+number that became a leaf) ``c1, c2, …``,
 numbered in topological order. Where two nodes would share a name, the second is ``name#2``,
 the third ``name#3``: every name in one graph is unique.
 """
@@ -74,6 +75,9 @@ def display_names(order: Sequence[Value]) -> dict[Value, str]:
     """One unique short name per node of `order` (a topological order, leaves included)."""
     counters = [0, 0]
     bases = [_base_name(node, counters) for node in order]
+    labels = {node.label for node in order}
+    if order and order[-1].inputs and not order[-1].label and "L" not in labels:
+        bases[-1] = "L"  # the unlabelled root: what the gradients ∂L/∂name are of
     taken = set(bases)
     seen: dict[str, int] = {}
     names: dict[Value, str] = {}

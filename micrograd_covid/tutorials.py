@@ -567,14 +567,25 @@ def regression(
 
 
 def _walkthrough_pictures(loss: Value, out: Path, when: str) -> list[Path]:
+    """The walkthrough's step-1 pictures, each one moment: "before" is the forward and
+    backward pass (drawn again after the step, with each parameter's update old → new);
+    "after" is a fresh forward pass with the new weights."""
     from .draw import render
+    from .engine import topological_order
 
     out.mkdir(parents=True, exist_ok=True)
-    title = {
-        "before": "Step 1: forward pass, partial differentials and gradients",
-        "after": "Step 1: after the update (η = 0.05)",
-    }[when]
-    return [render(loss, out / f"regression_step1_{when}.svg", title=title)]
+    before = out / "regression_step1_before.svg"
+    if when == "before":
+        title = "Step 1: forward pass, partial differentials and gradients"
+        return [render(loss, before, title=title)]
+    render(loss, before, title="Step 1: gradients, and the update old → new (η = 0.05)")
+    leaves = {n.label: n for n in topological_order(loss) if not n.inputs}
+    model = _Walkthrough(
+        *(Value(leaves[name].data, name, role="param") for name in ("w1", "w2", "b"))
+    )
+    _, fresh, _ = model.graph((leaves["x1"].data, leaves["x2"].data, leaves["y"].data))
+    title = "After the update (η = 0.05): a fresh forward pass with the new weights"
+    return [render(fresh, out / "regression_step1_after.svg", title=title, show_grads=False)]
 
 
 def regression_graph() -> Value:
@@ -603,15 +614,56 @@ def tutorial_graph(name: str) -> Value:
         else:
             raise ValueError(f"unknown tutorial {name!r}; choose one of {', '.join(TUTORIALS)}")
         count = len(xs) if name == "vectorized" else 1  # one sample keeps a network legible
+        # Every sample's features are x1, x2; the drawings tell samples apart (x1#2, …).
         inputs = [
-            [Value(a, f"x{i + 1}.1", role="input"), Value(b, f"x{i + 1}.2", role="input")]
-            for i, (a, b) in enumerate(xs[:count])
+            [Value(a, "x1", role="input"), Value(b, "x2", role="input")] for a, b in xs[:count]
         ]
         preds = [model(x) for x in inputs]
         root = mse([p for p in preds if isinstance(p, Value)], ys[:count])
     root.label = "L"
     root.backward()
     return root
+
+
+def drawing_pictures(out: str | Path) -> list[Path]:
+    """The README's drawings, as PNGs in `out`: the walkthrough's step 1 (gradients and the
+    update), the deep tutorial's 2-4-1 network at level "node" (by layer), and a 2-16-16-1
+    network trained on two moons, one sample at level "neuron"."""
+    from .draw import render
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    loss = regression_graph()
+    SGD([n for n in loss.inputs[0].inputs if n.role == "param"], lr=0.05).step()
+    paths = [
+        render(
+            loss,
+            out / "walkthrough.png",
+            title="Step 1: gradients, and the update old → new (η = 0.05)",
+        ),
+        render(
+            tutorial_graph("deep"),
+            out / "deep_2-4-1_nodes.png",
+            title="The deep tutorial's 2-4-1 network, one sample: every node, layer by layer",
+        ),
+    ]
+    from .datasets import moons
+
+    xs, labels = moons(80, seed=0)
+    ys = [float(label) for label in labels]
+    model = MLP(2, [16, 16, 1], "tanh", "tanh", seed=0)
+    fit(model, xs, ys, loss="mse", lr=0.1, epochs=30, batch_size=10, shuffle=True, seed=0)
+    prediction = model(xs[0])
+    assert isinstance(prediction, Value)
+    sample = squared_error(prediction, ys[0])
+    sample.label = "L"
+    sample.backward()
+    title = (
+        f"A 2-16-16-1 tanh network after 30 epochs on two moons: one sample "
+        f"(x = {xs[0][0]:.2f}, {xs[0][1]:.2f}; y = {ys[0]:g}), one box per neuron"
+    )
+    paths.append(render(sample, out / "moons_2-16-16-1_neurons.png", level="neuron", title=title))
+    return paths
 
 
 TUTORIALS: dict[str, Callable[..., TutorialResult]] = {

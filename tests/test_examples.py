@@ -23,7 +23,7 @@ def run(script: str, *args: str, cwd: Path) -> str:
 def test_quickstart_prints_the_walkthrough_gradient_and_renders(tmp_path):  # type: ignore[no-untyped-def]
     out = run("quickstart.py", cwd=tmp_path)
     assert "∂L/∂w1 = ∂L/∂ŷ · ∂ŷ/∂w1 = (-4.232)(4) = -16.928" in out
-    assert "0.000 → 0.212" in (tmp_path / "walkthrough.svg").read_text()
+    assert "b = 0 → 0.2116" in (tmp_path / "walkthrough.svg").read_text()
 
 
 def test_sir_example_lowers_the_error(tmp_path):  # type: ignore[no-untyped-def]

@@ -3,6 +3,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -39,7 +40,42 @@ def test_explain_sums_every_path_of_a_shared_subexpression():
     e = explain(c, a)
     assert len(e.paths) == 4
     assert e.total == a.grad == 24.0
-    assert str(e).startswith("∂c/∂a = ∂c/∂b · ∂b/∂a + ")
+    assert str(e).startswith("∂c/∂a = (∂c/∂b (as input 1) · ∂b/∂a (as input 1)) + ")
+    assert str(e).endswith("= (6)(1) + (6)(1) + (6)(1) + (6)(1) = 24")
+
+
+def test_a_node_used_twice_is_explained_as_two_paths_told_apart():
+    a = Value(3.0, "a")
+    out = a * a
+    out.backward()
+    e = explain(out, a)
+    assert str(e) == "∂L/∂a = (∂L/∂a (as input 1)) + (∂L/∂a (as input 2)) = (3) + (3) = 6"
+    assert [p.positions for p in e.paths] == [(0,), (1,)]
+
+
+def test_explain_uses_the_display_names_of_the_drawings():
+    from micrograd_covid import MLP, mse
+
+    model = MLP(2, [2, 1], seed=0)
+    loss = mse([model([0.5, -0.5])], [1.0])  # type: ignore[list-item]
+    loss.backward()
+    w = model.layers[0].neurons[1].w[0]
+    e = explain(loss, w)
+    assert str(e).startswith(
+        "∂L/∂L0.n1.w0 = ∂L/∂t1 · ∂t1/∂L1.n0 · ∂L1.n0/∂L0.n1 · ∂L0.n1/∂L0.n1.w0 = "
+    )
+    assert e.total == pytest.approx(w.grad, rel=1e-12)
+
+
+def test_explain_is_linear_in_depth():
+    x = Value(0.1, "x")
+    s = x
+    for _ in range(30_000):
+        s = s.tanh()
+    start = time.perf_counter()
+    e = explain(s, x)
+    assert len(str(e)) > 30_000 and len(e.paths[0].nodes) == 30_001
+    assert time.perf_counter() - start < 10  # about 0.5 s; it took 13.5 s when quadratic
 
 
 @settings(max_examples=60, deadline=None)
@@ -69,7 +105,7 @@ def test_explain_caps_the_number_of_paths_with_a_clear_message():
     node = x
     for _ in range(12):
         node = node * node  # 2^12 paths
-    with pytest.raises(ValueError, match=r"more than max_paths=1000 paths from \(\*\) to x"):
+    with pytest.raises(ValueError, match=r"more than max_paths=1000 paths from L to x"):
         explain(node, x)
 
 
@@ -98,3 +134,16 @@ def test_pdb_session_on_the_readme_script_shows_labels_and_gradients():
     assert "∂ŷ/∂w1 = 4: ∂L/∂w1 += 4 × -4.232 = -16.928 (now -16.928)" in out
     assert "-16.928" in out.split("p w1.grad")[-1] or "(Pdb) -16.928" in out
     assert "∂L/∂w1 = -16.928, ∂L/∂w2 = -4.232, ∂L/∂b = -4.232" in out
+
+
+def test_step_sentences_use_the_display_names_when_given_them():
+    from micrograd_covid.explain import step_sentence
+    from micrograd_covid.names import display_names
+
+    a = Value(3.0, "a")
+    out = (a * 2).tanh()
+    names = display_names(topological_order(out))
+    steps = list(out.backward_steps())
+    text = step_sentence(steps[1], out, names)
+    assert text.startswith("Step 2 of 2: ∂L/∂t1 = ")
+    assert "∂L/∂a += ∂L/∂t1 · ∂t1/∂a = " in text

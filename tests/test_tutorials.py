@@ -104,7 +104,8 @@ def test_regression_walkthrough_first_step_and_divergence(tmp_path):  # type: ig
     assert "  ∂L/∂w1 = ∂L/∂ŷ · ∂ŷ/∂w1 = (-4.232)(4) = -16.928" in r.lines
     names = sorted(p.name for p in r.files)
     assert names == ["regression_step1_after.svg", "regression_step1_before.svg"]
-    assert "0.000 → 0.212" in (tmp_path / "regression_step1_after.svg").read_text()
+    assert "0 → 0.2116" in (tmp_path / "regression_step1_before.svg").read_text()
+    assert "w1 = 0.8294" in (tmp_path / "regression_step1_after.svg").read_text()
 
 
 @pytest.mark.parametrize(
