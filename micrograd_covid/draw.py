@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from . import ops
-from .engine import DotArgs, Value, topological_order
+from .engine import Value, dot_parts, topological_order
 from .names import display_names, neuron_of
 
 __all__ = ["LEVELS", "ROLE_COLOURS", "GraphvizMissingError", "draw", "fmt", "render"]
@@ -93,26 +93,14 @@ def _value_text(node: Value, updated: set[int]) -> str:
 
 
 def _recomputed(node: Value) -> float | None:
-    """`node`'s value from its inputs' current values (None for an op not checked here)."""
-    inputs = node.inputs
-    if node.op in ops.BINARY and len(inputs) == 2:
-        return ops.BINARY[node.op](inputs[0].data, inputs[1].data)[0]
-    if node.op in ops.UNARY and len(inputs) == 1:
-        return ops.UNARY[node.op](inputs[0].data)[0]
-    args = node.args
-    if isinstance(args, DotArgs):
-        wired_bias = args.bias == "wired"
-        n = len(inputs) - wired_bias
-        if args.weights is None and args.inputs is None:
-            n //= 2
-        values = [v.data for v in inputs]
-        wdata = values[:n] if args.weights is None else list(args.weights)
-        start = n if args.weights is None else 0
-        xdata = values[start : start + n] if args.inputs is None else list(args.inputs)
-        bias = values[-1] if wired_bias else args.bias
-        has = (args.weights is None, args.inputs is None, wired_bias)
-        return ops.dot(wdata, xdata, bias, has, args.activation)[0]  # type: ignore[arg-type]
-    return None
+    """`node`'s value re-run from its record on its inputs' current values (None where the
+    kernel refuses them)."""
+    if node.kernel is None:
+        return None
+    try:
+        return node.kernel([inp.data for inp in node.inputs], *node.params)[0]
+    except (ArithmeticError, ValueError, TypeError):
+        return None
 
 
 def _stepped_since(order: list[Value], consumers: dict[int, list[Value]]) -> set[int]:
@@ -290,30 +278,25 @@ class _Neuron:
 def _find_neurons(order: list[Value], consumers: dict[int, list[Value]]) -> list[_Neuron]:
     neurons = []
     for node in order:
-        args = node.args
-        if not isinstance(args, DotArgs) or args.weights is not None:
+        parts = dot_parts(node)
+        if parts is None or not all(isinstance(w, Value) for w in parts.weights):
             continue
         found = neuron_of(node)
         if found is None:
             continue
-        has_bias = args.bias == "wired"
-        if args.inputs is None:
-            n = (len(node.inputs) - has_bias) // 2
-            xs: list[Value | float] = list(node.inputs[n : 2 * n])
-        else:
-            n = len(args.inputs)
-            xs = list(args.inputs)
-        activation = args.activation or "linear"
+        n = len(parts.weights)
+        xs: list[Value | float] = list(parts.inputs)
+        activation = parts.activation or "linear"
         out = node
         users = consumers.get(id(node), [])
         if (
-            args.activation is None
+            parts.activation is None
             and len(users) == 1
             and users[0].op in ops.ACTIVATIONS
             and not users[0].label
         ):
             out, activation = users[0], users[0].op
-        bias = node.inputs[-1] if has_bias else None
+        bias = parts.bias if isinstance(parts.bias, Value) else None
         layer, index = found
         neurons.append(
             _Neuron(node, out, layer, index, activation, list(node.inputs[:n]), xs, bias)
