@@ -15,11 +15,9 @@ from __future__ import annotations
 
 import itertools
 import math
-import os
 import re
 import shutil
 import subprocess
-import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +25,7 @@ from typing import Any
 
 from . import ops
 from .engine import Value, dot_parts, topological_order
+from .files import write_atomic
 from .names import display_names, neuron_of
 
 __all__ = ["LEVELS", "ROLE_COLOURS", "GraphvizMissingError", "draw", "fmt", "render"]
@@ -896,31 +895,6 @@ def _check_path(path: str | Path) -> tuple[Path, str]:
     if not path.parent.is_dir():
         raise FileNotFoundError(f"render: the folder {str(path.parent)!r} does not exist")
     return path, suffix
-
-
-def _new_file_mode() -> int:
-    """The mode `open(path, "w")` would give a new file: 0o666 less the umask."""
-    umask = os.umask(0o022)
-    os.umask(umask)
-    return 0o666 & ~umask
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write `data` to a temporary neighbour and rename it: no half-written files. The file
-    gets the mode a plain write would give: an existing file's, else the umask's."""
-    try:
-        mode = os.stat(path).st_mode & 0o7777
-    except FileNotFoundError:
-        mode = _new_file_mode()
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            os.fchmod(f.fileno(), mode)
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def pipe(graph: Any, format: str) -> bytes:

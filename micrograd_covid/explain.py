@@ -10,8 +10,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .draw import fmt, write_atomic
+from .draw import fmt
 from .engine import BackwardStep, Value, topological_order
+from .files import write_atomic
 from .names import display_names
 
 __all__ = ["ChainPath", "Explanation", "explain", "render_steps", "step_sentence"]

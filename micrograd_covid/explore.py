@@ -22,9 +22,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import ops
-from .draw import _check_options, draw, pipe, write_atomic
+from . import checks, ops
+from .draw import draw, pipe
 from .engine import Value, dot_parts, topological_order
+from .files import write_atomic
 from .names import display_names
 from .optim import SGD, Optimizer
 
@@ -836,7 +837,7 @@ def graph_page(root: Value, *, max_nodes: int = 500, title: str | None = None) -
     from the nodes' local partials, so nothing in the graph changes."""
     if not isinstance(root, Value):
         raise TypeError(f"graph_page: root must be a Value, got {type(root).__name__}")
-    _check_options("forward", max_nodes)
+    checks.count(max_nodes, "graph_page: max_nodes")
     recorder = _Recorder([], max_nodes)
     li, order = recorder.layout_for(root, {})
     layout = recorder.layouts[li]

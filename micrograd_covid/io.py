@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from . import ops
+from .files import write_atomic
 from .nn import ACTIVATIONS, MLP
 
 __all__ = ["FORMAT", "load", "save", "to_torch"]
@@ -51,14 +50,7 @@ def save(model: MLP, path: str | Path) -> Path:
     if not path.parent.is_dir():
         raise FileNotFoundError(f"save: {path}: the folder {path.parent} does not exist")
     text = json.dumps(_model_dict(model), indent=1, allow_nan=False)
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent or ".")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, text.encode("utf-8"))
     return path
 
 

@@ -160,3 +160,19 @@ def test_save_refuses_a_diverged_model_and_keeps_the_old_file(tmp_path):  # type
         save(model, tmp_path)
     with pytest.raises(FileNotFoundError, match=r"the folder .*nowhere does not exist"):
         save(model, tmp_path / "nowhere" / "m.json")
+
+
+def test_save_gives_the_umask_mode_and_keeps_an_existing_files_mode(tmp_path):  # type: ignore[no-untyped-def]
+    import os
+    import stat
+
+    model = MLP(2, [2, 1], seed=0)
+    old = os.umask(0o022)
+    try:
+        path = save(model, tmp_path / "m.json")
+        assert stat.S_IMODE(path.stat().st_mode) == 0o644
+        path.chmod(0o640)
+        save(model, path)
+        assert stat.S_IMODE(path.stat().st_mode) == 0o640
+    finally:
+        os.umask(old)
