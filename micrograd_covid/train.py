@@ -11,7 +11,7 @@ from .engine import Value
 from .losses import mse, sse
 from .nn import Module
 from .optim import SGD, Optimizer
-from .tape import Tape
+from .runners import make_runner, without_gc
 
 __all__ = ["DivergenceError", "History", "fit"]
 
@@ -56,6 +56,7 @@ def _batches(n: int, batch_size: int | None, order: list[int]) -> list[list[int]
     return [order[i : i + size] for i in range(0, n, size)]
 
 
+@without_gc
 def fit(
     model: Module,
     xs: Sequence[Row],
@@ -70,7 +71,7 @@ def fit(
     seed: int | None = None,
     callback: Callable[[int, int, float], None] | None = None,
     verbose: bool = False,
-    replay: bool = False,
+    engine: str = "graph",
 ) -> History:
     """Train `model` on (xs, ys) and return the losses.
 
@@ -78,9 +79,10 @@ def fit(
     forward, loss, zero_grad, backward, optimizer step. `callback(epoch, step, loss)` runs
     after every step. A non-finite loss raises `DivergenceError` naming where it happened.
 
-    `replay=True` builds each batch's graph once and re-runs it with a `Tape` (the same
-    numbers, about 1.3× faster); the model is then called only on the first epoch, and the
-    batches must not change: shuffle only with batch_size 1.
+    `engine` runs the steps (the same numbers, bit for bit, see `runners`): "graph"
+    builds each batch's graph; "tape" records it once and replays it (fixed batches:
+    shuffle only with batch_size 1); "compiled" runs code generated from one sample's graph.
+    The cyclic GC is paused during fit (graphs hold no cycles) and restored after.
     """
     if loss not in LOSSES:
         raise ValueError(f"fit: unknown loss {loss!r}; choose one of {', '.join(LOSSES)}")
@@ -92,33 +94,30 @@ def fit(
         raise ValueError(f"fit: epochs must be a non-negative int, got {epochs!r}")
     if batch_size is not None and (not isinstance(batch_size, int) or batch_size < 1):
         raise ValueError(f"fit: batch_size must be a positive int or None, got {batch_size!r}")
-    if replay and shuffle and batch_size != 1:
-        raise ValueError(
-            "fit: replay re-runs fixed batches; with shuffle=True use batch_size=1 "
-            "(or replay=False)"
-        )
     loss_fn = LOSSES[loss]
+    runner = make_runner(
+        engine,
+        lambda batch: loss_fn(*_batch(model, xs, ys, list(batch))),
+        model,
+        xs,
+        ys,
+        loss_fn,
+        shuffle=shuffle,
+        batch_size=batch_size,
+    )
     opt = optimizer if optimizer is not None else SGD(model.parameters(), lr)
     rng = random.Random(seed)
     history = History()
     last_finite: float | None = None
     order = list(range(len(xs)))
-    tapes: dict[tuple[int, ...], Tape] = {}
     for epoch in range(1, epochs + 1):
         if shuffle:
             rng.shuffle(order)
         epoch_total = 0.0
         batches = _batches(len(xs), batch_size, order)
         for step, batch in enumerate(batches, start=1):
-            key = tuple(batch)
             try:
-                if replay and key in tapes:
-                    value = tapes[key].forward()
-                else:
-                    root = loss_fn(*_batch(model, xs, ys, batch))
-                    if replay:
-                        tapes[key] = Tape(root)
-                    value = root.data
+                value = runner.forward(batch)
             except (OverflowError, ZeroDivisionError, ValueError) as exc:
                 # A ValueError before any step succeeded is a usage error, not divergence.
                 if isinstance(exc, ValueError) and last_finite is None:
@@ -134,10 +133,7 @@ def fit(
                 )
             last_finite = value
             opt.zero_grad()
-            if replay:
-                tapes[key].backward()
-            else:
-                root.backward()
+            runner.backward()
             opt.step()
             history.step_loss.append(value)
             epoch_total += value
