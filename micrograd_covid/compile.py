@@ -47,6 +47,8 @@ class Unsupported(Exception):
 
 
 _counter = itertools.count(1)
+# Compiled code by source text: fitting the same model shape again skips `compile`.
+_CODE: dict[str, tuple[Any, str]] = {}
 
 # The ops written out inline (their arithmetic copied from ops.py); every other op of the
 # tables is called through its kernel, and anything else is not compiled.
@@ -167,7 +169,14 @@ def generate(
     lines += [f"    return ({', '.join(fixed_grads)}{',' if len(fixed_grads) == 1 else ''})", ""]
     source = "\n".join(lines)
 
-    filename = f"<micrograd_covid compiled {next(_counter)}: {title}>"
+    cached = _CODE.get(source)
+    if cached is None:
+        filename = f"<micrograd_covid compiled {next(_counter)} {title}>"
+        cached = compile(source, filename, "exec"), filename
+        if len(_CODE) >= 64:
+            del _CODE[next(iter(_CODE))]
+        _CODE[source] = cached
+    code, filename = cached
     namespace: dict[str, Any] = {
         "__name__": "micrograd_covid.compiled",
         "NotFinite": NotFinite,
@@ -179,7 +188,6 @@ def generate(
         namespace[f"a{i}"] = node.params
         if node.kernel is ops.dot:
             namespace[f"act{i}"] = node.params[4]
-    code = compile(source, filename, "exec")
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     exec(code, namespace)
     return Program(
@@ -215,16 +223,17 @@ def _write(
     v, g = f"v{i}", f"g{i}"
     ins = [value_of[inp] for inp in node.inputs]
     grads = [grad_of[inp] for inp in node.inputs]
-    label = (
-        f"  # {_name(names, node)} = {node.op}({', '.join(_name(names, n) for n in node.inputs)})"
-    )
+    args = [_name(names, n) for n in node.inputs]
+    if node.op in ("+", "-", "*", "/", "**") and len(args) == 2:
+        label = f"  # {_name(names, node)} = {args[0]} {node.op} {args[1]}"
+    else:
+        label = f"  # {_name(names, node)} = {node.op}({', '.join(args)})"
     if len(label) > 160:
         label = label[:157] + "...)"
 
     def edges(locals_: Sequence[str]) -> str:
         """``grad += local * upstream`` for every input that keeps a gradient."""
-        parts = [f"{gi} += {local} * {g}" for gi, local in zip(grads, locals_) if gi is not None]
-        return "; ".join(parts)
+        return "; ".join(_add(gi, local, g) for gi, local in zip(grads, locals_) if gi is not None)
 
     if kernel is ops.dot:
         return _write_dot(i, node, ins, grads, label)
@@ -287,6 +296,13 @@ def _write(
     raise Unsupported(f"op {node.op!r} (node {_name(names, node)}) has no code generator")
 
 
+def _add(grad: str, local: str, upstream: str) -> str:
+    """``grad += local * upstream``; a local of 1.0 is left out (1.0 * u is u, exactly)."""
+    if local == "1.0":
+        return f"{grad} += {upstream}"
+    return f"{grad} += {local} * {upstream}"
+
+
 def _line(body: str, label: str, condition: str | None = None) -> str:
     if not body:
         return ""
@@ -328,20 +344,20 @@ def _write_dot(i: int, node: Value, ins: list[str], grads: list[str | None], lab
     # 1 for the bias; an activation scales each by its slope first.
     pairs = [(gw, xi) for gw, xi in zip(wg, x)] + [(gx, wi) for gx, wi in zip(xg, w)]
     if activation is None:
-        body = "; ".join(f"{gi} += {local} * {g}" for gi, local in pairs if gi is not None)
+        body = "; ".join(_add(gi, local, g) for gi, local in pairs if gi is not None)
         if bias_grad is not None:
-            body = "; ".join(filter(None, [body, f"{bias_grad} += 1.0 * {g}"]))
+            body = "; ".join(filter(None, [body, _add(bias_grad, "1.0", g)]))
         return _Node(f"{v} = {total}{label}", _line(body, label), [], v)
     if activation is ops.relu:
         # relu's slope is 1 (partials unchanged) or 0 (skipped): `v > 0` says which.
-        body = "; ".join(f"{gi} += {local} * {g}" for gi, local in pairs if gi is not None)
+        body = "; ".join(_add(gi, local, g) for gi, local in pairs if gi is not None)
         if bias_grad is not None:
-            body = "; ".join(filter(None, [body, f"{bias_grad} += 1.0 * {g}"]))
+            body = "; ".join(filter(None, [body, _add(bias_grad, "1.0", g)]))
         forward = f"{z} = {total}; {v} = {z} if {z} > 0.0 else 0.0{label}"
         return _Node(forward, _line(body, label, f"{v} > 0.0"), [], z)
-    body = "; ".join(f"{gi} += ({s} * {local}) * {g}" for gi, local in pairs if gi is not None)
+    body = "; ".join(_add(gi, f"({s} * {local})", g) for gi, local in pairs if gi is not None)
     if bias_grad is not None:
-        body = "; ".join(filter(None, [body, f"{bias_grad} += ({s} * 1.0) * {g}"]))
+        body = "; ".join(filter(None, [body, _add(bias_grad, s, g)]))
     if activation is ops.tanh:
         forward = f"{z} = {total}; {v} = tanh({z}); {s} = 1.0 - {v} * {v}{label}"
     else:
@@ -382,7 +398,8 @@ class Compiled:
         if program is None:
             return float(self.tape.forward())
         data = [leaf.data for leaf in self._leaves]
-        if not math.isfinite(sum(data)):  # also a TypeError for a non-number
+        total = sum(data)  # a float when every leaf holds a finite number
+        if type(total) is not float or total - total != 0.0:
             _check_leaves(self._leaves, self.tape)
         out: list[float] = []
         saved: list[Any] = []
