@@ -29,7 +29,7 @@ from micrograd_covid import (
     ops,
     squared_error,
 )
-from micrograd_covid.compile import CompileWarning, Compiled
+from micrograd_covid.compile import Compiled, CompileWarning
 from micrograd_covid.engine import topological_order
 from micrograd_covid.names import display_names
 
