@@ -42,6 +42,10 @@ class NotFinite(ArithmeticError):
     raises the op's own error."""
 
 
+class BadLeaf(Exception):
+    """A fixed leaf's `.data` is not a finite number (the caller names it)."""
+
+
 class Unsupported(Exception):
     """A node the code generator has no rule for."""
 
@@ -71,18 +75,20 @@ class _Node:
 
 @dataclass
 class Program:
-    """Generated code for one graph: `forward(P, ROWS, OUT, SAVED)` appends each row's
-    output values to OUT and what backward needs to SAVED; `backward(P, G, SAVED, seed)`
-    returns the fixed leaves' gradients G plus every row's contributions, the rows in
-    reverse (as one graph over all rows would add them), each output seeded with `seed`."""
+    """Generated code for one graph. `forward(ROWS, OUT, SAVED, check)` reads the fixed
+    leaves' `.data` (with `check`, raising BadLeaf unless all are finite numbers), appends
+    each row's output values to OUT and what backward needs to SAVED, and returns the leaf
+    values P it used; `backward(P, SAVED, seed)` adds every row's contributions to the fixed
+    leaves' `.grad`, the rows in reverse (as one graph over all rows would add them), each
+    output seeded with `seed`."""
 
     source: str
     filename: str
     fixed: list[Value]
     fed: list[Value]
     outputs: list[Value]
-    forward: Callable[..., None] = field(repr=False)
-    backward: Callable[..., tuple[float, ...]] = field(repr=False)
+    forward: Callable[..., tuple[float, ...]] = field(repr=False)
+    backward: Callable[..., None] = field(repr=False)
 
 
 def _fmt_float(x: float) -> str:
@@ -136,11 +142,15 @@ def generate(
     output_set = set(outputs)
     interior_grads = [grad_of[n] for n in order if n not in output_set]
 
+    leaves = [f"L{j}" for j in range(len(fixed))]
     lines = [
         f"# {title}: forward and backward, written out by micrograd_covid from the recorded",
         "# graph, one line per node; the comment is the node's display name.",
         "",
-        "def forward(P, ROWS, OUT, SAVED):",
+        "def forward(ROWS, OUT, SAVED, check):",
+        f"    P = {_unpack([f'{leaf}.data' for leaf in leaves])}",
+        "    if check and (type(sum(P)) is not float or sum(P) - sum(P) != 0.0):",
+        "        raise BadLeaf",
         f"    {_unpack(fixed_names)} = P",
         *(f"    # {value_of[leaf]} = {_name(names, leaf)}" for leaf in fixed if len(fixed) <= 64),
         f"    for {_unpack(fed_names)} in ROWS:  # fed: "
@@ -156,17 +166,19 @@ def generate(
     lines += [
         f"        OUT.extend(({', '.join(value_of[o] for o in outputs)},))",
         f"        SAVED.append({_unpack(saved)})",
+        "    return P",
         "",
-        "def backward(P, G, SAVED, seed):",
+        "def backward(P, SAVED, seed):",
         f"    {_unpack(fixed_names)} = P",
-        f"    {_unpack(fixed_grads)} = G",
+        f"    {_unpack(fixed_grads)} = {_unpack([f'{leaf}.grad' for leaf in leaves])}",
         f"    for {_unpack(saved)} in reversed(SAVED):",
     ]
     if interior_grads:
         lines.append(f"        {' = '.join(str(g) for g in interior_grads)} = 0.0")
     lines += [f"        {grad_of[o]} = seed" for o in outputs]
     lines += [f"        {w.backward}" for w in reversed(written) if w.backward]
-    lines += [f"    return ({', '.join(fixed_grads)}{',' if len(fixed_grads) == 1 else ''})", ""]
+    lines += [f"    {leaf}.grad = {grad}" for leaf, grad in zip(leaves, fixed_grads)]
+    lines.append("")
     source = "\n".join(lines)
 
     cached = _CODE.get(source)
@@ -180,6 +192,8 @@ def generate(
     namespace: dict[str, Any] = {
         "__name__": "micrograd_covid.compiled",
         "NotFinite": NotFinite,
+        "BadLeaf": BadLeaf,
+        **{f"L{j}": leaf for j, leaf in enumerate(fixed)},
         "ZeroGrads": ops.ZeroGrads,
         "tanh": math.tanh,
     }
@@ -388,7 +402,7 @@ class Compiled:
         self.program = program
         self.source = program.source if program is not None else None
         self._leaves = program.fixed if program is not None else []
-        self._data: list[float] | None = None
+        self._data: tuple[float, ...] | None = None
         self._saved: list[Any] = []
         self._interpreted = program is None
 
@@ -397,17 +411,23 @@ class Compiled:
         program = self.program
         if program is None:
             return float(self.tape.forward())
-        data = [leaf.data for leaf in self._leaves]
-        total = sum(data)  # a float when every leaf holds a finite number
-        if type(total) is not float or total - total != 0.0:
-            _check_leaves(self._leaves, self.tape)
         out: list[float] = []
         saved: list[Any] = []
-        try:
-            program.forward(data, _ONE_ROW, out, saved)
-        except (ArithmeticError, ValueError):
-            self._interpreted = True
-            return float(self.tape.forward())
+        check = True
+        while True:
+            try:
+                data = program.forward(_ONE_ROW, out, saved, check)
+                break
+            except BadLeaf:
+                _check_leaves(self._leaves, self.tape)  # raises naming the leaf
+                out.clear()
+                saved.clear()
+                check = False  # every leaf is a finite number: their sum overflowed
+            except (ArithmeticError, ValueError):
+                # The interpreter raises the op's own error, or (a false alarm) gives the
+                # same numbers, and backward then runs on it.
+                self._interpreted = True
+                return float(self.tape.forward())
         self._interpreted = False
         self._data, self._saved = data, saved
         return out[0]
@@ -423,10 +443,7 @@ class Compiled:
             if self._interpreted:
                 self.tape.backward()
                 return
-        leaves = self._leaves
-        grads = program.backward(self._data, [leaf.grad for leaf in leaves], self._saved, 1.0)
-        for leaf, grad in zip(leaves, grads):
-            leaf.grad = grad
+        program.backward(self._data, self._saved, 1.0)
 
     def __len__(self) -> int:
         return len(self.order)

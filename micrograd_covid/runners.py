@@ -136,7 +136,7 @@ class CompiledRunner:
         self.reduce = ops.mean if mean else ops.sum_
         self.build = build
         self.params = program.fixed
-        self._data: list[float] = []
+        self._data: tuple[float, ...] = ()
         self._saved: list[Any] = []
         self._seed = 1.0
         self._graph: Value | None = None
@@ -145,12 +145,11 @@ class CompiledRunner:
         """Every row of `batch` through the generated forward; the loss as the graph's
         mean (or sum) node computes it."""
         self._graph = None
-        data = [p.data for p in self.params]
         rows = self.rows
         out: list[float] = []
         saved: list[Any] = []
         try:
-            self.program.forward(data, [rows[i] for i in batch], out, saved)
+            data = self.program.forward([rows[i] for i in batch], out, saved, False)
             loss, local_grads = self.reduce(out)
         except (ArithmeticError, ValueError):
             # The interpreter raises the op's own error (or, for a false alarm, gives the
@@ -169,10 +168,7 @@ class CompiledRunner:
             self._graph.backward()
             self._graph = None
             return
-        params = self.params
-        grads = self.program.backward(self._data, [p.grad for p in params], self._saved, self._seed)
-        for p, grad in zip(params, grads):
-            p.grad = grad
+        self.program.backward(self._data, self._saved, self._seed)
 
 
 def make_runner(
