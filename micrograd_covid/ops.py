@@ -15,6 +15,7 @@ The tables (`UNARY`, `BINARY`, `ACTIVATIONS`) are the one list of ops: the engin
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Final, TypeAlias
@@ -275,8 +276,8 @@ def dot_product(
     which has the weights and inputs apart already, both compute through this function.
     """
     total = 0.0
-    for wd, xd in zip(wdata, xdata):
-        total += wd * xd
+    for product in map(operator.mul, wdata, xdata):
+        total += product
     if bias is not None:
         total += bias
     if total - total != 0.0:  # inf or nan
