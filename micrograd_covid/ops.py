@@ -283,19 +283,20 @@ def dot_product(
     if total - total != 0.0:  # inf or nan
         raise OverflowError(f"dot: result is not finite ({total!r})")
     w_wired, x_wired, b_wired = wired
+    slope = 1.0
+    if activation is not None:
+        total, (slope,) = activation((total,))
+        if slope == 0.0:  # every partial is 0: one shared tuple, skipped by backward
+            return total, zero_grads((w_wired + x_wired) * len(wdata) + b_wired)
     if w_wired and not x_wired:
         local_grads: Grads = (*xdata, 1.0) if b_wired else tuple(xdata)
     elif w_wired:
         local_grads = (*xdata, *wdata, 1.0) if b_wired else (*xdata, *wdata)
     else:
         local_grads = (*wdata, 1.0) if b_wired else tuple(wdata)
-    if activation is not None:
+    if slope != 1.0:
         # The chain rule inside the node: every partial times a'(z).
-        total, (slope,) = activation((total,))
-        if slope == 0.0:
-            local_grads = zero_grads(len(local_grads))
-        elif slope != 1.0:
-            local_grads = tuple(map(slope.__mul__, local_grads))
+        local_grads = tuple(map(slope.__mul__, local_grads))
     return total, local_grads
 
 
