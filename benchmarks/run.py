@@ -275,7 +275,7 @@ def compile_ms(sizes: list[int], activation: str, repeats: int) -> float:
     model = MLP(2, sizes, activation=activation, seed=0)
     times = []
     for _ in range(repeats):
-        compiler._CODE.clear()
+        compiler.clear_cache()
         start = CLOCK()
         make_runner("compiled", lambda batch: Value(0.0), model, xs, ys, mse)
         times.append(CLOCK() - start)
@@ -283,7 +283,7 @@ def compile_ms(sizes: list[int], activation: str, repeats: int) -> float:
 
 
 def verdict(ratio: float, target: float) -> str:
-    return f"{ratio:.2f}× (target ≤ {target:g}×: {'met' if ratio <= target else 'missed'})"
+    return f"{ratio:.3f}× (target ≤ {target:g}×: {'met' if ratio <= target else 'missed'})"
 
 
 # --- chains, memory, depth ------------------------------------------------------------------

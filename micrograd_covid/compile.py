@@ -30,7 +30,7 @@ from . import ops
 from .engine import Value
 from .names import display_names
 
-__all__ = ["CompileWarning", "Compiled", "Program", "compile_tape", "generate"]
+__all__ = ["CompileWarning", "Compiled", "Program", "clear_cache", "compile_tape", "generate"]
 
 
 class CompileWarning(UserWarning):
@@ -89,6 +89,11 @@ class Program:
     outputs: list[Value]
     forward: Callable[..., tuple[float, ...]] = field(repr=False)
     backward: Callable[..., None] = field(repr=False)
+
+
+def clear_cache() -> None:
+    """Forget the compiled code kept by source text (the next `generate` compiles afresh)."""
+    _CODE.clear()
 
 
 def _fmt_float(x: float) -> str:
