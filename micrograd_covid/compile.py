@@ -21,6 +21,7 @@ from __future__ import annotations
 import itertools
 import linecache
 import math
+import re
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -51,6 +52,7 @@ class Unsupported(Exception):
 
 
 _counter = itertools.count(1)
+_NAME = re.compile(r"\b[vxdsl]\d+\b")
 # Compiled code by source text: fitting the same model shape again skips `compile`.
 _CODE: dict[str, tuple[Any, str]] = {}
 
@@ -137,9 +139,12 @@ def generate(
                 fixed.append(inp)
 
     written = [_write(i, node, value_of, grad_of, names) for i, node in enumerate(order)]
-    saved: list[str] = [value_of[leaf] for leaf in fed] + [value_of[node] for node in order]
+    # What backward reads of the forward's variables, kept per row.
+    read = set(_NAME.findall(" ".join(w.backward.split("  #")[0] for w in written)))
+    candidates = [value_of[leaf] for leaf in fed] + [value_of[node] for node in order]
     for w in written:
-        saved += w.defined
+        candidates += w.defined
+    saved = [name for name in candidates if name in read]
     checks = [w.check for w in written if w.check is not None]
     fixed_names = [value_of[leaf] for leaf in fixed]
     fixed_grads = [str(grad_of[leaf]) for leaf in fixed]
@@ -154,8 +159,10 @@ def generate(
         "",
         "def forward(ROWS, OUT, SAVED, check):",
         f"    P = {_unpack([f'{leaf}.data' for leaf in leaves])}",
-        "    if check and (type(sum(P)) is not float or sum(P) - sum(P) != 0.0):",
-        "        raise BadLeaf",
+        "    if check:  # every leaf a finite number?",
+        "        t = sum(P)",
+        "        if type(t) is not float or t - t != 0.0:",
+        "            raise BadLeaf",
         f"    {_unpack(fixed_names)} = P",
         *(f"    # {value_of[leaf]} = {_name(names, leaf)}" for leaf in fixed if len(fixed) <= 64),
         f"    for {_unpack(fed_names)} in ROWS:  # fed: "
@@ -169,7 +176,11 @@ def generate(
             "            raise NotFinite('a value is not finite')",
         ]
     lines += [
-        f"        OUT.extend(({', '.join(value_of[o] for o in outputs)},))",
+        (
+            f"        OUT.append({value_of[outputs[0]]})"
+            if len(outputs) == 1
+            else f"        OUT.extend(({', '.join(value_of[o] for o in outputs)}))"
+        ),
         f"        SAVED.append({_unpack(saved)})",
         "    return P",
         "",

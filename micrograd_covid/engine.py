@@ -153,11 +153,15 @@ class Value:
         `kernel` returns (value, local_grads) with one partial per input, as the kernels in
         `ops` do; the node records it and its params, so Tape and the compiler re-run it.
         """
-        nodes = tuple(inputs)
-        for i, node in enumerate(nodes):
+        nodes = inputs if type(inputs) is tuple else tuple(inputs)
+        values = []
+        for node in nodes:
             if not isinstance(node, Value):
-                raise TypeError(f"{op}: input {i} must be a Value, got {type(node).__name__}")
-        data, local_grads = kernel([node.data for node in nodes], *params)
+                raise TypeError(
+                    f"{op}: input {len(values)} must be a Value, got {type(node).__name__}"
+                )
+            values.append(node.data)
+        data, local_grads = kernel(values, *params)
         if len(local_grads) != len(nodes):
             raise ValueError(
                 f"{op}: the kernel gave {len(local_grads)} partials for {len(nodes)} inputs"
