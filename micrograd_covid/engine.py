@@ -154,7 +154,7 @@ class Value:
         `ops` do; the node records it and its params, so Tape and the compiler re-run it.
         """
         nodes = inputs if type(inputs) is tuple else tuple(inputs)
-        values = []
+        values: list[float] = []
         for node in nodes:
             if not isinstance(node, Value):
                 raise TypeError(
