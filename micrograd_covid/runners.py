@@ -31,7 +31,7 @@ from .tape import Tape
 
 __all__ = ["ENGINES", "Runner", "make_runner", "without_gc"]
 
-ENGINES = ("graph", "tape", "compiled")
+ENGINES = ("graph", "tape", "compiled", "numpy")
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -199,23 +199,39 @@ def make_runner(
             )
         return TapeRunner(build)
     try:
-        return _compiled(build, model, xs, ys, loss)
+        sample = _sample(model, xs, ys, loss)
+        if engine == "numpy":
+            from .vectorized import NumpyRunner
+
+            order, terms, fed, rows, _ = sample
+            return NumpyRunner(order, fed, terms, rows, loss is mse)
+        return _compiled(build, sample, loss is mse)
     except Unsupported as exc:
         warnings.warn(
-            f'fit: engine="compiled" cannot compile this model ({exc}); running engine="graph"',
+            f'fit: engine="{engine}" cannot run this model ({exc}); running engine="graph"',
             CompileWarning,
             stacklevel=3,
         )
         return GraphRunner(build)
 
 
-def _compiled(
-    build: Build,
+Sample = tuple[list[Value], list[Value], list[Value], list[tuple[float, ...]], dict[Value, str]]
+
+
+def _compiled(build: Build, sample: Sample, mean: bool) -> CompiledRunner:
+    order, terms, fed, rows, names = sample
+    program = generate(order, terms, fed, names, title="one sample")
+    return CompiledRunner(program, rows, mean, build)
+
+
+def _sample(
     model: Callable[[Sequence[Any]], Value | list[Value]],
     xs: Sequence[Sequence[Any]],
     ys: Sequence[Any],
     loss: Callable[..., Value],
-) -> CompiledRunner:
+) -> Sample:
+    """One sample's graph on placeholders (interior nodes in the batch graph's order), its
+    loss terms, the placeholders, every row's fed values, and the display names."""
     if loss is not mse and loss is not sse:
         raise Unsupported(f"loss {getattr(loss, '__name__', loss)!r} is not mse or sse")
     nin = len(xs[0])
@@ -228,7 +244,6 @@ def _compiled(
     sample = Value.sum(terms)  # only to order the sample's nodes as the batch's loss would
     order = interior_order(sample)[:-1]
     names = display_names(_with_leaves(sample))
-    program = generate(order, terms, placeholders + targets, names, title="one sample")
     rows = []
     for i, (x, y) in enumerate(zip(xs, ys)):
         if len(x) != nin:
@@ -242,7 +257,7 @@ def _compiled(
             tuple(_number(v, f"xs[{i}]", j) for j, v in enumerate(x))
             + tuple(_number(v, f"ys[{i}]", k) for k, v in enumerate(y_i))
         )
-    return CompiledRunner(program, rows, loss is mse, build)
+    return order, terms, placeholders + targets, rows, names
 
 
 def _with_leaves(root: Value) -> list[Value]:
