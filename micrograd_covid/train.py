@@ -79,9 +79,10 @@ def fit(
     forward, loss, zero_grad, backward, optimizer step. `callback(epoch, step, loss)` runs
     after every step. A non-finite loss raises `DivergenceError` naming where it happened.
 
-    `engine` runs the steps (the same numbers, bit for bit, see `runners`): "graph"
-    builds each batch's graph; "tape" records it once and replays it (fixed batches:
-    shuffle only with batch_size 1); "compiled" runs code generated from one sample's graph.
+    `engine` runs the steps (see `runners`): "graph" builds each batch's graph; "tape"
+    records it once and replays it (fixed batches: shuffle only with batch_size 1);
+    "compiled" runs code generated from one sample's graph (these three give the same
+    numbers, bit for bit); "numpy" runs the batch as arrays (to about 1e-15 per step).
     The cyclic GC is paused during fit (graphs hold no cycles) and restored after.
     """
     if loss not in LOSSES:
