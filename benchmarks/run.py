@@ -459,8 +459,8 @@ def main(argv: list[str] | None = None) -> int:
         [16, 16, 1],
         "relu",
         big,
-        3 if quick else 10,
-        1 if quick else 5,
+        3 if quick else 50,
+        1 if quick else 3,
         with_micrograd=False,
         engines=(NUMPY, COMPILED),
     )

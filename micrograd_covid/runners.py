@@ -255,10 +255,7 @@ def _sample(
             raise ValueError(
                 f"fit: target {i} has {len(y_i)} values, the model {len(preds)} outputs"
             )
-        rows.append(
-            tuple(_number(v, f"xs[{i}]", j) for j, v in enumerate(x))
-            + tuple(_number(v, f"ys[{i}]", k) for k, v in enumerate(y_i))
-        )
+        rows.append(_row(x, f"xs[{i}]") + _row(y_i, f"ys[{i}]"))
     return order, terms, placeholders + targets, rows, names
 
 
@@ -266,6 +263,16 @@ def _with_leaves(root: Value) -> list[Value]:
     from .engine import topological_order
 
     return topological_order(root)
+
+
+def _row(values: Sequence[Any], where: str) -> tuple[float, ...]:
+    """A row's values as floats; a clear error naming the first bad one."""
+    if set(map(type, values)) <= {float, int}:
+        row = tuple(map(float, values))
+        total = sum(row)
+        if total - total == 0.0:  # all finite
+            return row
+    return tuple(_number(v, where, j) for j, v in enumerate(values))
 
 
 def _number(x: object, where: str, j: int) -> float:

@@ -127,6 +127,7 @@ class NumpyRunner:
         self.fed_set = set(fed)
         self.data = self.np.array(rows, dtype=self.np.float64).reshape(len(rows), -1)
         self.mean = mean
+        self._all = list(range(len(rows)))
         self._values: dict[Value, Any] = {}
         self._slopes: dict[int, Any] = {}
         self._rows = 0
@@ -146,7 +147,7 @@ class NumpyRunner:
 
     def _forward(self, batch: Sequence[int]) -> float:
         np = self.np
-        data = self.data[list(batch)]
+        data = self.data if batch == self._all else self.data[list(batch)]
         values: dict[Value, Any] = {p: p.data for p in self.params}
         for j, leaf in enumerate(self.fed):
             values[leaf] = data[:, j]
