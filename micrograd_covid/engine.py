@@ -218,11 +218,15 @@ class Value:
         `kernel` returns (value, local_grads) with one partial per input, as the kernels in
         `ops` do; the node records it and its params, so Tape and the compiler re-run it.
         """
-        nodes = tuple(inputs)
-        for i, node in enumerate(nodes):
+        nodes = inputs if type(inputs) is tuple else tuple(inputs)
+        values: list[float] = []
+        for node in nodes:
             if not isinstance(node, Value):
-                raise TypeError(f"{op}: input {i} must be a Value, got {type(node).__name__}")
-        data, local_grads = kernel([node.data for node in nodes], *params)
+                raise TypeError(
+                    f"{op}: input {len(values)} must be a Value, got {type(node).__name__}"
+                )
+            values.append(node.data)
+        data, local_grads = kernel(values, *params)
         if len(local_grads) != len(nodes):
             raise ValueError(
                 f"{op}: the kernel gave {len(local_grads)} partials for {len(nodes)} inputs"
@@ -458,7 +462,7 @@ class Value:
             bias = check_number(bias, "dot bias")
         if activation == "linear":
             activation = None
-        return _dot_node(wdata, wnodes, xdata, xnodes, bias, activation)
+        return _make_dot(wdata, wnodes, xdata, xnodes, bias, activation)
 
     # --- backward -------------------------------------------------------------------------
 
@@ -588,36 +592,50 @@ def topological_order(root: Value) -> list[Value]:
 
 
 def _postorder(root: Value, with_leaves: bool) -> list[Value]:
-    """Depth-first post-order from `root`, with an explicit stack of (node, next input).
+    """Depth-first post-order from `root`, with an explicit stack of input iterators (each
+    resumes where its node's walk left off).
 
     Without leaves it is the order backward needs: leaves have nothing to pass on, and in
-    an MLP most edges end at a leaf (a weight), so skipping them halves the walk. The stack
-    is two parallel lists, not a tuple per node: the walk allocates nothing the cyclic GC
-    tracks, so a long chain does not set off full collections and the time per node stays
-    flat from 10^4 to 10^6 nodes.
+    an MLP most edges end at a leaf (a weight), so skipping them halves the walk. The
+    cyclic GC is paused during the walk (graphs hold no cycles): a deep graph's stack of
+    iterators would otherwise set off full collections.
     """
+    if not gc.isenabled():
+        return _walk(root, with_leaves)
+    gc.disable()
+    try:
+        return _walk(root, with_leaves)
+    finally:
+        gc.enable()
+
+
+def _walk(root: Value, with_leaves: bool) -> list[Value]:
     order: list[Value] = []
     seen = {root}
     nodes = [root]
-    positions = [0]
-    while nodes:
-        node = nodes[-1]
-        inputs = node.inputs
-        i = positions[-1]
-        n = len(inputs)
-        while i < n:
-            inp = inputs[i]
-            i += 1
-            if (with_leaves or inp.inputs) and inp not in seen:
+    walks = [iter(root.inputs)]
+    if with_leaves:
+        while walks:
+            for inp in walks[-1]:
+                if inp not in seen:
+                    seen.add(inp)
+                    nodes.append(inp)
+                    walks.append(iter(inp.inputs))
+                    break
+            else:
+                walks.pop()
+                order.append(nodes.pop())
+        return order
+    while walks:
+        for inp in walks[-1]:
+            if inp.inputs and inp not in seen:
                 seen.add(inp)
-                positions[-1] = i
                 nodes.append(inp)
-                positions.append(0)
+                walks.append(iter(inp.inputs))
                 break
         else:
-            nodes.pop()
-            positions.pop()
-            order.append(node)
+            walks.pop()
+            order.append(nodes.pop())
     return order
 
 
@@ -712,40 +730,51 @@ def _dot_params(
 
 def _dot_node(
     wdata: list[float],
-    wnodes: Sequence[Value] | None,
-    xdata: list[float],
-    xnodes: Sequence[Value] | None,
-    bias: Value | float | None,
-    activation: str | None,
-    params: tuple[Any, ...] | None = None,
+    xdata: Sequence[float],
+    bias: float | None,
+    inputs: tuple[Value, ...],
+    has: tuple[bool, bool, bool],
+    op: str,
+    params: tuple[Any, ...],
 ) -> Value:
     """The one place a dot node is made: its value and partials from `ops.dot_product`, its
-    edges (weights, inputs, bias: the Values among them) and its record, `ops.dot` with
-    `params` (a layer passes one params tuple shared by its neurons)."""
-    wired: tuple[Value, ...] = (*(wnodes or ()), *(xnodes or ()))
-    if isinstance(bias, Value):
-        bdata: float | None = bias.data
-        wired = (*wired, bias)
-    else:
-        bdata = bias
-    if params is None:
-        xconst = None if xnodes is not None else tuple(xdata)
-        params = _dot_params(len(wdata), wnodes, wdata, xconst, bias, activation)
-    has = (wnodes is not None, xnodes is not None, isinstance(bias, Value))
-    data, local_grads = ops.dot_product(wdata, xdata, bdata, has, params[4])
+    `inputs` (the Values among weights, inputs and bias; `has` says which are wired) and its
+    record, `ops.dot` with `params` (a layer shares one params tuple among its neurons)."""
+    data, local_grads = ops.dot_product(wdata, xdata, bias, has, params[4])
     # Made inline rather than through Value._node: a layer makes one per neuron.
     out = object.__new__(Value)
     out.data = data
     out.grad = 0.0
     out.label = ""
     out.role = None
-    out.op = _DOT_OPS[activation]
-    out.inputs = wired
+    out.op = op
+    out.inputs = inputs
     out.local_grads = local_grads
     out.previous = None
     out.kernel = ops.dot
     out.params = params
     return out
+
+
+def _make_dot(
+    wdata: list[float],
+    wnodes: tuple[Value, ...] | None,
+    xdata: list[float],
+    xnodes: tuple[Value, ...] | None,
+    bias: Value | float | None,
+    activation: str | None,
+) -> Value:
+    """A lone dot node (`Value.dot`): its edges, layout and params worked out here."""
+    inputs: tuple[Value, ...] = (*(wnodes or ()), *(xnodes or ()))
+    if isinstance(bias, Value):
+        inputs = (*inputs, bias)
+        bdata: float | None = bias.data
+    else:
+        bdata = bias
+    xconst = None if xnodes is not None else tuple(xdata)
+    params = _dot_params(len(wdata), wnodes, wdata, xconst, bias, activation)
+    has = (wnodes is not None, xnodes is not None, isinstance(bias, Value))
+    return _dot_node(wdata, xdata, bdata, inputs, has, _DOT_OPS[activation], params)
 
 
 def dense(
@@ -759,24 +788,32 @@ def dense(
 
     `xdata` are the inputs' values, checked once by `dot_inputs`; `xnodes` the inputs when
     they are Values (None for numbers, which get no edges). `activation` is a name in
-    `ops.ACTIVATIONS` or None.
+    `ops.ACTIVATIONS` or None. What the neurons share (layout, params, op name) is worked
+    out once for the layer.
     """
     if activation == "linear":
         activation = None
+    op = _DOT_OPS[activation]
     xconst = None if xnodes is not None else tuple(xdata)
-    shared: dict[bool, tuple[Any, ...]] = {}
+    xs = xnodes or ()
+    layouts: dict[bool, tuple[tuple[bool, bool, bool], tuple[Any, ...]]] = {}
     nodes = []
     for weights, bias in zip(rows, biases):
         wired_bias = bias is not None
-        params = shared.get(wired_bias)
-        if params is None:
-            params = shared[wired_bias] = _dot_params(
-                len(weights), weights, [], xconst, bias, activation
+        layout = layouts.get(wired_bias)
+        if layout is None:
+            layout = layouts[wired_bias] = (
+                (True, xnodes is not None, wired_bias),
+                _dot_params(len(weights), weights, [], xconst, bias, activation),
             )
+        if bias is None:
+            inputs = (*weights, *xs)
+            bdata = None
+        else:
+            inputs = (*weights, *xs, bias)
+            bdata = bias.data
         nodes.append(
-            _dot_node(
-                list(map(_get_data, weights)), weights, xdata, xnodes, bias, activation, params
-            )
+            _dot_node(list(map(_get_data, weights)), xdata, bdata, inputs, layout[0], op, layout[1])
         )
     return nodes
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import operator
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -553,8 +554,8 @@ def dot_product(
     """
     total = 0.0
     try:
-        for wd, xd in zip(wdata, xdata):
-            total += wd * xd
+        for product in map(operator.mul, wdata, xdata):
+            total += product
         if bias is not None:
             total += bias
         elif wired[2]:  # a bias Value whose .data was set to None
@@ -565,19 +566,20 @@ def dot_product(
         _check_dot_inputs(wdata, xdata, bias, bias is not None or wired[2])
         raise OverflowError(f"dot: result is not finite ({total!r})")
     w_wired, x_wired, b_wired = wired
+    slope = 1.0
+    if activation is not None:
+        total, (slope,) = activation((total,))
+        if slope == 0.0:  # every partial is 0: one shared tuple, skipped by backward
+            return total, zero_grads((w_wired + x_wired) * len(wdata) + b_wired)
     if w_wired and not x_wired:
         local_grads: Grads = (*xdata, 1.0) if b_wired else tuple(xdata)
     elif w_wired:
         local_grads = (*xdata, *wdata, 1.0) if b_wired else (*xdata, *wdata)
     else:
         local_grads = (*wdata, 1.0) if b_wired else tuple(wdata)
-    if activation is not None:
+    if slope != 1.0:
         # The chain rule inside the node: every partial times a'(z).
-        total, (slope,) = activation((total,))
-        if slope == 0.0:
-            local_grads = zero_grads(len(local_grads))
-        elif slope != 1.0:
-            local_grads = tuple(map(slope.__mul__, local_grads))
+        local_grads = tuple(map(slope.__mul__, local_grads))
     return total, local_grads
 
 

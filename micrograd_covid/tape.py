@@ -15,8 +15,12 @@ thread-safe, as the engine (see `micrograd_covid.engine`).
 from __future__ import annotations
 
 import operator
+from typing import TYPE_CHECKING
 
 from .engine import Value, backpropagate, interior_order, reset_gradients
+
+if TYPE_CHECKING:
+    from .compile import Compiled
 
 __all__ = ["Tape"]
 
@@ -75,6 +79,13 @@ class Tape:
         """Backpropagate from the root over the recorded order (as `Value.backward`)."""
         reset_gradients(self.order, self.root)
         backpropagate(self.order)
+
+    def compile(self) -> Compiled:
+        """This graph as generated Python with the same contract, bit for bit: see
+        `micrograd_covid.compile`. `.source` is the code, one line per node."""
+        from .compile import compile_tape
+
+        return compile_tape(self)
 
     def __len__(self) -> int:
         return len(self.order)

@@ -14,7 +14,7 @@ from .engine import Value
 from .losses import bce, cross_entropy, hinge, mse, sse
 from .nn import Module
 from .optim import SGD, Optimizer
-from .tape import Tape
+from .runners import make_runner, without_gc
 
 __all__ = ["LOSSES", "ROW_LOSSES", "DivergenceError", "History", "LossFunction", "fit"]
 
@@ -217,6 +217,7 @@ def _data(model: Module, xs: Any, ys: Any) -> tuple[list[list[Any]], list[list[f
     return rows, targets
 
 
+@without_gc
 def fit(
     model: Module,
     xs: Sequence[Row],
@@ -231,7 +232,7 @@ def fit(
     seed: int | None = None,
     callback: Callable[[int, int, float], Mapping[str, float] | None] | None = None,
     verbose: bool = False,
-    replay: bool = False,
+    engine: str = "graph",
 ) -> History:
     """Train `model` on (xs, ys) and return the losses as a `History`.
 
@@ -250,9 +251,11 @@ def fit(
     back to what they were when that loss was computed, so the model can be saved or
     trained again with a smaller learning rate.
 
-    `replay=True` builds each batch's graph once and re-runs it with a `Tape` (the same
-    numbers, about 1.3× faster); the model is then called only on the first epoch, and the
-    batches must not change: shuffle only with batch_size 1.
+    `engine` runs the steps (see `runners`): "graph" builds each batch's graph; "tape"
+    records it once and replays it (fixed batches: shuffle only with batch_size 1);
+    "compiled" runs code generated from one sample's graph (these three give the same
+    numbers, bit for bit); "numpy" runs the batch as arrays (to about 1e-15 per step).
+    The cyclic GC is paused during fit (graphs hold no cycles) and restored after.
     """
     if not isinstance(model, Module):
         raise TypeError(
@@ -267,11 +270,6 @@ def fit(
         batch_size = checks.count(batch_size, "fit: batch_size")
     if seed is not None:
         seed = checks.count(seed, "fit: seed", minimum=-(2**63))
-    if replay and shuffle and batch_size != 1:
-        raise ValueError(
-            "fit: replay re-runs fixed batches; with shuffle=True use batch_size=1 "
-            "(or replay=False)"
-        )
     opt: Optimizer
     if optimizer is None:
         opt = SGD(model.parameters(), lr)
@@ -285,7 +283,17 @@ def fit(
     last_finite: float | None = None
     undo = False  # whether the last step can be undone to the last finite loss
     order = list(range(len(rows)))
-    tapes: dict[tuple[int, ...], Tape] = {}
+
+    def build(batch: Sequence[int]) -> Value:
+        """The loss of one batch, built the ordinary way (the model called on each row)."""
+        root = loss_fn(*_batch(model, rows, targets, list(batch), by_row))
+        if not isinstance(root, Value):
+            raise TypeError(f"fit: the loss returned {type(root).__name__}, not a Value")
+        return root
+
+    runner = make_runner(
+        engine, build, model, rows, targets, loss_fn, shuffle=shuffle, batch_size=batch_size
+    )
 
     def diverged(epoch: int, step: int, reason: str) -> DivergenceError:
         """The error, after putting back the parameters that gave the last finite loss."""
@@ -308,20 +316,9 @@ def fit(
         epoch_total = 0.0
         batches = _batches(len(rows), batch_size, order)
         for step, batch in enumerate(batches, start=1):
-            key = tuple(batch)
             try:
-                # The forward pass: build the batch's graph (or replay it) and its loss.
-                if replay and key in tapes:
-                    value = tapes[key].forward()
-                else:
-                    root = loss_fn(*_batch(model, rows, targets, batch, by_row))
-                    if not isinstance(root, Value):
-                        raise TypeError(
-                            f"fit: the loss returned {type(root).__name__}, not a Value"
-                        )
-                    if replay:
-                        tapes[key] = Tape(root)
-                    value = root.data
+                # The forward pass: the batch's loss, by the chosen engine.
+                value = runner.forward(batch)
             except (OverflowError, ZeroDivisionError, ValueError) as exc:
                 # The data was checked up front: after a finite step this is the parameters.
                 if isinstance(exc, ValueError) and last_finite is None:
@@ -334,10 +331,10 @@ def fit(
             last_finite = value
             # The backward pass and the update.
             opt.zero_grad()
-            if replay:
-                tapes[key].backward()
-            else:
-                root.backward()
+            try:
+                runner.backward()
+            except (OverflowError, ValueError) as exc:  # an infinite partial: nothing changed
+                raise diverged(epoch, step, f"loss {value!r} is finite but {exc}") from exc
             try:
                 opt.step()
             except FloatingPointError as exc:

@@ -123,10 +123,10 @@ def test_tape_of_a_leaf_and_bad_root():
 @pytest.mark.parametrize(
     ("batch_size", "shuffle"), [(1, False), (None, False), (2, False), (1, True)]
 )
-def test_fit_with_replay_gives_the_same_history(batch_size, shuffle):  # type: ignore[no-untyped-def]
+def test_fit_with_every_engine_gives_the_same_history(batch_size, shuffle):  # type: ignore[no-untyped-def]
     xs, ys = daily_infections()
     runs = []
-    for replay in (False, True):
+    for engine in ("graph", "tape", "compiled"):
         model = MLP(2, [4, 1], seed=5)
         runs.append(
             fit(
@@ -138,13 +138,13 @@ def test_fit_with_replay_gives_the_same_history(batch_size, shuffle):  # type: i
                 batch_size=batch_size,
                 shuffle=shuffle,
                 seed=1,
-                replay=replay,
+                engine=engine,
             )
         )
-    assert runs[0] == runs[1]
+    assert runs[0] == runs[1] == runs[2]
 
 
 def test_fit_replay_refuses_shuffled_batches_it_cannot_replay():
     xs, ys = daily_infections()
-    with pytest.raises(ValueError, match="replay re-runs fixed batches"):
-        fit(MLP(2, [1], seed=0), xs, ys, batch_size=2, shuffle=True, replay=True)
+    with pytest.raises(ValueError, match="re-runs fixed batches"):
+        fit(MLP(2, [1], seed=0), xs, ys, batch_size=2, shuffle=True, engine="tape")

@@ -1,0 +1,510 @@
+"""Compile a recorded graph to straight-line Python: your network's forward and backward
+pass, written out, one line per node.
+
+`Tape(root).compile()` reads every node's op record (kernel and params) and generates two
+functions: `forward`, which computes each node's value from its inputs' values, and
+`backward`, which walks the nodes in reverse and adds ``local * upstream`` along every edge,
+exactly as `Value.backward` does. The arithmetic is the kernels' own, in the same order, so
+the numbers are bit for bit the interpreter's. `.source` is the generated code; it is
+registered with `linecache`, so tracebacks, pdb and coverage show its lines.
+
+The generated code runs a batch of rows: the leaves split into fixed ones (weights, read once
+per call) and fed ones (placeholders, one tuple per row). `fit(..., engine="compiled")` uses
+that; `Tape.compile()` is the one-row case with every leaf fixed.
+
+A graph is compiled for its shape: a Python `if` on a value while the graph was built is
+frozen at the branch taken then (as with `Tape`); the caller must not rely on it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import linecache
+import math
+import re
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import ops
+from .engine import Value
+from .names import display_names
+
+__all__ = ["CompileWarning", "Compiled", "Program", "clear_cache", "compile_tape", "generate"]
+
+
+class CompileWarning(UserWarning):
+    """A graph had an op the code generator does not know; it runs on the interpreter."""
+
+
+class NotFinite(ArithmeticError):
+    """Generated code met a value that is not finite: the interpreter re-runs the row and
+    raises the op's own error."""
+
+
+class BadLeaf(Exception):
+    """A fixed leaf's `.data` is not a finite number (the caller names it)."""
+
+
+class Unsupported(Exception):
+    """A node the code generator has no rule for."""
+
+
+_counter = itertools.count(1)
+_NAME = re.compile(r"\b[vxdsl]\d+\b")
+# Compiled code by source text: fitting the same model shape again skips `compile`.
+_CODE: dict[str, tuple[Any, str]] = {}
+
+# The ops written out inline (their arithmetic copied from ops.py); every other op of the
+# tables is called through its kernel, and anything else is not compiled.
+_CALLED = {
+    *(row.kernel for row in ops.UNARY.values()),
+    *(row.kernel for row in ops.BINARY.values()),
+    ops.pow_const,
+}
+
+
+@dataclass
+class _Node:
+    """What the generator wrote for one node."""
+
+    forward: str
+    backward: str
+    defined: list[str]  # forward variables besides the node values that backward reads
+    check: str | None = None  # a value that must be finite (inline arithmetic is unchecked)
+
+
+@dataclass
+class Program:
+    """Generated code for one graph. `forward(ROWS, OUT, SAVED, check)` reads the fixed
+    leaves' `.data` (with `check`, raising BadLeaf unless all are finite numbers), appends
+    each row's output values to OUT and what backward needs to SAVED, and returns the leaf
+    values P it used; `backward(P, SAVED, seed)` adds every row's contributions to the fixed
+    leaves' `.grad`, the rows in reverse (as one graph over all rows would add them), each
+    output seeded with `seed`."""
+
+    source: str
+    filename: str
+    fixed: list[Value]
+    fed: list[Value]
+    outputs: list[Value]
+    forward: Callable[..., tuple[float, ...]] = field(repr=False)
+    backward: Callable[..., None] = field(repr=False)
+
+
+def clear_cache() -> None:
+    """Forget the compiled code kept by source text (the next `generate` compiles afresh)."""
+    _CODE.clear()
+
+
+def _fmt_float(x: float) -> str:
+    return repr(float(x))
+
+
+def generate(
+    order: Sequence[Value],
+    outputs: Sequence[Value],
+    fed: Sequence[Value] = (),
+    names: dict[Value, str] | None = None,
+    title: str = "graph",
+) -> Program:
+    """Generate and compile the code for `order` (interior nodes, inputs first).
+
+    `outputs` are the nodes whose values forward returns and whose gradients backward seeds;
+    `fed` the leaves given per row (no gradients kept); every other leaf is fixed. Raises
+    `Unsupported` naming the first node whose op has no rule.
+    """
+    if names is None:
+        names = {}
+    fed_set = set(fed)
+    fixed: list[Value] = []
+    value_of: dict[Value, str] = {}
+    grad_of: dict[Value, str | None] = {}
+    for j, leaf in enumerate(fed):
+        value_of[leaf] = f"x{j}"
+        grad_of[leaf] = None
+    for i, node in enumerate(order):
+        value_of[node] = f"v{i}"
+        grad_of[node] = f"g{i}"
+    for node in order:
+        for inp in node.inputs:
+            if inp not in value_of:
+                if inp.inputs:
+                    raise Unsupported(f"node {_name(names, inp)} is not in the recorded order")
+                if inp in fed_set:
+                    continue
+                value_of[inp] = f"p{len(fixed)}"
+                grad_of[inp] = f"gp{len(fixed)}"
+                fixed.append(inp)
+
+    written = [_write(i, node, value_of, grad_of, names) for i, node in enumerate(order)]
+    # What backward reads of the forward's variables, kept per row.
+    read = set(_NAME.findall(" ".join(w.backward.split("  #")[0] for w in written)))
+    candidates = [value_of[leaf] for leaf in fed] + [value_of[node] for node in order]
+    for w in written:
+        candidates += w.defined
+    saved = [name for name in candidates if name in read]
+    checks = [w.check for w in written if w.check is not None]
+    fixed_names = [value_of[leaf] for leaf in fixed]
+    fixed_grads = [str(grad_of[leaf]) for leaf in fixed]
+    fed_names = [value_of[leaf] for leaf in fed]
+    output_set = set(outputs)
+    interior_grads = [grad_of[n] for n in order if n not in output_set]
+
+    leaves = [f"L{j}" for j in range(len(fixed))]
+    lines = [
+        f"# {title}: forward and backward, written out by micrograd_covid from the recorded",
+        "# graph, one line per node; the comment is the node's display name.",
+        "",
+        "def forward(ROWS, OUT, SAVED, check):",
+        f"    P = {_unpack([f'{leaf}.data' for leaf in leaves])}",
+        "    if check:  # every leaf a finite number?",
+        "        t = sum(P)",
+        "        if type(t) is not float or t - t != 0.0:",
+        "            raise BadLeaf",
+        f"    {_unpack(fixed_names)} = P",
+        *(f"    # {value_of[leaf]} = {_name(names, leaf)}" for leaf in fixed if len(fixed) <= 64),
+        f"    for {_unpack(fed_names)} in ROWS:  # fed: "
+        + (", ".join(_name(names, leaf) for leaf in fed) or "nothing"),
+        *(f"        {w.forward}" for w in written),
+    ]
+    if checks:
+        lines += [
+            f"        c = {' + '.join(checks)}",
+            "        if c - c != 0.0:",
+            "            raise NotFinite('a value is not finite')",
+        ]
+    lines += [
+        (
+            f"        OUT.append({value_of[outputs[0]]})"
+            if len(outputs) == 1
+            else f"        OUT.extend(({', '.join(value_of[o] for o in outputs)}))"
+        ),
+        f"        SAVED.append({_unpack(saved)})",
+        "    return P",
+        "",
+        "def backward(P, SAVED, seed):",
+        f"    {_unpack(fixed_names)} = P",
+        f"    {_unpack(fixed_grads)} = {_unpack([f'{leaf}.grad' for leaf in leaves])}",
+        f"    for {_unpack(saved)} in reversed(SAVED):",
+    ]
+    if interior_grads:
+        lines.append(f"        {' = '.join(str(g) for g in interior_grads)} = 0.0")
+    lines += [f"        {grad_of[o]} = seed" for o in outputs]
+    lines += [f"        {w.backward}" for w in reversed(written) if w.backward]
+    lines += [f"    {leaf}.grad = {grad}" for leaf, grad in zip(leaves, fixed_grads)]
+    lines.append("")
+    source = "\n".join(lines)
+
+    cached = _CODE.get(source)
+    if cached is None:
+        filename = f"<micrograd_covid compiled {next(_counter)} {title}>"
+        cached = compile(source, filename, "exec"), filename
+        if len(_CODE) >= 64:
+            del _CODE[next(iter(_CODE))]
+        _CODE[source] = cached
+    code, filename = cached
+    namespace: dict[str, Any] = {
+        "__name__": "micrograd_covid.compiled",
+        "NotFinite": NotFinite,
+        "BadLeaf": BadLeaf,
+        **{f"L{j}": leaf for j, leaf in enumerate(fixed)},
+        "ZeroGrads": ops.ZeroGrads,
+        "tanh": math.tanh,
+    }
+    for i, node in enumerate(order):
+        namespace[f"k{i}"] = node.kernel
+        namespace[f"a{i}"] = node.params
+        if node.kernel is ops.dot:
+            namespace[f"act{i}"] = node.params[4]
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    exec(code, namespace)
+    return Program(
+        source,
+        filename,
+        fixed,
+        list(fed),
+        list(outputs),
+        namespace["forward"],
+        namespace["backward"],
+    )
+
+
+def _unpack(names: Sequence[str]) -> str:
+    if not names:
+        return "()"
+    return "(" + ", ".join(names) + ("," if len(names) == 1 else "") + ")"
+
+
+def _name(names: dict[Value, str], node: Value) -> str:
+    return names.get(node) or node.name
+
+
+def _write(
+    i: int,
+    node: Value,
+    value_of: dict[Value, str],
+    grad_of: dict[Value, str | None],
+    names: dict[Value, str],
+) -> _Node:
+    """The forward and backward lines of node `i`, from its kernel and params."""
+    kernel = node.kernel
+    v, g = f"v{i}", f"g{i}"
+    ins = [value_of[inp] for inp in node.inputs]
+    grads = [grad_of[inp] for inp in node.inputs]
+    args = [_name(names, n) for n in node.inputs]
+    if node.op in ("+", "-", "*", "/", "**") and len(args) == 2:
+        label = f"  # {_name(names, node)} = {args[0]} {node.op} {args[1]}"
+    else:
+        label = f"  # {_name(names, node)} = {node.op}({', '.join(args)})"
+    if len(label) > 160:
+        label = label[:157] + "...)"
+
+    def edges(locals_: Sequence[str]) -> str:
+        """``grad += local * upstream`` for every input that keeps a gradient."""
+        return "; ".join(_add(gi, local, g) for gi, local in zip(grads, locals_) if gi is not None)
+
+    if kernel is ops.dot:
+        return _write_dot(i, node, ins, grads, label)
+    if kernel is ops.add:
+        a, b = ins
+        return _Node(f"{v} = {a} + {b}{label}", _line(edges(["1.0", "1.0"]), label), [], v)
+    if kernel is ops.sub:
+        a, b = ins
+        return _Node(f"{v} = {a} - {b}{label}", _line(edges(["1.0", "-1.0"]), label), [], v)
+    if kernel is ops.mul:
+        a, b = ins
+        return _Node(f"{v} = {a} * {b}{label}", _line(edges([b, a]), label), [], v)
+    if kernel is ops.neg:
+        (a,) = ins
+        return _Node(f"{v} = -{a}{label}", _line(edges(["-1.0"]), label), [], None)
+    if kernel is ops.tanh:
+        (a,) = ins
+        s = f"s{i}"
+        return _Node(
+            f"{v} = tanh({a}); {s} = 1.0 - {v} * {v}{label}",
+            _line(edges([s]), label),
+            [s],
+            None,
+        )
+    if kernel is ops.squared_error:
+        a, b = ins
+        d = f"d{i}"
+        return _Node(
+            f"{d} = {a} - {b}; {v} = {d} * {d}{label}",
+            _line(edges([f"(2.0 * {d})", f"(-2.0 * {d})"]), label),
+            [d],
+            v,
+        )
+    if kernel is ops.sum_ or kernel is ops.mean:
+        total = " + ".join(["0.0", *ins])
+        if kernel is ops.mean:
+            n = len(ins)
+            return _Node(
+                f"{v} = ({total}) / {n}{label}",
+                _line(edges([_fmt_float(1.0 / n)] * n), label),
+                [],
+                v,
+            )
+        return _Node(f"{v} = {total}{label}", _line(edges(["1.0"] * len(ins)), label), [], v)
+    if kernel in _CALLED:
+        # Called through the kernel itself: its own checks and errors, its own partials.
+        lg = f"l{i}"
+        arg = ", ".join(ins) + ("," if len(ins) == 1 else "")
+        params = f", *a{i}" if node.params else ""
+        return _Node(
+            f"{v}, {lg} = k{i}(({arg}){params}){label}",
+            _line(
+                edges([f"{lg}[{k}]" for k in range(len(ins))]),
+                label,
+                f"type({lg}) is not ZeroGrads",
+            ),
+            [lg],
+            None,
+        )
+    raise Unsupported(f"op {node.op!r} (node {_name(names, node)}) has no code generator")
+
+
+def _add(grad: str, local: str, upstream: str) -> str:
+    """``grad += local * upstream``; a local of 1.0 is left out (1.0 * u is u, exactly)."""
+    if local == "1.0":
+        return f"{grad} += {upstream}"
+    return f"{grad} += {local} * {upstream}"
+
+
+def _line(body: str, label: str, condition: str | None = None) -> str:
+    if not body:
+        return ""
+    if condition is not None:
+        return f"if {condition}: {body}{label}"
+    return f"{body}{label}"
+
+
+def _write_dot(i: int, node: Value, ins: list[str], grads: list[str | None], label: str) -> _Node:
+    """a(w·x + b): the sum left to right from 0.0, then the activation's value and slope;
+    backward adds (slope·local)·upstream per edge, skipping a node whose slope is 0 as the
+    interpreter skips its shared zero partials."""
+    n, wconst, xconst, bias, activation = node.params
+    v, g, z, s = f"v{i}", f"g{i}", f"z{i}", f"s{i}"
+    pos = 0
+    if wconst is None:
+        w = ins[pos : pos + n]
+        wg = grads[pos : pos + n]
+        pos += n
+    else:
+        w = [_fmt_float(c) for c in wconst]
+        wg = [None] * n
+    if xconst is None:
+        x = ins[pos : pos + n]
+        xg = grads[pos : pos + n]
+        pos += n
+    else:
+        x = [_fmt_float(c) for c in xconst]
+        xg = [None] * n
+    terms = ["0.0", *(f"{a} * {b}" for a, b in zip(w, x))]
+    bias_grad: str | None = None
+    if bias == ops.BIAS_INPUT:
+        terms.append(ins[pos])
+        bias_grad = grads[pos]
+    elif bias is not None:
+        terms.append(_fmt_float(bias))
+    total = " + ".join(terms)
+    # The partials in the order of the node's inputs: x for each weight, w for each input,
+    # 1 for the bias; an activation scales each by its slope first.
+    pairs = [(gw, xi) for gw, xi in zip(wg, x)] + [(gx, wi) for gx, wi in zip(xg, w)]
+    if activation is None:
+        body = "; ".join(_add(gi, local, g) for gi, local in pairs if gi is not None)
+        if bias_grad is not None:
+            body = "; ".join(filter(None, [body, _add(bias_grad, "1.0", g)]))
+        return _Node(f"{v} = {total}{label}", _line(body, label), [], v)
+    if activation is ops.relu:
+        # relu's slope is 1 (partials unchanged) or 0 (skipped): `v > 0` says which.
+        body = "; ".join(_add(gi, local, g) for gi, local in pairs if gi is not None)
+        if bias_grad is not None:
+            body = "; ".join(filter(None, [body, _add(bias_grad, "1.0", g)]))
+        forward = f"{z} = {total}; {v} = {z} if {z} > 0.0 else 0.0{label}"
+        return _Node(forward, _line(body, label, f"{v} > 0.0"), [], z)
+    body = "; ".join(_add(gi, f"({s} * {local})", g) for gi, local in pairs if gi is not None)
+    if bias_grad is not None:
+        body = "; ".join(filter(None, [body, _add(bias_grad, s, g)]))
+    if activation is ops.tanh:
+        forward = f"{z} = {total}; {v} = tanh({z}); {s} = 1.0 - {v} * {v}{label}"
+    else:
+        forward = f"{z} = {total}; {v}, ({s},) = act{i}(({z},)){label}"
+    return _Node(forward, _line(body, label, f"{s} != 0.0"), [s], z)
+
+
+# --- the Tape contract ------------------------------------------------------------------------
+
+_ONE_ROW = ((),)
+
+
+class Compiled:
+    """A `Tape` compiled to Python: `forward()` reads the leaves' current `.data` and returns
+    the root's value; `backward()` accumulates into the leaves' `.grad` as `Value.backward`
+    does, bit for bit. Interior nodes are not written to (their `.data` and `.grad` keep the
+    values of the last interpreted run). `.source` is the generated code.
+
+    A value that is not finite, or an op's domain error, re-runs the graph on the
+    interpreter (`Tape`), which raises the op's own error.
+    """
+
+    def __init__(self, tape: Any, program: Program | None) -> None:
+        """Wrap `program`, generated from `tape`'s graph (None: run on `tape` itself)."""
+        self.tape = tape
+        self.root: Value = tape.root
+        self.order: list[Value] = tape.order
+        self.program = program
+        self.source = program.source if program is not None else None
+        self._leaves = program.fixed if program is not None else []
+        self._data: tuple[float, ...] | None = None
+        self._saved: list[Any] = []
+        self._interpreted = program is None
+
+    def forward(self) -> float:
+        """Recompute the graph from the leaves' current data; returns the root's value."""
+        program = self.program
+        if program is None:
+            return float(self.tape.forward())
+        out: list[float] = []
+        saved: list[Any] = []
+        check = True
+        while True:
+            try:
+                data = program.forward(_ONE_ROW, out, saved, check)
+                break
+            except BadLeaf:
+                _check_leaves(self._leaves, self.tape)  # raises naming the leaf
+                out.clear()
+                saved.clear()
+                check = False  # every leaf is a finite number: their sum overflowed
+            except (ArithmeticError, ValueError):
+                # The interpreter raises the op's own error, or (a false alarm) gives the
+                # same numbers, and backward then runs on it.
+                self._interpreted = True
+                return float(self.tape.forward())
+        self._interpreted = False
+        self._data, self._saved = data, saved
+        return out[0]
+
+    def backward(self) -> None:
+        """Backpropagate from the root: every leaf's `.grad` accumulates its gradient."""
+        program = self.program
+        if program is None or self._interpreted:
+            self.tape.backward()
+            return
+        if self._data is None:
+            self.forward()
+            if self._interpreted:
+                self.tape.backward()
+                return
+        program.backward(self._data, self._saved, 1.0)
+
+    def __len__(self) -> int:
+        return len(self.order)
+
+
+def _check_leaves(leaves: Sequence[Value], tape: Any) -> None:
+    """Raise naming the first leaf whose `.data` is not a finite number."""
+    names = display_names(tape_nodes(tape))
+    for leaf in leaves:
+        data = leaf.data
+        if isinstance(data, Value):
+            raise TypeError(
+                f"compiled forward: leaf {names.get(leaf, leaf.name)}'s .data is a Value; "
+                f"feed a number ({names.get(leaf, leaf.name)}.data = 2.0), not a Value"
+            )
+        if isinstance(data, bool) or not isinstance(data, (int, float)):
+            raise TypeError(
+                f"compiled forward: leaf {names.get(leaf, leaf.name)}'s .data is "
+                f"{type(data).__name__}, not a number"
+            )
+        if not math.isfinite(data):
+            raise ValueError(
+                f"compiled forward: leaf {names.get(leaf, leaf.name)}'s .data is {data!r}; "
+                "feed finite numbers"
+            )
+
+
+def tape_nodes(tape: Any) -> list[Value]:
+    """Every node of a tape's graph, leaves included, in topological order."""
+    from .engine import topological_order
+
+    return topological_order(tape.root)
+
+
+def compile_tape(tape: Any) -> Compiled:
+    """Generate the code of `tape`'s graph (see `Tape.compile`); an op without a code
+    generator makes it run on the interpreter, with a one-line `CompileWarning`."""
+    if not tape.order:
+        return Compiled(tape, None)
+    names = display_names(tape_nodes(tape))
+    try:
+        program = generate(tape.order, [tape.root], (), names, title=names.get(tape.root, "graph"))
+    except Unsupported as exc:
+        warnings.warn(
+            f"compile: {exc}; running this graph on the interpreter", CompileWarning, stacklevel=3
+        )
+        return Compiled(tape, None)
+    return Compiled(tape, program)

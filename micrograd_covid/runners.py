@@ -1,0 +1,287 @@
+"""How `fit` runs one batch: build the graph, replay a Tape, or run compiled code.
+
+Each engine is a small object with `forward(batch) -> loss` and `backward()`; the first three
+give the same losses and the same parameters, bit for bit:
+
+- "graph": build the batch's graph (model, loss) every step and call `backward()` on it:
+  what a hand-written training loop does.
+- "tape": build each batch's graph once, then re-run it with a `Tape` (fixed batches).
+- "compiled": build one sample's graph on placeholder Values, generate its code once
+  (`micrograd_covid.compile`), and run every row of each batch through it, in the order the
+  graph engine would, accumulating the gradients in the same order. A model whose graph has
+  an op the generator does not know, or a loss other than mse / sse, runs on the graph
+  engine instead, with a one-line warning.
+- "numpy": the same one-sample graph evaluated over the whole batch with numpy arrays
+  (`micrograd_covid.vectorized`), to about 1e-15 relative per step rather than bit for bit.
+"""
+
+from __future__ import annotations
+
+import functools
+import gc
+import math
+import warnings
+from collections.abc import Callable, Sequence
+from typing import Any, ParamSpec, Protocol, TypeVar
+
+from . import ops
+from .compile import CompileWarning, Program, Unsupported, generate
+from .engine import Value, interior_order
+from .losses import mse, squared_error, sse
+from .names import display_names
+from .tape import Tape
+
+__all__ = ["ENGINES", "Runner", "make_runner", "without_gc"]
+
+ENGINES = ("graph", "tape", "compiled", "numpy")
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def without_gc(func: Callable[P, R]) -> Callable[P, R]:
+    """Run `func` with the cyclic GC paused, restoring the caller's GC state afterwards, also
+    on an exception. Graphs hold no reference cycles (reference counting frees them), so a
+    collection during training only scans the live graph for nothing."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return func(*args, **kwargs)
+        finally:
+            if enabled:
+                gc.enable()
+
+    return wrapper
+
+
+class Runner(Protocol):
+    """One engine: `forward(batch)` returns the batch's loss, `backward()` accumulates the
+    parameters' gradients of that loss."""
+
+    def forward(self, batch: Sequence[int]) -> float:
+        """The loss of the rows `batch` (indices into xs, ys)."""
+        ...
+
+    def backward(self) -> None:
+        """Accumulate the gradients of the last forward's loss into the parameters."""
+        ...
+
+
+Build = Callable[[Sequence[int]], Value]
+
+
+class GraphRunner:
+    """Build the batch's graph, then `backward()` on it; the graph is dropped after."""
+
+    def __init__(self, build: Build) -> None:
+        """`build(batch)` returns the batch's loss node."""
+        self.build = build
+        self.root: Value | None = None
+
+    def forward(self, batch: Sequence[int]) -> float:
+        """Build the graph of `batch`; returns its loss."""
+        self.root = self.build(batch)
+        return self.root.data
+
+    def backward(self) -> None:
+        """Backpropagate through the graph of the last forward, then let it go."""
+        if self.root is not None:
+            self.root.backward()
+            self.root = None
+
+
+class TapeRunner:
+    """Record each batch's graph on its first step, replay it on the next ones."""
+
+    def __init__(self, build: Build) -> None:
+        """`build(batch)` returns the batch's loss node."""
+        self.build = build
+        self.tapes: dict[tuple[int, ...], Tape] = {}
+        self.tape: Tape | None = None
+
+    def forward(self, batch: Sequence[int]) -> float:
+        """Replay the batch's tape (recording it the first time); returns the loss."""
+        key = tuple(batch)
+        tape = self.tapes.get(key)
+        if tape is None:
+            root = self.build(batch)
+            self.tape = self.tapes[key] = Tape(root)
+            return root.data
+        self.tape = tape
+        return tape.forward()
+
+    def backward(self) -> None:
+        """Backpropagate over the tape of the last forward."""
+        if self.tape is not None:
+            self.tape.backward()
+
+
+class CompiledRunner:
+    """Run every row of a batch through code generated from one sample's graph."""
+
+    def __init__(
+        self,
+        program: Program,
+        rows: list[tuple[float, ...]],
+        mean: bool,
+        build: Build,
+    ) -> None:
+        """`program` computes one row's loss terms from its fed values `rows[i]`; `mean`
+        says the loss averages the terms (mse) rather than adding them (sse); `build` makes
+        the batch's graph for the interpreter, which re-runs a batch that met a value that
+        is not finite, to raise the op's own error."""
+        self.program = program
+        self.rows = rows
+        self.reduce = ops.mean if mean else ops.sum_
+        self.build = build
+        self.params = program.fixed
+        self._data: tuple[float, ...] = ()
+        self._saved: list[Any] = []
+        self._seed = 1.0
+        self._graph: Value | None = None
+
+    def forward(self, batch: Sequence[int]) -> float:
+        """Every row of `batch` through the generated forward; the loss as the graph's
+        mean (or sum) node computes it."""
+        self._graph = None
+        rows = self.rows
+        out: list[float] = []
+        saved: list[Any] = []
+        try:
+            data = self.program.forward([rows[i] for i in batch], out, saved, False)
+            loss, local_grads = self.reduce(out)
+        except (ArithmeticError, ValueError):
+            # The interpreter raises the op's own error (or, for a false alarm, gives the
+            # same numbers); backward then runs on that graph.
+            self._graph = self.build(batch)
+            return self._graph.data
+        self._data, self._saved = data, saved
+        # The loss node passes local · upstream (upstream 1.0) to every term.
+        self._seed = local_grads[0] * 1.0
+        return loss
+
+    def backward(self) -> None:
+        """Every row's gradients, the last row first (the graph engine's order), added to
+        the parameters' `.grad`."""
+        if self._graph is not None:
+            self._graph.backward()
+            self._graph = None
+            return
+        self.program.backward(self._data, self._saved, self._seed)
+
+
+def make_runner(
+    engine: str,
+    build: Build,
+    model: Callable[[Sequence[Any]], Value | list[Value]],
+    xs: Sequence[Sequence[Any]],
+    ys: Sequence[Any],
+    loss: Callable[..., Value],
+    *,
+    shuffle: bool = False,
+    batch_size: int | None = None,
+) -> Runner:
+    """The runner for `engine` ("graph", "tape", "compiled" or "numpy").
+
+    `build(batch)` makes a batch's loss node the ordinary way; the compiled engine also needs
+    the model, the data and the loss function to build one sample's graph.
+    """
+    if engine not in ENGINES:
+        raise ValueError(f"fit: unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
+    if engine == "graph":
+        return GraphRunner(build)
+    if engine == "tape":
+        if shuffle and batch_size != 1:
+            raise ValueError(
+                'fit: engine="tape" re-runs fixed batches; with shuffle=True use batch_size=1 '
+                '(or engine="compiled")'
+            )
+        return TapeRunner(build)
+    try:
+        sample = _sample(model, xs, ys, loss)
+        if engine == "numpy":
+            from .vectorized import NumpyRunner
+
+            order, terms, fed, rows, _ = sample
+            return NumpyRunner(order, fed, terms, rows, loss is mse)
+        return _compiled(build, sample, loss is mse)
+    except Unsupported as exc:
+        warnings.warn(
+            f'fit: engine="{engine}" cannot run this model ({exc}); running engine="graph"',
+            CompileWarning,
+            stacklevel=3,
+        )
+        return GraphRunner(build)
+
+
+Sample = tuple[list[Value], list[Value], list[Value], list[tuple[float, ...]], dict[Value, str]]
+
+
+def _compiled(build: Build, sample: Sample, mean: bool) -> CompiledRunner:
+    order, terms, fed, rows, names = sample
+    program = generate(order, terms, fed, names, title="one sample")
+    return CompiledRunner(program, rows, mean, build)
+
+
+def _sample(
+    model: Callable[[Sequence[Any]], Value | list[Value]],
+    xs: Sequence[Sequence[Any]],
+    ys: Sequence[Any],
+    loss: Callable[..., Value],
+) -> Sample:
+    """One sample's graph on placeholders (interior nodes in the batch graph's order), its
+    loss terms, the placeholders, every row's fed values, and the display names."""
+    if loss is not mse and loss is not sse:
+        raise Unsupported(f"loss {getattr(loss, '__name__', loss)!r} is not mse or sse")
+    nin = len(xs[0])
+    first = [_number(x, "xs[0]", j) for j, x in enumerate(xs[0])]
+    placeholders = [Value(x, f"x{j + 1}", role="input") for j, x in enumerate(first)]
+    out = model(placeholders)
+    preds = out if isinstance(out, list) else [out]
+    targets = [Value(0.0, "y" if len(preds) == 1 else f"y{k + 1}", "input") for k in preds]
+    terms = [squared_error(p, t) for p, t in zip(preds, targets)]
+    sample = Value.sum(terms)  # only to order the sample's nodes as the batch's loss would
+    order = interior_order(sample)[:-1]
+    names = display_names(_with_leaves(sample))
+    rows = []
+    for i, (x, y) in enumerate(zip(xs, ys)):
+        if len(x) != nin:
+            raise ValueError(f"fit: xs[{i}] has {len(x)} values, xs[0] has {nin}")
+        y_i = list(y) if isinstance(y, Sequence) else [y]
+        if len(y_i) != len(preds):
+            raise ValueError(
+                f"fit: target {i} has {len(y_i)} values, the model {len(preds)} outputs"
+            )
+        rows.append(_row(x, f"xs[{i}]") + _row(y_i, f"ys[{i}]"))
+    return order, terms, placeholders + targets, rows, names
+
+
+def _with_leaves(root: Value) -> list[Value]:
+    from .engine import topological_order
+
+    return topological_order(root)
+
+
+def _row(values: Sequence[Any], where: str) -> tuple[float, ...]:
+    """A row's values as floats; a clear error naming the first bad one."""
+    if set(map(type, values)) <= {float, int}:
+        row = tuple(map(float, values))
+        total = sum(row)
+        if total - total == 0.0:  # all finite
+            return row
+    return tuple(_number(v, where, j) for j, v in enumerate(values))
+
+
+def _number(x: object, where: str, j: int) -> float:
+    """A row's value as a float, or a clear error naming where it is."""
+    if isinstance(x, Value):
+        raise Unsupported(f"{where}[{j}] is a Value, not a number")
+    if isinstance(x, bool) or not isinstance(x, (int, float)):
+        raise ValueError(f"fit: {where}[{j}] must be a number, got {type(x).__name__}")
+    value = float(x)
+    if not math.isfinite(value):
+        raise ValueError(f"fit: {where}[{j}] is {value!r}; the data must be finite")
+    return value

@@ -1,0 +1,416 @@
+"""The compiler: generated code gives the interpreter's numbers bit for bit, on random graphs
+of every op, on every table row, and through `fit` for every setup the tutorials use."""
+
+from __future__ import annotations
+
+import ast
+import gc
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from micrograd_covid import (
+    MLP,
+    SGD,
+    Adam,
+    Module,
+    Scaler,
+    Tape,
+    Value,
+    daily_infections,
+    fit,
+    mse,
+    ops,
+    squared_error,
+)
+from micrograd_covid.compile import Compiled, CompileWarning
+from micrograd_covid.engine import topological_order
+from micrograd_covid.names import display_names
+
+from .test_engine import programs, run_program
+
+ROOT = Path(__file__).resolve().parent.parent
+ENGINES = ("graph", "tape", "compiled")
+
+
+def _interpreted_and_compiled(build, new_values):  # type: ignore[no-untyped-def]
+    """Build the graph twice; run one on a Tape, the other compiled, on `new_values`."""
+    results = []
+    for compiled in (False, True):
+        leaves, root = build()
+        tape = Tape(root)
+        runner = tape.compile() if compiled else tape
+        for leaf, x in zip(leaves, new_values):
+            leaf.data = x
+        value = runner.forward()
+        runner.backward()
+        runner.backward()  # accumulates, as backward() does
+        results.append((value, [leaf.grad for leaf in leaves]))
+    return results
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    values=st.lists(st.floats(-2, 2, allow_nan=False), min_size=1, max_size=4),
+    new_values=st.lists(st.floats(-2, 2, allow_nan=False), min_size=4, max_size=4),
+    program=programs,
+    activation=st.sampled_from([None, "tanh", "relu", "sigmoid"]),
+    total=st.sampled_from([Value.sum, Value.mean]),
+)
+def test_compiled_code_is_bit_identical_to_the_interpreter_on_random_graphs(
+    values, new_values, program, activation, total
+):  # type: ignore[no-untyped-def]
+    def build():  # type: ignore[no-untyped-def]
+        leaves = [Value(x) for x in values]
+        root = run_program(leaves, program, lambda w, x: Value.dot(w, x, 0.25, activation), total)
+        return leaves, squared_error(root, 0.5)
+
+    interpreted, compiled = _interpreted_and_compiled(build, new_values)
+    assert compiled == interpreted
+
+
+ROWS = [(name, row) for table in (ops.UNARY, ops.BINARY) for name, row in table.items()]
+
+
+@pytest.mark.parametrize(("name", "row"), ROWS, ids=[r[0] for r in ROWS])
+def test_every_table_row_compiles_to_the_interpreters_numbers(name, row):  # type: ignore[no-untyped-def]
+    for point in row.points:
+
+        def build(point=point):  # type: ignore[no-untyped-def]
+            leaves = [Value(1.0 + 0.125 * k) for k in range(len(point))]
+            node = Value.apply(name, row.kernel, leaves, *row.params)
+            return leaves, (node * 3.0 + leaves[0]) ** 2
+
+        interpreted, compiled = _interpreted_and_compiled(build, point)
+        assert compiled == interpreted, name
+
+
+def test_every_dot_layout_and_activation_compiles_bit_identically():
+    for act in (None, *ops.ACTIVATIONS):
+        for layout in range(4):
+
+            def build(act=act, layout=layout):  # type: ignore[no-untyped-def]
+                a, b, c = Value(0.4), Value(-1.5), Value(2.0)
+                weights, inputs, bias = [
+                    ([a, b], [1.0, 2.0], c),
+                    ([1.0, 2.0], [a, b], None),
+                    ([a, b], [b, c], 0.5),
+                    ([a, 3.0], [a, c], c),
+                ][layout]
+                return [a, b, c], Value.dot(weights, inputs, bias, act) * a
+
+            for new in ([0.3, 0.7, -0.2], [-2.0, 1.0, -0.5]):  # relu on and off
+                interpreted, compiled = _interpreted_and_compiled(build, new)
+                assert compiled == interpreted, (act, layout)
+
+
+def _walkthrough():  # type: ignore[no-untyped-def]
+    w1 = Value(-0.017, "w1", role="param")
+    w2 = Value(-0.048, "w2", role="param")
+    b = Value(0.0, "b", role="param")
+    x1, x2, y = Value(4.0, "x1"), Value(1.0, "x2"), Value(2.0, "y")
+    y_hat = Value.dot([w1, w2], [x1, x2], b)
+    y_hat.label = "ŷ"
+    loss = squared_error(y_hat, y)
+    loss.label = "L"
+    return (w1, w2, b, x1, x2, y), loss
+
+
+def test_source_is_python_with_one_line_per_node_naming_it():
+    model = MLP(2, [3, 2], activation="sigmoid", seed=1, fused=False)
+    root = mse(model([0.5, -0.25]), [1.0, 0.0])  # type: ignore[arg-type]
+    compiled = Tape(root).compile()
+    source = compiled.source
+    assert source is not None
+    ast.parse(source)
+    names = display_names(topological_order(root))
+    forward = source[: source.index("def backward")]
+    for node, name in names.items():
+        assert name in source
+        if node.inputs:
+            assert sum(f"# {name} = " in line for line in forward.splitlines()) == 1
+    _, loss = _walkthrough()
+    source = Tape(loss).compile().source
+    assert source is not None
+    assert "v0 = 0.0 + p0 * p2 + p1 * p3 + p4  # ŷ = dot(w1, w2, x1, x2, b)" in source
+    assert "gp0 += p2 * g0; gp1 += p3 * g0; gp2 += p0 * g0; gp3 += p1 * g0; gp4 += g0" in source
+
+
+def test_compiled_walkthrough_gives_the_tutorials_gradients():
+    (w1, w2, b, *_), loss = _walkthrough()
+    compiled = Tape(loss).compile()
+    assert compiled.forward() == 4.477456 == loss.data
+    compiled.backward()
+    assert (w1.grad, w2.grad, b.grad) == pytest.approx((-16.928, -4.232, -4.232))
+    assert len(compiled) == 2
+
+
+def test_feeding_a_value_or_a_nan_into_a_placeholder_raises_naming_it():
+    (_, _, _, x1, _, _), loss = _walkthrough()
+    compiled = Tape(loss).compile()
+    x1.data = Value(3.0)  # type: ignore[assignment]
+    with pytest.raises(TypeError, match=r"leaf x1's \.data is a Value"):
+        compiled.forward()
+    x1.data = math.nan
+    with pytest.raises(ValueError, match=r"leaf x1's \.data is nan"):
+        compiled.forward()
+
+
+def test_a_value_out_of_range_raises_the_ops_own_error():
+    x = Value(2.0, "x")
+    compiled = Tape((x * 1e150 * 1e150).tanh() + x.log()).compile()
+    x.data = 0.5
+    assert compiled.forward() == Tape((x * 1e150 * 1e150).tanh() + x.log()).forward()
+    x.data = 1e10  # x · 1e150 · 1e150 overflows; tanh would hide the inf
+    with pytest.raises(OverflowError, match=r"\*: result of .* is not finite"):
+        compiled.forward()
+    x.data = -1.0
+    with pytest.raises(ValueError, match=r"log: operand must be > 0, got -1\.0"):
+        compiled.forward()
+
+
+def _twice(x: float) -> tuple[float, tuple[float, ...]]:
+    return 2.0 * x, (2.0,)
+
+
+def twice_kernel(values, *params):  # type: ignore[no-untyped-def]
+    """An op the code generator has no rule for."""
+    return _twice(values[0])
+
+
+def test_an_op_without_a_code_generator_falls_back_to_the_interpreter_with_a_warning():
+    x = Value(1.5, "x")
+    root = Value.apply("twice", twice_kernel, (x * x,)) + x
+    with pytest.warns(CompileWarning, match=r"op 'twice' .* has no code generator"):
+        compiled = Tape(root).compile()
+    assert compiled.source is None
+    x.data = -0.5
+    assert compiled.forward() == 2.0 * 0.25 - 0.5
+    compiled.backward()
+    assert x.grad == 2.0 * 2 * -0.5 + 1.0
+
+
+class _Twice(Module):
+    """A model with an op the generator does not know."""
+
+    def __init__(self) -> None:
+        self.w = Value(0.5, "w", role="param")
+
+    def named_parameters(self):  # type: ignore[no-untyped-def]
+        yield "w", self.w
+
+    def __call__(self, x):  # type: ignore[no-untyped-def]
+        return Value.apply("twice", twice_kernel, (Value.dot([self.w, self.w], x),))
+
+
+def test_fit_compiled_falls_back_to_the_graph_engine_with_a_one_line_warning():
+    xs, ys = daily_infections()
+    histories = []
+    for engine in ("graph", "compiled"):
+        model = _Twice()
+        if engine == "compiled":
+            with pytest.warns(CompileWarning) as caught:
+                histories.append(fit(model, xs, ys, lr=1e-4, epochs=3, engine=engine))
+            assert len(caught) == 1 and "\n" not in str(caught[0].message)
+            assert 'running engine="graph"' in str(caught[0].message)
+        else:
+            histories.append(fit(model, xs, ys, lr=1e-4, epochs=3, engine=engine))
+    assert histories[0] == histories[1]
+
+
+def _fit_every_engine(make_model, xs, ys, make_opt=None, **kwargs):  # type: ignore[no-untyped-def]
+    """History and final parameters of the same fit on every engine."""
+    results = []
+    for engine in ENGINES:
+        if engine == "tape" and kwargs.get("shuffle") and kwargs.get("batch_size") != 1:
+            continue
+        model = make_model()
+        opt = make_opt(model) if make_opt is not None else None
+        history = fit(model, xs, ys, optimizer=opt, engine=engine, **kwargs)
+        results.append((history, [p.data for p in model.parameters()]))
+    return results
+
+
+@pytest.mark.parametrize("activation", list(ops.ACTIVATIONS))
+@pytest.mark.parametrize("fused", [True, False])
+def test_fit_is_bit_identical_on_every_engine_for_every_activation(activation, fused):  # type: ignore[no-untyped-def]
+    xs = [[0.5, -1.0], [1.5, 0.25], [-0.3, 0.8], [0.9, 0.1], [0.2, -0.7]]
+    ys = [1.0, -1.0, 0.5, 0.2, -0.4]
+    results = _fit_every_engine(
+        lambda: MLP(2, [5, 4, 1], activation=activation, seed=3, fused=fused),
+        xs,
+        ys,
+        lr=0.05,
+        epochs=6,
+        batch_size=2,
+    )
+    assert all(r == results[0] for r in results)
+
+
+@pytest.mark.parametrize(
+    "make_opt",
+    [
+        lambda m: SGD(m.parameters(), lr=0.02, momentum=0.9),
+        lambda m: Adam(m.parameters(), lr=0.01),
+    ],
+    ids=["momentum", "adam"],
+)
+@pytest.mark.parametrize(("batch_size", "shuffle"), [(None, False), (1, True), (3, True)])
+def test_fit_with_momentum_and_adam_is_bit_identical_on_every_engine(make_opt, batch_size, shuffle):  # type: ignore[no-untyped-def]
+    xs, ys = daily_infections()
+    xs_s, ys_s = Scaler().fit_transform(xs), Scaler().fit_transform(ys)
+    results = _fit_every_engine(
+        lambda: MLP(2, [4, 2], activation="relu", seed=7),
+        xs_s,
+        [[y, -y] for y in ys_s],
+        make_opt,
+        epochs=8,
+        batch_size=batch_size,
+        shuffle=shuffle,
+        seed=2,
+        loss="sse",
+    )
+    assert len(results) >= 2 and all(r == results[0] for r in results)
+
+
+class _Line(Module):
+    """The walkthrough's model: ŷ = w1·x1 + w2·x2 + b."""
+
+    def __init__(self) -> None:
+        self.w1 = Value(-0.017, "w1", role="param")
+        self.w2 = Value(-0.048, "w2", role="param")
+        self.b = Value(0.0, "b", role="param")
+
+    def named_parameters(self):  # type: ignore[no-untyped-def]
+        yield from (("w1", self.w1), ("w2", self.w2), ("b", self.b))
+
+    def __call__(self, x):  # type: ignore[no-untyped-def]
+        return Value.dot([self.w1, self.w2], x, self.b)
+
+
+TUTORIAL_SETUPS = {
+    # generalized: two weights [1.0, 0.5], no bias, one update per example
+    "generalized": (
+        lambda: MLP.from_weights([[[1.0, 0.5]]], None, output_activation="linear"),
+        dict(lr=0.0001, epochs=20, batch_size=1),
+    ),
+    # vectorized: the same as one full batch
+    "vectorized": (
+        lambda: MLP.from_weights([[[1.0, 0.5]]], None, output_activation="linear"),
+        dict(lr=0.0004, epochs=20, batch_size=None),
+    ),
+    # deep: 2-4-1 tanh without biases, U[0, 1) weights
+    "deep": (
+        lambda: MLP(2, [4, 1], "tanh", "linear", bias=False, init="uniform01", seed=0),
+        dict(lr=0.02, epochs=20),
+    ),
+    # the walkthrough's regression with batch size 1
+    "regression": (_Line, dict(lr=0.01, epochs=20, batch_size=1)),
+}
+
+
+@pytest.mark.parametrize("name", list(TUTORIAL_SETUPS))
+def test_fit_of_every_tutorial_setup_is_bit_identical_on_every_engine(name):  # type: ignore[no-untyped-def]
+    make_model, kwargs = TUTORIAL_SETUPS[name]
+    xs, ys = daily_infections()
+    if name == "regression":
+        from micrograd_covid import regression_rows
+
+        rows = regression_rows()
+        xs, ys = [[x1, x2] for x1, x2, _ in rows], [y for _, _, y in rows]
+    results = _fit_every_engine(make_model, xs, ys, **kwargs)
+    assert all(r == results[0] for r in results)
+    assert results[0][0].epoch_loss[-1] < results[0][0].epoch_loss[0]
+
+
+def test_fit_compiled_divergence_raises_like_the_graph_engine():
+    xs, ys = daily_infections()
+    errors = []
+    for engine in ("graph", "compiled"):
+        model = MLP(2, [4, 1], activation="relu", seed=0)
+        with pytest.raises(Exception) as info:
+            fit(model, xs, [y * 1e150 for y in ys], lr=1e3, epochs=50, engine=engine)
+        errors.append((type(info.value), str(info.value)))
+    assert errors[0] == errors[1]
+
+
+def test_fit_compiled_names_a_nan_in_the_data():
+    with pytest.raises(ValueError, match=r"fit: xs: row 1, column 0 must be a finite number"):
+        fit(MLP(2, [1], seed=0), [[1.0, 2.0], [math.nan, 1.0]], [1.0, 2.0], engine="compiled")
+
+
+def test_fit_rejects_an_unknown_engine():
+    with pytest.raises(ValueError, match="unknown engine 'fast'; choose one of graph, tape"):
+        fit(MLP(2, [1], seed=0), [[1.0, 2.0]], [1.0], engine="fast")
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+@pytest.mark.parametrize("engine", ENGINES)
+def test_fit_pauses_the_gc_and_restores_the_callers_state_also_on_errors(enabled, engine):  # type: ignore[no-untyped-def]
+    seen = []
+    was = gc.isenabled()
+    try:
+        gc.enable() if enabled else gc.disable()
+        fit(
+            MLP(2, [2, 1], seed=0),
+            [[1.0, 2.0], [0.5, 0.1]],
+            [1.0, 0.0],
+            epochs=2,
+            engine=engine,
+            callback=lambda *_: seen.append(gc.isenabled()),
+        )
+        assert seen == [False, False] and gc.isenabled() == enabled
+
+        def stop(*_):  # type: ignore[no-untyped-def]
+            raise KeyboardInterrupt
+
+        with pytest.raises(KeyboardInterrupt):
+            fit(MLP(2, [1], seed=0), [[1.0, 2.0]], [1.0], epochs=2, engine=engine, callback=stop)
+        assert gc.isenabled() == enabled
+    finally:
+        gc.enable() if was else gc.disable()
+
+
+def test_a_pdb_session_stops_inside_the_generated_code(tmp_path):  # type: ignore[no-untyped-def]
+    script = tmp_path / "debug_compiled.py"
+    script.write_text(
+        "from micrograd_covid import Tape, Value, squared_error\n"
+        "w, x = Value(0.5, 'w'), Value(2.0, 'x')\n"
+        "compiled = Tape(squared_error(w * x, 3.0)).compile()\n"
+        "breakpoint()\n"
+        "compiled.forward()\n"
+    )
+    # One command puts a breakpoint on the generated forward's first line.
+    commands = "b compiled.program.forward\nc\n" + "n\n" * 7 + "p v0\nq\n"
+    result = subprocess.run(
+        [sys.executable, "-m", "pdb", str(script)],
+        input="c\n" + commands,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PYTHONBREAKPOINT": "pdb.set_trace", "PYTHONIOENCODING": "utf-8"},
+        cwd=ROOT,
+    )
+    out = result.stdout
+    assert "> <micrograd_covid compiled" in out
+    assert "-> v0 = p0 * p1  # t1 = w * x" in out
+    assert "(Pdb) 1.0" in out
+
+
+def test_compiled_is_the_tape_contract():
+    (w1, *_), loss = _walkthrough()
+    compiled = Tape(loss).compile()
+    assert isinstance(compiled, Compiled) and compiled.root is loss
+    compiled.backward()  # before any forward: runs forward first
+    assert w1.grad == pytest.approx(-16.928)
+    leaf = Value(3.0)
+    trivial = Tape(leaf).compile()
+    assert trivial.forward() == 3.0 and trivial.source is None
+    trivial.backward()
+    assert leaf.grad == 1.0
