@@ -70,8 +70,9 @@ check: $(STAMP)
 test: system-graphviz system-chromium vendor $(STAMP) check
 	$(PY) -m pytest -q
 
-bench: system-graphviz $(VENV)/.bench
+bench: system-graphviz system-chromium vendor $(VENV)/.bench
 	$(PY) benchmarks/run.py
+	$(PY) benchmarks/pictures.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -42,3 +42,20 @@ def test_benchmark_suite_runs_every_workload_at_a_tiny_size():
         assert len({r[-1] for r in table}) == 1, table
     assert "Generating and compiling one sample's code" in out
     assert "RecursionError" in out
+
+
+def test_picture_benchmarks_run_at_a_tiny_size():
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "pictures.py"), "--quick"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "## Drawings" in out and "## The explore page" in out
+    assert "| walkthrough | 8 |" in out
+    # the walkthrough's page: init, then 3 epochs × 6 batches × 6 steps (feed, ŷ, L, two
+    # backward steps, update)
+    assert "| walkthrough, 6 rows, 3 epochs | 109 |" in out

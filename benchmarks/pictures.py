@@ -1,0 +1,210 @@
+"""make bench, pictures: render times and sizes of drawings, and the explore page in Chromium.
+
+Wall-clock seconds (dot and Chromium run in their own processes), the median of a few
+repeats, written to stdout and to benchmarks/PICTURES.md. The issues' bounds: a 400-node
+chain and the one-sample 2-16-16-1 graph render in under 2 s; the 2-16-16-1 graph at
+level="neuron" fits in 2500 × 2500 px; the explore page of a 2-16-16-1 network over 3 epochs
+of 20 samples opens in under 2 s and weighs under 5 MB, the walkthrough's under 1 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import shutil
+import statistics
+import struct
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from micrograd_covid import MLP, Value, explore, mse, render, topological_order
+from micrograd_covid.explore import explore_tutorial
+from micrograd_covid.tutorials import regression_graph
+
+Table = list[list[str]]
+
+
+def seconds(fn: Callable[[], Any], repeats: int) -> float:
+    """The median wall-clock time of `repeats` calls."""
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    """(width, height) from a PNG's IHDR chunk."""
+    width, height = struct.unpack(">II", path.read_bytes()[16:24])
+    return width, height
+
+
+def chain(ops: int) -> Value:
+    """`s = s + 1`, `ops` times: 2·ops + 1 nodes (each op adds the constant and the sum)."""
+    s = Value(0.0, "s0")
+    for _ in range(ops):
+        s = s + 1.0
+    s.backward()
+    return s
+
+
+def mlp_graph(nouts: list[int]) -> Value:
+    model = MLP(2, nouts, seed=0)
+    out = model([0.5, -0.5])
+    assert isinstance(out, Value)
+    loss = mse([out], [1.0])
+    loss.backward()
+    return loss
+
+
+def rendering_rows(repeats: int, quick: bool) -> Table:
+    cases: list[tuple[str, Value, dict[str, Any]]] = [
+        ("walkthrough", regression_graph(), {}),
+        ("chain s = s + 1, 200 ops", chain(200), {}),
+        ("MLP(2, [3, 1]), one sample", mlp_graph([3, 1]), {}),
+        ("2-16-16-1, one sample, level node", mlp_graph([16, 16, 1]), {}),
+        ("2-16-16-1, one sample, level neuron", mlp_graph([16, 16, 1]), {"level": "neuron"}),
+        ("2-16-16-1, one sample, level layer", mlp_graph([16, 16, 1]), {"level": "layer"}),
+    ]
+    if quick:
+        cases = cases[:1] + cases[2:3]
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, root, options in cases:
+            count = len(topological_order(root))
+            svg = Path(tmp) / "g.svg"
+            png = Path(tmp) / "g.png"
+            t_svg = seconds(
+                lambda r=root, o=options, p=svg: render(r, p, max_nodes=10_000, **o), repeats
+            )
+            t_png = seconds(
+                lambda r=root, o=options, p=png: render(r, p, max_nodes=10_000, **o), repeats
+            )
+            width, height = png_size(png)
+            rows.append(
+                [name, str(count), f"{t_svg:.2f} s", f"{t_png:.2f} s", f"{width} × {height}"]
+            )
+    return rows
+
+
+def two_16_16_1_page() -> Any:
+    rng = random.Random(0)
+    rows = []
+    for _ in range(20):
+        a, b = rng.uniform(-1, 1), rng.uniform(-1, 1)
+        rows.append((a, b, a * b))
+    model = MLP(2, [16, 16, 1], seed=0)
+
+    def build(batch: list[list[Value]]) -> Value:
+        ((x1, x2, y),) = batch
+        out = model([x1, x2])
+        assert isinstance(out, Value)
+        return mse([out], [y])
+
+    return explore(build, model.parameters(), rows, lr=0.05, epochs=3, title="2-16-16-1")
+
+
+def chrome() -> Any:
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
+    for flag in [
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--window-size=1400,900",
+        "--disable-dev-shm-usage",
+    ]:
+        options.add_argument(flag)
+    service = Service(executable_path=shutil.which("chromedriver") or "/usr/bin/chromedriver")
+    return webdriver.Chrome(options=options, service=service)
+
+
+def page_rows(repeats: int, quick: bool) -> Table:
+    rows = []
+    driver = chrome()
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            cases: list[tuple[str, Callable[[], Any]]] = [
+                ("walkthrough, 6 rows, 3 epochs", lambda: explore_tutorial("regression", 3)),
+                ("2-16-16-1, one sample a batch, 20 rows, 3 epochs", two_16_16_1_page),
+            ]
+            for i, (name, make) in enumerate(cases[:1] if quick else cases):
+                build = seconds(make, 1)
+                page = make()
+                path = page.write(Path(tmp) / f"p{i}")
+
+                def open_page(path: Path = path) -> None:
+                    driver.get("about:blank")
+                    driver.get(path.as_uri())  # returns after the load event
+                    driver.execute_script("return window.explorer.steps.length")
+
+                opened = seconds(open_page, repeats)
+                steps = driver.execute_script("return window.explorer.steps")
+                backward = next(k for k, s in enumerate(steps) if s["phase"] == "backward")
+                step = seconds(
+                    lambda k=backward: driver.execute_script(f"window.explorer.go({k + 1})"),
+                    repeats,
+                )
+                rows.append(
+                    [
+                        name,
+                        str(len(steps)),
+                        f"{path.stat().st_size / 1e6:.2f} MB",
+                        f"{build:.2f} s",
+                        f"{opened:.2f} s",
+                        f"{step * 1000:.0f} ms",
+                    ]
+                )
+    finally:
+        driver.quit()
+    return rows
+
+
+def markdown(headers: list[str], rows: Table) -> str:
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="one repeat (smoke test)")
+    parser.add_argument("--out", type=Path, default=Path(__file__).with_name("PICTURES.md"))
+    args = parser.parse_args(argv)
+    repeats = 1 if args.quick else 3
+    text = (
+        "# Benchmarks: pictures\n\n"
+        "Wall-clock seconds, median of "
+        f"{repeats} runs, on a shared 2-core machine (`make bench`, benchmarks/pictures.py).\n\n"
+        "## Drawings: draw + Graphviz's dot (render to SVG and to PNG)\n\n"
+        + markdown(
+            ["graph", "nodes", "SVG", "PNG", "PNG pixels"], rendering_rows(repeats, args.quick)
+        )
+        + "\n\n## The explore page in headless Chromium\n\n"
+        "Opening: `driver.get` until the load event, then `window.explorer` answers. One step: "
+        "`explorer.go(i)` to the first backward step.\n\n"
+        + markdown(
+            ["page", "steps", "size", "built in Python", "opens in", "one step"],
+            page_rows(repeats, args.quick),
+        )
+        + "\n"
+    )
+    print(text)
+    if not args.quick:
+        args.out.write_text(text)
+        print(f"wrote {args.out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
