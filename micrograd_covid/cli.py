@@ -144,9 +144,19 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_tutorials(sub)
-    d = sub.add_parser("draw", help="render a tutorial's computation graph", formatter_class=_Help)
-    d.add_argument("name", choices=list(TUTORIALS))
-    d.add_argument("--out", type=Path, required=True, help=".svg, .png, .pdf or .dot path")
+    d = sub.add_parser(
+        "draw",
+        help="render a tutorial's computation graph",
+        description="Draw the computation graph of one training step of a tutorial (one "
+        "sample, after backward): every node's value and gradient, every edge's partial.",
+        formatter_class=_Help,
+    )
+    d.add_argument(
+        "name", choices=list(TUTORIALS), metavar="NAME", help=f"one of {', '.join(TUTORIALS)}"
+    )
+    d.add_argument(
+        "--out", type=Path, required=True, metavar="PATH", help=".svg, .png, .pdf or .dot path"
+    )
     d.add_argument(
         "--level",
         choices=["node", "neuron", "layer"],
@@ -167,16 +177,32 @@ def _parser() -> argparse.ArgumentParser:
         "what flows along them (default: forward)",
     )
     d.add_argument("--backward", action="store_true", help="the same as --direction backward")
-    s = sub.add_parser("steps", help="write a step-by-step backprop page for a tutorial's graph")
-    s.add_argument("name", choices=list(TUTORIALS))
-    s.add_argument("--out", type=Path, required=True, help="folder for index.html")
+    s = sub.add_parser(
+        "steps",
+        help="write a step-by-step backprop page for a tutorial's graph",
+        description="Write DIR/index.html: backward through one training step's graph of a "
+        "tutorial, one node at a time (the explore page without training).",
+        formatter_class=_Help,
+    )
+    s.add_argument(
+        "name", choices=list(TUTORIALS), metavar="NAME", help=f"one of {', '.join(TUTORIALS)}"
+    )
+    s.add_argument("--out", type=Path, required=True, metavar="DIR", help="folder for index.html")
     x = sub.add_parser(
         "explore",
         help="write a page that plays a tutorial's training step by step",
+        description="Write DIR/index.html, a self-contained page that plays a tutorial's "
+        "training run: initialise, feed each batch, forward node by node, the loss, backward "
+        "node by node, the update, for every batch of every epoch.",
         formatter_class=_Help,
     )
-    x.add_argument("name", choices=list(EXPLORABLE))
-    x.add_argument("--out", type=Path, required=True, help="folder for index.html")
+    x.add_argument(
+        "name",
+        choices=list(EXPLORABLE),
+        metavar="NAME",
+        help=f"a tutorial that trains: {', '.join(EXPLORABLE)}",
+    )
+    x.add_argument("--out", type=Path, required=True, metavar="DIR", help="folder for index.html")
     x.add_argument(
         "--epochs",
         type=_positive_int,
