@@ -33,8 +33,8 @@
     return minus(s);
   }
   function numLatex(s) {
-    var m = /^(\u2212?[0-9.]+)e([+-])([0-9]+)$/.exec(s);
-    if (m) s = m[1] + "\\times 10^{" + (m[2] === "-" ? "-" : "") + m[3] + "}";
+    var m = /^(\u2212?[0-9.]+)e([+\u2212-])([0-9]+)$/.exec(s);
+    if (m) s = m[1] + "\\times 10^{" + (m[2] === "+" ? "" : "-") + m[3] + "}";
     return s.replace(/\u2212/g, "-");
   }
 
@@ -49,10 +49,13 @@
     }
     var bwd = [];
     for (k = n - 1; k >= 0; k--) if (L.kinds[k] === "o") bwd.push(k);
+    // the parameters as the side panel lists them: in the order the run was given them
+    // (an MLP's L0 before L1), not the order the graph happens to reach them
+    var listed = drawn.slice().sort(function (a, b) { return L.params[a] - L.params[b]; });
     var fwdPos = new Array(n).fill(-1);
     fwd.forEach(function (k, i) { fwdPos[k] = i; });
     return { L: L, n: n, off: off, edges: e, fwd: fwd, bwd: bwd, fwdPos: fwdPos,
-             drawn: drawn, pindex: pindex, root: n - 1, svg: null, nodes: [], edgeEls: [], li: li };
+             drawn: drawn, listed: listed, pindex: pindex, root: n - 1, svg: null, nodes: [], edgeEls: [], li: li };
   });
 
   // --- the steps ---------------------------------------------------------------------------
@@ -115,6 +118,16 @@
         case "v": num(B.v[t[1]]); break;
         case "x": num(t[1]); break;
         case "k": num((B.k[String(t[1])] || [])[t[2]]); break;
+        case "t": case "s":  // an activation's slope at node t[1]'s value
+          var v = B.v[t[1]], tanh = t[0] === "t";
+          if (tanh ? Math.abs(v) < 0.999 : v > 0.001 && v < 0.999) {
+            if (tanh) { tex += "1 - "; txt += "1 \u2212 "; num(v); tex += "^{2}"; txt += "\u00b2"; }
+            else { num(v); tex += "(1 - "; txt += "(1 \u2212 "; num(v); tex += ")"; txt += ")"; }
+          } else {
+            var sl = f4(tanh ? 1 - v * v : v * (1 - v));
+            tex += numLatex(sl); txt += sl;
+          }
+          break;
         case "f": tex += FN[t[1]] || "\\operatorname{" + texText(t[1]) + "}"; txt += t[1]; break;
         case "^":
           var r = render(t[1], lay, B);
@@ -127,7 +140,7 @@
   }
   function hasData(tokens) {
     return tokens.some(function (t) {
-      return Array.isArray(t) && (t[0] === "v" || t[0] === "n" || t[0] === "k" ||
+      return Array.isArray(t) && (t[0] === "v" || t[0] === "n" || t[0] === "k" || t[0] === "t" || t[0] === "s" ||
         (t[0] === "^" && hasData(t[1])));
     });
   }
@@ -179,7 +192,7 @@
     var rootName = L.names[lay.root], rootTex = L.latex[lay.root];
     if (S.phase === "init") {
       paras.push([T("Initialise the parameters: each gets its first value, once, before the first batch.")]);
-      lay.drawn.slice(0, MAX_LINES).forEach(function (k) { paras.push([M(eq([nm(lay, k), nv(B.v[k])]))]); });
+      lay.listed.slice(0, MAX_LINES).forEach(function (k) { paras.push([M(eq([nm(lay, k), nv(B.v[k])]))]); });
       paras.push(more(lay.drawn.length - MAX_LINES, "parameters"));
     } else if (S.phase === "feed") {
       var rows = B.r.map(function (r) { return r + 1; });
@@ -241,7 +254,7 @@
         paras.push([T("Update (" + opt.name + ", learning rate " + f7(opt.lr) + "): each parameter moves by the optimizer's step \u0394.")]);
       }
       var all = gradients(lay, B, lay.bwd.length);
-      lay.drawn.slice(0, MAX_LINES).forEach(function (k) {
+      lay.listed.slice(0, MAX_LINES).forEach(function (k) {
         var old = B.v[k], neu = B.u[lay.pindex[k]], n0 = nm(lay, k), g = all.g[k];
         var grad = partial(lay, -1, k, rootTex), gradT = partial(lay, -1, k, rootName);
         if (opt.sgd) {
@@ -360,14 +373,18 @@
     }
     lay.paths = lay.edgeEls.map(function (el) { return el ? el.querySelector("path") : null; });
     lay.edgeState = [];
-    lay.boxes = null;
-    nodeBoxes(lay);
+    lay.boxes = null;  // read at the first backward step: a hidden layout's boxes are all 0
     // Each edge's middle, read now while nothing is pending: read after a change, every
     // call would lay the whole graph out again.
+    // Several points along each edge, the middle first: a label goes at the first one where
+    // it covers no node (an edge's middle can lie on a node it passes, as y → L passes ŷ).
     lay.mids = lay.paths.map(function (path) {
       if (!path) return null;
-      var p = path.getPointAtLength(path.getTotalLength() / 2);
-      return { x: p.x, y: p.y };
+      var len = path.getTotalLength();
+      return [0.5, 0.4, 0.6, 0.3, 0.7, 0.22, 0.78].map(function (f) {
+        var p = path.getPointAtLength(len * f);
+        return { x: p.x, y: p.y };
+      });
     });
     lay.labels = document.createElementNS(SVGNS, "g");
     lay.labels.setAttribute("class", "elabels");
@@ -376,8 +393,10 @@
 
   // --- zoom and pan --------------------------------------------------------------------------
   var scale = 1, current = -1, shownLayout = -1;
-  // At scale 1 a 14 pt node label is 18.7 px; below 16/18.7 it would be smaller than the body text.
-  var MIN_LEGIBLE = 16 / (14 * 4 / 3);
+  // At scale 1 a 14 pt node label is 18.7 px. The page opens fitted to the pane down to 12 px
+  // labels (the walkthrough's six top-row nodes fit a 1366 px wide screen); below that it
+  // opens at 12 px and the learner pans.
+  var MIN_LEGIBLE = 12 / (14 * 4 / 3);
   function applyScale() {
     layouts.forEach(function (lay) {
       lay.svg.style.width = (lay.width * 4 / 3 * scale) + "px";
@@ -475,9 +494,7 @@
     if (S.phase === "backward") {
       var up = gradients(lay, B, S.pos).g[S.k], placed = [];
       var boxes = nodeBoxes(lay);
-      [S.k].concat(L.inputs[S.k]).forEach(function (k) {  // keep the labels off these nodes
-        if (boxes[k]) placed.push(boxes[k]);
-      });
+      boxes.forEach(function (b) { if (b) placed.push(b); });  // keep the labels off every node
       // every point first, then the labels: a path's geometry read after an insertion
       // would lay the whole graph out again, once per edge
       var points = L.inputs[S.k].map(function (inp, j) { return edgeMiddle(lay, lay.off[S.k] + j); });
@@ -495,7 +512,7 @@
   function edgeMiddle(lay, e) { return lay.mids[e]; }
   var CHAR_WIDTH = 8.2;  // 14 px bold Helvetica digits and signs, in graph units
   function nodeBoxes(lay) {
-    if (!lay.boxes) {
+    if (!lay.boxes || lay.div.hidden) {
       lay.boxes = lay.nodes.map(function (g) {
         if (!g) return null;
         var b = g.getBBox();
@@ -509,20 +526,26 @@
   function label(lay, pt, text, placed) {
     var g = document.createElementNS(SVGNS, "g"), t = document.createElementNS(SVGNS, "text");
     g.setAttribute("class", "elabel");
-    t.setAttribute("x", pt.x); t.setAttribute("y", pt.y + 4); t.setAttribute("text-anchor", "middle");
+    t.setAttribute("text-anchor", "middle");
     t.textContent = text;
     g.appendChild(t);
     lay.labels.appendChild(g);
     // measured once per label length class, not per label: getBBox forces a layout of the graph
-    var width = text.length * CHAR_WIDTH, bb = { x: pt.x - width / 2, y: pt.y - 11, width: width, height: 17 };
-    var h = bb.height + 4, dy = 0;
+    var width = text.length * CHAR_WIDTH, pts = pt, bb, h = 21, dy = 0, ox = 0;
+    function at(p, dx) { pt = p; ox = dx; bb = { x: p.x - width / 2 + dx, y: p.y - 11, width: width, height: 17 }; }
+    // centred on the edge, else beside it (left, then right), at the first point where it is clear
+    var sides = [0, -width / 2 - 8, width / 2 + 8], found = false;
+    for (var si = 0; si < sides.length && !found; si++) {
+      for (var c = 0; c < pts.length && !found; c++) { at(pts[c], sides[si]); found = clear(0); }
+    }
+    if (!found) at(pts[0], 0);
     function clear(off) {
       return placed.every(function (p) {
         return bb.x + bb.width + 4 < p.x || p.x + p.w < bb.x - 4 || bb.y + off + h < p.y || p.y + p.h < bb.y + off;
       });
     }
     for (var tries = 1; tries < 12 && !clear(dy); tries++) dy = (tries % 2 ? 1 : -1) * Math.ceil(tries / 2) * h;
-    t.setAttribute("y", pt.y + 4 + dy);
+    t.setAttribute("x", pt.x + ox); t.setAttribute("y", pt.y + 4 + dy);
     placed.push({ x: bb.x - 3, y: bb.y - 1 + dy, w: bb.width + 6, h: bb.height + 2 });
     var r = document.createElementNS(SVGNS, "rect");
     r.setAttribute("x", bb.x - 3); r.setAttribute("y", bb.y - 1 + dy);
