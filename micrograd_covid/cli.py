@@ -187,6 +187,8 @@ def _parser() -> argparse.ArgumentParser:
         "demo", help="run every tutorial and write every picture", formatter_class=_Help
     )
     m.add_argument("--out", type=Path, default=Path("out"), help="folder for the pictures")
+    for leaf in (d, s, x, m):  # an unknown option is answered by the subcommand's own usage
+        leaf.set_defaults(parser=leaf)
     return parser
 
 

@@ -63,6 +63,24 @@ def test_an_option_a_tutorial_does_not_take_is_a_one_line_usage_error(capsys):  
     assert "tutorial deep: error: unrecognized arguments: --out" in capsys.readouterr().err
 
 
+def test_an_option_draw_explore_steps_or_demo_does_not_take_names_theirs(capsys):  # type: ignore[no-untyped-def]
+    # was "...; it takes  (see micrograd-covid --help)": the top parser's empty list
+    assert main(["explore", "deep", "--out", "x", "--level", "node"]) == 2
+    assert capsys.readouterr().err == (
+        "micrograd-covid explore: error: unrecognized arguments: --level node; it takes "
+        "--out, --epochs (see micrograd-covid explore --help)\n"
+    )
+    for argv in (
+        ["draw", "deep", "--out", "x.svg", "--epochs", "3"],
+        ["steps", "deep", "--out", "x", "--lr", "1"],
+        ["demo", "--seed", "1"],
+    ):
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "it takes --" in err
+        assert f"(see micrograd-covid {argv[0]} --help)" in err
+
+
 def test_draw_and_steps_commands_write_real_files(tmp_path, capsys):  # type: ignore[no-untyped-def]
     svg = tmp_path / "regression.svg"
     assert main(["draw", "regression", "--out", str(svg)]) == 0

@@ -553,3 +553,50 @@ def test_cli_explore_writes_the_page_and_refuses_bad_epochs(tmp_path):  # type: 
         [*run, "guess", "--out", str(tmp_path)], capture_output=True, text=True, cwd=ROOT
     )
     assert bad.returncode == 2 and "invalid choice" in bad.stderr
+
+
+def test_a_saturated_tanh_slope_is_written_as_its_value_and_multiplies_out(browser, tmp_path):  # type: ignore[no-untyped-def]
+    # The deep tutorial's fourth row pushes L0.n0 to tanh(7.7) = 0.99999976: written with
+    # 7 digits its slope read "(1 − 1²)·(7) = 4.781522e−7", a zero that was not one, and the
+    # exponent was typeset "e − 7".
+    path = explore_tutorial("deep", epochs=1).write(tmp_path / "deep")
+    _open(browser, path)
+    steps = browser.execute_script("return window.explorer.steps")
+    i = next(j for j, s in enumerate(steps) if s["phase"] == "backward" and s["node"] == "L0.n0#3")
+    text = steps[i]["text"]
+    assert "(1 − 1²)" not in text and "1 − 1²" not in text
+    # the slope shown times the input shown is the partial shown (to the slope's 4 digits)
+    import re
+
+    m = re.search(r"= \(([0-9.]+)e−(\d+)\)·\((\d+)\) = ([0-9.]+)e−(\d+)", text)
+    assert m, text
+    slope, x, partial = float(f"{m[1]}e-{m[2]}"), float(m[3]), float(f"{m[4]}e-{m[5]}")
+    assert slope * x == pytest.approx(partial, rel=1e-3)
+    _go(browser, i)
+    shown = _text(browser)
+    assert "e-7" not in shown and "e - 7" not in shown  # typeset as × 10^-7
+    # the parameters are listed as the model names them, L0 before L1
+    init = steps[0]["text"]
+    assert init.index("L0.n0.w0") < init.index("L1.n0.w0")
+
+
+def test_backward_edge_labels_cover_no_node(browser, pages):  # type: ignore[no-untyped-def]
+    # At L's backward step the label of y → L sat on ŷ, which that edge passes.
+    _open(browser, pages["regression"])
+    steps = browser.execute_script("return window.explorer.steps")
+    for i, s in enumerate(steps[:12]):
+        if s["phase"] != "backward":
+            continue
+        _go(browser, i)
+        hits = browser.execute_script(
+            """
+            const svg = document.querySelector('.layout:not([hidden]) svg');
+            const boxes = [...svg.querySelectorAll('g.node, #legend')].map(g => g.getBoundingClientRect());
+            const out = [];
+            for (const r of [...svg.querySelectorAll('g.elabel rect')].map(e => e.getBoundingClientRect()))
+              for (const b of boxes)
+                if (r.left < b.right && b.left < r.right && r.top < b.bottom && b.top < r.bottom) out.push([r.x, b.x]);
+            return [svg.querySelectorAll('g.elabel').length, out];
+            """
+        )
+        assert hits[0] > 0 and hits[1] == [], (s, hits)

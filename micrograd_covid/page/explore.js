@@ -393,10 +393,8 @@
 
   // --- zoom and pan --------------------------------------------------------------------------
   var scale = 1, current = -1, shownLayout = -1;
-  // At scale 1 a 14 pt node label is 18.7 px. The page opens fitted to the pane down to 12 px
-  // labels (the walkthrough's six top-row nodes fit a 1366 px wide screen); below that it
-  // opens at 12 px and the learner pans.
-  var MIN_LEGIBLE = 12 / (14 * 4 / 3);
+  // At scale 1 a 14 pt node label is 18.7 px; below 16/18.7 it would be smaller than the body text.
+  var MIN_LEGIBLE = 16 / (14 * 4 / 3);
   function applyScale() {
     layouts.forEach(function (lay) {
       lay.svg.style.width = (lay.width * 4 / 3 * scale) + "px";
@@ -438,9 +436,20 @@
     pane.scrollLeft = drag.l - (ev.clientX - drag.x); pane.scrollTop = drag.t - (ev.clientY - drag.y);
   });
   window.addEventListener("mouseup", function () { drag = null; pane.classList.remove("panning"); });
-  function reveal(el) {
+  // Scroll so the step's nodes and labels show: all of them when they fit the pane (the
+  // three parameters of an update, a node and the inputs its labels point at), else the focus.
+  function reveal(el, also) {
     if (!el) return;
     var r = el.getBoundingClientRect(), p = pane.getBoundingClientRect();
+    var u = { left: r.left, right: r.right, top: r.top, bottom: r.bottom };
+    (also || []).forEach(function (o) {
+      var q = o.getBoundingClientRect();
+      u.left = Math.min(u.left, q.left); u.right = Math.max(u.right, q.right);
+      u.top = Math.min(u.top, q.top); u.bottom = Math.max(u.bottom, q.bottom);
+    });
+    if (u.right - u.left <= p.width - 8 && u.bottom - u.top <= p.height - 8) {
+      r = { left: u.left, right: u.right, top: u.top, bottom: u.bottom, width: u.right - u.left, height: u.bottom - u.top };
+    }
     if (r.left >= p.left && r.right <= p.right && r.top >= p.top && r.bottom <= p.bottom) return;
     pane.scrollLeft += (r.left + r.width / 2) - (p.left + p.width / 2);
     pane.scrollTop += (r.top + r.height / 2) - (p.top + p.height / 2);
@@ -495,6 +504,7 @@
       var up = gradients(lay, B, S.pos).g[S.k], placed = [];
       var boxes = nodeBoxes(lay);
       boxes.forEach(function (b) { if (b) placed.push(b); });  // keep the labels off every node
+      if (lay.legendBox) placed.push(lay.legendBox);  // and off the legend
       // every point first, then the labels: a path's geometry read after an insertion
       // would lay the whole graph out again, once per edge
       var points = L.inputs[S.k].map(function (inp, j) { return edgeMiddle(lay, lay.off[S.k] + j); });
@@ -507,12 +517,16 @@
     }
     var focus = S.k >= 0 ? lay.nodes[S.k] : null;
     if (!focus) for (var key in lit) { focus = lay.nodes[key]; break; }
-    if (focus) requestAnimationFrame(function () { reveal(focus); });
+    var also = Object.keys(lit).map(function (k) { return lay.nodes[k]; }).filter(Boolean);
+    lay.labels.querySelectorAll("g.elabel").forEach(function (g) { also.push(g); });
+    if (focus) requestAnimationFrame(function () { reveal(focus, also); });
   }
   function edgeMiddle(lay, e) { return lay.mids[e]; }
   var CHAR_WIDTH = 8.2;  // 14 px bold Helvetica digits and signs, in graph units
   function nodeBoxes(lay) {
     if (!lay.boxes || lay.div.hidden) {
+      var legend = lay.svg.querySelector("#legend"), lb = legend ? legend.getBBox() : null;
+      lay.legendBox = lb && lb.width ? { x: lb.x, y: lb.y, w: lb.width, h: lb.height } : null;
       lay.boxes = lay.nodes.map(function (g) {
         if (!g) return null;
         var b = g.getBBox();
@@ -636,7 +650,8 @@
       svgEl("polyline", { points: pts.join(" "), fill: "none", stroke: "#2a7ab0", "stroke-width": 2 });
       var lx = fx(shown - 1), ly = fy(losses[shown - 1]);
       svgEl("circle", { cx: lx, cy: ly, r: 4, fill: "#D62728" });
-      svgEl("text", { x: Math.min(lx + 6, X1 - 60), y: Math.max(ly - 6, Y0 + 10), id: "chart-last" }, "L = " + f7(losses[shown - 1]));
+      // below the point near the top, where the epoch names are
+      svgEl("text", { x: Math.min(lx + 6, X1 - 60), y: ly < Y0 + 24 ? ly + 18 : ly - 6, id: "chart-last" }, "L = " + f7(losses[shown - 1]));
     }
   }
 
