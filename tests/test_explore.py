@@ -591,11 +591,13 @@ def test_backward_edge_labels_cover_no_node(browser, pages):  # type: ignore[no-
         hits = browser.execute_script(
             """
             const svg = document.querySelector('.layout:not([hidden]) svg');
-            const boxes = [...svg.querySelectorAll('g.node, #legend')].map(g => g.getBoundingClientRect());
+            const box = e => e.getBoundingClientRect();
+            const boxes = [...svg.querySelectorAll('g.node, #legend')].map(box);
             const out = [];
-            for (const r of [...svg.querySelectorAll('g.elabel rect')].map(e => e.getBoundingClientRect()))
+            for (const r of [...svg.querySelectorAll('g.elabel rect')].map(box))
               for (const b of boxes)
-                if (r.left < b.right && b.left < r.right && r.top < b.bottom && b.top < r.bottom) out.push([r.x, b.x]);
+                if (r.left < b.right && b.left < r.right && r.top < b.bottom && b.top < r.bottom)
+                  out.push([r.x, b.x]);
             return [svg.querySelectorAll('g.elabel').length, out];
             """
         )
