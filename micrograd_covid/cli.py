@@ -372,6 +372,7 @@ def _demo(out: Path) -> int:
         for path in result.files:
             print(f"wrote {path}")
         print()
+    print("=== pictures and pages")
     print(f"wrote {render(loss, out / 'regression_backward.svg', direction='backward')}")
     paths = render_steps(loss, out / "steps")
     print(f"wrote {paths[-1]}")
