@@ -182,8 +182,8 @@ def test_the_drawing_fills_in_as_the_steps_go(browser, pages):  # type: ignore[n
         "return [...document.querySelectorAll('.elabel text')].map(t => t.textContent)"
     )
     assert [label.replace(MINUS, "-") for label in labels] == [
-        "-4.232 × 1 = -4.232",
-        "4.232 × 1 = 4.232",
+        "1 × -4.232 = -4.232",  # upstream × local, as the panel and the drawings write it
+        "1 × 4.232 = 4.232",
     ]
     _go(browser, 5)
     assert _node_lines(browser, w1)[2] == "∂L/∂w1 = -16.93"

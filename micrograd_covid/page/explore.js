@@ -217,7 +217,7 @@
       var up = before.g[k0], ins = L.inputs[k0];
       if (k0 === lay.root) {
         paras.push([T("Backward starts at the loss: "), M(["\\partial {" + rootTex + "}/\\partial {" + rootTex + "} = 1", "\u2202" + rootName + "/\u2202" + rootName + " = 1"]),
-          T(". Along each edge, the input's gradient grows by local partial \u00d7 upstream gradient (the numbers on the edges).")]);
+          T(". Along each edge, the input's gradient grows by upstream gradient \u00d7 local partial (the numbers on the edges).")]);
       } else {
         var pg = partial(lay, -1, k0, rootTex), pgt = partial(lay, -1, k0, rootName);
         paras.push([T("Backward: the gradient of " + L.names[k0] + " is complete, "),
@@ -512,7 +512,8 @@
         var pt = points[j];
         if (!pt) return;
         var local = B.d[lay.off[S.k] + j];
-        label(lay, pt, f4(local) + " \u00d7 " + f4(up) + " = " + f4(local * up), placed);
+        // upstream × local, as the panel's sums, explain() and the backward drawing write it
+        label(lay, pt, f4(up) + " \u00d7 " + f4(local) + " = " + f4(local * up), placed);
       });
     }
     var focus = S.k >= 0 ? lay.nodes[S.k] : null;
