@@ -494,6 +494,12 @@ def test_render_steps_is_the_backward_part_of_the_page_and_changes_nothing(brows
     text = _compact(_text(browser))
     assert "=0+(-4.232)(1)=-4.232" in text  # ∂L/∂b, gradients replayed from zero
     assert "+=" not in text
+    # one pass: no epoch or batch buttons, no one-point loss chart
+    shown = browser.execute_script(
+        "return ['first-epoch', 'prev-batch', 'next-batch', 'next-epoch', 'chart', 'prev', 'next']"
+        ".map(id => document.getElementById(id).getBoundingClientRect().width > 0)"
+    )
+    assert shown == [False, False, False, False, False, True, True]
     assert _severe(browser) == []
 
 

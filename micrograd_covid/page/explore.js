@@ -749,6 +749,15 @@
     get current() { return current; },
     get playing() { return timer !== null; }
   });
+  if (!D.rows.length) {
+    // one backward pass (render_steps): no epochs, batches or loss curve to move through
+    ["first-epoch", "prev-batch", "next-batch", "next-epoch", "chart", "chart-heading"].forEach(function (id) {
+      var el = document.getElementById(id);
+      if (el) el.style.display = "none";
+    });
+    var help = document.getElementById("help");
+    if (help) help.textContent = help.textContent.replace(", Page Up/Down batch", "");
+  }
   shownLayout = D.batches.length ? D.batches[0].l : 0;
   layouts.forEach(function (lay) { lay.div.hidden = lay.li !== shownLayout; });
   scale = Math.max(MIN_LEGIBLE, Math.min(1, fitScale()));
