@@ -549,17 +549,20 @@
     var width = text.length * CHAR_WIDTH, pts = pt, bb, h = 21, dy = 0, ox = 0;
     function at(p, dx) { pt = p; ox = dx; bb = { x: p.x - width / 2 + dx, y: p.y - 11, width: width, height: 17 }; }
     // centred on the edge, else beside it (left, then right), at the first point where it is clear
+    // then the same a label's height further up or down, with a leader back to the edge
     var sides = [0, -width / 2 - 8, width / 2 + 8], found = false;
-    for (var si = 0; si < sides.length && !found; si++) {
-      for (var c = 0; c < pts.length && !found; c++) { at(pts[c], sides[si]); found = clear(0); }
+    for (var tries = 0; tries < 12 && !found; tries++) {
+      dy = (tries % 2 ? 1 : -1) * Math.ceil(tries / 2) * h;
+      for (var si = 0; si < sides.length && !found; si++) {
+        for (var c = 0; c < pts.length && !found; c++) { at(pts[c], sides[si]); found = clear(dy); }
+      }
     }
-    if (!found) at(pts[0], 0);
+    if (!found) { at(pts[0], 0); dy = 0; }
     function clear(off) {
       return placed.every(function (p) {
         return bb.x + bb.width + 4 < p.x || p.x + p.w < bb.x - 4 || bb.y + off + h < p.y || p.y + p.h < bb.y + off;
       });
     }
-    for (var tries = 1; tries < 12 && !clear(dy); tries++) dy = (tries % 2 ? 1 : -1) * Math.ceil(tries / 2) * h;
     t.setAttribute("x", pt.x + ox); t.setAttribute("y", pt.y + 4 + dy);
     placed.push({ x: bb.x - 3, y: bb.y - 1 + dy, w: bb.width + 6, h: bb.height + 2 });
     var r = document.createElementNS(SVGNS, "rect");
@@ -569,7 +572,7 @@
     if (dy) {  // a thin leader back to the edge it belongs to
       var lead = document.createElementNS(SVGNS, "line");
       lead.setAttribute("x1", pt.x); lead.setAttribute("y1", pt.y);
-      lead.setAttribute("x2", pt.x); lead.setAttribute("y2", dy > 0 ? bb.y - 1 + dy : bb.y + bb.height + 1 + dy);
+      lead.setAttribute("x2", Math.max(bb.x, Math.min(bb.x + bb.width, pt.x))); lead.setAttribute("y2", dy > 0 ? bb.y - 1 + dy : bb.y + bb.height + 1 + dy);
       lead.setAttribute("class", "leader");
       g.insertBefore(lead, r);
     }
