@@ -608,3 +608,19 @@ def test_backward_edge_labels_cover_no_node(browser, pages):  # type: ignore[no-
             """
         )
         assert hits[0] > 0 and hits[1] == [], (s, hits)
+
+
+def test_the_last_loss_label_stays_inside_the_chart(browser, pages):  # type: ignore[no-untyped-def]
+    # "L = 927310.5" at the last batch ran past the chart's right edge.
+    _open(browser, pages["regression"])
+    n = browser.execute_script("return window.explorer.steps.length")
+    for i in (3, n - 1):
+        _go(browser, i)
+        inside = browser.execute_script(
+            """
+            const c = document.getElementById('chart').getBoundingClientRect();
+            const t = document.getElementById('chart-last').getBoundingClientRect();
+            return [t.left >= c.left, t.right <= c.right, t.top >= c.top, t.bottom <= c.bottom];
+            """
+        )
+        assert inside == [True, True, True, True], (i, inside)

@@ -655,7 +655,10 @@
       var lx = fx(shown - 1), ly = fy(losses[shown - 1]);
       svgEl("circle", { cx: lx, cy: ly, r: 4, fill: "#D62728" });
       // below the point near the top, where the epoch names are
-      svgEl("text", { x: Math.min(lx + 6, X1 - 60), y: ly < Y0 + 24 ? ly + 18 : ly - 6, id: "chart-last" }, "L = " + f7(losses[shown - 1]));
+      // right of the point in the chart's left half, left of it in the right half: never cut off
+      var right = lx > (X0 + X1) / 2;
+      svgEl("text", { x: right ? lx - 6 : lx + 6, y: ly < Y0 + 24 ? ly + 18 : ly - 6, id: "chart-last",
+                      "text-anchor": right ? "end" : "start" }, "L = " + f7(losses[shown - 1]));
     }
   }
 
