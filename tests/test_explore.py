@@ -624,3 +624,27 @@ def test_the_last_loss_label_stays_inside_the_chart(browser, pages):  # type: ig
             """
         )
         assert inside == [True, True, True, True], (i, inside)
+
+
+def test_descent_page_labels_inside_the_drawing_and_epoch_names_apart(browser, tmp_path):  # type: ignore[no-untyped-def]
+    # Ten one-batch epochs: the chart's "epoch 2 … epoch 10" ran into one another, and an edge
+    # label set beside x ran off the drawing's left edge.
+    path = explore_tutorial("descent").write(tmp_path / "descent")
+    _open(browser, path)
+    steps = browser.execute_script("return window.explorer.steps.map(s => s.phase)")
+    _go(browser, max(i for i, p in enumerate(steps) if p == "backward"))
+    result = browser.execute_script(
+        """
+        const box = e => e.getBoundingClientRect();
+        const svg = box(document.querySelector('.layout:not([hidden]) svg'));
+        const labels = [...document.querySelectorAll('g.elabel rect')].map(box);
+        const out = labels.filter(r => r.left < svg.left || r.right > svg.right);
+        const names = [...document.querySelectorAll('#chart .epoch-name')].map(box)
+          .sort((a, b) => a.left - b.left);
+        let touching = 0;
+        for (let i = 1; i < names.length; i++)
+          if (names[i].left < names[i - 1].right + 2) touching++;
+        return [labels.length, out.length, names.length, touching];
+        """
+    )
+    assert result[0] == 2 and result[1] == 0 and result[2] >= 2 and result[3] == 0, result

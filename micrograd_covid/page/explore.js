@@ -559,6 +559,9 @@
     }
     if (!found) { at(pts[0], 0); dy = 0; }
     function clear(off) {
+      // inside the drawing (graph units: x from 0 to its width, y from minus its height to 0,
+      // Graphviz's 4-unit margin aside): a label past the edge of the SVG is cut off
+      if (bb.x < -2 || bb.x + bb.width > lay.width - 6 || bb.y + off < 6 - lay.height || bb.y + off + bb.height > 2) return false;
       return placed.every(function (p) {
         return bb.x + bb.width + 4 < p.x || p.x + p.w < bb.x - 4 || bb.y + off + h < p.y || p.y + p.h < bb.y + off;
       });
@@ -627,7 +630,9 @@
   }
   function showChart(st) {
     chart.textContent = "";
-    var X0 = 62, X1 = 430, Y0 = 12, Y1 = 160, n = losses.length;
+    var yTop = f4(hi), yBottom = f4(logScale ? lo : Math.min(0, lo));
+    // room on the left for the longer axis number (14 px text: about 8 units a character)
+    var X0 = Math.max(62, 10 + 8 * Math.max(yTop.length, yBottom.length)), X1 = 430, Y0 = 12, Y1 = 160, n = losses.length;
     var shown = st.S.bi + (st.pi >= 3 ? 1 : 0);
     function fy(v) {
       var a = logScale ? Math.log10(lo) : Math.min(0, lo), b = logScale ? Math.log10(hi) : hi;
@@ -637,17 +642,25 @@
     function fx(i) { return n <= 1 ? (X0 + X1) / 2 : X0 + i / (n - 1) * (X1 - X0); }
     svgEl("line", { x1: X0, y1: Y1, x2: X1, y2: Y1, stroke: "#999" });
     svgEl("line", { x1: X0, y1: Y0, x2: X0, y2: Y1, stroke: "#999" });
-    svgEl("text", { x: X0 - 4, y: fy(hi) + 4, "text-anchor": "end" }, f4(hi));
-    svgEl("text", { x: X0 - 4, y: fy(logScale ? lo : Math.min(0, lo)) + 4, "text-anchor": "end" }, f4(logScale ? lo : Math.min(0, lo)));
-    svgEl("text", { x: (X0 + X1) / 2, y: 184, "text-anchor": "middle" }, "batch" + (logScale ? " (loss on a log scale)" : ""));
+    svgEl("text", { x: X0 - 4, y: fy(hi) + 4, "text-anchor": "end" }, yTop);
+    svgEl("text", { x: X0 - 4, y: fy(logScale ? lo : Math.min(0, lo)) + 4, "text-anchor": "end" }, yBottom);
+    // an epoch's name where there is room for it (about 60 units), else every k-th epoch's
+    var gap = n <= 1 ? X1 - X0 : batchesPerEpoch / (n - 1) * (X1 - X0);
+    var every = Math.max(1, Math.ceil(60 / Math.max(gap, 1e-9)));
     for (var e = 2; e <= epochs; e++) {
       var at = (e - 1) * batchesPerEpoch - 0.5;
       if (at < n) {
         var x = n <= 1 ? X0 : X0 + at / (n - 1) * (X1 - X0);
         svgEl("line", { x1: x, y1: Y0, x2: x, y2: Y1, stroke: "#ccc", "stroke-dasharray": "3 3" });
-        svgEl("text", { x: x + 3, y: Y0 + 10 }, "epoch " + e);
+        if ((e - 1) % every === 0 && x + 60 <= X1 + 10) {
+          svgEl("text", { x: x + 3, y: Y0 + 10, "class": "epoch-name" }, every > 1 || gap < 60 ? String(e) : "epoch " + e);
+        }
       }
     }
+    var compact = epochs > 1 && (every > 1 || gap < 60);
+    if (compact) svgEl("text", { x: X0 + 3, y: Y0 + 10, "class": "epoch-name" }, "1");
+    svgEl("text", { x: (X0 + X1) / 2, y: 184, "text-anchor": "middle" },
+      "batch" + (compact ? ", epochs numbered" : "") + (logScale ? " (loss on a log scale)" : ""));
     if (shown > 0) {
       var pts = [];
       for (var i = 0; i < shown; i++) pts.push(fx(i).toFixed(1) + "," + fy(losses[i]).toFixed(1));
