@@ -550,21 +550,29 @@
     function at(p, dx) { pt = p; ox = dx; bb = { x: p.x - width / 2 + dx, y: p.y - 11, width: width, height: 17 }; }
     // centred on the edge, else beside it (left, then right), at the first point where it is clear
     // then the same a label's height further up or down, with a leader back to the edge
-    var sides = [0, -width / 2 - 8, width / 2 + 8], found = false;
+    // Where no spot is clear (a dense graph), the one that covers the fewest nodes and labels.
+    var sides = [0, -width / 2 - 8, width / 2 + 8], found = false, best = null;
     for (var tries = 0; tries < 12 && !found; tries++) {
       dy = (tries % 2 ? 1 : -1) * Math.ceil(tries / 2) * h;
       for (var si = 0; si < sides.length && !found; si++) {
-        for (var c = 0; c < pts.length && !found; c++) { at(pts[c], sides[si]); found = clear(dy); }
+        for (var c = 0; c < pts.length && !found; c++) {
+          at(pts[c], sides[si]);
+          var hits = covered(dy);
+          found = hits === 0;
+          if (!best || hits < best.hits) best = { hits: hits, c: c, si: si, dy: dy };
+        }
       }
     }
-    if (!found) { at(pts[0], 0); dy = 0; }
-    function clear(off) {
+    if (!found) { at(pts[best.c], sides[best.si]); dy = best.dy; }
+    function covered(off) {
       // inside the drawing (graph units: x from 0 to its width, y from minus its height to 0,
       // Graphviz's 4-unit margin aside): a label past the edge of the SVG is cut off
-      if (bb.x < -2 || bb.x + bb.width > lay.width - 6 || bb.y + off < 6 - lay.height || bb.y + off + bb.height > 2) return false;
-      return placed.every(function (p) {
-        return bb.x + bb.width + 4 < p.x || p.x + p.w < bb.x - 4 || bb.y + off + h < p.y || p.y + p.h < bb.y + off;
+      if (bb.x < -2 || bb.x + bb.width > lay.width - 6 || bb.y + off < 6 - lay.height || bb.y + off + bb.height > 2) return Infinity;
+      var n = 0;
+      placed.forEach(function (p) {
+        if (!(bb.x + bb.width + 4 < p.x || p.x + p.w < bb.x - 4 || bb.y + off + h < p.y || p.y + p.h < bb.y + off)) n++;
       });
+      return n;
     }
     t.setAttribute("x", pt.x + ox); t.setAttribute("y", pt.y + 4 + dy);
     placed.push({ x: bb.x - 3, y: bb.y - 1 + dy, w: bb.width + 6, h: bb.height + 2 });
