@@ -167,7 +167,7 @@ def descent(
     errors, predictions, stopped = _descent_run(r, lr, iterations, iterations)
     if stopped or errors[-1] > errors[0]:
         r.say(f"diverged at α = {lr}: try a smaller --lr")
-    r.numbers.update(alpha_errors=errors, alpha_predictions=predictions)
+    r.numbers.update(alpha_errors=errors, alpha_predictions=predictions, alpha=lr)
     return r
 
 

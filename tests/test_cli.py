@@ -264,3 +264,17 @@ def test_ctrl_c_stops_with_one_line_and_status_130():
         proc.kill()
     assert proc.returncode == 130
     assert err == "micrograd-covid: interrupted\n"
+
+
+def test_the_descent_plot_shows_both_runs():
+    # It drew only the α = 1 run: a learner saw the error explode and never the fix.
+    from micrograd_covid.cli import _figure
+    from micrograd_covid.tutorials import descent
+
+    result = descent()
+    ax = _figure(result).axes[0]
+    lines = ax.get_lines()
+    assert [line.get_label() for line in lines] == ["α = 1 (no learning rate)", "α = 0.1"]
+    assert list(lines[0].get_ydata()) == list(result.numbers["errors"])
+    assert list(lines[1].get_ydata()) == list(result.numbers["alpha_errors"])
+    assert ax.get_yscale() == "log"
