@@ -213,6 +213,8 @@ def _parser() -> argparse.ArgumentParser:
         "demo", help="run every tutorial and write every picture", formatter_class=_Help
     )
     m.add_argument("--out", type=Path, default=Path("out"), help="folder for the pictures")
+    for leaf in (d, s, x, m):  # an unknown option is answered by the subcommand's own usage
+        leaf.set_defaults(parser=leaf)
     return parser
 
 
@@ -258,25 +260,50 @@ def _losses(result: TutorialResult) -> list[float]:
     return list(errors) if errors else []
 
 
-def _plot(result: TutorialResult, path: Path) -> Path:
-    """Write the error curve and return the path written."""
+def _curves(result: TutorialResult) -> list[tuple[str | None, list[float]]]:
+    """The error curves to plot: one, or for descent both of its runs (α = 1, then α)."""
+    again = result.numbers.get("alpha_errors")
+    if not again:
+        return [(None, _losses(result))]
+    alpha = result.numbers.get("alpha")
+    return [("α = 1 (no learning rate)", _losses(result)), (f"α = {alpha:g}", list(again))]
+
+
+def _figure(result: TutorialResult) -> Any:
+    """The error curves as a matplotlib Figure."""
     try:
         from matplotlib.figure import Figure
         from matplotlib.ticker import MaxNLocator
     except ImportError:
         raise ImportError("--plot needs matplotlib: pip install 'micrograd_covid[plot]'") from None
-    losses = _losses(result)
+    curves = _curves(result)
     fig = Figure(figsize=(6, 3.5))
     ax = fig.add_subplot()
-    ax.plot(range(1, len(losses) + 1), losses, marker="." if len(losses) < 50 else None)
+    for label, losses in curves:
+        ax.plot(
+            range(1, len(losses) + 1),
+            losses,
+            marker="." if len(losses) < 50 else None,
+            label=label,
+        )
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("epoch" if result.history is not None else "iteration")
     ax.set_ylabel("error")
-    if losses and min(losses) > 0 and max(losses) / min(losses) > 1e3:
-        ax.set_yscale("log")
+    values = [x for _, losses in curves for x in losses]
+    positive = [x for x in values if x > 0]
+    wide = bool(positive) and max(positive) / min(positive) > 1e3
+    if wide and (len(positive) == len(values) or len(curves) > 1):
+        ax.set_yscale("log")  # a zero error (descent's α = 0.1 run ends at 0) is left out
+    if len(curves) > 1:
+        ax.legend()
     ax.set_title(f"{PROG} tutorial {result.name}")
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
+    return fig
+
+
+def _plot(result: TutorialResult, path: Path) -> Path:
+    """Write the error curve(s) and return the path written."""
+    _figure(result).savefig(path, dpi=100)
     return path
 
 
@@ -396,6 +423,7 @@ def _demo(out: Path) -> int:
         for path in result.files:
             print(f"wrote {path}")
         print()
+    print("=== pictures and pages")
     print(f"wrote {render(loss, out / 'regression_backward.svg', direction='backward')}")
     paths = render_steps(loss, out / "steps")
     print(f"wrote {paths[-1]}")

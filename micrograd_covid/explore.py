@@ -54,7 +54,9 @@ _VENDOR_HINT = (
 )
 _PHASES = ("init", "feed", "forward", "loss", "backward", "update")
 
-Token = Any  # a string, or a list: ["n", k], ["v", k], ["x", number], ["k", k, j], ["f", name]
+Token = Any  # a string, or a list: ["n", k], ["v", k], ["x", number], ["k", k, j], ["f", name],
+# ["t", k] / ["s", k]: tanh's slope 1 − v² / sigmoid's v(1 − v) at node k's value v (written as
+# that formula while it reads true at 7 digits, else as the slope's value: never "1 − 1² = 5e−7")
 
 
 # --- formulas ---------------------------------------------------------------------------------
@@ -99,8 +101,8 @@ _UNARY_FN = {
 _UNARY_LOCAL: dict[str, Callable[[Token, Token, Token, Token], list[Token]]] = {
     "exp": lambda a, o, va, vo: [["f", "exp"], "(", a, ")", " = ", vo],
     "log": lambda a, o, va, vo: ["1/", a, " = 1/", va],
-    "tanh": lambda a, o, va, vo: ["1 − ", o, "²", " = 1 − ", vo, "²"],
-    "sigmoid": lambda a, o, va, vo: [o, "(1 − ", o, ")", " = ", vo, "(1 − ", vo, ")"],
+    "tanh": lambda a, o, va, vo: ["1 − ", o, "²", " = ", ["t", vo[1]]],
+    "sigmoid": lambda a, o, va, vo: [o, "(1 − ", o, ")", " = ", ["s", vo[1]]],
     "relu": lambda a, o, va, vo: ["[", a, " > 0]", " = [", va, " > 0]"],
     "sinh": lambda a, o, va, vo: [["f", "cosh"], "(", a, ")", " = ", ["f", "cosh"], "(", va, ")"],
     "cosh": lambda a, o, va, vo: [["f", "sinh"], "(", a, ")", " = ", ["f", "sinh"], "(", va, ")"],
@@ -273,9 +275,9 @@ def _dot_locals(node: Value, k: int, ins: list[int]) -> list[list[Token]]:
     factor: list[Token] = []
     factor_num: list[Token] = []
     if activation == "tanh":
-        factor, factor_num = ["(1 − ", _n(k), "²)"], ["(1 − ", _v(k), "²)"]
+        factor, factor_num = ["(1 − ", _n(k), "²)"], ["(", ["t", k], ")"]
     elif activation == "sigmoid":
-        factor, factor_num = [_n(k), "(1 − ", _n(k), ")"], [_v(k), "(1 − ", _v(k), ")"]
+        factor, factor_num = [_n(k), "(1 − ", _n(k), ")"], ["(", ["s", k], ")"]
     elif activation == "relu":
         factor, factor_num = ["[", _n(k), " > 0]"], ["[", _v(k), " > 0]"]
     elif activation is not None:
@@ -342,7 +344,13 @@ class _Layout:
 
 
 def _num(x: float) -> float | str:
-    """A number for the page's data: 10 significant digits (the page shows at most 7)."""
+    """A number for the page's data: 10 significant digits (the page shows at most 7).
+
+    A value within 0.001 of ±1 keeps every digit: the page writes a saturated tanh's or
+    sigmoid's slope (1 − v², v(1 − v)) from it, which 10 digits would leave 3 digits right.
+    """
+    if 0.999 < abs(x) < 1.001:
+        return x
     return float(f"{x:.10g}")
 
 

@@ -167,7 +167,7 @@ def descent(
     errors, predictions, stopped = _descent_run(r, lr, iterations, iterations)
     if stopped or errors[-1] > errors[0]:
         r.say(f"diverged at α = {lr}: try a smaller --lr")
-    r.numbers.update(alpha_errors=errors, alpha_predictions=predictions)
+    r.numbers.update(alpha_errors=errors, alpha_predictions=predictions, alpha=lr)
     return r
 
 
@@ -647,23 +647,32 @@ def drawing_pictures(out: str | Path) -> list[Path]:
             title="The deep tutorial's 2-4-1 network, one sample: every node, layer by layer",
         ),
     ]
+    sample, title = moons_sample_graph()
+    paths.append(render(sample, out / "moons_2-16-16-1_neurons.png", level="neuron", title=title))
+    return paths
+
+
+def moons_sample_graph(epochs: int = 30) -> tuple[Value, str]:
+    """One sample's loss, backpropagated, through a 2-16-16-1 tanh network trained `epochs`
+    epochs on two moons, and the picture's title. The sample is fed as the placeholders
+    x1, x2 and y (drawn orange, as in the walkthrough), not as numbers."""
     from .datasets import moons
 
     xs, labels = moons(80, seed=0)
     ys = [float(label) for label in labels]
     model = MLP(2, [16, 16, 1], "tanh", "tanh", seed=0)
-    fit(model, xs, ys, loss="mse", lr=0.1, epochs=30, batch_size=10, shuffle=True, seed=0)
-    prediction = model(xs[0])
+    fit(model, xs, ys, loss="mse", lr=0.1, epochs=epochs, batch_size=10, shuffle=True, seed=0)
+    x1, x2, y = Value(xs[0][0], "x1"), Value(xs[0][1], "x2"), Value(ys[0], "y")
+    prediction = model([x1, x2])
     assert isinstance(prediction, Value)
-    sample = squared_error(prediction, ys[0])
+    sample = squared_error(prediction, y)
     sample.label = "L"
     sample.backward()
     title = (
-        f"A 2-16-16-1 tanh network after 30 epochs on two moons: one sample "
+        f"A 2-16-16-1 tanh network after {epochs} epochs on two moons: one sample "
         f"(x = {xs[0][0]:.2f}, {xs[0][1]:.2f}; y = {ys[0]:g}), one box per neuron"
     )
-    paths.append(render(sample, out / "moons_2-16-16-1_neurons.png", level="neuron", title=title))
-    return paths
+    return sample, title
 
 
 TUTORIALS: dict[str, Callable[..., TutorialResult]] = {

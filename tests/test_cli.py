@@ -63,6 +63,24 @@ def test_an_option_a_tutorial_does_not_take_is_a_one_line_usage_error(capsys):  
     assert "tutorial deep: error: unrecognized arguments: --out" in capsys.readouterr().err
 
 
+def test_an_option_draw_explore_steps_or_demo_does_not_take_names_theirs(capsys):  # type: ignore[no-untyped-def]
+    # was "...; it takes  (see micrograd-covid --help)": the top parser's empty list
+    assert main(["explore", "deep", "--out", "x", "--level", "node"]) == 2
+    assert capsys.readouterr().err == (
+        "micrograd-covid explore: error: unrecognized arguments: --level node; it takes "
+        "--out, --epochs (see micrograd-covid explore --help)\n"
+    )
+    for argv in (
+        ["draw", "deep", "--out", "x.svg", "--epochs", "3"],
+        ["steps", "deep", "--out", "x", "--lr", "1"],
+        ["demo", "--seed", "1"],
+    ):
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "it takes --" in err
+        assert f"(see micrograd-covid {argv[0]} --help)" in err
+
+
 def test_draw_and_steps_commands_write_real_files(tmp_path, capsys):  # type: ignore[no-untyped-def]
     svg = tmp_path / "regression.svg"
     assert main(["draw", "regression", "--out", str(svg)]) == 0
@@ -246,3 +264,17 @@ def test_ctrl_c_stops_with_one_line_and_status_130():
         proc.kill()
     assert proc.returncode == 130
     assert err == "micrograd-covid: interrupted\n"
+
+
+def test_the_descent_plot_shows_both_runs():
+    # It drew only the α = 1 run: a learner saw the error explode and never the fix.
+    from micrograd_covid.cli import _figure
+    from micrograd_covid.tutorials import descent
+
+    result = descent()
+    ax = _figure(result).axes[0]
+    lines = ax.get_lines()
+    assert [line.get_label() for line in lines] == ["α = 1 (no learning rate)", "α = 0.1"]
+    assert list(lines[0].get_ydata()) == list(result.numbers["errors"])
+    assert list(lines[1].get_ydata()) == list(result.numbers["alpha_errors"])
+    assert ax.get_yscale() == "log"

@@ -182,8 +182,8 @@ def test_the_drawing_fills_in_as_the_steps_go(browser, pages):  # type: ignore[n
         "return [...document.querySelectorAll('.elabel text')].map(t => t.textContent)"
     )
     assert [label.replace(MINUS, "-") for label in labels] == [
-        "-4.232 × 1 = -4.232",
-        "4.232 × 1 = 4.232",
+        "1 × -4.232 = -4.232",  # upstream × local, as the panel and the drawings write it
+        "1 × 4.232 = 4.232",
     ]
     _go(browser, 5)
     assert _node_lines(browser, w1)[2] == "∂L/∂w1 = -16.93"
@@ -494,6 +494,12 @@ def test_render_steps_is_the_backward_part_of_the_page_and_changes_nothing(brows
     text = _compact(_text(browser))
     assert "=0+(-4.232)(1)=-4.232" in text  # ∂L/∂b, gradients replayed from zero
     assert "+=" not in text
+    # one pass: no epoch or batch buttons, no one-point loss chart
+    shown = browser.execute_script(
+        "return ['first-epoch', 'prev-batch', 'next-batch', 'next-epoch', 'chart', 'prev', 'next']"
+        ".map(id => document.getElementById(id).getBoundingClientRect().width > 0)"
+    )
+    assert shown == [False, False, False, False, False, True, True]
     assert _severe(browser) == []
 
 
@@ -553,3 +559,92 @@ def test_cli_explore_writes_the_page_and_refuses_bad_epochs(tmp_path):  # type: 
         [*run, "guess", "--out", str(tmp_path)], capture_output=True, text=True, cwd=ROOT
     )
     assert bad.returncode == 2 and "invalid choice" in bad.stderr
+
+
+def test_a_saturated_tanh_slope_is_written_as_its_value_and_multiplies_out(browser, tmp_path):  # type: ignore[no-untyped-def]
+    # The deep tutorial's fourth row pushes L0.n0 to tanh(7.7) = 0.99999976: written with
+    # 7 digits its slope read "(1 − 1²)·(7) = 4.781522e−7", a zero that was not one, and the
+    # exponent was typeset "e − 7".
+    path = explore_tutorial("deep", epochs=1).write(tmp_path / "deep")
+    _open(browser, path)
+    steps = browser.execute_script("return window.explorer.steps")
+    i = next(j for j, s in enumerate(steps) if s["phase"] == "backward" and s["node"] == "L0.n0#3")
+    text = steps[i]["text"]
+    assert "(1 − 1²)" not in text and "1 − 1²" not in text
+    # the slope shown times the input shown is the partial shown (to the slope's 4 digits)
+    import re
+
+    m = re.search(r"= \(([0-9.]+)e−(\d+)\)·\((\d+)\) = ([0-9.]+)e−(\d+)", text)
+    assert m, text
+    slope, x, partial = float(f"{m[1]}e-{m[2]}"), float(m[3]), float(f"{m[4]}e-{m[5]}")
+    assert slope * x == pytest.approx(partial, rel=1e-3)
+    _go(browser, i)
+    shown = _text(browser)
+    assert "e-7" not in shown and "e - 7" not in shown  # typeset as × 10^-7
+    # the parameters are listed as the model names them, L0 before L1
+    init = steps[0]["text"]
+    assert init.index("L0.n0.w0") < init.index("L1.n0.w0")
+
+
+def test_backward_edge_labels_cover_no_node(browser, pages):  # type: ignore[no-untyped-def]
+    # At L's backward step the label of y → L sat on ŷ, which that edge passes.
+    _open(browser, pages["regression"])
+    steps = browser.execute_script("return window.explorer.steps")
+    for i, s in enumerate(steps[:12]):
+        if s["phase"] != "backward":
+            continue
+        _go(browser, i)
+        hits = browser.execute_script(
+            """
+            const svg = document.querySelector('.layout:not([hidden]) svg');
+            const box = e => e.getBoundingClientRect();
+            const boxes = [...svg.querySelectorAll('g.node, #legend')].map(box);
+            const out = [];
+            for (const r of [...svg.querySelectorAll('g.elabel rect')].map(box))
+              for (const b of boxes)
+                if (r.left < b.right && b.left < r.right && r.top < b.bottom && b.top < r.bottom)
+                  out.push([r.x, b.x]);
+            return [svg.querySelectorAll('g.elabel').length, out];
+            """
+        )
+        assert hits[0] > 0 and hits[1] == [], (s, hits)
+
+
+def test_the_last_loss_label_stays_inside_the_chart(browser, pages):  # type: ignore[no-untyped-def]
+    # "L = 927310.5" at the last batch ran past the chart's right edge.
+    _open(browser, pages["regression"])
+    n = browser.execute_script("return window.explorer.steps.length")
+    for i in (3, n - 1):
+        _go(browser, i)
+        inside = browser.execute_script(
+            """
+            const c = document.getElementById('chart').getBoundingClientRect();
+            const t = document.getElementById('chart-last').getBoundingClientRect();
+            return [t.left >= c.left, t.right <= c.right, t.top >= c.top, t.bottom <= c.bottom];
+            """
+        )
+        assert inside == [True, True, True, True], (i, inside)
+
+
+def test_descent_page_labels_inside_the_drawing_and_epoch_names_apart(browser, tmp_path):  # type: ignore[no-untyped-def]
+    # Ten one-batch epochs: the chart's "epoch 2 … epoch 10" ran into one another, and an edge
+    # label set beside x ran off the drawing's left edge.
+    path = explore_tutorial("descent").write(tmp_path / "descent")
+    _open(browser, path)
+    steps = browser.execute_script("return window.explorer.steps.map(s => s.phase)")
+    _go(browser, max(i for i, p in enumerate(steps) if p == "backward"))
+    result = browser.execute_script(
+        """
+        const box = e => e.getBoundingClientRect();
+        const svg = box(document.querySelector('.layout:not([hidden]) svg'));
+        const labels = [...document.querySelectorAll('g.elabel rect')].map(box);
+        const out = labels.filter(r => r.left < svg.left || r.right > svg.right);
+        const names = [...document.querySelectorAll('#chart .epoch-name')].map(box)
+          .sort((a, b) => a.left - b.left);
+        let touching = 0;
+        for (let i = 1; i < names.length; i++)
+          if (names[i].left < names[i - 1].right + 2) touching++;
+        return [labels.length, out.length, names.length, touching];
+        """
+    )
+    assert result[0] == 2 and result[1] == 0 and result[2] >= 2 and result[3] == 0, result

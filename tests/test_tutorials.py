@@ -163,3 +163,20 @@ def test_runs_that_leave_float_range_stop_with_a_line_instead_of_an_error():
     assert "stopped" in said and "step 5: stopped, the numbers left float range" in said
     assert "diverged within the first epoch at learning rate 1e+40" in said
     assert deep(epochs=1).lines[-2].startswith("epoch 1 error (scaled units): ")
+
+
+def test_the_moons_picture_feeds_its_sample_as_placeholders_drawn_orange():
+    # It fed two floats: the neuron-level picture drew them grey, "constant (a number)",
+    # beside an orange y, and without their gradients.
+    import re
+
+    from micrograd_covid import draw
+    from micrograd_covid.tutorials import moons_sample_graph
+
+    sample, title = moons_sample_graph(epochs=1)
+    dot = draw(sample, level="neuron", title=title).source
+    for name in ("x1", "x2", "y"):
+        line = next(ln for ln in dot.splitlines() if re.search(rf"<TD>{name} = ", ln))
+        assert 'fillcolor="#FFA500"' in line and "role=input" in line, line  # placeholder orange
+        assert f"∂L/∂{name} = " in line
+    assert "constant" not in dot

@@ -33,8 +33,8 @@
     return minus(s);
   }
   function numLatex(s) {
-    var m = /^(\u2212?[0-9.]+)e([+-])([0-9]+)$/.exec(s);
-    if (m) s = m[1] + "\\times 10^{" + (m[2] === "-" ? "-" : "") + m[3] + "}";
+    var m = /^(\u2212?[0-9.]+)e([+\u2212-])([0-9]+)$/.exec(s);
+    if (m) s = m[1] + "\\times 10^{" + (m[2] === "+" ? "" : "-") + m[3] + "}";
     return s.replace(/\u2212/g, "-");
   }
 
@@ -49,10 +49,13 @@
     }
     var bwd = [];
     for (k = n - 1; k >= 0; k--) if (L.kinds[k] === "o") bwd.push(k);
+    // the parameters as the side panel lists them: in the order the run was given them
+    // (an MLP's L0 before L1), not the order the graph happens to reach them
+    var listed = drawn.slice().sort(function (a, b) { return L.params[a] - L.params[b]; });
     var fwdPos = new Array(n).fill(-1);
     fwd.forEach(function (k, i) { fwdPos[k] = i; });
     return { L: L, n: n, off: off, edges: e, fwd: fwd, bwd: bwd, fwdPos: fwdPos,
-             drawn: drawn, pindex: pindex, root: n - 1, svg: null, nodes: [], edgeEls: [], li: li };
+             drawn: drawn, listed: listed, pindex: pindex, root: n - 1, svg: null, nodes: [], edgeEls: [], li: li };
   });
 
   // --- the steps ---------------------------------------------------------------------------
@@ -115,6 +118,16 @@
         case "v": num(B.v[t[1]]); break;
         case "x": num(t[1]); break;
         case "k": num((B.k[String(t[1])] || [])[t[2]]); break;
+        case "t": case "s":  // an activation's slope at node t[1]'s value
+          var v = B.v[t[1]], tanh = t[0] === "t";
+          if (tanh ? Math.abs(v) < 0.999 : v > 0.001 && v < 0.999) {
+            if (tanh) { tex += "1 - "; txt += "1 \u2212 "; num(v); tex += "^{2}"; txt += "\u00b2"; }
+            else { num(v); tex += "(1 - "; txt += "(1 \u2212 "; num(v); tex += ")"; txt += ")"; }
+          } else {
+            var sl = f4(tanh ? 1 - v * v : v * (1 - v));
+            tex += numLatex(sl); txt += sl;
+          }
+          break;
         case "f": tex += FN[t[1]] || "\\operatorname{" + texText(t[1]) + "}"; txt += t[1]; break;
         case "^":
           var r = render(t[1], lay, B);
@@ -127,7 +140,7 @@
   }
   function hasData(tokens) {
     return tokens.some(function (t) {
-      return Array.isArray(t) && (t[0] === "v" || t[0] === "n" || t[0] === "k" ||
+      return Array.isArray(t) && (t[0] === "v" || t[0] === "n" || t[0] === "k" || t[0] === "t" || t[0] === "s" ||
         (t[0] === "^" && hasData(t[1])));
     });
   }
@@ -179,7 +192,7 @@
     var rootName = L.names[lay.root], rootTex = L.latex[lay.root];
     if (S.phase === "init") {
       paras.push([T("Initialise the parameters: each gets its first value, once, before the first batch.")]);
-      lay.drawn.slice(0, MAX_LINES).forEach(function (k) { paras.push([M(eq([nm(lay, k), nv(B.v[k])]))]); });
+      lay.listed.slice(0, MAX_LINES).forEach(function (k) { paras.push([M(eq([nm(lay, k), nv(B.v[k])]))]); });
       paras.push(more(lay.drawn.length - MAX_LINES, "parameters"));
     } else if (S.phase === "feed") {
       var rows = B.r.map(function (r) { return r + 1; });
@@ -204,7 +217,7 @@
       var up = before.g[k0], ins = L.inputs[k0];
       if (k0 === lay.root) {
         paras.push([T("Backward starts at the loss: "), M(["\\partial {" + rootTex + "}/\\partial {" + rootTex + "} = 1", "\u2202" + rootName + "/\u2202" + rootName + " = 1"]),
-          T(". Along each edge, the input's gradient grows by upstream gradient \u00d7 local partial.")]);
+          T(". Along each edge, the input's gradient grows by upstream gradient \u00d7 local partial (the numbers on the edges).")]);
       } else {
         var pg = partial(lay, -1, k0, rootTex), pgt = partial(lay, -1, k0, rootName);
         paras.push([T("Backward: the gradient of " + L.names[k0] + " is complete, "),
@@ -241,7 +254,7 @@
         paras.push([T("Update (" + opt.name + ", learning rate " + f7(opt.lr) + "): each parameter moves by the optimizer's step \u0394.")]);
       }
       var all = gradients(lay, B, lay.bwd.length);
-      lay.drawn.slice(0, MAX_LINES).forEach(function (k) {
+      lay.listed.slice(0, MAX_LINES).forEach(function (k) {
         var old = B.v[k], neu = B.u[lay.pindex[k]], n0 = nm(lay, k), g = all.g[k];
         var grad = partial(lay, -1, k, rootTex), gradT = partial(lay, -1, k, rootName);
         if (opt.sgd) {
@@ -360,14 +373,18 @@
     }
     lay.paths = lay.edgeEls.map(function (el) { return el ? el.querySelector("path") : null; });
     lay.edgeState = [];
-    lay.boxes = null;
-    nodeBoxes(lay);
+    lay.boxes = null;  // read at the first backward step: a hidden layout's boxes are all 0
     // Each edge's middle, read now while nothing is pending: read after a change, every
     // call would lay the whole graph out again.
+    // Several points along each edge, the middle first: a label goes at the first one where
+    // it covers no node (an edge's middle can lie on a node it passes, as y → L passes ŷ).
     lay.mids = lay.paths.map(function (path) {
       if (!path) return null;
-      var p = path.getPointAtLength(path.getTotalLength() / 2);
-      return { x: p.x, y: p.y };
+      var len = path.getTotalLength();
+      return [0.5, 0.4, 0.6, 0.3, 0.7, 0.22, 0.78].map(function (f) {
+        var p = path.getPointAtLength(len * f);
+        return { x: p.x, y: p.y };
+      });
     });
     lay.labels = document.createElementNS(SVGNS, "g");
     lay.labels.setAttribute("class", "elabels");
@@ -419,9 +436,20 @@
     pane.scrollLeft = drag.l - (ev.clientX - drag.x); pane.scrollTop = drag.t - (ev.clientY - drag.y);
   });
   window.addEventListener("mouseup", function () { drag = null; pane.classList.remove("panning"); });
-  function reveal(el) {
+  // Scroll so the step's nodes and labels show: all of them when they fit the pane (the
+  // three parameters of an update, a node and the inputs its labels point at), else the focus.
+  function reveal(el, also) {
     if (!el) return;
     var r = el.getBoundingClientRect(), p = pane.getBoundingClientRect();
+    var u = { left: r.left, right: r.right, top: r.top, bottom: r.bottom };
+    (also || []).forEach(function (o) {
+      var q = o.getBoundingClientRect();
+      u.left = Math.min(u.left, q.left); u.right = Math.max(u.right, q.right);
+      u.top = Math.min(u.top, q.top); u.bottom = Math.max(u.bottom, q.bottom);
+    });
+    if (u.right - u.left <= p.width - 8 && u.bottom - u.top <= p.height - 8) {
+      r = { left: u.left, right: u.right, top: u.top, bottom: u.bottom, width: u.right - u.left, height: u.bottom - u.top };
+    }
     if (r.left >= p.left && r.right <= p.right && r.top >= p.top && r.bottom <= p.bottom) return;
     pane.scrollLeft += (r.left + r.width / 2) - (p.left + p.width / 2);
     pane.scrollTop += (r.top + r.height / 2) - (p.top + p.height / 2);
@@ -475,9 +503,8 @@
     if (S.phase === "backward") {
       var up = gradients(lay, B, S.pos).g[S.k], placed = [];
       var boxes = nodeBoxes(lay);
-      [S.k].concat(L.inputs[S.k]).forEach(function (k) {  // keep the labels off these nodes
-        if (boxes[k]) placed.push(boxes[k]);
-      });
+      boxes.forEach(function (b) { if (b) placed.push(b); });  // keep the labels off every node
+      if (lay.legendBox) placed.push(lay.legendBox);  // and off the legend
       // every point first, then the labels: a path's geometry read after an insertion
       // would lay the whole graph out again, once per edge
       var points = L.inputs[S.k].map(function (inp, j) { return edgeMiddle(lay, lay.off[S.k] + j); });
@@ -485,17 +512,22 @@
         var pt = points[j];
         if (!pt) return;
         var local = B.d[lay.off[S.k] + j];
-        label(lay, pt, f4(local) + " \u00d7 " + f4(up) + " = " + f4(local * up), placed);
+        // upstream × local, as the panel's sums, explain() and the backward drawing write it
+        label(lay, pt, f4(up) + " \u00d7 " + f4(local) + " = " + f4(local * up), placed);
       });
     }
     var focus = S.k >= 0 ? lay.nodes[S.k] : null;
     if (!focus) for (var key in lit) { focus = lay.nodes[key]; break; }
-    if (focus) requestAnimationFrame(function () { reveal(focus); });
+    var also = Object.keys(lit).map(function (k) { return lay.nodes[k]; }).filter(Boolean);
+    lay.labels.querySelectorAll("g.elabel").forEach(function (g) { also.push(g); });
+    if (focus) requestAnimationFrame(function () { reveal(focus, also); });
   }
   function edgeMiddle(lay, e) { return lay.mids[e]; }
   var CHAR_WIDTH = 8.2;  // 14 px bold Helvetica digits and signs, in graph units
   function nodeBoxes(lay) {
-    if (!lay.boxes) {
+    if (!lay.boxes || lay.div.hidden) {
+      var legend = lay.svg.querySelector("#legend"), lb = legend ? legend.getBBox() : null;
+      lay.legendBox = lb && lb.width ? { x: lb.x, y: lb.y, w: lb.width, h: lb.height } : null;
       lay.boxes = lay.nodes.map(function (g) {
         if (!g) return null;
         var b = g.getBBox();
@@ -509,20 +541,40 @@
   function label(lay, pt, text, placed) {
     var g = document.createElementNS(SVGNS, "g"), t = document.createElementNS(SVGNS, "text");
     g.setAttribute("class", "elabel");
-    t.setAttribute("x", pt.x); t.setAttribute("y", pt.y + 4); t.setAttribute("text-anchor", "middle");
+    t.setAttribute("text-anchor", "middle");
     t.textContent = text;
     g.appendChild(t);
     lay.labels.appendChild(g);
     // measured once per label length class, not per label: getBBox forces a layout of the graph
-    var width = text.length * CHAR_WIDTH, bb = { x: pt.x - width / 2, y: pt.y - 11, width: width, height: 17 };
-    var h = bb.height + 4, dy = 0;
-    function clear(off) {
-      return placed.every(function (p) {
-        return bb.x + bb.width + 4 < p.x || p.x + p.w < bb.x - 4 || bb.y + off + h < p.y || p.y + p.h < bb.y + off;
-      });
+    var width = text.length * CHAR_WIDTH, pts = pt, bb, h = 21, dy = 0, ox = 0;
+    function at(p, dx) { pt = p; ox = dx; bb = { x: p.x - width / 2 + dx, y: p.y - 11, width: width, height: 17 }; }
+    // centred on the edge, else beside it (left, then right), at the first point where it is clear
+    // then the same a label's height further up or down, with a leader back to the edge
+    // Where no spot is clear (a dense graph), the one that covers the fewest nodes and labels.
+    var sides = [0, -width / 2 - 8, width / 2 + 8], found = false, best = null;
+    for (var tries = 0; tries < 12 && !found; tries++) {
+      dy = (tries % 2 ? 1 : -1) * Math.ceil(tries / 2) * h;
+      for (var si = 0; si < sides.length && !found; si++) {
+        for (var c = 0; c < pts.length && !found; c++) {
+          at(pts[c], sides[si]);
+          var hits = covered(dy);
+          found = hits === 0;
+          if (!best || hits < best.hits) best = { hits: hits, c: c, si: si, dy: dy };
+        }
+      }
     }
-    for (var tries = 1; tries < 12 && !clear(dy); tries++) dy = (tries % 2 ? 1 : -1) * Math.ceil(tries / 2) * h;
-    t.setAttribute("y", pt.y + 4 + dy);
+    if (!found) { at(pts[best.c], sides[best.si]); dy = best.dy; }
+    function covered(off) {
+      // inside the drawing (graph units: x from 0 to its width, y from minus its height to 0,
+      // Graphviz's 4-unit margin aside): a label past the edge of the SVG is cut off
+      if (bb.x < -2 || bb.x + bb.width > lay.width - 6 || bb.y + off < 6 - lay.height || bb.y + off + bb.height > 2) return Infinity;
+      var n = 0;
+      placed.forEach(function (p) {
+        if (!(bb.x + bb.width + 4 < p.x || p.x + p.w < bb.x - 4 || bb.y + off + h < p.y || p.y + p.h < bb.y + off)) n++;
+      });
+      return n;
+    }
+    t.setAttribute("x", pt.x + ox); t.setAttribute("y", pt.y + 4 + dy);
     placed.push({ x: bb.x - 3, y: bb.y - 1 + dy, w: bb.width + 6, h: bb.height + 2 });
     var r = document.createElementNS(SVGNS, "rect");
     r.setAttribute("x", bb.x - 3); r.setAttribute("y", bb.y - 1 + dy);
@@ -531,7 +583,7 @@
     if (dy) {  // a thin leader back to the edge it belongs to
       var lead = document.createElementNS(SVGNS, "line");
       lead.setAttribute("x1", pt.x); lead.setAttribute("y1", pt.y);
-      lead.setAttribute("x2", pt.x); lead.setAttribute("y2", dy > 0 ? bb.y - 1 + dy : bb.y + bb.height + 1 + dy);
+      lead.setAttribute("x2", Math.max(bb.x, Math.min(bb.x + bb.width, pt.x))); lead.setAttribute("y2", dy > 0 ? bb.y - 1 + dy : bb.y + bb.height + 1 + dy);
       lead.setAttribute("class", "leader");
       g.insertBefore(lead, r);
     }
@@ -586,7 +638,9 @@
   }
   function showChart(st) {
     chart.textContent = "";
-    var X0 = 62, X1 = 430, Y0 = 12, Y1 = 160, n = losses.length;
+    var yTop = f4(hi), yBottom = f4(logScale ? lo : Math.min(0, lo));
+    // room on the left for the longer axis number (14 px text: about 8 units a character)
+    var X0 = Math.max(62, 10 + 8 * Math.max(yTop.length, yBottom.length)), X1 = 430, Y0 = 12, Y1 = 160, n = losses.length;
     var shown = st.S.bi + (st.pi >= 3 ? 1 : 0);
     function fy(v) {
       var a = logScale ? Math.log10(lo) : Math.min(0, lo), b = logScale ? Math.log10(hi) : hi;
@@ -596,24 +650,36 @@
     function fx(i) { return n <= 1 ? (X0 + X1) / 2 : X0 + i / (n - 1) * (X1 - X0); }
     svgEl("line", { x1: X0, y1: Y1, x2: X1, y2: Y1, stroke: "#999" });
     svgEl("line", { x1: X0, y1: Y0, x2: X0, y2: Y1, stroke: "#999" });
-    svgEl("text", { x: X0 - 4, y: fy(hi) + 4, "text-anchor": "end" }, f4(hi));
-    svgEl("text", { x: X0 - 4, y: fy(logScale ? lo : Math.min(0, lo)) + 4, "text-anchor": "end" }, f4(logScale ? lo : Math.min(0, lo)));
-    svgEl("text", { x: (X0 + X1) / 2, y: 184, "text-anchor": "middle" }, "batch" + (logScale ? " (loss on a log scale)" : ""));
+    svgEl("text", { x: X0 - 4, y: fy(hi) + 4, "text-anchor": "end" }, yTop);
+    svgEl("text", { x: X0 - 4, y: fy(logScale ? lo : Math.min(0, lo)) + 4, "text-anchor": "end" }, yBottom);
+    // an epoch's name where there is room for it (about 60 units), else every k-th epoch's
+    var gap = n <= 1 ? X1 - X0 : batchesPerEpoch / (n - 1) * (X1 - X0);
+    var every = Math.max(1, Math.ceil(60 / Math.max(gap, 1e-9)));
     for (var e = 2; e <= epochs; e++) {
       var at = (e - 1) * batchesPerEpoch - 0.5;
       if (at < n) {
         var x = n <= 1 ? X0 : X0 + at / (n - 1) * (X1 - X0);
         svgEl("line", { x1: x, y1: Y0, x2: x, y2: Y1, stroke: "#ccc", "stroke-dasharray": "3 3" });
-        svgEl("text", { x: x + 3, y: Y0 + 10 }, "epoch " + e);
+        if ((e - 1) % every === 0 && x + 60 <= X1 + 10) {
+          svgEl("text", { x: x + 3, y: Y0 + 10, "class": "epoch-name" }, every > 1 || gap < 60 ? String(e) : "epoch " + e);
+        }
       }
     }
+    var compact = epochs > 1 && (every > 1 || gap < 60);
+    if (compact) svgEl("text", { x: X0 + 3, y: Y0 + 10, "class": "epoch-name" }, "1");
+    svgEl("text", { x: (X0 + X1) / 2, y: 184, "text-anchor": "middle" },
+      "batch" + (compact ? ", epochs numbered" : "") + (logScale ? " (loss on a log scale)" : ""));
     if (shown > 0) {
       var pts = [];
       for (var i = 0; i < shown; i++) pts.push(fx(i).toFixed(1) + "," + fy(losses[i]).toFixed(1));
       svgEl("polyline", { points: pts.join(" "), fill: "none", stroke: "#2a7ab0", "stroke-width": 2 });
       var lx = fx(shown - 1), ly = fy(losses[shown - 1]);
       svgEl("circle", { cx: lx, cy: ly, r: 4, fill: "#D62728" });
-      svgEl("text", { x: Math.min(lx + 6, X1 - 60), y: Math.max(ly - 6, Y0 + 10), id: "chart-last" }, "L = " + f7(losses[shown - 1]));
+      // below the point near the top, where the epoch names are
+      // right of the point in the chart's left half, left of it in the right half: never cut off
+      var right = lx > (X0 + X1) / 2;
+      svgEl("text", { x: right ? lx - 6 : lx + 6, y: ly < Y0 + 24 ? ly + 18 : ly - 6, id: "chart-last",
+                      "text-anchor": right ? "end" : "start" }, "L = " + f7(losses[shown - 1]));
     }
   }
 
@@ -710,6 +776,15 @@
     get current() { return current; },
     get playing() { return timer !== null; }
   });
+  if (!D.rows.length) {
+    // one backward pass (render_steps): no epochs, batches or loss curve to move through
+    ["first-epoch", "prev-batch", "next-batch", "next-epoch", "chart", "chart-heading"].forEach(function (id) {
+      var el = document.getElementById(id);
+      if (el) el.style.display = "none";
+    });
+    var help = document.getElementById("help");
+    if (help) help.textContent = help.textContent.replace(", Page Up/Down batch", "");
+  }
   shownLayout = D.batches.length ? D.batches[0].l : 0;
   layouts.forEach(function (lay) { lay.div.hidden = lay.li !== shownLayout; });
   scale = Math.max(MIN_LEGIBLE, Math.min(1, fitScale()));
