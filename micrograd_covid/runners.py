@@ -217,7 +217,9 @@ def make_runner(
         return GraphRunner(build)
 
 
-Sample = tuple[list[Value], list[Value], list[Value], list[tuple[float, ...]], dict[Value, str]]
+Sample = tuple[
+    list[Value], list[Value], list[Value], list[tuple[float, ...]], Callable[[], dict[Value, str]]
+]
 
 
 def _compiled(build: Build, sample: Sample, mean: bool) -> CompiledRunner:
@@ -233,7 +235,8 @@ def _sample(
     loss: Callable[..., Value],
 ) -> Sample:
     """One sample's graph on placeholders (interior nodes in the batch graph's order), its
-    loss terms, the placeholders, every row's fed values, and the display names."""
+    loss terms, the placeholders, every row's fed values, and a function that gives the
+    display names (needed only when code is written for a shape not seen before)."""
     if loss is not mse and loss is not sse:
         raise Unsupported(f"loss {getattr(loss, '__name__', loss)!r} is not mse or sse")
     nin = len(xs[0])
@@ -245,7 +248,10 @@ def _sample(
     terms = [squared_error(p, t) for p, t in zip(preds, targets)]
     sample = Value.sum(terms)  # only to order the sample's nodes as the batch's loss would
     order = interior_order(sample)[:-1]
-    names = display_names(_with_leaves(sample))
+
+    def names() -> dict[Value, str]:
+        return display_names(_with_leaves(sample))
+
     rows = []
     for i, (x, y) in enumerate(zip(xs, ys)):
         if len(x) != nin:
