@@ -58,7 +58,7 @@ _CODE: dict[str, tuple[Any, str]] = {}
 # What `generate` made, by graph shape (see `_shape`): the source, its compiled code and the
 # namespace entries every graph of that shape shares (kernels, params), so another model of
 # the same shape (a new fit call) skips writing the source, naming the nodes and compiling.
-_SHAPES: dict[tuple[Any, ...], tuple[str, str, Any, dict[str, Any]]] = {}
+_SHAPES: dict[tuple[Any, ...], tuple[str, str, Any, dict[str, Any], list[str], list[str]]] = {}
 _CACHE_SIZE = 64
 
 # The ops written out inline (their arithmetic copied from ops.py); every other op of the
@@ -126,14 +126,9 @@ def generate(
     """
     fed_set = set(fed)
     fixed: list[Value] = []
-    value_of: dict[Value, str] = {}
-    grad_of: dict[Value, str | None] = {}
-    for j, leaf in enumerate(fed):
-        value_of[leaf] = f"x{j}"
-        grad_of[leaf] = None
+    value_of: dict[Value, str] = {leaf: f"x{j}" for j, leaf in enumerate(fed)}
     for i, node in enumerate(order):
         value_of[node] = f"v{i}"
-        grad_of[node] = f"g{i}"
     for node in order:
         for inp in node.inputs:
             if inp not in value_of:
@@ -144,19 +139,24 @@ def generate(
                 if inp in fed_set:
                     continue
                 value_of[inp] = f"p{len(fixed)}"
-                grad_of[inp] = f"gp{len(fixed)}"
                 fixed.append(inp)
     key = _shape(order, outputs, fed, fixed, value_of, title)
     known = _SHAPES.get(key) if key is not None else None
     if known is None:
+        grad_of: dict[Value, str | None] = {leaf: None for leaf in fed}
+        for i, node in enumerate(order):
+            grad_of[node] = f"g{i}"
+        for j, leaf in enumerate(fixed):
+            grad_of[leaf] = f"gp{j}"
         known = _write_program(order, outputs, fed, fixed, value_of, grad_of, _names(names), title)
         if key is not None:
             if len(_SHAPES) >= _CACHE_SIZE:
                 del _SHAPES[next(iter(_SHAPES))]
             _SHAPES[key] = known
-    source, filename, code, shared = known
-    namespace: dict[str, Any] = {**shared, **{f"L{j}": leaf for j, leaf in enumerate(fixed)}}
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    source, filename, code, shared, lines, leaf_names = known
+    namespace = shared.copy()
+    namespace.update(zip(leaf_names, fixed))
+    linecache.cache[filename] = (len(source), None, lines, filename)
     exec(code, namespace)
     return Program(
         source,
@@ -238,9 +238,9 @@ def _write_program(
     grad_of: dict[Value, str | None],
     names: dict[Value, str],
     title: str,
-) -> tuple[str, str, Any, dict[str, Any]]:
-    """Write and compile the source; returns it, its file name, its code and the namespace
-    entries that do not depend on the fixed leaves."""
+) -> tuple[str, str, Any, dict[str, Any], list[str], list[str]]:
+    """Write and compile the source; returns it, its file name, its code, the namespace
+    entries that do not depend on the fixed leaves, its lines and the leaves' names in it."""
 
     written = [_write(i, node, value_of, grad_of, names) for i, node in enumerate(order)]
     # What backward reads of the forward's variables, kept per row.
@@ -321,7 +321,7 @@ def _write_program(
         shared[f"a{i}"] = node.params
         if node.kernel is ops.dot:
             shared[f"act{i}"] = node.params[4]
-    return source, filename, code, shared
+    return source, filename, code, shared, source.splitlines(True), leaves
 
 
 def _unpack(names: Sequence[str]) -> str:

@@ -24,7 +24,6 @@ import warnings
 from collections.abc import Callable, Sequence
 from typing import Any, ParamSpec, Protocol, TypeVar
 
-from . import ops
 from .compile import CompileWarning, Program, Unsupported, generate
 from .engine import Value, interior_order
 from .losses import mse, squared_error, sse
@@ -135,33 +134,50 @@ class CompiledRunner:
         is not finite, to raise the op's own error."""
         self.program = program
         self.rows = rows
-        self.reduce = ops.mean if mean else ops.sum_
+        self.mean = mean
         self.build = build
         self.params = program.fixed
         self._data: tuple[float, ...] = ()
         self._saved: list[Any] = []
         self._seed = 1.0
         self._graph: Value | None = None
+        self._batch: Sequence[int] | None = None  # fit passes the same list every epoch
+        self._feed: list[tuple[float, ...]] = []
 
     def forward(self, batch: Sequence[int]) -> float:
         """Every row of `batch` through the generated forward; the loss as the graph's
         mean (or sum) node computes it."""
         self._graph = None
-        rows = self.rows
+        if batch is not self._batch:
+            rows = self.rows
+            self._feed = [rows[i] for i in batch]
+            self._batch = batch
         out: list[float] = []
         saved: list[Any] = []
         try:
-            data = self.program.forward([rows[i] for i in batch], out, saved, False)
-            loss, local_grads = self.reduce(out)
+            data = self.program.forward(self._feed, out, saved, False)
         except (ArithmeticError, ValueError):
-            # The interpreter raises the op's own error (or, for a false alarm, gives the
-            # same numbers); backward then runs on that graph.
-            self._graph = self.build(batch)
-            return self._graph.data
-        self._data, self._saved = data, saved
-        # The loss node passes local · upstream (upstream 1.0) to every term.
-        self._seed = local_grads[0] * 1.0
-        return loss
+            data = None
+        if data is not None:
+            # The loss node's arithmetic (`ops.mean` or `ops.sum_`): added left to right
+            # from 0.0, then divided by n; it passes local · upstream (upstream 1.0) back.
+            total = 0.0
+            for term in out:
+                total += term
+            if self.mean:
+                n = len(out)
+                loss = total / n
+                seed = (1.0 / n) * 1.0
+            else:
+                loss, seed = total, 1.0 * 1.0
+            if loss - loss == 0.0:
+                self._data, self._saved, self._seed = data, saved, seed
+                return loss
+        # Not finite: the interpreter raises the op's own error (or, for a false alarm,
+        # gives the same numbers); backward then runs on that graph.
+        self._batch = None
+        self._graph = self.build(batch)
+        return self._graph.data
 
     def backward(self) -> None:
         """Every row's gradients, the last row first (the graph engine's order), added to
