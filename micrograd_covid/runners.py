@@ -269,14 +269,20 @@ def _sample(
         return display_names(_with_leaves(sample))
 
     rows = []
+    width = len(preds)
     for i, (x, y) in enumerate(zip(xs, ys)):
         if len(x) != nin:
             raise ValueError(f"fit: xs[{i}] has {len(x)} values, xs[0] has {nin}")
-        y_i = list(y) if isinstance(y, Sequence) else [y]
-        if len(y_i) != len(preds):
-            raise ValueError(
-                f"fit: target {i} has {len(y_i)} values, the model {len(preds)} outputs"
-            )
+        y_i = y if type(y) is list else list(y) if isinstance(y, Sequence) else [y]
+        if len(y_i) != width:
+            raise ValueError(f"fit: target {i} has {len(y_i)} values, the model {width} outputs")
+        values = (*x, *y_i)
+        if set(map(type, values)) <= _NUMBERS:
+            row = tuple(map(float, values))
+            total = sum(row)
+            if total - total == 0.0:  # all finite
+                rows.append(row)
+                continue
         rows.append(_row(x, f"xs[{i}]") + _row(y_i, f"ys[{i}]"))
     return order, terms, placeholders + targets, rows, names
 
@@ -285,6 +291,9 @@ def _with_leaves(root: Value) -> list[Value]:
     from .engine import topological_order
 
     return topological_order(root)
+
+
+_NUMBERS = {float, int}
 
 
 def _row(values: Sequence[Any], where: str) -> tuple[float, ...]:
