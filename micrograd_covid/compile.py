@@ -124,29 +124,16 @@ def generate(
     when the code is written: a graph of a shape seen before reuses its code). Raises
     `Unsupported` naming the first node whose op has no rule.
     """
-    fed_set = set(fed)
-    fixed: list[Value] = []
-    value_of: dict[Value, str] = {leaf: f"x{j}" for j, leaf in enumerate(fed)}
-    for i, node in enumerate(order):
-        value_of[node] = f"v{i}"
-    for node in order:
-        for inp in node.inputs:
-            if inp not in value_of:
-                if inp.inputs:
-                    raise Unsupported(
-                        f"node {_name(_names(names), inp)} is not in the recorded order"
-                    )
-                if inp in fed_set:
-                    continue
-                value_of[inp] = f"p{len(fixed)}"
-                fixed.append(inp)
-    key = _shape(order, outputs, fed, fixed, value_of, title)
+    fixed, key = _shape(order, outputs, fed, title, names)
     known = _SHAPES.get(key) if key is not None else None
     if known is None:
+        value_of: dict[Value, str] = {leaf: f"x{j}" for j, leaf in enumerate(fed)}
         grad_of: dict[Value, str | None] = {leaf: None for leaf in fed}
         for i, node in enumerate(order):
+            value_of[node] = f"v{i}"
             grad_of[node] = f"g{i}"
         for j, leaf in enumerate(fixed):
+            value_of[leaf] = f"p{j}"
             grad_of[leaf] = f"gp{j}"
         known = _write_program(order, outputs, fed, fixed, value_of, grad_of, _names(names), title)
         if key is not None:
@@ -181,42 +168,49 @@ def _shape(
     order: Sequence[Value],
     outputs: Sequence[Value],
     fed: Sequence[Value],
-    fixed: Sequence[Value],
-    value_of: dict[Value, str],
     title: str,
-) -> tuple[Any, ...] | None:
-    """Everything the generated source and its namespace depend on, as a dict key: every
-    node's kernel, params, op, label and inputs (by variable name), the leaves' labels (the
-    display names are made from these and the graph's shape), the outputs and the title.
-    None when some params cannot be a key (the code is then written afresh)."""
+    names: dict[Value, str] | Callable[[], dict[Value, str]] | None,
+) -> tuple[list[Value], tuple[Any, ...] | None]:
+    """The fixed leaves (in the order the code numbers them) and, as a dict key, everything
+    the generated source and its namespace depend on: every node's kernel, params, op, label
+    and inputs (by position), the leaves' labels (the display names are made from these and
+    the graph's shape), the outputs and the title. The key is None when some params cannot
+    be one (the code is then written afresh)."""
+    slot: dict[Value, int] = {leaf: -1 - j for j, leaf in enumerate(fed)}
+    for i, node in enumerate(order):
+        slot[node] = i
+    base = -1 - len(fed)  # fixed leaf k is base - k
+    fixed: list[Value] = []
+    parts: list[Any] = [title, len(fed), len(order)]
     memo: dict[int, Any] = {}
-    nodes = []
+    for node in order:
+        inputs = node.inputs
+        params = node.params
+        pkey = memo.get(id(params))
+        if pkey is None:
+            pkey = memo[id(params)] = _param_key(params)
+        parts += (node.kernel, pkey, node.op, node.label, len(inputs))
+        for inp in inputs:
+            k = slot.get(inp)
+            if k is None:
+                if inp.inputs:
+                    raise Unsupported(
+                        f"node {_name(_names(names), inp)} is not in the recorded order"
+                    )
+                k = slot[inp] = base - len(fixed)
+                fixed.append(inp)
+            parts.append(k)
+    parts += [leaf.label for leaf in fed]
+    parts.append(len(fixed))
+    parts += [leaf.label for leaf in fixed]
+    parts.append(len(outputs))
+    parts += [slot[out] for out in outputs]
+    key = tuple(parts)
     try:
-        for node in order:
-            params = node.params
-            pkey = memo.get(id(params))
-            if pkey is None:
-                pkey = memo[id(params)] = _param_key(params)
-            nodes.append(
-                (
-                    node.kernel,
-                    pkey,
-                    node.op,
-                    node.label,
-                    tuple([value_of[inp] for inp in node.inputs]),
-                )
-            )
-        key = (
-            title,
-            tuple(nodes),
-            tuple([leaf.label for leaf in fed]),
-            tuple([leaf.label for leaf in fixed]),
-            tuple([value_of[out] for out in outputs]),
-        )
         hash(key)
     except TypeError:  # unhashable params
-        return None
-    return key
+        return fixed, None
+    return fixed, key
 
 
 def _param_key(value: Any) -> Any:
