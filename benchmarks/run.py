@@ -66,6 +66,53 @@ def median_seconds(step: Callable[[], object], repeats: int, warmup: int = 2) ->
 # --- the engines: a block of `steps` training steps each --------------------------------------
 
 
+class Block:
+    """A block of `steps` training steps: `prepare()` (untimed) then `block(steps)` (timed),
+    which returns the first step's loss."""
+
+    def prepare(self) -> None:
+        """Anything made before the clock starts (nothing by default)."""
+
+    def __call__(self, steps: int) -> float:
+        raise NotImplementedError
+
+
+class FitBlock(Block):
+    """`fit(..., batch_size=None, epochs=steps, engine=engine)` from the same weights, the way
+    a user runs it (a compiled engine compiles inside fit, so that time is included). The
+    model is made from the weights before the clock starts, as the floor's lists are."""
+
+    def __init__(
+        self,
+        engine: str,
+        weights: list[list[list[float]]],
+        biases: list[list[float]],
+        activation: str,
+        xs: list[list[float]],
+        ys: list[float],
+        lr: float,
+    ) -> None:
+        self.engine, self.activation = engine, activation
+        self.weights, self.biases = weights, biases
+        self.xs, self.ys, self.lr = xs, ys, lr
+        self.model: MLP | None = None
+
+    def prepare(self) -> None:
+        self.model = MLP.from_weights(self.weights, self.biases, self.activation, "linear")
+
+    def __call__(self, steps: int) -> float:
+        model = self.model
+        if model is None:
+            self.prepare()
+            model = self.model
+            assert model is not None
+        self.model = None
+        history = fit(
+            model, self.xs, self.ys, lr=self.lr, epochs=steps, batch_size=None, engine=self.engine
+        )
+        return history.step_loss[0]
+
+
 def fit_block(
     engine: str,
     weights: list[list[list[float]]],
@@ -75,15 +122,8 @@ def fit_block(
     ys: list[float],
     lr: float,
 ) -> Callable[[int], float]:
-    """`fit(..., batch_size=None, epochs=steps, engine=engine)` from the same weights, the way
-    a user runs it (a compiled engine compiles inside fit, so that time is included)."""
-
-    def block(steps: int) -> float:
-        model = MLP.from_weights(weights, biases, activation, "linear")
-        history = fit(model, xs, ys, lr=lr, epochs=steps, batch_size=None, engine=engine)
-        return history.step_loss[0]
-
-    return block
+    """A `FitBlock` (see there)."""
+    return FitBlock(engine, weights, biases, activation, xs, ys, lr)
 
 
 def step_block(step: Callable[[], float]) -> Callable[[int], float]:
@@ -247,6 +287,8 @@ def training_table(
     times: dict[str, list[float]] = {name: [] for name in blocks}
     for _ in range(repeats):
         for name, block in blocks.items():
+            if isinstance(block, Block):
+                block.prepare()
             start = CLOCK()
             block(steps)
             times[name].append((CLOCK() - start) / steps)

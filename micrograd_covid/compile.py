@@ -55,6 +55,11 @@ _counter = itertools.count(1)
 _NAME = re.compile(r"\b[vxdsl]\d+\b")
 # Compiled code by source text: fitting the same model shape again skips `compile`.
 _CODE: dict[str, tuple[Any, str]] = {}
+# What `generate` made, by graph shape (see `_shape`): the source, its compiled code and the
+# namespace entries every graph of that shape shares (kernels, params), so another model of
+# the same shape (a new fit call) skips writing the source, naming the nodes and compiling.
+_SHAPES: dict[tuple[Any, ...], tuple[str, str, Any, dict[str, Any], list[str], list[str]]] = {}
+_CACHE_SIZE = 64
 
 # The ops written out inline (their arithmetic copied from ops.py); every other op of the
 # tables is called through its kernel, and anything else is not compiled.
@@ -94,8 +99,10 @@ class Program:
 
 
 def clear_cache() -> None:
-    """Forget the compiled code kept by source text (the next `generate` compiles afresh)."""
+    """Forget the compiled code kept by source text and by graph shape (the next `generate`
+    writes and compiles afresh)."""
     _CODE.clear()
+    _SHAPES.clear()
 
 
 def _fmt_float(x: float) -> str:
@@ -106,37 +113,128 @@ def generate(
     order: Sequence[Value],
     outputs: Sequence[Value],
     fed: Sequence[Value] = (),
-    names: dict[Value, str] | None = None,
+    names: dict[Value, str] | Callable[[], dict[Value, str]] | None = None,
     title: str = "graph",
 ) -> Program:
     """Generate and compile the code for `order` (interior nodes, inputs first).
 
     `outputs` are the nodes whose values forward returns and whose gradients backward seeds;
-    `fed` the leaves given per row (no gradients kept); every other leaf is fixed. Raises
+    `fed` the leaves given per row (no gradients kept); every other leaf is fixed. `names`
+    are the display names for the comments (or a function that returns them, called only
+    when the code is written: a graph of a shape seen before reuses its code). Raises
     `Unsupported` naming the first node whose op has no rule.
     """
+    fixed, key = _shape(order, outputs, fed, title, names)
+    known = _SHAPES.get(key) if key is not None else None
+    if known is None:
+        value_of: dict[Value, str] = {leaf: f"x{j}" for j, leaf in enumerate(fed)}
+        grad_of: dict[Value, str | None] = {leaf: None for leaf in fed}
+        for i, node in enumerate(order):
+            value_of[node] = f"v{i}"
+            grad_of[node] = f"g{i}"
+        for j, leaf in enumerate(fixed):
+            value_of[leaf] = f"p{j}"
+            grad_of[leaf] = f"gp{j}"
+        known = _write_program(order, outputs, fed, fixed, value_of, grad_of, _names(names), title)
+        if key is not None:
+            if len(_SHAPES) >= _CACHE_SIZE:
+                del _SHAPES[next(iter(_SHAPES))]
+            _SHAPES[key] = known
+    source, filename, code, shared, lines, leaf_names = known
+    namespace = shared.copy()
+    namespace.update(zip(leaf_names, fixed))
+    linecache.cache[filename] = (len(source), None, lines, filename)
+    exec(code, namespace)
+    return Program(
+        source,
+        filename,
+        fixed,
+        list(fed),
+        list(outputs),
+        namespace["forward"],
+        namespace["backward"],
+    )
+
+
+def _names(
+    names: dict[Value, str] | Callable[[], dict[Value, str]] | None,
+) -> dict[Value, str]:
     if names is None:
-        names = {}
-    fed_set = set(fed)
-    fixed: list[Value] = []
-    value_of: dict[Value, str] = {}
-    grad_of: dict[Value, str | None] = {}
-    for j, leaf in enumerate(fed):
-        value_of[leaf] = f"x{j}"
-        grad_of[leaf] = None
+        return {}
+    return names() if callable(names) else names
+
+
+def _shape(
+    order: Sequence[Value],
+    outputs: Sequence[Value],
+    fed: Sequence[Value],
+    title: str,
+    names: dict[Value, str] | Callable[[], dict[Value, str]] | None,
+) -> tuple[list[Value], tuple[Any, ...] | None]:
+    """The fixed leaves (in the order the code numbers them) and, as a dict key, everything
+    the generated source and its namespace depend on: every node's kernel, params, op, label
+    and inputs (by position), the leaves' labels (the display names are made from these and
+    the graph's shape), the outputs and the title. The key is None when some params cannot
+    be one (the code is then written afresh)."""
+    slot: dict[Value, int] = {leaf: -1 - j for j, leaf in enumerate(fed)}
     for i, node in enumerate(order):
-        value_of[node] = f"v{i}"
-        grad_of[node] = f"g{i}"
+        slot[node] = i
+    base = -1 - len(fed)  # fixed leaf k is base - k
+    fixed: list[Value] = []
+    parts: list[Any] = [title, len(fed), len(order)]
+    memo: dict[int, Any] = {}
     for node in order:
-        for inp in node.inputs:
-            if inp not in value_of:
+        inputs = node.inputs
+        params = node.params
+        pkey = memo.get(id(params))
+        if pkey is None:
+            pkey = memo[id(params)] = _param_key(params)
+        parts += (node.kernel, pkey, node.op, node.label, len(inputs))
+        for inp in inputs:
+            k = slot.get(inp)
+            if k is None:
                 if inp.inputs:
-                    raise Unsupported(f"node {_name(names, inp)} is not in the recorded order")
-                if inp in fed_set:
-                    continue
-                value_of[inp] = f"p{len(fixed)}"
-                grad_of[inp] = f"gp{len(fixed)}"
+                    raise Unsupported(
+                        f"node {_name(_names(names), inp)} is not in the recorded order"
+                    )
+                k = slot[inp] = base - len(fixed)
                 fixed.append(inp)
+            parts.append(k)
+    parts += [leaf.label for leaf in fed]
+    parts.append(len(fixed))
+    parts += [leaf.label for leaf in fixed]
+    parts.append(len(outputs))
+    parts += [slot[out] for out in outputs]
+    key = tuple(parts)
+    try:
+        hash(key)
+    except TypeError:  # unhashable params
+        return fixed, None
+    return fixed, key
+
+
+def _param_key(value: Any) -> Any:
+    """`value` as a key that tells apart what `==` does not (0.0 and -0.0, 1 and 1.0)."""
+    kind = type(value)
+    if kind is tuple:
+        return tuple([_param_key(item) for item in value])
+    if kind is float or kind is int:
+        return (kind, repr(value))
+    return (kind, value)
+
+
+def _write_program(
+    order: Sequence[Value],
+    outputs: Sequence[Value],
+    fed: Sequence[Value],
+    fixed: Sequence[Value],
+    value_of: dict[Value, str],
+    grad_of: dict[Value, str | None],
+    names: dict[Value, str],
+    title: str,
+) -> tuple[str, str, Any, dict[str, Any], list[str], list[str]]:
+    """Write and compile the source; returns it, its file name, its code, the namespace
+    entries that do not depend on the fixed leaves, its lines and the leaves' names in it."""
 
     written = [_write(i, node, value_of, grad_of, names) for i, node in enumerate(order)]
     # What backward reads of the forward's variables, kept per row.
@@ -201,34 +299,23 @@ def generate(
     if cached is None:
         filename = f"<micrograd_covid compiled {next(_counter)} {title}>"
         cached = compile(source, filename, "exec"), filename
-        if len(_CODE) >= 64:
+        if len(_CODE) >= _CACHE_SIZE:
             del _CODE[next(iter(_CODE))]
         _CODE[source] = cached
     code, filename = cached
-    namespace: dict[str, Any] = {
+    shared: dict[str, Any] = {
         "__name__": "micrograd_covid.compiled",
         "NotFinite": NotFinite,
         "BadLeaf": BadLeaf,
-        **{f"L{j}": leaf for j, leaf in enumerate(fixed)},
         "ZeroGrads": ops.ZeroGrads,
         "tanh": math.tanh,
     }
     for i, node in enumerate(order):
-        namespace[f"k{i}"] = node.kernel
-        namespace[f"a{i}"] = node.params
+        shared[f"k{i}"] = node.kernel
+        shared[f"a{i}"] = node.params
         if node.kernel is ops.dot:
-            namespace[f"act{i}"] = node.params[4]
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    exec(code, namespace)
-    return Program(
-        source,
-        filename,
-        fixed,
-        list(fed),
-        list(outputs),
-        namespace["forward"],
-        namespace["backward"],
-    )
+            shared[f"act{i}"] = node.params[4]
+    return source, filename, code, shared, source.splitlines(True), leaves
 
 
 def _unpack(names: Sequence[str]) -> str:

@@ -132,6 +132,28 @@ class SGD(Optimizer):
         # Only momentum keeps a velocity per parameter.
         self._velocity: list[float | None] = [None] * len(self.params) if self.momentum else []
 
+    def step(self) -> None:
+        """Update every parameter from its gradient (see `Optimizer.step`: all or nothing)."""
+        if self.momentum or self.weight_decay or type(self)._updates is not SGD._updates:
+            super().step()
+            return
+        # Plain SGD: p - lr·g in one pass. Every new value is finite only if every gradient
+        # is (lr > 0: an infinite or nan g gives an infinite or nan p - lr·g), and a sum is
+        # finite only if every term is; otherwise the general step checks each gradient and
+        # each value and raises naming the parameter, or (the sum overflowed) commits.
+        params = self.params
+        lr = self.lr
+        new = [p.data - lr * p.grad for p in params]
+        total = sum(new)
+        if total - total != 0.0:
+            super().step()
+            return
+        self._undo = {"steps": self.steps}
+        self.steps += 1
+        for p, value in zip(params, new):
+            p.previous = p.data
+            p.data = value
+
     def _updates(self, grads: list[float], t: int) -> tuple[list[float], dict[str, Any]]:
         lr = self.lr
         if not self.momentum:

@@ -24,7 +24,6 @@ import warnings
 from collections.abc import Callable, Sequence
 from typing import Any, ParamSpec, Protocol, TypeVar
 
-from . import ops
 from .compile import CompileWarning, Program, Unsupported, generate
 from .engine import Value, interior_order
 from .losses import mse, squared_error, sse
@@ -135,33 +134,50 @@ class CompiledRunner:
         is not finite, to raise the op's own error."""
         self.program = program
         self.rows = rows
-        self.reduce = ops.mean if mean else ops.sum_
+        self.mean = mean
         self.build = build
         self.params = program.fixed
         self._data: tuple[float, ...] = ()
         self._saved: list[Any] = []
         self._seed = 1.0
         self._graph: Value | None = None
+        self._batch: Sequence[int] | None = None  # fit passes the same list every epoch
+        self._feed: list[tuple[float, ...]] = []
 
     def forward(self, batch: Sequence[int]) -> float:
         """Every row of `batch` through the generated forward; the loss as the graph's
         mean (or sum) node computes it."""
         self._graph = None
-        rows = self.rows
+        if batch is not self._batch:
+            rows = self.rows
+            self._feed = [rows[i] for i in batch]
+            self._batch = batch
         out: list[float] = []
         saved: list[Any] = []
         try:
-            data = self.program.forward([rows[i] for i in batch], out, saved, False)
-            loss, local_grads = self.reduce(out)
+            data = self.program.forward(self._feed, out, saved, False)
         except (ArithmeticError, ValueError):
-            # The interpreter raises the op's own error (or, for a false alarm, gives the
-            # same numbers); backward then runs on that graph.
-            self._graph = self.build(batch)
-            return self._graph.data
-        self._data, self._saved = data, saved
-        # The loss node passes local · upstream (upstream 1.0) to every term.
-        self._seed = local_grads[0] * 1.0
-        return loss
+            data = None
+        if data is not None:
+            # The loss node's arithmetic (`ops.mean` or `ops.sum_`): added left to right
+            # from 0.0, then divided by n; it passes local · upstream (upstream 1.0) back.
+            total = 0.0
+            for term in out:
+                total += term
+            if self.mean:
+                n = len(out)
+                loss = total / n
+                seed = (1.0 / n) * 1.0
+            else:
+                loss, seed = total, 1.0 * 1.0
+            if loss - loss == 0.0:
+                self._data, self._saved, self._seed = data, saved, seed
+                return loss
+        # Not finite: the interpreter raises the op's own error (or, for a false alarm,
+        # gives the same numbers); backward then runs on that graph.
+        self._batch = None
+        self._graph = self.build(batch)
+        return self._graph.data
 
     def backward(self) -> None:
         """Every row's gradients, the last row first (the graph engine's order), added to
@@ -217,7 +233,9 @@ def make_runner(
         return GraphRunner(build)
 
 
-Sample = tuple[list[Value], list[Value], list[Value], list[tuple[float, ...]], dict[Value, str]]
+Sample = tuple[
+    list[Value], list[Value], list[Value], list[tuple[float, ...]], Callable[[], dict[Value, str]]
+]
 
 
 def _compiled(build: Build, sample: Sample, mean: bool) -> CompiledRunner:
@@ -233,7 +251,8 @@ def _sample(
     loss: Callable[..., Value],
 ) -> Sample:
     """One sample's graph on placeholders (interior nodes in the batch graph's order), its
-    loss terms, the placeholders, every row's fed values, and the display names."""
+    loss terms, the placeholders, every row's fed values, and a function that gives the
+    display names (needed only when code is written for a shape not seen before)."""
     if loss is not mse and loss is not sse:
         raise Unsupported(f"loss {getattr(loss, '__name__', loss)!r} is not mse or sse")
     nin = len(xs[0])
@@ -245,16 +264,25 @@ def _sample(
     terms = [squared_error(p, t) for p, t in zip(preds, targets)]
     sample = Value.sum(terms)  # only to order the sample's nodes as the batch's loss would
     order = interior_order(sample)[:-1]
-    names = display_names(_with_leaves(sample))
+
+    def names() -> dict[Value, str]:
+        return display_names(_with_leaves(sample))
+
     rows = []
+    width = len(preds)
     for i, (x, y) in enumerate(zip(xs, ys)):
         if len(x) != nin:
             raise ValueError(f"fit: xs[{i}] has {len(x)} values, xs[0] has {nin}")
-        y_i = list(y) if isinstance(y, Sequence) else [y]
-        if len(y_i) != len(preds):
-            raise ValueError(
-                f"fit: target {i} has {len(y_i)} values, the model {len(preds)} outputs"
-            )
+        y_i = y if type(y) is list else list(y) if isinstance(y, Sequence) else [y]
+        if len(y_i) != width:
+            raise ValueError(f"fit: target {i} has {len(y_i)} values, the model {width} outputs")
+        values = (*x, *y_i)
+        if set(map(type, values)) <= _NUMBERS:
+            row = tuple(map(float, values))
+            total = sum(row)
+            if total - total == 0.0:  # all finite
+                rows.append(row)
+                continue
         rows.append(_row(x, f"xs[{i}]") + _row(y_i, f"ys[{i}]"))
     return order, terms, placeholders + targets, rows, names
 
@@ -263,6 +291,9 @@ def _with_leaves(root: Value) -> list[Value]:
     from .engine import topological_order
 
     return topological_order(root)
+
+
+_NUMBERS = {float, int}
 
 
 def _row(values: Sequence[Any], where: str) -> tuple[float, ...]:

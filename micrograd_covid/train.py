@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 from collections.abc import Callable, Mapping, Sequence
@@ -207,14 +208,44 @@ def _loss_function(loss: str | LossFunction) -> LossFunction:
 
 def _data(model: Module, xs: Any, ys: Any) -> tuple[list[list[Any]], list[list[float]]]:
     """xs and ys checked up front: every row a list of finite numbers of the same width."""
-    rows, _ = checks.rows_of_numbers(xs, "fit: xs", flat_ok=False, values_ok=True)
-    targets, _ = checks.rows_of_numbers(ys, "fit: ys")
+    rows = _plain_table(xs, flat_ok=False)
+    if rows is None:
+        rows, _ = checks.rows_of_numbers(xs, "fit: xs", flat_ok=False, values_ok=True)
+    targets = _plain_table(ys, flat_ok=True)
+    if targets is None:
+        targets, _ = checks.rows_of_numbers(ys, "fit: ys")
     if len(rows) != len(targets):
         raise ValueError(f"fit: {len(rows)} inputs but {len(targets)} targets")
     nin = getattr(model, "nin", None)
     if isinstance(nin, int) and len(rows[0]) != nin:
         raise ValueError(f"fit: xs rows have {len(rows[0])} values, the model takes {nin} inputs")
     return rows, targets
+
+
+def _plain_table(values: Any, flat_ok: bool) -> list[list[Any]] | None:
+    """What `checks.rows_of_numbers` returns for the common case, checked in a few passes over
+    the whole table: a list of lists (or tuples) of one width, or with `flat_ok` a list, of
+    finite floats. None for anything else, which the general check then takes (and names
+    what is wrong)."""
+    if type(values) is not list or not values:
+        return None
+    if type(values[0]) is float:
+        if not flat_ok or set(map(type, values)) != {float}:
+            return None
+        total = sum(values)
+        return [[v] for v in values] if total - total == 0.0 else None
+    width = len(values[0]) if type(values[0]) in (list, tuple) else 0
+    if not width or not set(map(type, values)) <= {list, tuple}:
+        return None
+    if set(map(len, values)) != {width}:
+        return None
+    cells = list(itertools.chain.from_iterable(values))
+    if set(map(type, cells)) != {float}:
+        return None
+    total = sum(cells)  # finite exactly when every cell is (an overflow goes the long way)
+    if total - total != 0.0:
+        return None
+    return [list(row) for row in values]
 
 
 @without_gc
@@ -278,7 +309,7 @@ def fit(
     else:
         raise TypeError(f"fit: optimizer must be an Optimizer, got {type(optimizer).__name__}")
     params = opt.params
-    rng = random.Random(seed)
+    rng = random.Random(seed) if shuffle else None  # seeding from the OS costs ~20 µs
     history = History()
     last_finite: float | None = None
     undo = False  # whether the last step can be undone to the last finite loss
@@ -310,36 +341,42 @@ def fit(
             parameters=values,
         )
 
+    # The loop does only what every step needs; names are bound once (no lookups per step).
+    forward, backward = runner.forward, runner.backward
+    zero_grad, update = opt.zero_grad, opt.step
+    step_losses = history.step_loss
+    isfinite = math.isfinite
+    batches = _batches(len(rows), batch_size, order)  # the same every epoch unless shuffled
     for epoch in range(1, epochs + 1):
-        if shuffle:
+        if rng is not None:
             rng.shuffle(order)
+            batches = _batches(len(rows), batch_size, order)
         epoch_total = 0.0
-        batches = _batches(len(rows), batch_size, order)
         for step, batch in enumerate(batches, start=1):
             try:
                 # The forward pass: the batch's loss, by the chosen engine.
-                value = runner.forward(batch)
+                value = forward(batch)
             except (OverflowError, ZeroDivisionError, ValueError) as exc:
                 # The data was checked up front: after a finite step this is the parameters.
                 if isinstance(exc, ValueError) and last_finite is None:
                     raise
                 undo = last_finite is not None
                 raise diverged(epoch, step, str(exc)) from exc
-            if not math.isfinite(value):
+            if not isfinite(value):
                 undo = last_finite is not None  # this fit's last update made it: take it back
                 raise diverged(epoch, step, f"loss {value!r}")
             last_finite = value
             # The backward pass and the update.
-            opt.zero_grad()
+            zero_grad()
             try:
-                runner.backward()
+                backward()
             except (OverflowError, ValueError) as exc:  # an infinite partial: nothing changed
                 raise diverged(epoch, step, f"loss {value!r} is finite but {exc}") from exc
             try:
-                opt.step()
+                update()
             except FloatingPointError as exc:
                 raise diverged(epoch, step, f"loss {value!r} is finite but {exc}") from exc
-            history.step_loss.append(value)
+            step_losses.append(value)
             epoch_total += value
             if callback is not None:
                 _record(history, callback(epoch, step, value))

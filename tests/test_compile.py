@@ -414,3 +414,29 @@ def test_compiled_is_the_tape_contract():
     assert trivial.forward() == 3.0 and trivial.source is None
     trivial.backward()
     assert leaf.grad == 1.0
+
+
+def test_code_is_reused_for_a_graph_of_the_same_shape_and_bound_to_its_own_leaves():
+    from micrograd_covid.compile import clear_cache
+
+    def graph(w: float, b: float, label: str = "w"):  # type: ignore[no-untyped-def]
+        leaf = Value(w, label)
+        return leaf, Value.dot([leaf], [2.0], b) * leaf
+
+    clear_cache()
+    w1, root1 = graph(0.5, 1.0)
+    w2, root2 = graph(-3.0, 1.0)
+    first, second = Tape(root1).compile(), Tape(root2).compile()
+    assert first.program is not None and second.program is not None
+    assert second.source == first.source and second.program.filename == first.program.filename
+    # The same code, run on each graph's own leaf: each gets its own value and gradient.
+    assert second.forward() == (0.0 + -3.0 * 2.0 + 1.0) * -3.0 and first.forward() == 1.0
+    second.backward()
+    assert (w2.grad, w1.grad) == (2.0 * -3.0 + (0.0 + -3.0 * 2.0 + 1.0), 0.0)
+    # What the source shows (a label, a constant, even -0.0 against 0.0) makes new code.
+    for other in (graph(0.5, 1.0, "v")[1], graph(0.5, 2.0)[1], graph(0.5, 0.0)[1]):
+        compiled = Tape(other).compile()
+        assert compiled.source != first.source
+    zero, negative_zero = Tape(graph(0.5, 0.0)[1]).compile(), Tape(graph(0.5, -0.0)[1]).compile()
+    assert zero.source is not None and negative_zero.source is not None
+    assert "-0.0" in negative_zero.source and "-0.0" not in zero.source

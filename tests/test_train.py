@@ -336,3 +336,20 @@ def test_fit_by_name_trains_classification_losses_like_a_hand_loop(name: str) ->
         losses.append(loss.data)
     assert history.step_loss == losses
     assert [p.data for p in by_name.parameters()] == [p.data for p in by_hand.parameters()]
+
+
+def test_the_quick_data_check_agrees_with_the_general_one():
+    from micrograd_covid import checks
+    from micrograd_covid.train import _plain_table
+
+    for table, flat_ok in [
+        ([[0.5, -1.0], [2.0, 3.0]], False),
+        ([(0.5, -1.0), [2.0, 3.0]], False),
+        ([0.5, -1.0, 2.0], True),
+        ([[1e308, 1e308], [1e308, 1.0]], False),  # the sum overflows: the long way
+    ]:
+        quick = _plain_table(table, flat_ok)
+        assert quick is None or quick == checks.rows_of_numbers(table, "t", flat_ok=flat_ok)[0]
+    for odd in ([[1.0, 2.0], [1.0]], [[1.0, math.nan]], [[1, 2.0]], [[True, 1.0]], [[]], []):
+        assert _plain_table(odd, False) is None
+    assert _plain_table([1.0, math.inf], True) is None and _plain_table([1.0], False) is None
