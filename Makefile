@@ -49,7 +49,11 @@ KATEX_STAMP  := $(KATEX_DIR)/.version-$(KATEX)
 vendor: $(KATEX_STAMP)
 
 $(KATEX_STAMP):
-	@command -v npm >/dev/null 2>&1 || { echo "error: npm is needed to fetch KaTeX; install Node.js and npm (Debian/Ubuntu: sudo apt-get install npm)"; exit 1; }
+	@command -v npm >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    (DEBIAN_FRONTEND=noninteractive apt-get install -y -q npm >/dev/null 2>&1 || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q npm >/dev/null; }) \
+	      || { echo "error: could not install npm; run: sudo apt-get install npm"; exit 1; }; \
+	  else echo "error: npm is needed to fetch KaTeX; install Node.js and npm (Debian/Ubuntu: sudo apt-get install npm)"; exit 1; fi; }
 	rm -rf $(KATEX_DIR) $(KATEX_DIR).tmp
 	mkdir -p $(KATEX_DIR).tmp $(KATEX_DIR)/fonts
 	cd $(KATEX_DIR).tmp && npm pack --silent katex@$(KATEX) >/dev/null
