@@ -11,11 +11,19 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeGuard
 
 from .engine import Value
 
-__all__ = ["as_list", "count", "finite", "interval", "positive", "rows_of_numbers"]
+__all__ = [
+    "as_list",
+    "count",
+    "finite",
+    "interval",
+    "is_sequence",
+    "positive",
+    "rows_of_numbers",
+]
 
 
 def finite(value: object, what: str) -> float:
@@ -57,6 +65,13 @@ def count(value: object, what: str, minimum: int = 1) -> int:
         kind = "a positive int" if minimum == 1 else f"an int >= {minimum}"
         raise ValueError(f"{what} must be {kind}, got {result}")
     return result
+
+
+def is_sequence(obj: object) -> TypeGuard[Sequence[Any]]:
+    """A sequence (not a string, not a Value) or a numpy-style array of at least one dimension."""
+    if isinstance(obj, (str, bytes, Value)):
+        return False
+    return isinstance(obj, Sequence) or getattr(obj, "ndim", 0) >= 1
 
 
 def _is_array(x: object) -> bool:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numbers
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TypeGuard
+from typing import Any
 
+from . import checks
 from .datasets import moons
 from .engine import Value
 from .losses import hinge
@@ -16,13 +17,6 @@ from .tape import Tape
 from .train import fit
 
 __all__ = ["MoonsResult", "accuracy", "moons_demo", "plot_decision_boundary", "train_moons"]
-
-
-def _is_list(obj: object) -> TypeGuard[Sequence[Any]]:
-    """A sequence (not a string) or a numpy-style array of at least one dimension."""
-    if isinstance(obj, (str, bytes, Value)):
-        return False
-    return isinstance(obj, Sequence) or getattr(obj, "ndim", 0) >= 1
 
 
 def _number(x: object, what: str) -> float:
@@ -35,7 +29,7 @@ def _number(x: object, what: str) -> float:
 
 def _predicted_class(prediction: object, i: int) -> float | int:
     """A score's sign (1 or 0), or the index of a row's largest logit."""
-    if _is_list(prediction):
+    if checks.is_sequence(prediction):
         if len(prediction) == 0:
             raise ValueError(f"accuracy: predictions[{i}] is an empty row")
         row = [_number(v, f"accuracy: predictions[{i}][{j}]") for j, v in enumerate(prediction)]
@@ -50,12 +44,12 @@ def accuracy(predictions: Sequence[Any], targets: Sequence[Any]) -> float:
     for `hinge` scores and `bce` logits, and targets are ±1 or 0/1), or a row of logits
     (the class is the index of the largest, as for `cross_entropy`, and targets are ints).
     """
-    if not _is_list(predictions):
+    if not checks.is_sequence(predictions):
         raise TypeError(
             "accuracy: predictions must be a list, one per sample, "
             f"got {type(predictions).__name__}"
         )
-    if not _is_list(targets):
+    if not checks.is_sequence(targets):
         raise TypeError(
             f"accuracy: targets must be a list, one per sample, got {type(targets).__name__}"
         )
@@ -67,7 +61,7 @@ def accuracy(predictions: Sequence[Any], targets: Sequence[Any]) -> float:
     for i, (p, t) in enumerate(zip(predictions, targets)):
         predicted = _predicted_class(p, i)
         target = _number(t, f"accuracy: targets[{i}]")
-        if _is_list(p):
+        if checks.is_sequence(p):
             if not target.is_integer() or not 0 <= target < len(p):
                 raise ValueError(
                     f"accuracy: targets[{i}] must be a class index 0 to {len(p) - 1}, "
@@ -152,7 +146,7 @@ def plot_decision_boundary(
         )
     points = []
     for i, x in enumerate(xs):
-        if not _is_list(x) or len(x) != 2:
+        if not checks.is_sequence(x) or len(x) != 2:
             raise ValueError(f"plot_decision_boundary: xs[{i}] must be a pair (x1, x2), got {x!r}")
         points.append((_number(x[0], f"xs[{i}][0]"), _number(x[1], f"xs[{i}][1]")))
     labels = [_number(y, f"plot_decision_boundary: ys[{i}]") for i, y in enumerate(ys)]

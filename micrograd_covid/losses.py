@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Sequence
-from typing import Any, TypeAlias, TypeGuard
+from typing import TypeAlias
 
-from . import ops
+from . import checks, ops
 from .engine import Value, check_number
 
 __all__ = ["bce", "cross_entropy", "hinge", "mse", "squared_error", "sse"]
@@ -57,17 +57,10 @@ def mse(preds: Sequence[Value], targets: Sequence[Target]) -> Value:
 # every step, and each is averaged over the samples, as PyTorch's default reduction.
 
 
-def _is_list(obj: object) -> TypeGuard[Sequence[Any]]:
-    """A sequence (not a string) or a numpy-style array of at least one dimension."""
-    if isinstance(obj, (str, bytes, Value)):
-        return False
-    return isinstance(obj, Sequence) or getattr(obj, "ndim", 0) >= 1
-
-
 def _scores(
     scores: Sequence[Value], n_targets: int, name: str, what: str = "scores"
 ) -> list[Value]:
-    if not _is_list(scores):
+    if not checks.is_sequence(scores):
         raise TypeError(
             f"{name}: {what} must be a list of Values, one per sample, got {type(scores).__name__}"
         )
@@ -88,7 +81,7 @@ def _targets(targets: Sequence[Target], allowed: tuple[float, ...], name: str) -
 
     A Value target is used as it is (its current value is checked).
     """
-    if not _is_list(targets):
+    if not checks.is_sequence(targets):
         raise TypeError(
             f"{name}: targets must be a list of numbers, one per sample, "
             f"got {type(targets).__name__}"
@@ -173,11 +166,11 @@ def cross_entropy(logit_rows: Sequence[Sequence[Value]], classes: Sequence[int])
     keeps the recorded m: the maths holds for any constant m.
     """
     name = "cross_entropy"
-    if not _is_list(classes):
+    if not checks.is_sequence(classes):
         raise TypeError(
             f"{name}: classes must be a list of int class indices, got {type(classes).__name__}"
         )
-    if not _is_list(logit_rows):
+    if not checks.is_sequence(logit_rows):
         raise TypeError(
             f"{name}: logit_rows must be a list of rows of Values, got {type(logit_rows).__name__}"
         )
@@ -188,7 +181,7 @@ def cross_entropy(logit_rows: Sequence[Sequence[Value]], classes: Sequence[int])
     width = None
     terms: list[Value] = []
     for i, (row, c) in enumerate(zip(logit_rows, classes)):
-        if not _is_list(row):
+        if not checks.is_sequence(row):
             raise TypeError(
                 f"{name}: logit_rows[{i}] must be a list of Values (one logit per class), "
                 f"got {type(row).__name__}"
