@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import random
 import shutil
 import subprocess
 import sys
@@ -298,21 +297,10 @@ def test_walkthrough_page_is_under_one_megabyte(pages):  # type: ignore[no-untyp
 
 
 def _two_16_16_1(tmp_path: Path) -> Path:
-    rng = random.Random(0)
-    rows = []
-    for _ in range(20):
-        a, b = rng.uniform(-1, 1), rng.uniform(-1, 1)
-        rows.append((a, b, a * b))
-    model = MLP(2, [16, 16, 1], seed=0)
+    # The same page `make bench` measures (benchmarks/pictures.py).
+    from benchmarks.pictures import two_16_16_1_page
 
-    def build(batch: list[list[Value]]) -> Value:
-        ((x1, x2, y),) = batch
-        out = model([x1, x2])
-        assert isinstance(out, Value)
-        return mse([out], [y])
-
-    page = explore(build, model.parameters(), rows, lr=0.05, epochs=3, title="2-16-16-1")
-    return page.write(tmp_path / "big")
+    return two_16_16_1_page().write(tmp_path / "big")  # type: ignore[no-any-return]
 
 
 def test_a_2_16_16_1_network_over_3_epochs_is_small_and_opens_fast(browser, tmp_path):  # type: ignore[no-untyped-def]
