@@ -434,26 +434,16 @@ def _write_dot(i: int, node: Value, ins: list[str], grads: list[str | None], lab
     interpreter skips its shared zero partials."""
     n, wconst, xconst, bias, activation = node.params
     v, g, z, s = f"v{i}", f"g{i}", f"z{i}", f"s{i}"
-    pos = 0
-    if wconst is None:
-        w = ins[pos : pos + n]
-        wg = grads[pos : pos + n]
-        pos += n
-    else:
-        w = [_fmt_float(c) for c in wconst]
-        wg = [None] * n
-    if xconst is None:
-        x = ins[pos : pos + n]
-        xg = grads[pos : pos + n]
-        pos += n
-    else:
-        x = [_fmt_float(c) for c in xconst]
-        xg = [None] * n
+    layout = (n, wconst, xconst, bias)
+    wired_w, wired_x, wired_b = ops.dot_split(ins, *layout)
+    grad_w, grad_x, bias_grad = ops.dot_split(grads, *layout)
+    w = [_fmt_float(c) for c in wconst] if wired_w is None else list(wired_w)
+    wg = [None] * n if grad_w is None else list(grad_w)
+    x = [_fmt_float(c) for c in xconst] if wired_x is None else list(wired_x)
+    xg = [None] * n if grad_x is None else list(grad_x)
     terms = ["0.0", *(f"{a} * {b}" for a, b in zip(w, x))]
-    bias_grad: str | None = None
-    if bias == ops.BIAS_INPUT:
-        terms.append(ins[pos])
-        bias_grad = grads[pos]
+    if wired_b is not None:
+        terms.append(wired_b)
     elif bias is not None:
         terms.append(_fmt_float(bias))
     total = " + ".join(terms)

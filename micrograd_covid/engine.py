@@ -1093,18 +1093,14 @@ class DotParts(NamedTuple):
 def dot_parts(node: Value) -> DotParts | None:
     """The weights, inputs, bias and activation of a dot node, or None for any other node.
 
-    The one place outside the kernel that knows how a dot node's record lays out its inputs,
-    so drawings and pages never decode it themselves."""
+    The layout comes from `ops.dot_split`, so drawings and pages never decode it themselves."""
     if node.kernel is not ops.dot:
         return None
     n, wconst, xconst, bias, act = node.params
-    wired = node.inputs
-    weights: tuple[Value | float, ...] = tuple(wconst) if wconst is not None else wired[:n]
-    start = 0 if wconst is not None else n
-    inputs: tuple[Value | float, ...] = (
-        tuple(xconst) if xconst is not None else wired[start : start + n]
-    )
-    bias_part: Value | float | None = wired[-1] if bias == ops.BIAS_INPUT else bias
+    wired_w, wired_x, wired_b = ops.dot_split(node.inputs, n, wconst, xconst, bias)
+    weights = tuple(wconst if wired_w is None else wired_w)
+    inputs = tuple(xconst if wired_x is None else wired_x)
+    bias_part = bias if wired_b is None else wired_b
     name = None
     if act is not None:
         name = next(a.name for a in ops.ACTIVATIONS.values() if a.kernel is act)

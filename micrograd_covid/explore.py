@@ -135,18 +135,11 @@ def _dot_shape(
 ) -> tuple[int, list[int] | None, list[int] | None, int | None] | None:
     """A dot node's length n and the node indices of its weights, inputs and bias (None
     where they are constants)."""
-    parts = dot_parts(node)
-    if parts is None:
+    if node.kernel is not ops.dot:
         return None
-    n = len(parts.weights)
-    pos = 0
-    ws = xs = None
-    if any(isinstance(w, Value) for w in parts.weights):
-        ws, pos = ins[:n], n
-    if any(isinstance(x, Value) for x in parts.inputs):
-        xs, pos = ins[pos : pos + n], pos + n
-    bias = ins[pos] if isinstance(parts.bias, Value) else None
-    return n, ws, xs, bias
+    layout = node.params[:4]
+    ws, xs, bias = ops.dot_split(ins, *layout)
+    return layout[0], None if ws is None else list(ws), None if xs is None else list(xs), bias
 
 
 def _dot_parts(node: Value, k: int, ins: list[int]) -> tuple[list[Token], list[Token]]:

@@ -31,7 +31,7 @@ import operator
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Final, TypeAlias
+from typing import Final, TypeAlias, TypeVar
 
 __all__ = [
     "ACTIVATIONS",
@@ -48,6 +48,7 @@ __all__ = [
     "check_inputs",
     "dot",
     "dot_product",
+    "dot_split",
     "finite",
     "fmt_number",
     "mean",
@@ -592,6 +593,26 @@ def _check_dot_inputs(
         names.append("bias")
         values.append(bias)
     check_inputs("dot", values, names)
+
+
+_T = TypeVar("_T")
+
+
+def dot_split(
+    items: Sequence[_T],
+    n: int,
+    wconst: tuple[float, ...] | None,
+    xconst: tuple[float, ...] | None,
+    bias: float | str | None,
+) -> tuple[Sequence[_T] | None, Sequence[_T] | None, _T | None]:
+    """The wired weights, inputs and bias among `items`, laid out as a dot node's inputs are
+    (its Values, their values, or names standing for them): the weights are the first `n`
+    unless `wconst` holds them, the inputs the next `n` unless `xconst` does, the bias the
+    last item when `bias` is `BIAS_INPUT`. None where a part is constant or absent."""
+    start = 0 if wconst is not None else n
+    weights = None if wconst is not None else items[:n]
+    inputs = None if xconst is not None else items[start : start + n]
+    return weights, inputs, items[-1] if bias == BIAS_INPUT else None
 
 
 def dot(
