@@ -8,6 +8,7 @@ numpy scalars are numbers (`numbers.Real`); `bool` is not, although Python count
 
 from __future__ import annotations
 
+import itertools
 import math
 import numbers
 from collections.abc import Sequence
@@ -104,6 +105,9 @@ def rows_of_numbers(
     width; the error names the row (and column). With `values_ok`, a cell may be a `Value`
     (kept as it is; its `.data` must be finite).
     """
+    plain = _plain_table(rows, flat_ok)
+    if plain is not None:
+        return plain, type(rows[0]) is float
     items = as_list(rows, what)
     if not items:
         raise ValueError(f"{what}: no rows")
@@ -135,6 +139,32 @@ def rows_of_numbers(
             [_cell(c, f"{what}: row {i}, column {j}", values_ok) for j, c in enumerate(cells)]
         )
     return table, flat
+
+
+def _plain_table(values: Any, flat_ok: bool) -> list[list[Any]] | None:
+    """What `rows_of_numbers` returns for the common case, checked in a few passes over
+    the whole table: a list of lists (or tuples) of one width, or with `flat_ok` a list, of
+    finite floats. None for anything else, which the general check then takes (and names
+    what is wrong)."""
+    if type(values) is not list or not values:
+        return None
+    if type(values[0]) is float:
+        if not flat_ok or set(map(type, values)) != {float}:
+            return None
+        total = sum(values)
+        return [[v] for v in values] if total - total == 0.0 else None
+    width = len(values[0]) if type(values[0]) in (list, tuple) else 0
+    if not width or not set(map(type, values)) <= {list, tuple}:
+        return None
+    if set(map(len, values)) != {width}:
+        return None
+    cells = list(itertools.chain.from_iterable(values))
+    if set(map(type, cells)) != {float}:
+        return None
+    total = sum(cells)  # finite exactly when every cell is (an overflow goes the long way)
+    if total - total != 0.0:
+        return None
+    return [list(row) for row in values]
 
 
 def _cell(cell: object, what: str, values_ok: bool) -> Any:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import math
 import random
 from collections.abc import Callable, Mapping, Sequence
@@ -208,44 +207,14 @@ def _loss_function(loss: str | LossFunction) -> LossFunction:
 
 def _data(model: Module, xs: Any, ys: Any) -> tuple[list[list[Any]], list[list[float]]]:
     """xs and ys checked up front: every row a list of finite numbers of the same width."""
-    rows = _plain_table(xs, flat_ok=False)
-    if rows is None:
-        rows, _ = checks.rows_of_numbers(xs, "fit: xs", flat_ok=False, values_ok=True)
-    targets = _plain_table(ys, flat_ok=True)
-    if targets is None:
-        targets, _ = checks.rows_of_numbers(ys, "fit: ys")
+    rows, _ = checks.rows_of_numbers(xs, "fit: xs", flat_ok=False, values_ok=True)
+    targets, _ = checks.rows_of_numbers(ys, "fit: ys")
     if len(rows) != len(targets):
         raise ValueError(f"fit: {len(rows)} inputs but {len(targets)} targets")
     nin = getattr(model, "nin", None)
     if isinstance(nin, int) and len(rows[0]) != nin:
         raise ValueError(f"fit: xs rows have {len(rows[0])} values, the model takes {nin} inputs")
     return rows, targets
-
-
-def _plain_table(values: Any, flat_ok: bool) -> list[list[Any]] | None:
-    """What `checks.rows_of_numbers` returns for the common case, checked in a few passes over
-    the whole table: a list of lists (or tuples) of one width, or with `flat_ok` a list, of
-    finite floats. None for anything else, which the general check then takes (and names
-    what is wrong)."""
-    if type(values) is not list or not values:
-        return None
-    if type(values[0]) is float:
-        if not flat_ok or set(map(type, values)) != {float}:
-            return None
-        total = sum(values)
-        return [[v] for v in values] if total - total == 0.0 else None
-    width = len(values[0]) if type(values[0]) in (list, tuple) else 0
-    if not width or not set(map(type, values)) <= {list, tuple}:
-        return None
-    if set(map(len, values)) != {width}:
-        return None
-    cells = list(itertools.chain.from_iterable(values))
-    if set(map(type, cells)) != {float}:
-        return None
-    total = sum(cells)  # finite exactly when every cell is (an overflow goes the long way)
-    if total - total != 0.0:
-        return None
-    return [list(row) for row in values]
 
 
 @without_gc

@@ -340,7 +340,7 @@ def test_fit_by_name_trains_classification_losses_like_a_hand_loop(name: str) ->
 
 def test_the_quick_data_check_agrees_with_the_general_one():
     from micrograd_covid import checks
-    from micrograd_covid.train import _plain_table
+    from micrograd_covid.checks import _plain_table
 
     for table, flat_ok in [
         ([[0.5, -1.0], [2.0, 3.0]], False),
@@ -349,7 +349,10 @@ def test_the_quick_data_check_agrees_with_the_general_one():
         ([[1e308, 1e308], [1e308, 1.0]], False),  # the sum overflows: the long way
     ]:
         quick = _plain_table(table, flat_ok)
-        assert quick is None or quick == checks.rows_of_numbers(table, "t", flat_ok=flat_ok)[0]
+        # A tuple of rows is not a plain table: rows_of_numbers takes its general path.
+        general = checks.rows_of_numbers(tuple(table), "t", flat_ok=flat_ok)[0]
+        assert quick is None or quick == general
+        assert checks.rows_of_numbers(table, "t", flat_ok=flat_ok)[0] == general
     for odd in ([[1.0, 2.0], [1.0]], [[1.0, math.nan]], [[1, 2.0]], [[True, 1.0]], [[]], []):
         assert _plain_table(odd, False) is None
     assert _plain_table([1.0, math.inf], True) is None and _plain_table([1.0], False) is None
