@@ -19,7 +19,6 @@ import copy
 import gc
 import math
 import numbers
-import operator
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -61,7 +60,6 @@ _NO_GRADS: tuple[float, ...] = ()
 _NO_PARAMS: tuple[Any, ...] = ()
 _BINARY_KERNELS = {op: row.kernel for op, row in ops.BINARY.items()}
 _UNARY_KERNELS = {op: row.kernel for op, row in ops.UNARY.items()}
-_get_data = operator.attrgetter("data")
 
 
 def check_number(data: object, what: str) -> float:
@@ -813,7 +811,7 @@ def dense(
             inputs = (*weights, *xs, bias)
             bdata = bias.data
         nodes.append(
-            _dot_node(list(map(_get_data, weights)), xdata, bdata, inputs, layout[0], op, layout[1])
+            _dot_node([w.data for w in weights], xdata, bdata, inputs, layout[0], op, layout[1])
         )
     return nodes
 
@@ -826,7 +824,7 @@ def dot_inputs(
     kinds = set(map(type, values))
     if kinds == {Value}:
         nodes: tuple[Value, ...] = tuple(values)  # type: ignore[arg-type]
-        return list(map(_get_data, nodes)), nodes
+        return [v.data for v in nodes], nodes
     if kinds == {float}:
         data: list[float] = list(values)  # type: ignore[arg-type]
         if all(map(math.isfinite, data)):
@@ -836,7 +834,7 @@ def dot_inputs(
             v if isinstance(v, Value) else Value(_dot_number(v, what, i))
             for i, v in enumerate(values)
         )
-        return list(map(_get_data, nodes)), nodes
+        return [v.data for v in nodes], nodes
     return [_dot_number(v, what, i) for i, v in enumerate(values)], None
 
 
@@ -856,7 +854,7 @@ def _sum_node(values: Iterable[Operand], op: str) -> Value:
     if not nodes:
         raise ValueError(f"{op}: needs at least one value")
     kernel = ops.mean if op == "mean" else ops.sum_
-    data, local_grads = kernel(list(map(_get_data, nodes)))
+    data, local_grads = kernel([v.data for v in nodes])
     return Value._node(data, tuple(nodes), local_grads, op, kernel)
 
 

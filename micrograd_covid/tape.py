@@ -14,7 +14,6 @@ thread-safe, as the engine (see `micrograd_covid.engine`).
 
 from __future__ import annotations
 
-import operator
 from typing import TYPE_CHECKING
 
 from .engine import Value, backpropagate, interior_order, reset_gradients
@@ -23,9 +22,6 @@ if TYPE_CHECKING:
     from .compile import Compiled
 
 __all__ = ["Tape"]
-
-_get_data = operator.attrgetter("data")
-_get_local_grads = operator.attrgetter("local_grads")
 
 
 class Tape:
@@ -54,13 +50,13 @@ class Tape:
         """
         # What each node held, to put back if an op raises: two lists, cheaper than a
         # tuple per node.
-        old_data = list(map(_get_data, self.order))
-        old_grads = list(map(_get_local_grads, self.order))
+        old_data = [node.data for node in self.order]
+        old_grads = [node.local_grads for node in self.order]
         node = None
         try:
             for node in self.order:
                 node.data, node.local_grads = node.kernel(  # type: ignore[misc]
-                    list(map(_get_data, node.inputs)), *node.params
+                    [i.data for i in node.inputs], *node.params
                 )
         except Exception as error:
             for restored, data, local_grads in zip(self.order, old_data, old_grads):
