@@ -114,6 +114,9 @@ def check_label(label: object, what: str = "Value label") -> str:
     return label
 
 
+# Labels check_label has passed, so a leaf labelled "y" per sample is not checked again.
+_GOOD_LABELS: set[str] = set()
+
 _fmt = ops.fmt_number
 
 
@@ -170,7 +173,10 @@ class Value:
         """Create a leaf holding `data` (an int or a finite float)."""
         self.data = check_number(data, "Value data")
         if label:
-            check_label(label)
+            if type(label) is not str or label not in _GOOD_LABELS:
+                check_label(label)
+                if type(label) is str and len(_GOOD_LABELS) < 4096:
+                    _GOOD_LABELS.add(label)  # the labels a program uses again and again
         elif not isinstance(label, str):
             raise TypeError(f"Value label must be a str, got {type(label).__name__}")
         if role is not None and role not in ROLES:
@@ -726,34 +732,6 @@ def _dot_params(
     )
 
 
-def _dot_node(
-    wdata: list[float],
-    xdata: Sequence[float],
-    bias: float | None,
-    inputs: tuple[Value, ...],
-    has: tuple[bool, bool, bool],
-    op: str,
-    params: tuple[Any, ...],
-) -> Value:
-    """The one place a dot node is made: its value and partials from `ops.dot_product`, its
-    `inputs` (the Values among weights, inputs and bias; `has` says which are wired) and its
-    record, `ops.dot` with `params` (a layer shares one params tuple among its neurons)."""
-    data, local_grads = ops.dot_product(wdata, xdata, bias, has, params[4])
-    # Made inline rather than through Value._node: a layer makes one per neuron.
-    out = object.__new__(Value)
-    out.data = data
-    out.grad = 0.0
-    out.label = ""
-    out.role = None
-    out.op = op
-    out.inputs = inputs
-    out.local_grads = local_grads
-    out.previous = None
-    out.kernel = ops.dot
-    out.params = params
-    return out
-
-
 def _make_dot(
     wdata: list[float],
     wnodes: tuple[Value, ...] | None,
@@ -772,7 +750,8 @@ def _make_dot(
     xconst = None if xnodes is not None else tuple(xdata)
     params = _dot_params(len(wdata), wnodes, wdata, xconst, bias, activation)
     has = (wnodes is not None, xnodes is not None, isinstance(bias, Value))
-    return _dot_node(wdata, xdata, bdata, inputs, has, _DOT_OPS[activation], params)
+    data, local_grads = ops.dot_product(wdata, xdata, bdata, has, params[4])
+    return Value._node(data, inputs, local_grads, _DOT_OPS[activation], ops.dot, params)
 
 
 def dense(
@@ -792,28 +771,49 @@ def dense(
     if activation == "linear":
         activation = None
     op = _DOT_OPS[activation]
+    act = None if activation is None else ops.ACTIVATIONS[activation].kernel
     xconst = None if xnodes is not None else tuple(xdata)
     xs = xnodes or ()
-    layouts: dict[bool, tuple[tuple[bool, bool, bool], tuple[Any, ...]]] = {}
+    # (layout, params) by whether the neuron's bias is wired: a layer shares one params tuple.
+    shared: dict[bool, tuple[tuple[bool, bool, bool], tuple[Any, ...]]] = {}
+    dot_product, new, kernel = ops.dot_product, object.__new__, ops.dot
     nodes = []
     for weights, bias in zip(rows, biases):
-        wired_bias = bias is not None
-        layout = layouts.get(wired_bias)
-        if layout is None:
-            layout = layouts[wired_bias] = (
-                (True, xnodes is not None, wired_bias),
-                _dot_params(len(weights), weights, [], xconst, bias, activation),
-            )
         if bias is None:
             inputs = (*weights, *xs)
             bdata = None
         else:
             inputs = (*weights, *xs, bias)
             bdata = bias.data
-        nodes.append(
-            _dot_node([w.data for w in weights], xdata, bdata, inputs, layout[0], op, layout[1])
-        )
+        layout = shared.get(bias is not None)
+        if layout is None:
+            layout = shared[bias is not None] = (
+                (True, xnodes is not None, bias is not None),
+                _dot_params(len(weights), weights, [], xconst, bias, activation),
+            )
+        wdata = []
+        for w in weights:
+            wdata.append(w.data)
+        data, local_grads = dot_product(wdata, xdata, bdata, layout[0], act)
+        # The node is made inline rather than through Value._node: a layer makes one per
+        # neuron, and the call is a tenth of the time.
+        out = new(Value)
+        out.data = data
+        out.grad = 0.0
+        out.label = ""
+        out.role = None
+        out.op = op
+        out.inputs = inputs
+        out.local_grads = local_grads
+        out.previous = None
+        out.kernel = kernel
+        out.params = layout[1]
+        nodes.append(out)
     return nodes
+
+
+_ONLY_VALUES = frozenset({Value})
+_ONLY_FLOATS = frozenset({float})
 
 
 def dot_inputs(
@@ -822,11 +822,14 @@ def dot_inputs(
     """Check a dot product's vector once: (data, the Values) when any are Values (numbers
     among them become leaves), (data, None) when all are numbers."""
     kinds = set(map(type, values))
-    if kinds == {Value}:
+    if kinds == _ONLY_VALUES:
         nodes: tuple[Value, ...] = tuple(values)  # type: ignore[arg-type]
-        return [v.data for v in nodes], nodes
-    if kinds == {float}:
-        data: list[float] = list(values)  # type: ignore[arg-type]
+        data = []
+        for node in nodes:
+            data.append(node.data)
+        return data, nodes
+    if kinds == _ONLY_FLOATS:
+        data = list(values)  # type: ignore[arg-type]
         if all(map(math.isfinite, data)):
             return data, None
     if any(issubclass(kind, Value) for kind in kinds):
@@ -846,16 +849,20 @@ def _dot_number(x: object, what: str, i: int) -> float:
 
 def _sum_node(values: Iterable[Operand], op: str) -> Value:
     nodes: list[Value] = []
-    for i, v in enumerate(values):
-        node = _as_value(v)
+    data: list[float] = []
+    for v in values:
+        node = v if isinstance(v, Value) else _as_value(v)
         if node is None:
-            raise TypeError(f"{op}: item {i} must be a Value or a number, got {type(v).__name__}")
+            raise TypeError(
+                f"{op}: item {len(nodes)} must be a Value or a number, got {type(v).__name__}"
+            )
         nodes.append(node)
+        data.append(node.data)
     if not nodes:
         raise ValueError(f"{op}: needs at least one value")
     kernel = ops.mean if op == "mean" else ops.sum_
-    data, local_grads = kernel([v.data for v in nodes])
-    return Value._node(data, tuple(nodes), local_grads, op, kernel)
+    value, local_grads = kernel(data)
+    return Value._node(value, tuple(nodes), local_grads, op, kernel)
 
 
 # --- copy and pickle, iteratively ----------------------------------------------------------

@@ -154,13 +154,15 @@ class Layer(Module):
 
     def __call__(self, x: Sequence[Input]) -> list[Value]:
         """Every neuron's output."""
-        nin = len(self.neurons[0].w)
-        if len(x) != nin:
-            raise ValueError(f"Layer: expected {nin} inputs, got {len(x)}")
+        neurons = self.neurons
+        first = neurons[0]
+        if len(x) != len(first.w):
+            raise ValueError(f"Layer: expected {len(first.w)} inputs, got {len(x)}")
         xdata, xnodes = dot_inputs(x)
-        first = self.neurons[0]
-        rows = [n.w for n in self.neurons]
-        biases = [n.b for n in self.neurons]
+        rows, biases = [], []
+        for neuron in neurons:
+            rows.append(neuron.w)
+            biases.append(neuron.b)
         if first.fused:
             return dense(rows, biases, xdata, xnodes, first._act)
         outs = dense(rows, biases, xdata, xnodes)
@@ -272,9 +274,10 @@ class MLP(Module):
         """The network's output: a Value for one output, else a list (role "model")."""
         if len(x) != self.nin:
             raise ValueError(f"MLP: expected {self.nin} inputs, got {len(x)}")
-        outputs: list[Value] = self.layers[0](x)
-        for layer in self.layers[1:]:
-            outputs = layer(outputs)
+        layers = self.layers
+        outputs = layers[0](x)
+        for k in range(1, len(layers)):
+            outputs = layers[k](outputs)
         for v in outputs:
             v.role = "model"
         return outputs[0] if len(outputs) == 1 else outputs

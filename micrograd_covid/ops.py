@@ -579,8 +579,13 @@ def dot_product(
     else:
         local_grads = (*wdata, 1.0) if b_wired else tuple(wdata)
     if slope != 1.0:
-        # The chain rule inside the node: every partial times a'(z).
-        local_grads = tuple(map(slope.__mul__, local_grads))
+        # The chain rule inside the node: every partial times a'(z). (A loop rather than a
+        # comprehension, here and in the engine's hot paths: on CPython 3.11 it is faster
+        # for a neuron's few partials.)
+        scaled = []
+        for g in local_grads:
+            scaled.append(slope * g)
+        local_grads = tuple(scaled)
     return total, local_grads
 
 

@@ -55,9 +55,10 @@ class Tape:
         node = None
         try:
             for node in self.order:
-                node.data, node.local_grads = node.kernel(  # type: ignore[misc]
-                    [i.data for i in node.inputs], *node.params
-                )
+                values = []
+                for inp in node.inputs:
+                    values.append(inp.data)
+                node.data, node.local_grads = node.kernel(values, *node.params)  # type: ignore[misc]
         except Exception as error:
             for restored, data, local_grads in zip(self.order, old_data, old_grads):
                 restored.data = data
