@@ -767,6 +767,11 @@ def dense(
     they are Values (None for numbers, which get no edges). `activation` is a name in
     `ops.ACTIVATIONS` or None. What the neurons share (layout, params, op name) is worked
     out once for the layer.
+
+    The hot path of every MLP: each neuron's arithmetic is `ops.dot_product`'s (the kernel
+    that Tape and the compiler re-run), written out here with the reading of the weights,
+    in the same order, so the numbers are the same bit for bit (tests check it); a value
+    that is not finite goes through `ops.dot_product` itself, which names the bad input.
     """
     if activation == "linear":
         activation = None
@@ -776,29 +781,55 @@ def dense(
     xs = xnodes or ()
     # (layout, params) by whether the neuron's bias is wired: a layer shares one params tuple.
     shared: dict[bool, tuple[tuple[bool, bool, bool], tuple[Any, ...]]] = {}
-    dot_product, new, kernel = ops.dot_product, object.__new__, ops.dot
+    new, kernel = object.__new__, ops.dot
     nodes = []
     for weights, bias in zip(rows, biases):
-        if bias is None:
-            inputs = (*weights, *xs)
-            bdata = None
-        else:
-            inputs = (*weights, *xs, bias)
-            bdata = bias.data
-        layout = shared.get(bias is not None)
+        wired = bias is not None
+        layout = shared.get(wired)
         if layout is None:
-            layout = shared[bias is not None] = (
-                (True, xnodes is not None, bias is not None),
+            layout = shared[wired] = (
+                (True, xnodes is not None, wired),
                 _dot_params(len(weights), weights, [], xconst, bias, activation),
             )
+        # z = w·x + b, added left to right.
         wdata = []
-        for w in weights:
-            wdata.append(w.data)
-        data, local_grads = dot_product(wdata, xdata, bdata, layout[0], act)
-        # The node is made inline rather than through Value._node: a layer makes one per
-        # neuron, and the call is a tenth of the time.
+        total = 0.0
+        try:
+            for w, x in zip(weights, xdata):
+                data = w.data
+                wdata.append(data)
+                total += data * x
+            if bias is not None:
+                total += bias.data
+            finite = total - total == 0.0
+        except TypeError:  # a str or None among the weights' data
+            finite = False
+        inputs = (*weights, *xs) if bias is None else (*weights, *xs, bias)
+        local_grads: tuple[float, ...]
+        if not finite:  # ops.dot_product raises, naming the bad input (or the overflow)
+            wdata = [w.data for w in weights]
+            bdata = None if bias is None else bias.data
+            total, local_grads = ops.dot_product(wdata, xdata, bdata, layout[0], act)
+        else:
+            # a(z), and the partials ∂/∂w_i = x_i, ∂/∂x_i = w_i, ∂/∂b = 1, times a'(z).
+            slope = 1.0
+            if act is not None:
+                total, (slope,) = act((total,))
+            if slope == 0.0:  # a switched-off neuron: one shared tuple, skipped by backward
+                local_grads = ops.zero_grads(len(inputs))
+            else:
+                grads = [*xdata, *wdata] if xnodes is not None else list(xdata)
+                if wired:
+                    grads.append(1.0)
+                if slope != 1.0:
+                    scaled = []
+                    for g in grads:
+                        scaled.append(slope * g)
+                    grads = scaled
+                local_grads = tuple(grads)
+        # Made inline rather than through Value._node: a layer makes one per neuron.
         out = new(Value)
-        out.data = data
+        out.data = total
         out.grad = 0.0
         out.label = ""
         out.role = None

@@ -740,3 +740,56 @@ def test_dot_parts_reads_weights_inputs_bias_and_activation_from_the_record() ->
     assert parts.weights == (w1, w2) and parts.inputs == (2.0, 3.0)
     assert parts.bias == 0.5 and parts.activation is None
     assert dot_parts(w1 * x1) is None
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    n=st.integers(1, 6),
+    neurons=st.integers(1, 4),
+    activation=st.sampled_from([None, *ops.ACTIVATIONS]),
+    wired_inputs=st.booleans(),
+    bias=st.sampled_from(["all", "none", "some"]),
+    seed=st.integers(0, 10**6),
+)
+def test_a_layers_nodes_hold_exactly_what_their_kernel_computes(  # type: ignore[no-untyped-def]
+    n, neurons, activation, wired_inputs, bias, seed
+):
+    """`dense` writes the dot arithmetic out for speed: every node it makes must hold, bit
+    for bit, the value and partials its own op record (ops.dot with its params) gives."""
+    import random
+
+    from micrograd_covid.engine import dense, dot_inputs
+
+    rng = random.Random(seed)
+    rows = [[Value(rng.uniform(-2, 2)) for _ in range(n)] for _ in range(neurons)]
+    biases = [
+        None if bias == "none" or (bias == "some" and j % 2) else Value(rng.uniform(-1, 1))
+        for j in range(neurons)
+    ]
+    # relu's off side and exact zeros come up too
+    xs: list[object] = [rng.choice([0.0, -0.5, rng.uniform(-3, 3)]) for _ in range(n)]
+    if wired_inputs:
+        xs = [Value(x) * 1.0 for x in xs]  # type: ignore[arg-type]
+    xdata, xnodes = dot_inputs(xs)
+    for node in dense(rows, biases, xdata, xnodes, activation):
+        data, local_grads = node.kernel([i.data for i in node.inputs], *node.params)
+        assert (node.data, node.local_grads) == (data, local_grads)
+        assert type(node.local_grads) is type(local_grads)
+        assert [math.copysign(1, g) for g in node.local_grads] == [
+            math.copysign(1, g) for g in local_grads
+        ]
+
+
+def test_a_layer_with_a_bad_weight_names_it_and_makes_nothing():
+    from micrograd_covid.engine import dense, dot_inputs
+
+    good = [Value(0.5), Value(-1.0)]
+    for bad, error in [(math.nan, ValueError), ("x", TypeError), (1e308, OverflowError)]:
+        row = [Value(1e308), Value(1.0)]
+        row[1].data = bad  # type: ignore[assignment]
+        xdata, xnodes = dot_inputs([2.0, 3.0])
+        with pytest.raises(error) as info:
+            dense([good, row], [Value(0.0), Value(0.0)], xdata, xnodes, "tanh")
+        assert "dot" in str(info.value)
+        if bad != 1e308:
+            assert "weight 1" in str(info.value)
