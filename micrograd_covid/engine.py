@@ -742,15 +742,13 @@ def _make_dot(
 ) -> Value:
     """A lone dot node (`Value.dot`): its edges, layout and params worked out here."""
     inputs: tuple[Value, ...] = (*(wnodes or ()), *(xnodes or ()))
+    values = [*(wdata if wnodes else ()), *(xdata if xnodes else ())]
     if isinstance(bias, Value):
         inputs = (*inputs, bias)
-        bdata: float | None = bias.data
-    else:
-        bdata = bias
+        values.append(bias.data)
     xconst = None if xnodes is not None else tuple(xdata)
     params = _dot_params(len(wdata), wnodes, wdata, xconst, bias, activation)
-    has = (wnodes is not None, xnodes is not None, isinstance(bias, Value))
-    data, local_grads = ops.dot_product(wdata, xdata, bdata, has, params[4])
+    data, local_grads = ops.dot(values, *params)
     return Value._node(data, inputs, local_grads, _DOT_OPS[activation], ops.dot, params)
 
 
@@ -768,10 +766,11 @@ def dense(
     `ops.ACTIVATIONS` or None. What the neurons share (layout, params, op name) is worked
     out once for the layer.
 
-    The hot path of every MLP: each neuron's arithmetic is `ops.dot_product`'s (the kernel
-    that Tape and the compiler re-run), written out here with the reading of the weights,
-    in the same order, so the numbers are the same bit for bit (tests check it); a value
-    that is not finite goes through `ops.dot_product` itself, which names the bad input.
+    The hot path of every MLP: each neuron's arithmetic is its kernel's (`ops.dot`, which
+    Tape re-runs and the compiler writes out), done here in the loop that reads the
+    weights, in the same order, so the numbers are the same bit for bit (a test checks
+    every node against its kernel); a value that is not finite goes through the kernel
+    itself, which names the bad input.
     """
     if activation == "linear":
         activation = None
@@ -779,17 +778,16 @@ def dense(
     act = None if activation is None else ops.ACTIVATIONS[activation].kernel
     xconst = None if xnodes is not None else tuple(xdata)
     xs = xnodes or ()
-    # (layout, params) by whether the neuron's bias is wired: a layer shares one params tuple.
-    shared: dict[bool, tuple[tuple[bool, bool, bool], tuple[Any, ...]]] = {}
+    # The params by whether the neuron's bias is wired: a layer shares one params tuple.
+    shared: dict[bool, tuple[Any, ...]] = {}
     new, kernel = object.__new__, ops.dot
     nodes = []
     for weights, bias in zip(rows, biases):
         wired = bias is not None
-        layout = shared.get(wired)
-        if layout is None:
-            layout = shared[wired] = (
-                (True, xnodes is not None, wired),
-                _dot_params(len(weights), weights, [], xconst, bias, activation),
+        params = shared.get(wired)
+        if params is None:
+            params = shared[wired] = _dot_params(
+                len(weights), weights, [], xconst, bias, activation
             )
         # z = w·x + b, added left to right.
         wdata = []
@@ -806,10 +804,11 @@ def dense(
             finite = False
         inputs = (*weights, *xs) if bias is None else (*weights, *xs, bias)
         local_grads: tuple[float, ...]
-        if not finite:  # ops.dot_product raises, naming the bad input (or the overflow)
-            wdata = [w.data for w in weights]
-            bdata = None if bias is None else bias.data
-            total, local_grads = ops.dot_product(wdata, xdata, bdata, layout[0], act)
+        if not finite:  # the kernel raises, naming the bad input (or the overflow)
+            values = [*(w.data for w in weights), *(xdata if xnodes else ())]
+            if bias is not None:
+                values.append(bias.data)
+            total, local_grads = kernel(values, *params)
         else:
             # a(z), and the partials ∂/∂w_i = x_i, ∂/∂x_i = w_i, ∂/∂b = 1, times a'(z).
             slope = 1.0
@@ -838,7 +837,7 @@ def dense(
         out.local_grads = local_grads
         out.previous = None
         out.kernel = kernel
-        out.params = layout[1]
+        out.params = params
         nodes.append(out)
     return nodes
 

@@ -31,7 +31,7 @@ import operator
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Final, TypeAlias, TypeVar
+from typing import Final, NoReturn, TypeAlias, TypeVar
 
 __all__ = [
     "ACTIVATIONS",
@@ -47,7 +47,6 @@ __all__ = [
     "ZeroGrads",
     "check_inputs",
     "dot",
-    "dot_product",
     "dot_split",
     "finite",
     "fmt_number",
@@ -540,66 +539,6 @@ def mean(values: Inputs) -> Result:
 BIAS_INPUT: Final = "input"
 
 
-def dot_product(
-    wdata: Sequence[float],
-    xdata: Sequence[float],
-    bias: float | None,
-    wired: tuple[bool, bool, bool],
-    activation: Kernel | None,
-) -> Result:
-    """a(w·x + b) and its partials, for the edges `wired` says exist (weights, inputs, bias):
-
-    ∂z/∂w_i = x_i, ∂z/∂x_i = w_i, ∂z/∂b = 1, each times a'(z) when there is an activation.
-    The sum runs left to right, as the tutorials add. `dot` (the kernel) and the engine,
-    which has the weights and inputs apart already, both compute through this function.
-    """
-    total = 0.0
-    try:
-        for product in map(operator.mul, wdata, xdata):
-            total += product
-        if bias is not None:
-            total += bias
-        elif wired[2]:  # a bias Value whose .data was set to None
-            _check_dot_inputs(wdata, xdata, bias, True)
-    except TypeError:  # a str or None among the data: named below
-        total = math.nan
-    if total - total != 0.0:  # inf or nan, or not a number: name the input when one is bad
-        _check_dot_inputs(wdata, xdata, bias, bias is not None or wired[2])
-        raise OverflowError(f"dot: result is not finite ({total!r})")
-    w_wired, x_wired, b_wired = wired
-    slope = 1.0
-    if activation is not None:
-        total, (slope,) = activation((total,))
-        if slope == 0.0:  # every partial is 0: one shared tuple, skipped by backward
-            return total, zero_grads((w_wired + x_wired) * len(wdata) + b_wired)
-    if w_wired and not x_wired:
-        local_grads: Grads = (*xdata, 1.0) if b_wired else tuple(xdata)
-    elif w_wired:
-        local_grads = (*xdata, *wdata, 1.0) if b_wired else (*xdata, *wdata)
-    else:
-        local_grads = (*wdata, 1.0) if b_wired else tuple(wdata)
-    if slope != 1.0:
-        # The chain rule inside the node: every partial times a'(z). (A loop rather than a
-        # comprehension, here and in the engine's hot paths: on CPython 3.11 it is faster
-        # for a neuron's few partials.)
-        scaled = []
-        for g in local_grads:
-            scaled.append(slope * g)
-        local_grads = tuple(scaled)
-    return total, local_grads
-
-
-def _check_dot_inputs(
-    wdata: Sequence[float], xdata: Sequence[float], bias: float | None, has_bias: bool
-) -> None:
-    names = [f"weight {i}" for i in range(len(wdata))] + [f"input {i}" for i in range(len(xdata))]
-    values: list[object] = [*wdata, *xdata]
-    if has_bias:
-        names.append("bias")
-        values.append(bias)
-    check_inputs("dot", values, names)
-
-
 _T = TypeVar("_T")
 
 
@@ -628,24 +567,72 @@ def dot(
     bias: float | str | None,
     activation: Kernel | None,
 ) -> Result:
-    """The kernel of a dot node, a(w·x + b) over vectors of length `n` (see `dot_product`).
+    """The kernel of a dot node: a(w·x + b) over vectors of length `n`, and its partials
+    ∂/∂w_i = x_i, ∂/∂x_i = w_i, ∂/∂b = 1, each times a'(z) when there is an activation.
 
     The node's inputs are the Values among weights, inputs and bias, in that order: the
     weights are `wconst` (constants) or the first `n` input values, the inputs `xconst` or
     the next `n`; `bias` is a constant, None, or `BIAS_INPUT` (the last input value).
-    `activation` is an activation's kernel, or None for a plain dot product.
+    `activation` is an activation's kernel, or None for a plain dot product. The sum runs
+    left to right, as the tutorials add. A neuron's partials that are all 0 (a relu that is
+    off) are one shared `ZeroGrads` tuple, which backward skips.
     """
+    # The weights: `values` itself when they are wired (map stops after the n inputs).
+    weights = values if wconst is None else wconst
+    start = n if wconst is None else 0
+    xdata = values[start : start + n] if xconst is None else xconst
+    wired_bias = bias == BIAS_INPUT
+    total = 0.0
+    try:
+        for product in map(_mul, weights, xdata):
+            total += product
+        if wired_bias:
+            total += values[-1]
+        elif bias is not None:
+            total += bias  # type: ignore[operator]
+        finite = total - total == 0.0
+    except TypeError:  # a str or None among the data
+        finite = False
+    if not finite:
+        wdata = values[:n] if wconst is None else wconst
+        _dot_failure(wdata, xdata, values[-1] if wired_bias else bias, wired_bias, total)
+    slope = 1.0
+    if activation is not None:
+        total, (slope,) = activation((total,))
+        if slope == 0.0:
+            return total, zero_grads(len(values))
     if wconst is None:
-        wdata: Sequence[float] = values[:n]
-        xdata = values[n : 2 * n] if xconst is None else xconst
+        grads = list(xdata) if xconst is not None else [*xdata, *values[:n]]
     else:
-        wdata = wconst
-        xdata = values[:n] if xconst is None else xconst
-    if bias == BIAS_INPUT:
-        return dot_product(
-            wdata, xdata, values[-1], (wconst is None, xconst is None, True), activation
-        )
-    return dot_product(wdata, xdata, bias, (wconst is None, xconst is None, False), activation)  # type: ignore[arg-type]
+        grads = [] if xconst is not None else list(wconst)
+    if wired_bias:
+        grads.append(1.0)
+    if slope != 1.0:
+        # The chain rule inside the node: every partial times a'(z). (A loop rather than a
+        # comprehension, here and in the engine's hot paths: on CPython 3.11 it is faster
+        # for a neuron's few partials.)
+        scaled = []
+        for g in grads:
+            scaled.append(slope * g)
+        grads = scaled
+    return total, tuple(grads)
+
+
+_mul = operator.mul
+
+
+def _dot_failure(
+    wdata: Sequence[float], xdata: Sequence[float], bias: object, wired_bias: bool, total: float
+) -> NoReturn:
+    """Raise for a dot product that is not finite: naming the bad input when there is one
+    (nan, inf, a str or None), else OverflowError for the sum itself."""
+    names = [f"weight {i}" for i in range(len(wdata))] + [f"input {i}" for i in range(len(xdata))]
+    values: list[object] = [*wdata, *xdata]
+    if wired_bias or bias is not None:
+        names.append("bias")
+        values.append(bias)
+    check_inputs("dot", values, names)
+    raise OverflowError(f"dot: result is not finite ({total!r})")
 
 
 # --- the tables -------------------------------------------------------------------------------

@@ -151,3 +151,42 @@ def test_a_switched_off_relu_neuron_shares_one_zero_tuple_that_backward_skips():
     assert out.local_grads is ops.zero_grads(3)
     out.backward()
     assert [p.grad for p in w] == [0.0, 0.0] and not math.copysign(1.0, w[0].grad) < 0
+
+
+@pytest.mark.parametrize("activation", [None, *(a.kernel for a in ops.ACTIVATIONS.values())])
+@pytest.mark.parametrize("layout", ["wired", "const_x", "const_w", "const_w_and_x"])
+@pytest.mark.parametrize("bias", [None, 0.25, ops.BIAS_INPUT])
+def test_dot_kernel_is_a_w_dot_x_plus_b_with_the_textbook_partials(activation, layout, bias):  # type: ignore[no-untyped-def]
+    """ops.dot against the maths written the plain way: z = Σ w_i x_i + b added left to
+    right, a(z), and the partials x_i (for w_i), w_i (for x_i), 1 (for b), times a'(z)."""
+    w, x, b = [0.5, -1.25, 2.0], [1.5, 0.75, -0.5], -0.125
+    wconst = tuple(w) if layout.startswith("const_w") else None
+    xconst = tuple(x) if layout in ("const_x", "const_w_and_x") else None
+    values = [*(w if wconst is None else ()), *(x if xconst is None else ())]
+    if bias == ops.BIAS_INPUT:
+        values.append(b)
+    data, grads = ops.dot(values, 3, wconst, xconst, bias, activation)
+    z = 0.0
+    for wi, xi in zip(w, x):
+        z += wi * xi
+    z += b if bias == ops.BIAS_INPUT else (bias or 0.0)
+    a, slope = (z, 1.0) if activation is None else (activation((z,))[0], activation((z,))[1][0])
+    expected = [*(x if wconst is None else ()), *(w if xconst is None else ())]
+    if bias == ops.BIAS_INPUT:
+        expected.append(1.0)
+    assert data == a
+    assert grads == tuple(slope * g for g in expected)
+
+
+@pytest.mark.parametrize(
+    ("values", "bias", "words"),
+    [
+        ([0.5, math.nan, 1.0, 2.0], None, "weight 1"),
+        ([0.5, 1.0, "x", 2.0], None, "input 0"),
+        ([0.5, 1.0, 1.0, 2.0, None], ops.BIAS_INPUT, "bias"),
+        ([1e308, 1e308, 2.0, 2.0], None, "not finite"),
+    ],
+)
+def test_dot_kernel_names_what_is_wrong(values, bias, words):  # type: ignore[no-untyped-def]
+    with pytest.raises((ValueError, TypeError, OverflowError), match=words):
+        ops.dot(values, 2, None, None, bias, ops.tanh)
