@@ -170,20 +170,27 @@ def _batch(
     """
     preds: list[Any] = []
     targets: list[Any] = []
+    if not rows:
+        for i in batch:
+            out = model(xs[i])
+            y = ys[i]
+            if type(out) is Value and len(y) == 1:  # one output: the usual case
+                preds.append(out)
+                targets.append(y[0])
+                continue
+            outs = out if isinstance(out, list) else [out]
+            if len(y) != len(outs):
+                raise ValueError(
+                    f"fit: ys row {i} has {len(y)} values, the model {len(outs)} outputs"
+                )
+            preds += outs
+            targets += y
+        return preds, targets
     for i in batch:
         out = model(xs[i])
-        outs = out if isinstance(out, list) else [out]
-        if rows:
-            preds.append(outs)
-            y = ys[i][0] if len(ys[i]) == 1 else ys[i]
-            targets.append(int(y) if isinstance(y, float) and y.is_integer() else y)
-            continue
-        if len(ys[i]) != len(outs):
-            raise ValueError(
-                f"fit: ys row {i} has {len(ys[i])} values, the model {len(outs)} outputs"
-            )
-        preds += outs
-        targets += ys[i]
+        preds.append(out if isinstance(out, list) else [out])
+        y = ys[i][0] if len(ys[i]) == 1 else ys[i]
+        targets.append(int(y) if isinstance(y, float) and y.is_integer() else y)
     return preds, targets
 
 
