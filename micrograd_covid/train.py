@@ -189,8 +189,10 @@ def _batch(
     for i in batch:
         out = model(xs[i])
         preds.append(out if isinstance(out, list) else [out])
-        y = ys[i][0] if len(ys[i]) == 1 else ys[i]
-        targets.append(int(y) if isinstance(y, float) and y.is_integer() else y)
+        target = ys[i][0] if len(ys[i]) == 1 else ys[i]
+        if isinstance(target, float) and target.is_integer():
+            target = int(target)  # a class index
+        targets.append(target)
     return preds, targets
 
 
