@@ -192,30 +192,6 @@ class Value:
         self.params = _NO_PARAMS
 
     @classmethod
-    def _node(
-        cls,
-        data: float,
-        inputs: tuple[Value, ...],
-        local_grads: tuple[float, ...],
-        op: str,
-        kernel: ops.Kernel,
-        params: tuple[Any, ...] = (),
-    ) -> Value:
-        """Make an interior node from its kernel's result; the kernel has checked `data`."""
-        out = object.__new__(cls)
-        out.data = data
-        out.grad = 0.0
-        out.label = ""
-        out.role = None
-        out.op = op
-        out.inputs = inputs
-        out.local_grads = local_grads
-        out.previous = None
-        out.kernel = kernel
-        out.params = params
-        return out
-
-    @classmethod
     def apply(cls, op: str, kernel: ops.Kernel, inputs: Sequence[Value], *params: Any) -> Value:
         """A new node ``op`` computed by ``kernel([i.data for i in inputs], *params)``.
 
@@ -235,7 +211,7 @@ class Value:
             raise ValueError(
                 f"{op}: the kernel gave {len(local_grads)} partials for {len(nodes)} inputs"
             )
-        return cls._node(data, nodes, local_grads, op, kernel, params)
+        return _interior(data, nodes, local_grads, op, kernel, params, cls)
 
     # --- plumbing -------------------------------------------------------------------------
 
@@ -304,7 +280,7 @@ class Value:
     def _binary(self, other: Value, op: str) -> Value:
         kernel = _BINARY_KERNELS[op]
         data, local_grads = kernel((self.data, other.data))
-        return Value._node(data, (self, other), local_grads, op, kernel)
+        return _interior(data, (self, other), local_grads, op, kernel)
 
     def __add__(self, other: Operand) -> Value:
         o = _as_value(other)
@@ -352,7 +328,7 @@ class Value:
         except ValueError as error:
             raise ValueError(f"**: {error} (base {_fmt_repr(self.data)})") from None
         data, local_grads = ops.pow_const((self.data,), c)
-        return Value._node(data, (self,), local_grads, f"**{_fmt(c)}", ops.pow_const, (c,))
+        return _interior(data, (self,), local_grads, f"**{_fmt(c)}", ops.pow_const, (c,))
 
     def __rpow__(self, other: Operand) -> Value:
         o = _as_value(other)
@@ -373,7 +349,7 @@ class Value:
     def _unary(self, op: str) -> Value:
         kernel = _UNARY_KERNELS[op]
         data, local_grads = kernel((self.data,))
-        return Value._node(data, (self,), local_grads, op, kernel)
+        return _interior(data, (self,), local_grads, op, kernel)
 
     def exp(self) -> Value:
         """e^x; d/dx = e^x."""
@@ -421,7 +397,7 @@ class Value:
         The slope is a param of the node's record."""
         slope = check_number(slope, "leaky_relu slope")
         data, local_grads = ops.leaky_relu((self.data,), slope)
-        return Value._node(data, (self,), local_grads, "leaky_relu", ops.leaky_relu, (slope,))
+        return _interior(data, (self,), local_grads, "leaky_relu", ops.leaky_relu, (slope,))
 
     # --- n-ary nodes ----------------------------------------------------------------------
 
@@ -511,6 +487,33 @@ class Value:
         """Set the gradient of every node in this graph to 0.0."""
         for node in topological_order(self):
             node.grad = 0.0
+
+
+def _interior(
+    data: float,
+    inputs: tuple[Value, ...],
+    local_grads: tuple[float, ...],
+    op: str,
+    kernel: ops.Kernel,
+    params: tuple[Any, ...] = _NO_PARAMS,
+    cls: type[Value] = Value,
+) -> Value:
+    """Make an interior node from its kernel's result (the kernel has checked `data`).
+
+    A function rather than a method: every op makes one, and a plain call is the cheapest.
+    """
+    out = object.__new__(cls)
+    out.data = data
+    out.grad = 0.0
+    out.label = ""
+    out.role = None
+    out.op = op
+    out.inputs = inputs
+    out.local_grads = local_grads
+    out.previous = None
+    out.kernel = kernel
+    out.params = params
+    return out
 
 
 def backward_order(root: Value) -> list[Value]:
@@ -749,7 +752,7 @@ def _make_dot(
     xconst = None if xnodes is not None else tuple(xdata)
     params = _dot_params(len(wdata), wnodes, wdata, xconst, bias, activation)
     data, local_grads = ops.dot(values, *params)
-    return Value._node(data, inputs, local_grads, _DOT_OPS[activation], ops.dot, params)
+    return _interior(data, inputs, local_grads, _DOT_OPS[activation], ops.dot, params)
 
 
 def dense(
@@ -778,17 +781,20 @@ def dense(
     act = None if activation is None else ops.ACTIVATIONS[activation].kernel
     xconst = None if xnodes is not None else tuple(xdata)
     xs = xnodes or ()
-    # The params by whether the neuron's bias is wired: a layer shares one params tuple.
-    shared: dict[bool, tuple[Any, ...]] = {}
+    # By whether the neuron's bias is wired: the params (a layer shares one tuple) and, when
+    # the inputs are numbers, the partials (x_1, …, x_n, 1) every neuron of the layer has.
+    shared: dict[bool, tuple[tuple[Any, ...], tuple[float, ...]]] = {}
     new, kernel = object.__new__, ops.dot
     nodes = []
     for weights, bias in zip(rows, biases):
         wired = bias is not None
-        params = shared.get(wired)
-        if params is None:
-            params = shared[wired] = _dot_params(
-                len(weights), weights, [], xconst, bias, activation
+        known = shared.get(wired)
+        if known is None:
+            known = shared[wired] = (
+                _dot_params(len(weights), weights, [], xconst, bias, activation),
+                (*xdata, 1.0) if wired else tuple(xdata),
             )
+        params, xgrads = known
         # z = w·x + b, added left to right.
         wdata = []
         total = 0.0
@@ -817,16 +823,17 @@ def dense(
             if slope == 0.0:  # a switched-off neuron: one shared tuple, skipped by backward
                 local_grads = ops.zero_grads(len(inputs))
             else:
-                grads = [*xdata, *wdata] if xnodes is not None else list(xdata)
-                if wired:
-                    grads.append(1.0)
+                if xnodes is None:
+                    grads: Sequence[float] = xgrads
+                else:
+                    grads = [*xdata, *wdata, 1.0] if wired else [*xdata, *wdata]
                 if slope != 1.0:
                     scaled = []
                     for g in grads:
                         scaled.append(slope * g)
                     grads = scaled
                 local_grads = tuple(grads)
-        # Made inline rather than through Value._node: a layer makes one per neuron.
+        # Made inline rather than by _interior: a layer makes one per neuron.
         out = new(Value)
         out.data = total
         out.grad = 0.0
@@ -892,7 +899,7 @@ def _sum_node(values: Iterable[Operand], op: str) -> Value:
         raise ValueError(f"{op}: needs at least one value")
     kernel = ops.mean if op == "mean" else ops.sum_
     value, local_grads = kernel(data)
-    return Value._node(value, tuple(nodes), local_grads, op, kernel)
+    return _interior(value, tuple(nodes), local_grads, op, kernel)
 
 
 # --- copy and pickle, iteratively ----------------------------------------------------------
