@@ -849,7 +849,6 @@ def dense(
     return nodes
 
 
-_ONLY_VALUES = frozenset({Value})
 _ONLY_FLOATS = frozenset({float})
 
 
@@ -858,13 +857,15 @@ def dot_inputs(
 ) -> tuple[list[float], tuple[Value, ...] | None]:
     """Check a dot product's vector once: (data, the Values) when any are Values (numbers
     among them become leaves), (data, None) when all are numbers."""
-    kinds = set(map(type, values))
-    if kinds == _ONLY_VALUES:
-        nodes: tuple[Value, ...] = tuple(values)  # type: ignore[arg-type]
+    if len(values) and type(values[0]) is Value:  # a layer's input: the outputs of the last
         data = []
-        for node in nodes:
+        for node in values:
+            if type(node) is not Value:
+                break
             data.append(node.data)
-        return data, nodes
+        else:
+            return data, tuple(values)  # type: ignore[arg-type]
+    kinds = set(map(type, values))
     if kinds == _ONLY_FLOATS:
         data = list(values)  # type: ignore[arg-type]
         if all(map(math.isfinite, data)):

@@ -24,7 +24,9 @@ def squared_error(pred: Value, target: Target) -> Value:
     if isinstance(target, Value):
         y = target
     else:
-        y = Value(check_number(target, "squared_error target"), label="y", role="input")
+        if type(target) is not float or target - target != 0.0:
+            target = check_number(target, "squared_error target")  # raises, naming it
+        y = Value(target, label="y", role="input")
     out = Value.apply("squared_error", ops.squared_error, (pred, y))
     out.role = "loss"
     return out
