@@ -283,35 +283,35 @@ class Value:
         return _interior(data, (self, other), local_grads, op, kernel)
 
     def __add__(self, other: Operand) -> Value:
-        o = _as_value(other)
+        o = _as_value(other, "+")
         return NotImplemented if o is None else self._binary(o, "+")
 
     def __radd__(self, other: Operand) -> Value:
-        o = _as_value(other)
+        o = _as_value(other, "+")
         return NotImplemented if o is None else o._binary(self, "+")
 
     def __sub__(self, other: Operand) -> Value:
-        o = _as_value(other)
+        o = _as_value(other, "-")
         return NotImplemented if o is None else self._binary(o, "-")
 
     def __rsub__(self, other: Operand) -> Value:
-        o = _as_value(other)
+        o = _as_value(other, "-")
         return NotImplemented if o is None else o._binary(self, "-")
 
     def __mul__(self, other: Operand) -> Value:
-        o = _as_value(other)
+        o = _as_value(other, "*")
         return NotImplemented if o is None else self._binary(o, "*")
 
     def __rmul__(self, other: Operand) -> Value:
-        o = _as_value(other)
+        o = _as_value(other, "*")
         return NotImplemented if o is None else o._binary(self, "*")
 
     def __truediv__(self, other: Operand) -> Value:
-        o = _as_value(other)
+        o = _as_value(other, "/")
         return NotImplemented if o is None else self._binary(o, "/")
 
     def __rtruediv__(self, other: Operand) -> Value:
-        o = _as_value(other)
+        o = _as_value(other, "/")
         return NotImplemented if o is None else o._binary(self, "/")
 
     def __pow__(self, other: Operand) -> Value:
@@ -331,7 +331,7 @@ class Value:
         return _interior(data, (self,), local_grads, f"**{_fmt(c)}", ops.pow_const, (c,))
 
     def __rpow__(self, other: Operand) -> Value:
-        o = _as_value(other)
+        o = _as_value(other, "**")
         return NotImplemented if o is None else o._binary(self, "**")
 
     def __neg__(self) -> Value:
@@ -694,11 +694,16 @@ class BackwardStep:
 # --- helpers for the ops ------------------------------------------------------------------
 
 
-def _as_value(other: object) -> Value | None:
+def _as_value(other: object, op: str) -> Value | None:
+    """`other` as a Value (a number becomes a leaf), or None when it is not a number."""
     if isinstance(other, Value):
         return other
     if isinstance(other, (int, float, numbers.Real)):
-        return Value(other)  # type: ignore[arg-type]
+        try:
+            return Value(other)  # type: ignore[arg-type]
+        except ValueError:
+            check_number(other, f"{op}: number operand")  # raises, naming the op
+            raise
     return None
 
 
@@ -889,7 +894,7 @@ def _sum_node(values: Iterable[Operand], op: str) -> Value:
     nodes: list[Value] = []
     data: list[float] = []
     for v in values:
-        node = v if isinstance(v, Value) else _as_value(v)
+        node = v if isinstance(v, Value) else _as_value(v, op)
         if node is None:
             raise TypeError(
                 f"{op}: item {len(nodes)} must be a Value or a number, got {type(v).__name__}"
@@ -1015,7 +1020,7 @@ def define_op(name: str, kernel: Callable[..., tuple[float, Sequence[float]]] | 
     def apply(*operands: Operand) -> Value:
         nodes = []
         for i, x in enumerate(operands):
-            node = _as_value(x)
+            node = _as_value(x, name)
             if node is None:
                 raise TypeError(
                     f"{name}: operand {i} must be a Value or a number, got {type(x).__name__}"

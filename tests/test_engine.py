@@ -793,3 +793,20 @@ def test_a_layer_with_a_bad_weight_names_it_and_makes_nothing():
         assert "dot" in str(info.value)
         if bad != 1e308:
             assert "weight 1" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("make", "op", "bad"),
+    [
+        (lambda x: x + math.nan, "+", "nan"),
+        (lambda x: math.inf * x, "*", "inf"),
+        (lambda x: x - (-math.inf), "-", "-inf"),
+        (lambda x: 10**400 / x, "/", "beyond a float's range"),
+        (lambda x: Value.mean([x, math.nan]), "mean", "nan"),
+    ],
+)
+def test_a_non_finite_number_operand_names_the_op(make, op, bad):  # type: ignore[no-untyped-def]
+    with pytest.raises(ValueError) as info:
+        make(Value(1.5))
+    assert str(info.value).startswith(f"{op}: number operand must be finite")
+    assert bad in str(info.value)
