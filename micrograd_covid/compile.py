@@ -53,6 +53,11 @@ class Unsupported(Exception):
 
 _counter = itertools.count(1)
 _NAME = re.compile(r"\b[vxdsl]\d+\b")
+# Every local variable the generated functions use (k0, a0, act0 and L0 are globals).
+_LOCAL = re.compile(r"\b(?:[xvzsdlgp]|gp)\d+\b|\bc\b")
+# CPython numbers a function's locals in order of first use; one numbered past 255 costs an
+# extra instruction (EXTENDED_ARG) at every use.
+_FAST_LOCALS = 256
 # Compiled code by source text: fitting the same model shape again skips `compile`.
 _CODE: dict[str, tuple[Any, str]] = {}
 # What `generate` made, by graph shape (see `_shape`): the source, its compiled code and the
@@ -251,11 +256,13 @@ def _write_program(
     interior_grads = [grad_of[n] for n in order if n not in output_set]
 
     leaves = [f"L{j}" for j in range(len(fixed))]
+    forward_loop = [w.forward for w in written] + checks
     lines = [
         f"# {title}: forward and backward, written out by micrograd_covid from the recorded",
         "# graph, one line per node; the comment is the node's display name.",
         "",
         "def forward(ROWS, OUT, SAVED, check):",
+        *_loop_names_first(forward_loop, fed_names + fixed_names, 4),
         f"    P = {_unpack([f'{leaf}.data' for leaf in leaves])}",
         "    if check:  # every leaf a finite number?",
         "        t = sum(P)",
@@ -283,6 +290,11 @@ def _write_program(
         "    return P",
         "",
         "def backward(P, SAVED, seed):",
+        *_loop_names_first(
+            [w.backward for w in written] + saved + [str(g) for g in interior_grads],
+            fixed_names + fixed_grads,
+            3,
+        ),
         f"    {_unpack(fixed_names)} = P",
         f"    {_unpack(fixed_grads)} = {_unpack([f'{leaf}.grad' for leaf in leaves])}",
         f"    for {_unpack(saved)} in reversed(SAVED):",
@@ -316,6 +328,25 @@ def _write_program(
         if node.kernel is ops.dot:
             shared[f"act{i}"] = node.params[4]
     return source, filename, code, shared, source.splitlines(True), leaves
+
+
+def _loop_names_first(loop: Sequence[str], others: Sequence[str], nargs: int) -> list[str]:
+    """For a function with more locals than CPython numbers in one byte: a first line that
+    names the variables of its per-row loop (`loop`: its lines, without their comments),
+    most used first, so that they get the low numbers and the loop no extra instructions.
+    Nothing for a small function, which reads as it is."""
+    uses: dict[str, int] = {}
+    for line in loop:
+        for name in _LOCAL.findall(line.split("  #")[0]):
+            uses[name] = uses.get(name, 0) + 1
+    if nargs + len(uses.keys() | set(others)) <= _FAST_LOCALS:
+        return []
+    names = sorted(uses, key=lambda name: -uses[name])[: _FAST_LOCALS - nargs]
+    return [
+        "    # Python numbers variables in order of first use, and one numbered past 255 costs",
+        "    # an extra instruction at every use: the loop's variables, most used first.",
+        f"    {' = '.join(names)} = 0.0",
+    ]
 
 
 def _unpack(names: Sequence[str]) -> str:

@@ -329,6 +329,34 @@ def test_fit_of_every_tutorial_setup_is_bit_identical_on_every_engine(name):  # 
     assert results[0][0].epoch_loss[-1] < results[0][0].epoch_loss[0]
 
 
+def test_a_network_with_more_locals_than_one_byte_numbers_names_its_loop_first():
+    # 2-12-12-1 has 181 parameters: the generated functions have over 256 locals, so the
+    # loop's variables are named first; the numbers stay the interpreter's, bit for bit.
+    xs = [[0.5, -1.0], [1.5, 0.25], [-0.3, 0.8], [0.9, 0.1], [0.2, -0.7]]
+    ys = [1.0, -1.0, 0.5, 0.2, -0.4]
+    for activation in ("relu", "tanh"):
+        results = _fit_every_engine(
+            lambda a=activation: MLP(2, [12, 12, 1], activation=a, seed=5),  # type: ignore[misc]
+            xs,
+            ys,
+            lr=0.02,
+            epochs=4,
+            batch_size=2,
+        )
+        assert all(r == results[0] for r in results)
+    big = MLP(2, [12, 12, 1], activation="relu", seed=5)
+    loss = squared_error(big([Value(0.5), Value(-1.0)]), 1.0)
+    source = Tape(loss).compile().source
+    assert source is not None
+    forward, backward = source.split("def backward")
+    assert "the loop's variables, most used first" in forward
+    assert "the loop's variables, most used first" in backward
+    # The small walkthrough graph reads as it is.
+    small = MLP(2, [4, 1], seed=0)
+    small_source = Tape(squared_error(small([Value(0.5), Value(-1.0)]), 1.0)).compile().source
+    assert small_source is not None and "most used first" not in small_source
+
+
 def test_fit_compiled_divergence_raises_like_the_graph_engine():
     xs, ys = daily_infections()
     errors = []
