@@ -22,6 +22,7 @@ import itertools
 import linecache
 import math
 import re
+import types
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -222,10 +223,15 @@ def _param_key(value: Any) -> Any:
     """`value` as a key that tells apart what `==` does not (0.0 and -0.0, 1 and 1.0)."""
     kind = type(value)
     if kind is tuple:
-        return tuple([_param_key(item) for item in value])
+        return tuple([item if type(item) in _AS_IS else _param_key(item) for item in value])
     if kind is float or kind is int:
         return (kind, repr(value))
     return (kind, value)
+
+
+# Param types equal only to themselves, which stand for themselves in a key (a number does
+# not: 0.0 == -0.0 and 1 == 1.0 == True).
+_AS_IS = {type(None), str, types.FunctionType, types.BuiltinFunctionType}
 
 
 def _write_program(

@@ -336,7 +336,7 @@ def test_a_network_with_more_locals_than_one_byte_numbers_names_its_loop_first()
     ys = [1.0, -1.0, 0.5, 0.2, -0.4]
     for activation in ("relu", "tanh"):
         results = _fit_every_engine(
-            lambda a=activation: MLP(2, [12, 12, 1], activation=a, seed=5),  # type: ignore[misc]
+            lambda a=activation: MLP(2, [12, 12, 1], activation=a, seed=5),
             xs,
             ys,
             lr=0.02,
@@ -468,3 +468,22 @@ def test_code_is_reused_for_a_graph_of_the_same_shape_and_bound_to_its_own_leave
     zero, negative_zero = Tape(graph(0.5, 0.0)[1]).compile(), Tape(graph(0.5, -0.0)[1]).compile()
     assert zero.source is not None and negative_zero.source is not None
     assert "-0.0" in negative_zero.source and "-0.0" not in zero.source
+
+
+def test_the_fed_rows_of_a_plain_float_table_are_the_row_by_row_checks_rows():
+    from micrograd_covid.runners import _sample
+
+    model = MLP(2, [3, 2], seed=0)
+    xs = [[0.5, -1.0], [1.5, 0.25], [-0.3, 0.8]]
+    ys = [[1.0, -1.0], [0.5, 0.2], [-0.4, 2.0]]
+    fast = _sample(model, xs, ys, mse)[3]  # lists of floats: checked in a few passes
+    mixed = _sample(model, [(0.5, -1), *xs[1:]], [(1, -1.0), *ys[1:]], mse)[3]  # row by row
+    assert fast == mixed == [(*x, *y) for x, y in zip(xs, ys)]
+    assert all(type(v) is float for row in mixed for v in row)
+    for bad_xs, bad_ys, message in [
+        ([[0.5, -1.0], [1.5, math.inf], [0.0, 0.0]], ys, r"xs\[1\]\[1\] is inf"),
+        (xs, [[1.0, -1.0], [0.5], [0.0, 0.0]], "target 1 has 1 values, the model 2 outputs"),
+        ([[0.5, -1.0], [1.5], [0.0, 0.0]], ys, r"xs\[1\] has 1 values, xs\[0\] has 2"),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            _sample(model, bad_xs, bad_ys, mse)
