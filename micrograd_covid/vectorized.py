@@ -16,6 +16,7 @@ vectorized and make `fit` fall back to the graph engine with a warning.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -93,6 +94,7 @@ def _layers(order: Sequence[Value], fixed: set[Value]) -> dict[Value, _Layer]:
 
 _ELEMENTWISE = {ops.add, ops.sub, ops.mul, ops.neg, ops.squared_error, ops.sum_, ops.mean}
 _UNARY = {ops.tanh, ops.relu, ops.sigmoid}
+_VECTORIZED = _ELEMENTWISE | _UNARY
 
 
 def batched_program(order: Sequence[Value], fed: Sequence[Value]) -> tuple[Any, list[Value]]:
@@ -107,7 +109,7 @@ def batched_program(order: Sequence[Value], fed: Sequence[Value]) -> tuple[Any, 
             if inp not in seen:
                 seen.add(inp)
                 fixed.append(inp)
-        if node.kernel is not ops.dot and node.kernel not in _ELEMENTWISE | _UNARY:
+        if node.kernel is not ops.dot and node.kernel not in _VECTORIZED:
             raise Unsupported(f"op {node.op!r} is not vectorized")
     return _layers(order, set(fixed)), fixed
 
@@ -138,7 +140,9 @@ class NumpyRunner:
         self.param_set = set(self.params)
         self.fed_set = set(fed)
         # One row per placeholder, one column per example.
-        table = np.array(rows, dtype=np.float64).reshape(len(rows), -1)
+        width = len(fed)
+        cells = itertools.chain.from_iterable(rows)
+        table = np.fromiter(cells, np.float64, len(rows) * width).reshape(len(rows), width)
         self.data = np.ascontiguousarray(table.T)
         self.mean = mean
         self._all = list(range(len(rows)))
@@ -156,6 +160,12 @@ class NumpyRunner:
         self._fed_prefixes = [tuple(fed_ids[:k]) for k in range(1, len(fed_ids) + 1)]
         self._fed_keys: set[tuple[int, ...]] = set()
         self._layer_keys: set[tuple[int, ...]] = set()
+        # The parameters read as values (not as a layer's weights or biases).
+        read: set[Value] = set()
+        for node in order:
+            layer = self.layer_of.get(node)
+            read.update(node.inputs if layer is None else layer.inputs)
+        self._read = [p for p in self.params if p in read]
 
     def forward(self, batch: Sequence[int]) -> float:
         """The batch's loss, every node evaluated over all its rows at once."""
@@ -172,7 +182,7 @@ class NumpyRunner:
         np = self.np
         data = self.data if batch == self._all else self.data[:, list(batch)]
         count = data.shape[1]
-        values: dict[Value, Any] = {p: p.data for p in self.params}
+        values: dict[Value, Any] = {p: p.data for p in self._read}
         for j, leaf in enumerate(self.fed):
             values[leaf] = data[j]
         slopes: dict[int, Any] = {}
