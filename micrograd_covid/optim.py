@@ -148,11 +148,12 @@ class SGD(Optimizer):
         if total - total != 0.0:
             super().step()
             return
-        self._undo = {"steps": self.steps}
-        self.steps += 1
-        for p, value in zip(params, new):
+        steps = self.steps
+        self._undo = {"steps": steps}
+        self.steps = steps + 1
+        for i, p in enumerate(params):
             p.previous = p.data
-            p.data = value
+            p.data = new[i]
 
     def _updates(self, grads: list[float], t: int) -> tuple[list[float], dict[str, Any]]:
         lr = self.lr
