@@ -24,9 +24,10 @@ class Optimizer:
         """`params` are the Values to update; `lr` the learning rate (finite, > 0)."""
         name = type(self).__name__
         self.params = list(params)
-        for i, p in enumerate(self.params):
-            if not isinstance(p, Value):
-                raise TypeError(f"{name}: params[{i}] is {type(p).__name__}")
+        if set(map(type, self.params)) != {Value}:  # one pass in C for the common case
+            for i, p in enumerate(self.params):
+                if not isinstance(p, Value):
+                    raise TypeError(f"{name}: params[{i}] is {type(p).__name__}")
         if not self.params:
             raise ValueError(f"{name}: no parameters to optimize")
         self.lr = checks.positive(lr, f"{name}: lr")
