@@ -156,7 +156,7 @@ class CompiledRunner:
         out: list[float] = []
         saved: list[Any] = []
         try:
-            data = self.program.forward(self._feed, out, saved, False)
+            data = self.program.forward(self.params, self._feed, out, saved, False)
         except (ArithmeticError, ValueError):
             data = None
         if data is not None:
@@ -187,7 +187,7 @@ class CompiledRunner:
             self._graph.backward()
             self._graph = None
             return
-        self.program.backward(self._data, self._saved, self._seed)
+        self.program.backward(self.params, self._data, self._saved, self._seed)
 
 
 def make_runner(

@@ -415,7 +415,7 @@ def test_a_pdb_session_stops_inside_the_generated_code(tmp_path):  # type: ignor
         "compiled.forward()\n"
     )
     # One command puts a breakpoint on the generated forward's first line.
-    commands = "b compiled.program.forward\nc\n" + "n\n" * 7 + "p v0\nq\n"
+    commands = "b compiled.program.forward\nc\n" + "n\n" * 8 + "p v0\nq\n"
     result = subprocess.run(
         [sys.executable, "-m", "pdb", str(script)],
         input="c\n" + commands,
