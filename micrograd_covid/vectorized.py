@@ -160,12 +160,21 @@ class NumpyRunner:
         self._fed_prefixes = [tuple(fed_ids[:k]) for k in range(1, len(fed_ids) + 1)]
         self._fed_keys: set[tuple[int, ...]] = set()
         self._layer_keys: set[tuple[int, ...]] = set()
-        # The parameters read as values (not as a layer's weights or biases).
-        read: set[Value] = set()
+        # What is read as one row of values: the inputs of other nodes and of layers that
+        # cannot take a matrix as it is, and the outputs (the rest stays in its matrix).
+        matrix_keys = {*self._fed_prefixes, *(output for _, output in self._keys.values())}
+        read: set[Value] = set(outputs)
         for node in order:
             layer = self.layer_of.get(node)
-            read.update(node.inputs if layer is None else layer.inputs)
-        self._read = [p for p in self.params if p in read]
+            if layer is None:
+                read.update(node.inputs)
+            elif layer.input_key not in matrix_keys:
+                read.update(layer.inputs)
+        self._read = [p for p in self.params if p in read]  # parameters read as values
+        self._rows_read = {
+            id(layer): [(k, m) for k, m in enumerate(layer.members) if m in read]
+            for layer in layers
+        }
 
     def forward(self, batch: Sequence[int]) -> float:
         """The batch's loss, every node evaluated over all its rows at once."""
@@ -209,8 +218,8 @@ class NumpyRunner:
                 slopes[id(layer)] = (x, w, slope)
                 matrices[output_key] = out
                 layer_keys.add(output_key)
-                for member, row in zip(layer.members, out):
-                    values[member] = row
+                for k, member in self._rows_read[id(layer)]:
+                    values[member] = out[k]
                 continue
             ins = [values[i] for i in node.inputs]
             if kernel is ops.add:
@@ -231,7 +240,11 @@ class NumpyRunner:
                 out, slope = _activate(np, ins[0], kernel)
                 values[node] = out
                 slopes[id(node)] = slope
-        terms = np.stack([np.broadcast_to(values[o], count) for o in self.outputs])
+        terms = [values[o] for o in self.outputs]
+        if len(terms) == 1 and np.shape(terms[0]) == (count,):
+            terms = terms[0]
+        else:
+            terms = np.stack([np.broadcast_to(term, count) for term in terms])
         total = float(terms.sum())
         size = terms.size
         loss = total / size if self.mean else total
@@ -280,7 +293,7 @@ class NumpyRunner:
                 if g is None:
                     continue
                 if slope is not None:
-                    g = g * slope
+                    g *= slope  # g is a fresh array here: scaled in place
                 # Weights and biases are parameters: their sums over the rows go straight
                 # into .grad.
                 for leaf, value in zip(layer.weights, (g @ x.T).ravel().tolist()):
@@ -315,8 +328,9 @@ class NumpyRunner:
                 add(a[0], -g)
             elif kernel is ops.squared_error:
                 diff = values[a[0]] - values[a[1]]
-                add(a[0], 2.0 * diff * g)
-                add(a[1], -2.0 * diff * g)
+                for inp, sign in zip(a, (2.0, -2.0)):
+                    if inp not in fed:  # a target: no gradient
+                        add(inp, sign * diff * g)
             elif kernel is ops.sum_ or kernel is ops.mean:
                 scale = 1.0 / len(a) if kernel is ops.mean else 1.0
                 for inp in a:
