@@ -1,12 +1,12 @@
 """`fit(..., engine="numpy")`: one sample's recorded graph evaluated over a whole batch at once.
 
 Every node's value becomes a numpy array with one entry per row of the batch, and the dot nodes
-of a layer (the neurons that share their inputs) become one matrix product: ``Z = X Wᵀ + b``
-forward, ``∂L/∂W = Gᵀ X`` and ``∂L/∂X = G W`` backward, where G holds each neuron's gradient
-times its activation's slope. numpy adds in its own order (pairwise sums, BLAS), so the
-numbers agree with the graph engine to about 1e-15 relative per step, not bit for bit; a long
-run can amplify that (the deep tutorial's saturated tanh units: 1e-14 after 10 epochs, 3e-11
-after 20).
+of a layer (the neurons that share their inputs) become one matrix product with a column per
+row: ``Z = W X + b`` forward, ``∂L/∂W = G Xᵀ`` and ``∂L/∂X = Wᵀ G`` backward, where G holds
+each neuron's gradient times its activation's slope. numpy adds in its own order (pairwise
+sums, BLAS), so the numbers agree with the graph engine to about 1e-15 relative per step, not
+bit for bit; a long run can amplify that (the deep tutorial's saturated tanh units: 1e-14 after
+10 epochs, 3e-11 after 20).
 
 numpy is an optional dependency (``pip install numpy``). The model is called once, on
 placeholder Values, as for the compiled engine; ops other than dot (with or without an
