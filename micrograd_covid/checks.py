@@ -29,6 +29,8 @@ __all__ = [
 
 def finite(value: object, what: str) -> float:
     """`value` as a float; it must be a real number (not bool) and finite."""
+    if type(value) is float and value - value == 0.0:  # the common case, without the ABC check
+        return value
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{what} must be a number, got {type(value).__name__}: {value!r}")
     try:
@@ -59,6 +61,8 @@ def interval(value: object, what: str, low: float, high: float, *, closed: bool 
 
 def count(value: object, what: str, minimum: int = 1) -> int:
     """An int (numpy integers too, not bool) of at least `minimum`."""
+    if type(value) is int and value >= minimum:  # the common case, without the ABC check
+        return value
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{what} must be an int, got {type(value).__name__}: {value!r}")
     result = int(value)

@@ -22,6 +22,7 @@ import itertools
 import linecache
 import math
 import re
+import types
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -53,12 +54,19 @@ class Unsupported(Exception):
 
 _counter = itertools.count(1)
 _NAME = re.compile(r"\b[vxdsl]\d+\b")
+# Every local variable the generated functions use (k0, a0 and act0 are globals).
+_LOCAL = re.compile(r"\b(?:[xvzsdlgp]|gp)\d+\b|\bc\b")
+# CPython numbers a function's locals in order of first use; one numbered past 255 costs an
+# extra instruction (EXTENDED_ARG) at every use.
+_FAST_LOCALS = 256
 # Compiled code by source text: fitting the same model shape again skips `compile`.
 _CODE: dict[str, tuple[Any, str]] = {}
-# What `generate` made, by graph shape (see `_shape`): the source, its compiled code and the
-# namespace entries every graph of that shape shares (kernels, params), so another model of
-# the same shape (a new fit call) skips writing the source, naming the nodes and compiling.
-_SHAPES: dict[tuple[Any, ...], tuple[str, str, Any, dict[str, Any], list[str], list[str]]] = {}
+# What `generate` made, by graph shape (see `_shape`): the source, its file name, lines and
+# functions (the leaves are their argument, the kernels and params of that shape their
+# globals), so another model of the same shape (a new fit call) skips writing the source,
+# naming the nodes and compiling, and runs functions Python has already specialized.
+_SHAPES: dict[tuple[Any, ...], tuple[str, str, list[str], Callable[..., Any], Callable[..., Any]]]
+_SHAPES = {}
 _CACHE_SIZE = 64
 
 # The ops written out inline (their arithmetic copied from ops.py); every other op of the
@@ -82,12 +90,12 @@ class _Node:
 
 @dataclass
 class Program:
-    """Generated code for one graph. `forward(ROWS, OUT, SAVED, check)` reads the fixed
-    leaves' `.data` (with `check`, raising BadLeaf unless all are finite numbers), appends
-    each row's output values to OUT and what backward needs to SAVED, and returns the leaf
-    values P it used; `backward(P, SAVED, seed)` adds every row's contributions to the fixed
-    leaves' `.grad`, the rows in reverse (as one graph over all rows would add them), each
-    output seeded with `seed`."""
+    """Generated code for one graph. `forward(LEAVES, ROWS, OUT, SAVED, check)` reads the
+    fixed leaves' `.data` (LEAVES is `fixed`; with `check`, raising BadLeaf unless all are
+    finite numbers), appends each row's output values to OUT and what backward needs to
+    SAVED, and returns the leaf values P it used; `backward(LEAVES, P, SAVED, seed)` adds
+    every row's contributions to the fixed leaves' `.grad`, the rows in reverse (as one graph
+    over all rows would add them), each output seeded with `seed`."""
 
     source: str
     filename: str
@@ -135,25 +143,19 @@ def generate(
         for j, leaf in enumerate(fixed):
             value_of[leaf] = f"p{j}"
             grad_of[leaf] = f"gp{j}"
-        known = _write_program(order, outputs, fed, fixed, value_of, grad_of, _names(names), title)
+        source, filename, code, namespace = _write_program(
+            order, outputs, fed, fixed, value_of, grad_of, _names(names), title
+        )
+        exec(code, namespace)
+        lines = source.splitlines(True)
+        known = source, filename, lines, namespace["forward"], namespace["backward"]
         if key is not None:
             if len(_SHAPES) >= _CACHE_SIZE:
                 del _SHAPES[next(iter(_SHAPES))]
             _SHAPES[key] = known
-    source, filename, code, shared, lines, leaf_names = known
-    namespace = shared.copy()
-    namespace.update(zip(leaf_names, fixed))
+    source, filename, lines, forward, backward = known
     linecache.cache[filename] = (len(source), None, lines, filename)
-    exec(code, namespace)
-    return Program(
-        source,
-        filename,
-        fixed,
-        list(fed),
-        list(outputs),
-        namespace["forward"],
-        namespace["backward"],
-    )
+    return Program(source, filename, fixed, list(fed), list(outputs), forward, backward)
 
 
 def _names(
@@ -217,10 +219,15 @@ def _param_key(value: Any) -> Any:
     """`value` as a key that tells apart what `==` does not (0.0 and -0.0, 1 and 1.0)."""
     kind = type(value)
     if kind is tuple:
-        return tuple([_param_key(item) for item in value])
+        return tuple([item if type(item) in _AS_IS else _param_key(item) for item in value])
     if kind is float or kind is int:
         return (kind, repr(value))
     return (kind, value)
+
+
+# Param types equal only to themselves, which stand for themselves in a key (a number does
+# not: 0.0 == -0.0 and 1 == 1.0 == True).
+_AS_IS = {type(None), str, types.FunctionType, types.BuiltinFunctionType}
 
 
 def _write_program(
@@ -232,9 +239,9 @@ def _write_program(
     grad_of: dict[Value, str | None],
     names: dict[Value, str],
     title: str,
-) -> tuple[str, str, Any, dict[str, Any], list[str], list[str]]:
-    """Write and compile the source; returns it, its file name, its code, the namespace
-    entries that do not depend on the fixed leaves, its lines and the leaves' names in it."""
+) -> tuple[str, str, Any, dict[str, Any]]:
+    """Write and compile the source; returns it, its file name, its code and the namespace
+    to run it in (the kernels and params of this graph's shape)."""
 
     written = [_write(i, node, value_of, grad_of, names) for i, node in enumerate(order)]
     # What backward reads of the forward's variables, kept per row.
@@ -251,11 +258,14 @@ def _write_program(
     interior_grads = [grad_of[n] for n in order if n not in output_set]
 
     leaves = [f"L{j}" for j in range(len(fixed))]
+    forward_loop = [w.forward for w in written] + checks
     lines = [
         f"# {title}: forward and backward, written out by micrograd_covid from the recorded",
         "# graph, one line per node; the comment is the node's display name.",
         "",
-        "def forward(ROWS, OUT, SAVED, check):",
+        "def forward(LEAVES, ROWS, OUT, SAVED, check):",
+        *_loop_names_first(forward_loop, fed_names + fixed_names + leaves, 5),
+        f"    {_unpack(leaves)} = LEAVES  # the fixed leaves (Values)",
         f"    P = {_unpack([f'{leaf}.data' for leaf in leaves])}",
         "    if check:  # every leaf a finite number?",
         "        t = sum(P)",
@@ -282,7 +292,13 @@ def _write_program(
         f"        SAVED.append({_unpack(saved)})",
         "    return P",
         "",
-        "def backward(P, SAVED, seed):",
+        "def backward(LEAVES, P, SAVED, seed):",
+        *_loop_names_first(
+            [w.backward for w in written] + saved + [str(g) for g in interior_grads],
+            fixed_names + fixed_grads + leaves,
+            4,
+        ),
+        f"    {_unpack(leaves)} = LEAVES",
         f"    {_unpack(fixed_names)} = P",
         f"    {_unpack(fixed_grads)} = {_unpack([f'{leaf}.grad' for leaf in leaves])}",
         f"    for {_unpack(saved)} in reversed(SAVED):",
@@ -303,7 +319,7 @@ def _write_program(
             del _CODE[next(iter(_CODE))]
         _CODE[source] = cached
     code, filename = cached
-    shared: dict[str, Any] = {
+    namespace: dict[str, Any] = {
         "__name__": "micrograd_covid.compiled",
         "NotFinite": NotFinite,
         "BadLeaf": BadLeaf,
@@ -311,11 +327,30 @@ def _write_program(
         "tanh": math.tanh,
     }
     for i, node in enumerate(order):
-        shared[f"k{i}"] = node.kernel
-        shared[f"a{i}"] = node.params
+        namespace[f"k{i}"] = node.kernel
+        namespace[f"a{i}"] = node.params
         if node.kernel is ops.dot:
-            shared[f"act{i}"] = node.params[4]
-    return source, filename, code, shared, source.splitlines(True), leaves
+            namespace[f"act{i}"] = node.params[4]
+    return source, filename, code, namespace
+
+
+def _loop_names_first(loop: Sequence[str], others: Sequence[str], nargs: int) -> list[str]:
+    """For a function with more locals than CPython numbers in one byte: a first line that
+    names the variables of its per-row loop (`loop`: its lines, without their comments),
+    most used first, so that they get the low numbers and the loop no extra instructions.
+    Nothing for a small function, which reads as it is."""
+    uses: dict[str, int] = {}
+    for line in loop:
+        for name in _LOCAL.findall(line.split("  #")[0]):
+            uses[name] = uses.get(name, 0) + 1
+    if nargs + len(uses.keys() | set(others)) <= _FAST_LOCALS:
+        return []
+    names = sorted(uses, key=lambda name: -uses[name])[: _FAST_LOCALS - nargs]
+    return [
+        "    # Python numbers variables in order of first use, and one numbered past 255 costs",
+        "    # an extra instruction at every use: the loop's variables, most used first.",
+        f"    {' = '.join(names)} = 0.0",
+    ]
 
 
 def _unpack(names: Sequence[str]) -> str:
@@ -509,7 +544,7 @@ class Compiled:
         check = True
         while True:
             try:
-                data = program.forward(_ONE_ROW, out, saved, check)
+                data = program.forward(self._leaves, _ONE_ROW, out, saved, check)
                 break
             except BadLeaf:
                 _check_leaves(self._leaves, self.tape)  # raises naming the leaf
@@ -536,7 +571,7 @@ class Compiled:
             if self._interpreted:
                 self.tape.backward()
                 return
-        program.backward(self._data, self._saved, 1.0)
+        program.backward(self._leaves, self._data, self._saved, 1.0)
 
     def __len__(self) -> int:
         return len(self.order)

@@ -24,9 +24,10 @@ class Optimizer:
         """`params` are the Values to update; `lr` the learning rate (finite, > 0)."""
         name = type(self).__name__
         self.params = list(params)
-        for i, p in enumerate(self.params):
-            if not isinstance(p, Value):
-                raise TypeError(f"{name}: params[{i}] is {type(p).__name__}")
+        if set(map(type, self.params)) != {Value}:  # one pass in C for the common case
+            for i, p in enumerate(self.params):
+                if not isinstance(p, Value):
+                    raise TypeError(f"{name}: params[{i}] is {type(p).__name__}")
         if not self.params:
             raise ValueError(f"{name}: no parameters to optimize")
         self.lr = checks.positive(lr, f"{name}: lr")
@@ -148,11 +149,12 @@ class SGD(Optimizer):
         if total - total != 0.0:
             super().step()
             return
-        self._undo = {"steps": self.steps}
-        self.steps += 1
-        for p, value in zip(params, new):
+        steps = self.steps
+        self._undo = {"steps": steps}
+        self.steps = steps + 1
+        for i, p in enumerate(params):
             p.previous = p.data
-            p.data = value
+            p.data = new[i]
 
     def _updates(self, grads: list[float], t: int) -> tuple[list[float], dict[str, Any]]:
         lr = self.lr

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import itertools
 import math
 import warnings
 from collections.abc import Callable, Sequence
@@ -155,7 +156,7 @@ class CompiledRunner:
         out: list[float] = []
         saved: list[Any] = []
         try:
-            data = self.program.forward(self._feed, out, saved, False)
+            data = self.program.forward(self.params, self._feed, out, saved, False)
         except (ArithmeticError, ValueError):
             data = None
         if data is not None:
@@ -186,7 +187,7 @@ class CompiledRunner:
             self._graph.backward()
             self._graph = None
             return
-        self.program.backward(self._data, self._saved, self._seed)
+        self.program.backward(self.params, self._data, self._saved, self._seed)
 
 
 def make_runner(
@@ -268,8 +269,11 @@ def _sample(
     def names() -> dict[Value, str]:
         return display_names(_with_leaves(sample))
 
-    rows = []
     width = len(preds)
+    rows = _plain_rows(xs, ys, nin, width)
+    if rows is not None:
+        return order, terms, placeholders + targets, rows, names
+    rows = []
     for i, (x, y) in enumerate(zip(xs, ys)):
         if len(x) != nin:
             raise ValueError(f"fit: xs[{i}] has {len(x)} values, xs[0] has {nin}")
@@ -285,6 +289,27 @@ def _sample(
                 continue
         rows.append(_row(x, f"xs[{i}]") + _row(y_i, f"ys[{i}]"))
     return order, terms, placeholders + targets, rows, names
+
+
+def _plain_rows(
+    xs: Sequence[Sequence[Any]], ys: Sequence[Any], nin: int, width: int
+) -> list[tuple[float, ...]] | None:
+    """Every row's fed values, checked in a few passes over the whole table, for what `fit`
+    passes on (lists of rows of finite floats, `nin` inputs and `width` targets each); None
+    for anything else, which the row by row check takes (and names what is wrong)."""
+    if type(xs) is not list or type(ys) is not list or len(xs) != len(ys):
+        return None
+    if set(map(type, xs)) != {list} or set(map(type, ys)) != {list}:
+        return None
+    if set(map(len, xs)) != {nin} or set(map(len, ys)) != {width}:
+        return None
+    cells = [*itertools.chain.from_iterable(xs), *itertools.chain.from_iterable(ys)]
+    if set(map(type, cells)) != {float}:
+        return None
+    total = sum(cells)  # finite exactly when every cell is (an overflow goes the long way)
+    if total - total != 0.0:
+        return None
+    return [(*x, *y) for x, y in zip(xs, ys)]
 
 
 def _with_leaves(root: Value) -> list[Value]:

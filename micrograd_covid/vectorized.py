@@ -1,12 +1,12 @@
 """`fit(..., engine="numpy")`: one sample's recorded graph evaluated over a whole batch at once.
 
 Every node's value becomes a numpy array with one entry per row of the batch, and the dot nodes
-of a layer (the neurons that share their inputs) become one matrix product: ``Z = X Wᵀ + b``
-forward, ``∂L/∂W = Gᵀ X`` and ``∂L/∂X = G W`` backward, where G holds each neuron's gradient
-times its activation's slope. numpy adds in its own order (pairwise sums, BLAS), so the
-numbers agree with the graph engine to about 1e-15 relative per step, not bit for bit; a long
-run can amplify that (the deep tutorial's saturated tanh units: 1e-14 after 10 epochs, 3e-11
-after 20).
+of a layer (the neurons that share their inputs) become one matrix product with a column per
+row: ``Z = W X + b`` forward, ``∂L/∂W = G Xᵀ`` and ``∂L/∂X = Wᵀ G`` backward, where G holds
+each neuron's gradient times its activation's slope. numpy adds in its own order (pairwise
+sums, BLAS), so the numbers agree with the graph engine to about 1e-15 relative per step, not
+bit for bit; a long run can amplify that (the deep tutorial's saturated tanh units: 1e-14 after
+10 epochs, 3e-11 after 20).
 
 numpy is an optional dependency (``pip install numpy``). The model is called once, on
 placeholder Values, as for the compiled engine; ops other than dot (with or without an
@@ -16,7 +16,7 @@ vectorized and make `fit` fall back to the graph engine with a warning.
 
 from __future__ import annotations
 
-import operator
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -26,8 +26,6 @@ from .compile import Unsupported
 from .engine import Value
 
 __all__ = ["NumpyRunner", "batched_program"]
-
-_get_data = operator.attrgetter("data")
 
 
 def _numpy() -> Any:
@@ -50,6 +48,16 @@ class _Layer:
     biases: list[Value | None]
     inputs: tuple[Value, ...]
     activation: ops.Kernel | None
+
+    @property
+    def input_key(self) -> tuple[int, ...]:
+        """The layer's input vector, as the key of the matrix that holds it."""
+        return tuple(map(id, self.inputs))
+
+    @property
+    def output_key(self) -> tuple[int, ...]:
+        """The layer's outputs, as the key of their matrix (for a layer that reads them)."""
+        return tuple(map(id, self.members))
 
 
 def _layers(order: Sequence[Value], fixed: set[Value]) -> dict[Value, _Layer]:
@@ -86,6 +94,7 @@ def _layers(order: Sequence[Value], fixed: set[Value]) -> dict[Value, _Layer]:
 
 _ELEMENTWISE = {ops.add, ops.sub, ops.mul, ops.neg, ops.squared_error, ops.sum_, ops.mean}
 _UNARY = {ops.tanh, ops.relu, ops.sigmoid}
+_VECTORIZED = _ELEMENTWISE | _UNARY
 
 
 def batched_program(order: Sequence[Value], fed: Sequence[Value]) -> tuple[Any, list[Value]]:
@@ -100,13 +109,18 @@ def batched_program(order: Sequence[Value], fed: Sequence[Value]) -> tuple[Any, 
             if inp not in seen:
                 seen.add(inp)
                 fixed.append(inp)
-        if node.kernel is not ops.dot and node.kernel not in _ELEMENTWISE | _UNARY:
+        if node.kernel is not ops.dot and node.kernel not in _VECTORIZED:
             raise Unsupported(f"op {node.op!r} is not vectorized")
     return _layers(order, set(fixed)), fixed
 
 
 class NumpyRunner:
-    """Every row of a batch at once, with numpy arrays."""
+    """Every row of a batch at once, with numpy arrays.
+
+    A node's values over the batch are one vector (a row), and a layer's outputs one matrix,
+    a row per neuron and a column per example: ``Z = W X + b`` forward, ``∂L/∂W = G Xᵀ``
+    and ``∂L/∂X = Wᵀ G`` backward (numpy's products run fastest with the long axis last).
+    """
 
     def __init__(
         self,
@@ -118,21 +132,49 @@ class NumpyRunner:
     ) -> None:
         """`order` is one sample's graph (interior nodes), `fed` its placeholders (the
         columns of `rows`), `outputs` its loss terms; `mean` averages them (mse)."""
-        self.np = _numpy()
+        np = self.np = _numpy()
         self.order = order
         self.fed = fed
         self.outputs = outputs
         self.layer_of, self.params = batched_program(order, fed)
         self.param_set = set(self.params)
         self.fed_set = set(fed)
-        self.data = self.np.array(rows, dtype=self.np.float64).reshape(len(rows), -1)
+        # One row per placeholder, one column per example.
+        width = len(fed)
+        cells = itertools.chain.from_iterable(rows)
+        table = np.fromiter(cells, np.float64, len(rows) * width).reshape(len(rows), width)
+        self.data = np.ascontiguousarray(table.T)
         self.mean = mean
         self._all = list(range(len(rows)))
         self._values: dict[Value, Any] = {}
         self._slopes: dict[int, Any] = {}
         self._rows = 0
+        self._seed = 1.0
+        # The layers in the order of their first member, with the keys of their input and
+        # output matrices; a layer whose inputs are exactly an earlier layer's outputs (or
+        # the first fed values) takes that matrix as it is.
+        layers = list({id(layer): layer for layer in self.layer_of.values()}.values())
+        self._first = {layer.members[0]: layer for layer in layers}
+        self._keys = {id(layer): (layer.input_key, layer.output_key) for layer in layers}
+        fed_ids = [id(leaf) for leaf in fed]
+        self._fed_prefixes = [tuple(fed_ids[:k]) for k in range(1, len(fed_ids) + 1)]
         self._fed_keys: set[tuple[int, ...]] = set()
         self._layer_keys: set[tuple[int, ...]] = set()
+        # What is read as one row of values: the inputs of other nodes and of layers that
+        # cannot take a matrix as it is, and the outputs (the rest stays in its matrix).
+        matrix_keys = {*self._fed_prefixes, *(output for _, output in self._keys.values())}
+        read: set[Value] = set(outputs)
+        for node in order:
+            layer = self.layer_of.get(node)
+            if layer is None:
+                read.update(node.inputs)
+            elif layer.input_key not in matrix_keys:
+                read.update(layer.inputs)
+        self._read = [p for p in self.params if p in read]  # parameters read as values
+        self._rows_read = {
+            id(layer): [(k, m) for k, m in enumerate(layer.members) if m in read]
+            for layer in layers
+        }
 
     def forward(self, batch: Sequence[int]) -> float:
         """The batch's loss, every node evaluated over all its rows at once."""
@@ -147,43 +189,37 @@ class NumpyRunner:
 
     def _forward(self, batch: Sequence[int]) -> float:
         np = self.np
-        data = self.data if batch == self._all else self.data[list(batch)]
-        values: dict[Value, Any] = {p: p.data for p in self.params}
+        data = self.data if batch == self._all else self.data[:, list(batch)]
+        count = data.shape[1]
+        values: dict[Value, Any] = {p: p.data for p in self._read}
         for j, leaf in enumerate(self.fed):
-            values[leaf] = data[:, j]
+            values[leaf] = data[j]
         slopes: dict[int, Any] = {}
-        done: set[int] = set()
-        # A layer whose inputs are exactly an earlier layer's outputs (or the fed columns)
-        # takes that matrix as it is.
-        fed_ids = [id(leaf) for leaf in self.fed]
-        matrices: dict[tuple[int, ...], Any] = {
-            tuple(fed_ids[:k]): data[:, :k] for k in range(1, len(fed_ids) + 1)
-        }
+        matrices: dict[tuple[int, ...], Any] = {key: data[: len(key)] for key in self._fed_prefixes}
         layer_keys: set[tuple[int, ...]] = set()
+        first, keys = self._first, self._keys
         for node in self.order:
             kernel = node.kernel
             if kernel is ops.dot:
-                layer = self.layer_of[node]
-                if id(layer) in done:
+                layer = first.get(node)
+                if layer is None:  # computed with its layer's first member
                     continue
-                done.add(id(layer))
-                key = tuple(map(id, layer.inputs))
-                x = matrices.get(key)
+                input_key, output_key = keys[id(layer)]
+                x = matrices.get(input_key)
                 if x is None:
-                    x = np.stack([np.broadcast_to(values[i], len(batch)) for i in layer.inputs], 1)
-                w = np.fromiter(map(_get_data, layer.weights), float, len(layer.weights))
-                w = w.reshape(len(layer.members), -1)
-                z = x @ w.T
+                    x = np.stack([np.broadcast_to(values[i], count) for i in layer.inputs])
+                w = np.array([p.data for p in layer.weights]).reshape(len(layer.members), -1)
+                z = w @ x
                 if layer.biases[0] is not None:
-                    z = z + np.fromiter(map(_get_data, layer.biases), float, len(layer.biases))
+                    z += np.array([b.data for b in layer.biases])[:, None]
                 if not np.isfinite(z).all():
                     raise OverflowError("dot: result is not finite")
                 out, slope = _activate(np, z, layer.activation)
                 slopes[id(layer)] = (x, w, slope)
-                matrices[tuple(map(id, layer.members))] = out
-                layer_keys.add(tuple(map(id, layer.members)))
-                for k, member in enumerate(layer.members):
-                    values[member] = out[:, k]
+                matrices[output_key] = out
+                layer_keys.add(output_key)
+                for k, member in self._rows_read[id(layer)]:
+                    values[member] = out[k]
                 continue
             ins = [values[i] for i in node.inputs]
             if kernel is ops.add:
@@ -195,7 +231,8 @@ class NumpyRunner:
             elif kernel is ops.neg:
                 values[node] = -ins[0]
             elif kernel is ops.squared_error:
-                values[node] = (ins[0] - ins[1]) ** 2
+                diff = ins[0] - ins[1]
+                values[node] = diff * diff
             elif kernel is ops.sum_ or kernel is ops.mean:
                 total = sum(ins[1:], ins[0])
                 values[node] = total / len(ins) if kernel is ops.mean else total
@@ -203,16 +240,20 @@ class NumpyRunner:
                 out, slope = _activate(np, ins[0], kernel)
                 values[node] = out
                 slopes[id(node)] = slope
-        terms = np.stack([np.broadcast_to(values[o], len(batch)) for o in self.outputs], 1)
+        terms = [values[o] for o in self.outputs]
+        if len(terms) == 1 and np.shape(terms[0]) == (count,):
+            terms = terms[0]
+        else:
+            terms = np.stack([np.broadcast_to(term, count) for term in terms])
         total = float(terms.sum())
-        count = terms.size
-        loss = total / count if self.mean else total
+        size = terms.size
+        loss = total / size if self.mean else total
         if not np.isfinite(loss) or not np.isfinite(terms).all():
             raise OverflowError(f"loss: result is not finite ({loss!r})")
-        self._values, self._slopes, self._rows = values, slopes, len(batch)
+        self._values, self._slopes, self._rows = values, slopes, count
         self._fed_keys = set(matrices) - layer_keys
         self._layer_keys = layer_keys
-        self._seed = 1.0 / count if self.mean else 1.0
+        self._seed = 1.0 / size if self.mean else 1.0
         return loss
 
     def _backward(self) -> None:
@@ -220,10 +261,10 @@ class NumpyRunner:
         values, slopes = self._values, self._slopes
         grads: dict[Value, Any] = {o: np.full(self._rows, self._seed) for o in self.outputs}
         params, fed = self.param_set, self.fed_set
-        done: set[int] = set()
         # ∂L/∂(a layer's outputs) as one matrix, when the next layer read them as a matrix.
         matrix_grads: dict[tuple[int, ...], Any] = {}
-        fed_keys = self._fed_keys
+        fed_keys, layer_keys = self._fed_keys, self._layer_keys
+        first, keys = self._first, self._keys
 
         def add(node: Value, g: Any) -> None:
             if node in params:  # summed over the rows
@@ -238,37 +279,37 @@ class NumpyRunner:
         for node in reversed(self.order):
             kernel = node.kernel
             if kernel is ops.dot:
-                layer = self.layer_of[node]
-                if id(layer) in done or node is not layer.members[0]:
+                layer = first.get(node)
+                if layer is None:  # its layer runs at its first member
                     continue
-                done.add(id(layer))
                 x, w, slope = slopes[id(layer)]
-                g = matrix_grads.pop(tuple(map(id, layer.members)), None)
-                columns = [grads.get(m) for m in layer.members]
-                if any(c is not None for c in columns):
+                input_key, output_key = keys[id(layer)]
+                g = matrix_grads.pop(output_key, None)
+                rows = [grads.get(m) for m in layer.members]
+                if any(r is not None for r in rows):
                     zero = np.zeros(self._rows)
-                    more = np.stack([zero if c is None else c for c in columns], 1)
+                    more = np.stack([zero if r is None else r for r in rows])
                     g = more if g is None else g + more
                 if g is None:
                     continue
                 if slope is not None:
-                    g = g * slope
+                    g *= slope  # g is a fresh array here: scaled in place
                 # Weights and biases are parameters: their sums over the rows go straight
                 # into .grad.
-                for leaf, value in zip(layer.weights, (g.T @ x).ravel().tolist()):
+                for leaf, value in zip(layer.weights, (g @ x.T).ravel().tolist()):
                     leaf.grad += value
                 if layer.biases[0] is not None:
-                    for bias, value in zip(layer.biases, g.sum(0).tolist()):
+                    for bias, value in zip(layer.biases, g.sum(1).tolist()):
                         bias.grad += value
-                key = tuple(map(id, layer.inputs))
-                if key in fed_keys:
+                if input_key in fed_keys:
                     continue  # the placeholders keep no gradient
-                gx = g @ w
-                if key in self._layer_keys:
-                    matrix_grads[key] = matrix_grads[key] + gx if key in matrix_grads else gx
+                gx = w.T @ g
+                if input_key in layer_keys:
+                    earlier = matrix_grads.get(input_key)
+                    matrix_grads[input_key] = gx if earlier is None else earlier + gx
                 else:
-                    for i, inp in enumerate(layer.inputs):
-                        add(inp, gx[:, i])
+                    for inp, row in zip(layer.inputs, gx):
+                        add(inp, row)
                 continue
             g = grads.get(node)
             if g is None:
@@ -287,8 +328,9 @@ class NumpyRunner:
                 add(a[0], -g)
             elif kernel is ops.squared_error:
                 diff = values[a[0]] - values[a[1]]
-                add(a[0], 2.0 * diff * g)
-                add(a[1], -2.0 * diff * g)
+                for inp, sign in zip(a, (2.0, -2.0)):
+                    if inp not in fed:  # a target: no gradient
+                        add(inp, sign * diff * g)
             elif kernel is ops.sum_ or kernel is ops.mean:
                 scale = 1.0 / len(a) if kernel is ops.mean else 1.0
                 for inp in a:
@@ -305,8 +347,7 @@ def _activate(np: Any, z: Any, activation: ops.Kernel | None) -> tuple[Any, Any]
         t = np.tanh(z)
         return t, 1.0 - t * t
     if activation is ops.relu:
-        on = z > 0.0
-        return np.where(on, z, 0.0), on.astype(z.dtype)
+        return np.maximum(z, 0.0), z > 0.0  # a slope of True or False multiplies as 1 or 0
     if activation is ops.sigmoid:
         e = np.exp(-np.abs(z))
         s = np.where(z >= 0.0, 1.0 / (1.0 + e), e / (1.0 + e))

@@ -329,6 +329,34 @@ def test_fit_of_every_tutorial_setup_is_bit_identical_on_every_engine(name):  # 
     assert results[0][0].epoch_loss[-1] < results[0][0].epoch_loss[0]
 
 
+def test_a_network_with_more_locals_than_one_byte_numbers_names_its_loop_first():
+    # 2-12-12-1 has 181 parameters: the generated functions have over 256 locals, so the
+    # loop's variables are named first; the numbers stay the interpreter's, bit for bit.
+    xs = [[0.5, -1.0], [1.5, 0.25], [-0.3, 0.8], [0.9, 0.1], [0.2, -0.7]]
+    ys = [1.0, -1.0, 0.5, 0.2, -0.4]
+    for activation in ("relu", "tanh"):
+        results = _fit_every_engine(
+            lambda a=activation: MLP(2, [12, 12, 1], activation=a, seed=5),
+            xs,
+            ys,
+            lr=0.02,
+            epochs=4,
+            batch_size=2,
+        )
+        assert all(r == results[0] for r in results)
+    big = MLP(2, [12, 12, 1], activation="relu", seed=5)
+    loss = squared_error(big([Value(0.5), Value(-1.0)]), 1.0)
+    source = Tape(loss).compile().source
+    assert source is not None
+    forward, backward = source.split("def backward")
+    assert "the loop's variables, most used first" in forward
+    assert "the loop's variables, most used first" in backward
+    # The small walkthrough graph reads as it is.
+    small = MLP(2, [4, 1], seed=0)
+    small_source = Tape(squared_error(small([Value(0.5), Value(-1.0)]), 1.0)).compile().source
+    assert small_source is not None and "most used first" not in small_source
+
+
 def test_fit_compiled_divergence_raises_like_the_graph_engine():
     xs, ys = daily_infections()
     errors = []
@@ -387,7 +415,7 @@ def test_a_pdb_session_stops_inside_the_generated_code(tmp_path):  # type: ignor
         "compiled.forward()\n"
     )
     # One command puts a breakpoint on the generated forward's first line.
-    commands = "b compiled.program.forward\nc\n" + "n\n" * 7 + "p v0\nq\n"
+    commands = "b compiled.program.forward\nc\n" + "n\n" * 8 + "p v0\nq\n"
     result = subprocess.run(
         [sys.executable, "-m", "pdb", str(script)],
         input="c\n" + commands,
@@ -440,3 +468,22 @@ def test_code_is_reused_for_a_graph_of_the_same_shape_and_bound_to_its_own_leave
     zero, negative_zero = Tape(graph(0.5, 0.0)[1]).compile(), Tape(graph(0.5, -0.0)[1]).compile()
     assert zero.source is not None and negative_zero.source is not None
     assert "-0.0" in negative_zero.source and "-0.0" not in zero.source
+
+
+def test_the_fed_rows_of_a_plain_float_table_are_the_row_by_row_checks_rows():
+    from micrograd_covid.runners import _sample
+
+    model = MLP(2, [3, 2], seed=0)
+    xs = [[0.5, -1.0], [1.5, 0.25], [-0.3, 0.8]]
+    ys = [[1.0, -1.0], [0.5, 0.2], [-0.4, 2.0]]
+    fast = _sample(model, xs, ys, mse)[3]  # lists of floats: checked in a few passes
+    mixed = _sample(model, [(0.5, -1), *xs[1:]], [(1, -1.0), *ys[1:]], mse)[3]  # row by row
+    assert fast == mixed == [(*x, *y) for x, y in zip(xs, ys)]
+    assert all(type(v) is float for row in mixed for v in row)
+    for bad_xs, bad_ys, message in [
+        ([[0.5, -1.0], [1.5, math.inf], [0.0, 0.0]], ys, r"xs\[1\]\[1\] is inf"),
+        (xs, [[1.0, -1.0], [0.5], [0.0, 0.0]], "target 1 has 1 values, the model 2 outputs"),
+        ([[0.5, -1.0], [1.5], [0.0, 0.0]], ys, r"xs\[1\] has 1 values, xs\[0\] has 2"),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            _sample(model, bad_xs, bad_ys, mse)

@@ -172,3 +172,28 @@ def test_undo_puts_back_the_last_step_only():
     assert opt.undo() is True
     assert (w.data, w.previous) == (before[0], None) and opt.state() == state
     assert opt.undo() is False
+
+
+def test_plain_sgd_step_is_all_or_nothing_and_can_be_undone():
+    w, b = Value(1.5e308, "w"), Value(2.0, "b")
+    opt = SGD([b, w], lr=0.5)
+    w.grad, b.grad = 1.0, 1.0
+    opt.step()
+    assert (b.data, b.previous, w.data, w.previous) == (1.5, 2.0, 1.5e308 - 0.5, 1.5e308)
+    before = (w.data, b.data, w.previous, b.previous)
+    w.grad, b.grad = -1e308, 1.0  # w - 0.5·g overflows
+    with pytest.raises(FloatingPointError, match=r"update of w gives inf.*nothing was changed"):
+        opt.step()
+    assert (w.data, b.data, w.previous, b.previous) == before and opt.steps == 1
+    w.grad = float("nan")
+    with pytest.raises(FloatingPointError, match="gradient of w is nan"):
+        opt.step()
+    assert (w.data, b.data, w.previous, b.previous) == before and opt.steps == 1
+    # Every new value finite, their sum not: a false alarm, the step goes through.
+    v = Value(1e308, "v")
+    big = SGD([v, Value(1e308, "u")], lr=0.5)
+    big.step()
+    assert v.data == 1e308 and v.previous == 1e308 and big.steps == 1
+    assert opt.undo() is True
+    assert (b.data, b.previous, w.data, w.previous) == (2.0, None, 1.5e308, None)
+    assert opt.steps == 0 and opt.undo() is False
