@@ -113,6 +113,12 @@ class Neuron(Module):
         if self.b is not None:
             yield "b", self.b
 
+    def parameters(self) -> list[Value]:
+        """``w[0] … w[n-1]`` then ``b``: `named_parameters()`'s order, without the names."""
+        if type(self).named_parameters is not Neuron.named_parameters:
+            return super().parameters()  # a subclass with parameters of its own
+        return list(self.w) if self.b is None else [*self.w, self.b]
+
     def __call__(self, x: Sequence[Input]) -> Value:
         """The neuron's output for one input vector."""
         if len(x) != len(self.w):
@@ -151,6 +157,15 @@ class Layer(Module):
         for j, neuron in enumerate(self.neurons):
             for name, p in neuron.named_parameters():
                 yield f"neurons.{j}.{name}", p
+
+    def parameters(self) -> list[Value]:
+        """Every neuron's parameters in turn: `named_parameters()`'s order, without names."""
+        if type(self).named_parameters is not Layer.named_parameters:
+            return super().parameters()  # a subclass with parameters of its own
+        params: list[Value] = []
+        for neuron in self.neurons:
+            params += neuron.parameters()
+        return params
 
     def __call__(self, x: Sequence[Input]) -> list[Value]:
         """Every neuron's output."""
@@ -269,6 +284,15 @@ class MLP(Module):
         for k, layer in enumerate(self.layers):
             for name, p in layer.named_parameters():
                 yield f"layers.{k}.{name}", p
+
+    def parameters(self) -> list[Value]:
+        """Every layer's parameters in turn: `named_parameters()`'s order, without names."""
+        if type(self).named_parameters is not MLP.named_parameters:
+            return super().parameters()  # a subclass with parameters of its own
+        params: list[Value] = []
+        for layer in self.layers:
+            params += layer.parameters()
+        return params
 
     def __call__(self, x: Sequence[Input]) -> Value | list[Value]:
         """The network's output: a Value for one output, else a list (role "model")."""

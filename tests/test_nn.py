@@ -111,3 +111,29 @@ def test_from_weights_sets_every_weight_and_bias():
 def test_bad_arguments_raise_clear_errors(make, error, words):  # type: ignore[no-untyped-def]
     with pytest.raises(error, match=words):
         make()
+
+
+@pytest.mark.parametrize("bias", [True, False])
+def test_parameters_are_named_parameters_in_the_same_order(bias):  # type: ignore[no-untyped-def]
+    model = MLP(3, [4, 2, 1], bias=bias, seed=0)
+    for module in [model, model.layers[1], model.layers[0].neurons[2]]:
+        params = module.parameters()
+        assert params == [p for _, p in module.named_parameters()]
+        assert all(a is b for a, b in zip(params, (p for _, p in module.named_parameters())))
+
+
+def test_a_subclass_that_adds_parameters_gets_them_from_parameters():
+    from micrograd_covid import Value
+
+    class Scaled(MLP):
+        def __init__(self) -> None:
+            self.scale = Value(2.0, label="scale", role="param")
+            super().__init__(2, [3, 1], seed=0)
+
+        def named_parameters(self):  # type: ignore[no-untyped-def,override]
+            yield from super().named_parameters()
+            yield "scale", self.scale
+
+    model = Scaled()
+    assert model.parameters()[-1] is model.scale
+    assert len(model.parameters()) == 3 * 3 + 4 + 1
