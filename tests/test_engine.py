@@ -810,3 +810,14 @@ def test_a_non_finite_number_operand_names_the_op(make, op, bad):  # type: ignor
         make(Value(1.5))
     assert str(info.value).startswith(f"{op}: number operand must be finite")
     assert bad in str(info.value)
+
+
+def test_a_dot_of_numbers_with_a_value_bias_has_one_edge_with_partial_one():
+    """Only the bias is a Value: one edge, ∂z/∂b = 1 (it once got the first weight, 2)."""
+    b = Value(0.5, label="b")
+    z = Value.dot([2.0, 3.0], [4.0, 5.0], b)
+    assert z.data == 23.5
+    assert z.inputs == (b,)
+    assert z.local_grads == (1.0,)
+    z.backward()
+    assert b.grad == 1.0
