@@ -138,23 +138,27 @@ class SGD(Optimizer):
         if self.momentum or self.weight_decay or type(self)._updates is not SGD._updates:
             super().step()
             return
-        # Plain SGD: p - lr·g in one pass. Every new value is finite only if every gradient
-        # is (lr > 0: an infinite or nan g gives an infinite or nan p - lr·g), and a sum is
-        # finite only if every term is; otherwise the general step checks each gradient and
-        # each value and raises naming the parameter, or (the sum overflowed) commits.
+        # Plain SGD, p - lr·g: a first pass adds up the new values, a second commits them
+        # (computing p - lr·g again is cheaper than keeping a list, and gives the same
+        # float). Every new value is finite only if every gradient is (lr > 0: an infinite
+        # or nan g gives an infinite or nan p - lr·g), and a sum is finite only if every
+        # term is; otherwise the general step checks each gradient and each value and
+        # raises naming the parameter, or (the sum overflowed) commits.
         params = self.params
         lr = self.lr
-        new = [p.data - lr * p.grad for p in params]
-        total = sum(new)
+        total = 0.0
+        for p in params:
+            total += p.data - lr * p.grad
         if total - total != 0.0:
             super().step()
             return
         steps = self.steps
         self._undo = {"steps": steps}
         self.steps = steps + 1
-        for i, p in enumerate(params):
-            p.previous = p.data
-            p.data = new[i]
+        for p in params:
+            old = p.data
+            p.previous = old
+            p.data = old - lr * p.grad
 
     def _updates(self, grads: list[float], t: int) -> tuple[list[float], dict[str, Any]]:
         lr = self.lr
