@@ -32,7 +32,16 @@ from . import ops
 from .engine import Value
 from .names import display_names
 
-__all__ = ["CompileWarning", "Compiled", "Program", "clear_cache", "compile_tape", "generate"]
+__all__ = [
+    "CompileWarning",
+    "Compiled",
+    "Program",
+    "clear_cache",
+    "compile_tape",
+    "generate",
+    "recall",
+    "remember",
+]
 
 
 class CompileWarning(UserWarning):
@@ -107,10 +116,11 @@ class Program:
 
 
 def clear_cache() -> None:
-    """Forget the compiled code kept by source text and by graph shape (the next `generate`
-    writes and compiles afresh)."""
+    """Forget the compiled code kept by source text, by graph shape and by key (the next
+    `generate` writes and compiles afresh)."""
     _CODE.clear()
     _SHAPES.clear()
+    _KEYED.clear()
 
 
 def _fmt_float(x: float) -> str:
@@ -156,6 +166,34 @@ def generate(
     source, filename, lines, forward, backward = known
     linecache.cache[filename] = (len(source), None, lines, filename)
     return Program(source, filename, fixed, list(fed), list(outputs), forward, backward)
+
+
+# Code by a caller's key that fixes a graph's shape (fit keys an MLP by its structure and
+# loss): a model of a known structure gets its code without a sample graph being built.
+_KEYED: dict[Any, Program] = {}
+
+
+def remember(key: Any, program: Program) -> None:
+    """Keep `program`'s code under `key` (hashable), which must fix the graph's shape and the
+    order of its fixed leaves; `recall(key, ...)` then gives it back."""
+    if len(_KEYED) >= _CACHE_SIZE:
+        del _KEYED[next(iter(_KEYED))]
+    _KEYED[key] = Program(
+        program.source, program.filename, [], [], [], program.forward, program.backward
+    )
+
+
+def recall(key: Any, fixed: Sequence[Value]) -> Program | None:
+    """The code kept under `key`, for a graph whose fixed leaves (in the order the code
+    numbers them) are `fixed`; None if nothing is kept. No sample graph was built for it:
+    `fed` and `outputs` are empty."""
+    known = _KEYED.get(key)
+    if known is None:
+        return None
+    if known.filename not in linecache.cache:
+        lines = known.source.splitlines(True)
+        linecache.cache[known.filename] = (len(known.source), None, lines, known.filename)
+    return Program(known.source, known.filename, list(fixed), [], [], known.forward, known.backward)
 
 
 def _names(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Iterator, Sequence
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 from . import ops
 from .engine import Value, dense, dot_inputs
@@ -305,6 +305,20 @@ class MLP(Module):
         for v in outputs:
             v.role = "model"
         return outputs[0] if len(outputs) == 1 else outputs
+
+    def structure(self) -> tuple[Any, ...]:
+        """Everything this network's graph depends on but the parameters' values: the
+        classes, the sizes, which neurons have a bias, the activations, fusing, and the
+        parameters' labels. Two MLPs with equal structures build graphs of the same shape
+        for the same inputs (the compiled engine keeps its code by it)."""
+        parts: list[Any] = [type(self), self.nin]
+        for layer in self.layers:
+            parts += (type(layer), len(layer.neurons))
+            for neuron in layer.neurons:
+                parts += (type(neuron), len(neuron.w), neuron.b is None, neuron.fused)
+                parts += (neuron.activation, neuron._act)
+        parts += [p.label for p in self.parameters()]
+        return tuple(parts)
 
     def weights(self) -> list[list[list[float]]]:
         """Every weight as ``[layer][neuron][input]`` floats (the form `from_weights` takes)."""

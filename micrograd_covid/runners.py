@@ -25,10 +25,11 @@ import warnings
 from collections.abc import Callable, Sequence
 from typing import Any, ParamSpec, Protocol, TypeVar
 
-from .compile import CompileWarning, Program, Unsupported, generate
+from .compile import CompileWarning, Program, Unsupported, generate, recall, remember
 from .engine import Value, interior_order
 from .losses import mse, squared_error, sse
 from .names import display_names
+from .nn import MLP
 from .tape import Tape
 
 __all__ = ["ENGINES", "Runner", "make_runner", "without_gc"]
@@ -218,13 +219,12 @@ def make_runner(
             )
         return TapeRunner(build)
     try:
-        sample = _sample(model, xs, ys, loss)
-        if engine == "numpy":
-            from .vectorized import NumpyRunner
+        if engine == "compiled":
+            return _compiled(build, model, xs, ys, loss)
+        from .vectorized import NumpyRunner
 
-            order, terms, fed, rows, _ = sample
-            return NumpyRunner(order, fed, terms, rows, loss is mse)
-        return _compiled(build, sample, loss is mse)
+        order, terms, fed, rows, _ = _sample(model, xs, ys, loss)
+        return NumpyRunner(order, fed, terms, rows, loss is mse)
     except Unsupported as exc:
         warnings.warn(
             f'fit: engine="{engine}" cannot run this model ({exc}); running engine="graph"',
@@ -239,10 +239,33 @@ Sample = tuple[
 ]
 
 
-def _compiled(build: Build, sample: Sample, mean: bool) -> CompiledRunner:
-    order, terms, fed, rows, names = sample
+def _compiled(
+    build: Build,
+    model: Callable[[Sequence[Any]], Value | list[Value]],
+    xs: Sequence[Sequence[Any]],
+    ys: Sequence[Any],
+    loss: Callable[..., Value],
+) -> CompiledRunner:
+    """The compiled engine's runner: the code from one sample's graph, or, for an `MLP` of a
+    structure compiled before, that code bound to this model's parameters (no sample graph
+    is built: the structure fixes the graph's shape)."""
+    mlp = model if type(model) is MLP else None
+    key = ("MLP", mlp.structure(), loss is mse) if mlp is not None else None
+    if key is not None and mlp is not None:
+        program = recall(key, mlp.parameters())
+        if program is not None:
+            rows = _rows(xs, ys, len(xs[0]), len(mlp.layers[-1].neurons))
+            return CompiledRunner(program, rows, loss is mse, build)
+    order, terms, fed, rows, names = _sample(model, xs, ys, loss)
     program = generate(order, terms, fed, names, title="one sample")
-    return CompiledRunner(program, rows, mean, build)
+    if key is not None and mlp is not None and _same(program.fixed, mlp.parameters()):
+        remember(key, program)
+    return CompiledRunner(program, rows, loss is mse, build)
+
+
+def _same(a: Sequence[Value], b: Sequence[Value]) -> bool:
+    """The same Values in the same order."""
+    return len(a) == len(b) and all(x is y for x, y in zip(a, b))
 
 
 def _sample(
@@ -269,10 +292,17 @@ def _sample(
     def names() -> dict[Value, str]:
         return display_names(_with_leaves(sample))
 
-    width = len(preds)
+    return order, terms, placeholders + targets, _rows(xs, ys, nin, len(preds)), names
+
+
+def _rows(
+    xs: Sequence[Sequence[Any]], ys: Sequence[Any], nin: int, width: int
+) -> list[tuple[float, ...]]:
+    """Every row's fed values, inputs then targets, as floats: a clear error naming the
+    first bad one (Unsupported for a Value among the inputs)."""
     rows = _plain_rows(xs, ys, nin, width)
     if rows is not None:
-        return order, terms, placeholders + targets, rows, names
+        return rows
     rows = []
     for i, (x, y) in enumerate(zip(xs, ys)):
         if len(x) != nin:
@@ -288,7 +318,7 @@ def _sample(
                 rows.append(row)
                 continue
         rows.append(_row(x, f"xs[{i}]") + _row(y_i, f"ys[{i}]"))
-    return order, terms, placeholders + targets, rows, names
+    return rows
 
 
 def _plain_rows(

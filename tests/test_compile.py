@@ -487,3 +487,53 @@ def test_the_fed_rows_of_a_plain_float_table_are_the_row_by_row_checks_rows():
     ]:
         with pytest.raises(ValueError, match=message):
             _sample(model, bad_xs, bad_ys, mse)
+
+
+def _fit_twice(engine: str, change=None):  # type: ignore[no-untyped-def]
+    """A second fresh model of the same structure, after a first was compiled."""
+    from micrograd_covid import fit
+    from micrograd_covid.compile import clear_cache
+
+    clear_cache()
+    xs = [[0.5, -1.0], [1.5, 0.25], [-0.75, 2.0]]
+    ys = [1.0, -0.5, 0.25]
+    first = MLP(2, [3, 1], activation="tanh", seed=1)
+    fit(first, xs, ys, lr=0.05, epochs=3, engine="compiled")
+    model = MLP(2, [3, 1], activation="tanh", seed=2)
+    if change is not None:
+        change(model)
+    history = fit(model, xs, ys, lr=0.05, epochs=4, engine=engine)
+    return (
+        history.step_loss,
+        [p.data for p in model.parameters()],
+        [p.grad for p in model.parameters()],
+    )
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        None,
+        lambda m: setattr(m.layers[0].neurons[1], "b", None),
+        lambda m: setattr(m.layers[1].neurons[0], "fused", False),
+        lambda m: setattr(m.layers[0].neurons[2].w[0], "label", "renamed"),
+    ],
+    ids=["same structure", "a bias removed", "unfused", "a relabelled weight"],
+)
+def test_a_model_of_a_compiled_structure_reuses_the_code_and_matches_the_graph_engine(change):  # type: ignore[no-untyped-def]
+    assert _fit_twice("compiled", change) == _fit_twice("graph", change)
+
+
+def test_a_model_of_a_compiled_structure_gets_the_code_without_a_sample_graph(monkeypatch):  # type: ignore[no-untyped-def]
+    from micrograd_covid import fit, runners
+
+    _fit_twice("compiled")  # leaves the structure compiled
+    built = []
+    monkeypatch.setattr(runners, "_sample", lambda *a: built.append(a) or pytest.fail("built"))
+    model = MLP(2, [3, 1], activation="tanh", seed=3)
+    fit(model, [[0.5, -1.0]], [1.0], epochs=1, engine="compiled")
+    assert built == []
+    changed = MLP(2, [3, 1], activation="tanh", seed=3)
+    changed.layers[0].neurons[0].b = None
+    with pytest.raises(pytest.fail.Exception):
+        fit(changed, [[0.5, -1.0]], [1.0], epochs=1, engine="compiled")
