@@ -685,7 +685,7 @@ class BackwardStep:
             there = self.name(edge.input)
             lines.append(
                 f"  ∂{here}/∂{there} = {_fmt(edge.local)}: "
-                f"∂{loss}/∂{there} += {_fmt(edge.local)} × {_fmt(self.upstream)}"
+                f"∂{loss}/∂{there} += {_fmt(self.upstream)} × {_fmt(edge.local)}"
                 f" = {_fmt(edge.contribution)} (now {_fmt(edge.input.grad)})"
             )
         return "\n".join(lines)

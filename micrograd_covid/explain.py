@@ -182,7 +182,7 @@ def render_steps(root: Value, out_dir: str | Path, *, max_nodes: int = 500) -> l
     """Write ``out_dir/index.html``: backward from `root`, one node per step, on one drawing.
 
     The explore page (`micrograd_covid.explore`) for one backward pass: each step shows a
-    node passing its gradient to its inputs (local partial × upstream = contribution). The
+    node passing its gradient to its inputs (upstream × local partial = contribution). The
     gradients are replayed from the graph's local partials: nothing in the graph changes,
     whether the call succeeds or fails. Returns ``[path of index.html]``.
     """

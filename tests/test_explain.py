@@ -131,7 +131,7 @@ def test_pdb_session_on_the_readme_script_shows_labels_and_gradients():
     assert "Value(data=4.477, grad=1, label='L', op='squared_error')" in out
     assert "step 1/2: ∂L/∂L = 1" in out
     assert "step 2/2: ∂L/∂ŷ = -4.232" in out
-    assert "∂ŷ/∂w1 = 4: ∂L/∂w1 += 4 × -4.232 = -16.928 (now -16.928)" in out
+    assert "∂ŷ/∂w1 = 4: ∂L/∂w1 += -4.232 × 4 = -16.928 (now -16.928)" in out
     assert "-16.928" in out.split("p w1.grad")[-1] or "(Pdb) -16.928" in out
     assert "∂L/∂w1 = -16.928, ∂L/∂w2 = -4.232, ∂L/∂b = -4.232" in out
 
