@@ -249,10 +249,13 @@ def _compiled(
     """The compiled engine's runner: the code from one sample's graph, or, for an `MLP` of a
     structure compiled before, that code bound to this model's parameters (no sample graph
     is built: the structure fixes the graph's shape)."""
-    mlp = model if type(model) is MLP else None
-    key = ("MLP", mlp.structure(), loss is mse) if mlp is not None else None
+    mlp = model if type(model) is MLP and (loss is mse or loss is sse) else None
+    key = ("MLP", mlp.structure(), loss) if mlp is not None else None
     if key is not None and mlp is not None:
-        program = recall(key, mlp.parameters())
+        params = mlp.parameters()
+        # Distinct parameters only: a weight shared by two neurons (tied) is one leaf of the
+        # graph, which the structure does not show.
+        program = recall(key, params) if len(set(params)) == len(params) else None
         if program is not None:
             rows = _rows(xs, ys, len(xs[0]), len(mlp.layers[-1].neurons))
             return CompiledRunner(program, rows, loss is mse, build)

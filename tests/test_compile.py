@@ -537,3 +537,54 @@ def test_a_model_of_a_compiled_structure_gets_the_code_without_a_sample_graph(mo
     changed.layers[0].neurons[0].b = None
     with pytest.raises(pytest.fail.Exception):
         fit(changed, [[0.5, -1.0]], [1.0], epochs=1, engine="compiled")
+
+
+def test_a_kept_structure_is_not_used_for_another_loss():
+    """After an sse fit compiled a structure, a hinge fit of that structure must not run the
+    sse code: it falls back to the graph engine, with the graph engine's numbers."""
+    import warnings
+
+    from micrograd_covid import fit
+    from micrograd_covid.compile import CompileWarning, clear_cache
+
+    clear_cache()
+    xs = [[0.5, -1.0], [1.5, 0.25], [-0.75, 2.0]]
+    ys = [1.0, -1.0, 1.0]
+    fit(MLP(2, [3, 1], seed=1), xs, ys, loss="sse", epochs=2, engine="compiled")
+    results = []
+    for engine in ("compiled", "graph"):
+        model = MLP(2, [3, 1], seed=2)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            history = fit(model, xs, ys, loss="hinge", epochs=3, engine=engine)
+        results.append((history.step_loss, [p.data for p in model.parameters()]))
+        if engine == "compiled":
+            assert any(issubclass(w.category, CompileWarning) for w in caught)
+    assert results[0] == results[1]
+
+
+def test_a_tied_weight_is_not_given_the_code_of_an_untied_structure():
+    """Labels alike, but one weight shared by two neurons: one leaf, whose gradient is the
+    sum of both uses, as the graph engine computes it."""
+    from micrograd_covid import fit
+    from micrograd_covid.compile import clear_cache
+
+    clear_cache()
+    xs = [[0.5, -1.0], [1.5, 0.25]]
+    ys = [1.0, -0.5]
+
+    def model(tied: bool) -> MLP:
+        m = MLP(2, [2, 1], seed=4)
+        if tied:
+            m.layers[0].neurons[1].w[0] = m.layers[0].neurons[0].w[0]
+        for p in m.parameters():
+            p.label = "w"
+        return m
+
+    fit(model(False), xs, ys, epochs=1, engine="compiled")  # keeps the untied structure
+    results = []
+    for engine in ("compiled", "graph"):
+        m = model(True)
+        history = fit(m, xs, ys, lr=0.1, epochs=3, engine=engine)
+        results.append((history.step_loss, [p.data for p in m.parameters()]))
+    assert results[0] == results[1]
