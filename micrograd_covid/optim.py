@@ -21,7 +21,8 @@ class Optimizer:
     """
 
     def __init__(self, params: Iterable[Value], lr: float, weight_decay: float = 0.0) -> None:
-        """`params` are the Values to update; `lr` the learning rate (finite, > 0)."""
+        """`params` are the Values to update (a Value listed twice is one parameter); `lr`
+        the learning rate (finite, > 0)."""
         name = type(self).__name__
         self.params = list(params)
         if set(map(type, self.params)) != {Value}:  # one pass in C for the common case
@@ -30,6 +31,10 @@ class Optimizer:
                     raise TypeError(f"{name}: params[{i}] is {type(p).__name__}")
         if not self.params:
             raise ValueError(f"{name}: no parameters to optimize")
+        if len(set(self.params)) != len(self.params):
+            # A Value listed twice (a weight two neurons share) is one parameter: one update
+            # with its whole gradient, as in torch.optim, not two. (Values hash by identity.)
+            self.params = list(dict.fromkeys(self.params))
         self.lr = checks.positive(lr, f"{name}: lr")
         self.weight_decay = checks.interval(weight_decay, f"{name}: weight_decay", 0.0, math.inf)
         self.steps = 0

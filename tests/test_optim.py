@@ -197,3 +197,22 @@ def test_plain_sgd_step_is_all_or_nothing_and_can_be_undone():
     assert opt.undo() is True
     assert (b.data, b.previous, w.data, w.previous) == (2.0, None, 1.5e308, None)
     assert opt.steps == 0 and opt.undo() is False
+
+
+@pytest.mark.parametrize("make", [lambda ps: SGD(ps, lr=0.1), lambda ps: Adam(ps, lr=0.1)])
+def test_a_shared_weight_listed_twice_is_updated_once(make):  # type: ignore[no-untyped-def]
+    from micrograd_covid import MLP, fit
+
+    model = MLP(2, [2, 1], seed=4)
+    shared = model.layers[0].neurons[0].w[0]
+    model.layers[0].neurons[1].w[0] = shared  # tied: listed twice by parameters()
+    params = model.parameters()
+    assert sum(p is shared for p in params) == 2
+    opt = make(params)
+    assert len(opt.params) == len(params) - 1 and opt.params.count(shared) == 1
+    before = shared.data
+    fit(model, [[0.5, -1.0]], [1.0], optimizer=opt, epochs=1)
+    reference = make([Value(before)])  # one update of a lone parameter with the same gradient
+    reference.params[0].grad = shared.grad
+    reference.step()
+    assert shared.data == reference.params[0].data
