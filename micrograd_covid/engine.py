@@ -767,7 +767,8 @@ def dense(
     xnodes: tuple[Value, ...] | None,
     activation: str | None = None,
 ) -> list[Value]:
-    """One dot node a(w·x + b) per row of Value weights: a whole layer in one loop.
+    """One dot node a(w·x + b) per row of Value weights (each as long as `xdata`): a whole
+    layer in one loop.
 
     `xdata` are the inputs' values, checked once by `dot_inputs`; `xnodes` the inputs when
     they are Values (None for numbers, which get no edges). `activation` is a name in

@@ -47,7 +47,7 @@ def neuron_of(node: Value) -> tuple[int | None, int] | None:
     (its dot node), or None. The layer is None for a lone `Layer`'s neurons."""
     found: tuple[int | None, int] | None = None
     for inp in node.inputs:
-        m = _NEURON_PARAM.match(inp.label) if not inp.inputs else None
+        m = _NEURON_PARAM.match(_label(inp)) if not inp.inputs else None
         if m is None:
             continue
         key = (None if m.group(1) is None else int(m.group(1)), int(m.group(2)))
@@ -57,9 +57,15 @@ def neuron_of(node: Value) -> tuple[int | None, int] | None:
     return found
 
 
+def _label(node: Value) -> str:
+    """A node's label as text (a label assigned after construction is not checked)."""
+    label = node.label
+    return label if isinstance(label, str) else str(label)
+
+
 def _base_name(node: Value, counters: list[int]) -> str:
     if node.label:
-        return short_label(node.label)
+        return short_label(_label(node))
     if node.inputs:
         neuron = neuron_of(node)
         if neuron is not None:
@@ -75,7 +81,7 @@ def display_names(order: Sequence[Value]) -> dict[Value, str]:
     """One unique short name per node of `order` (a topological order, leaves included)."""
     counters = [0, 0]
     bases = [_base_name(node, counters) for node in order]
-    labels = {node.label for node in order}
+    labels = {_label(node) for node in order}
     if order and order[-1].inputs and not order[-1].label and "L" not in labels:
         bases[-1] = "L"  # the unlabelled root: what the gradients ∂L/∂name are of
     taken = set(bases)

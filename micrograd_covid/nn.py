@@ -178,6 +178,11 @@ class Layer(Module):
         for neuron in neurons:
             rows.append(neuron.w)
             biases.append(neuron.b)
+            if len(neuron.w) != len(x):
+                j = neurons.index(neuron)
+                raise ValueError(
+                    f"Layer: neuron {j} has {len(neuron.w)} weights for {len(x)} inputs"
+                )
         if first.fused:
             return dense(rows, biases, xdata, xnodes, first._act)
         outs = dense(rows, biases, xdata, xnodes)
@@ -306,16 +311,24 @@ class MLP(Module):
             v.role = "model"
         return outputs[0] if len(outputs) == 1 else outputs
 
-    def structure(self) -> tuple[Any, ...]:
+    def structure(self) -> tuple[Any, ...] | None:
         """Everything this network's graph depends on but the parameters' values: the
-        classes, the sizes, which neurons have a bias, the activations, fusing, and the
-        parameters' labels. Two MLPs with equal structures build graphs of the same shape
-        for the same inputs (the compiled engine keeps its code by it)."""
-        parts: list[Any] = [type(self), self.nin]
+        sizes, which neurons have a bias, the activations, fusing, and the parameters'
+        labels. Two MLPs with equal structures build graphs of the same shape for the same
+        inputs (the compiled engine keeps its code by it). None when the network is not
+        made of plain `Layer`s and `Neuron`s (a subclass's code can change the graph in
+        ways no structure shows)."""
+        if type(self) is not MLP:
+            return None
+        parts: list[Any] = [self.nin]
         for layer in self.layers:
-            parts += (type(layer), len(layer.neurons))
+            if type(layer) is not Layer:
+                return None
+            parts.append(len(layer.neurons))
             for neuron in layer.neurons:
-                parts += (type(neuron), len(neuron.w), neuron.b is None, neuron.fused)
+                if type(neuron) is not Neuron:
+                    return None
+                parts += (len(neuron.w), neuron.b is None, neuron.fused)
                 parts += (neuron.activation, neuron._act)
         parts += [p.label for p in self.parameters()]
         return tuple(parts)

@@ -211,14 +211,15 @@ def make_runner(
         raise ValueError(f"fit: unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
     if engine == "graph":
         return GraphRunner(build)
-    if engine == "tape":
-        if shuffle and batch_size != 1:
-            raise ValueError(
-                'fit: engine="tape" re-runs fixed batches; with shuffle=True use batch_size=1 '
-                '(or engine="compiled")'
-            )
-        return TapeRunner(build)
+    if engine == "tape" and shuffle and batch_size != 1:
+        raise ValueError(
+            'fit: engine="tape" re-runs fixed batches; with shuffle=True use batch_size=1 '
+            '(or engine="compiled")'
+        )
     try:
+        _check_leaf_parameters(model)
+        if engine == "tape":
+            return TapeRunner(build)
         if engine == "compiled":
             return _compiled(build, model, xs, ys, loss)
         from .vectorized import NumpyRunner
@@ -232,6 +233,18 @@ def make_runner(
             stacklevel=3,
         )
         return GraphRunner(build)
+
+
+def _check_leaf_parameters(model: object) -> None:
+    """Tape, compiled code and numpy re-run the recorded graph, so a parameter computed from
+    other Values (``w = base * 2``) would be recomputed each step, not updated: Unsupported
+    (the graph engine updates it, as a hand-written loop would)."""
+    parameters = getattr(model, "parameters", None)
+    if not callable(parameters):
+        return
+    for i, p in enumerate(parameters()):
+        if isinstance(p, Value) and p.inputs:
+            raise Unsupported(f"parameter {i} ({p.name}) is computed from other Values")
 
 
 Sample = tuple[
@@ -250,7 +263,14 @@ def _compiled(
     structure compiled before, that code bound to this model's parameters (no sample graph
     is built: the structure fixes the graph's shape)."""
     mlp = model if type(model) is MLP and (loss is mse or loss is sse) else None
-    key = ("MLP", mlp.structure(), loss) if mlp is not None else None
+    structure = mlp.structure() if mlp is not None else None
+    key: tuple[Any, ...] | None = None
+    if structure is not None:
+        key = ("MLP", structure, loss)
+        try:
+            hash(key)
+        except TypeError:  # a label that is not a str (labels set later are not checked)
+            key = None
     if key is not None and mlp is not None:
         params = mlp.parameters()
         # Distinct parameters only: a weight shared by two neurons (tied) is one leaf of the

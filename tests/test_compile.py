@@ -19,6 +19,7 @@ from micrograd_covid import (
     MLP,
     SGD,
     Adam,
+    Layer,
     Module,
     Scaler,
     Tape,
@@ -588,3 +589,91 @@ def test_a_tied_weight_is_not_given_the_code_of_an_untied_structure():
         history = fit(m, xs, ys, lr=0.1, epochs=3, engine=engine)
         results.append((history.step_loss, [p.data for p in m.parameters()]))
     assert results[0] == results[1]
+
+
+_XS = [[0.5, -1.0], [1.5, 0.25], [-0.7, 2.0], [0.1, 0.1]]
+_YS = [[1.0], [-1.0], [0.5], [0.0]]
+
+
+def _both_engines(make, epochs: int = 2):  # type: ignore[no-untyped-def]
+    """compiled (after a plain model of the same sizes was compiled) and graph, on copies."""
+    import copy
+    import warnings
+
+    from micrograd_covid import fit
+    from micrograd_covid.compile import clear_cache
+
+    clear_cache()
+    fit(MLP(2, [3, 1], seed=1), _XS, _YS, engine="compiled")  # a structure to find
+    model = make()
+    other = copy.deepcopy(model)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        a = fit(model, _XS, _YS, lr=0.05, epochs=epochs, engine="compiled")
+    b = fit(other, _XS, _YS, lr=0.05, epochs=epochs, engine="graph")
+    return (a.step_loss, [p.data for p in model.parameters()]), (
+        b.step_loss,
+        [p.data for p in other.parameters()],
+    )
+
+
+class _Gated(Layer):
+    """A Layer subclass whose graph depends on its own state."""
+
+    def __call__(self, x):  # type: ignore[no-untyped-def,override]
+        out = super().__call__(x)
+        return out if self.on else [o.tanh() for o in out]
+
+
+def _gated() -> MLP:
+    m = MLP(2, [3, 1], seed=1)
+    gated = _Gated.__new__(_Gated)
+    gated.neurons, gated.on = m.layers[0].neurons, False  # type: ignore[attr-defined]
+    m.layers[0] = gated
+    return m
+
+
+class _Double(Module):
+    def __call__(self, x):  # type: ignore[no-untyped-def,override]
+        return [v * 2.0 for v in x]
+
+
+def _with_double() -> MLP:
+    m = MLP(2, [3, 1], seed=1)
+    m.layers.insert(1, _Double())  # type: ignore[arg-type]
+    return m
+
+
+def _odd_label() -> MLP:
+    m = MLP(2, [3, 1], seed=1)
+    m.parameters()[0].label = ["w"]  # type: ignore[assignment]
+    return m
+
+
+def _computed_weight() -> MLP:
+    m = MLP(2, [3, 1], seed=1)
+    m.layers[0].neurons[0].w[0] = Value(0.4) * 2.0
+    return m
+
+
+@pytest.mark.parametrize(
+    "make",
+    [_gated, _with_double, _odd_label, _computed_weight],
+    ids=[
+        "a Layer subclass",
+        "another module among the layers",
+        "a list label",
+        "a computed weight",
+    ],
+)
+def test_models_the_structure_cannot_describe_match_the_graph_engine(make):  # type: ignore[no-untyped-def]
+    compiled, graph = _both_engines(make)
+    assert compiled == graph
+
+
+def test_a_neuron_with_the_wrong_number_of_weights_is_named():
+    m = MLP(2, [3, 1], seed=1)
+    neuron = m.layers[0].neurons[1]
+    neuron.w = neuron.w[:1]
+    with pytest.raises(ValueError, match="Layer: neuron 1 has 1 weights for 2 inputs"):
+        m([0.5, -1.0])
