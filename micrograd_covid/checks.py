@@ -20,6 +20,7 @@ __all__ = [
     "as_list",
     "count",
     "finite",
+    "float_table_width",
     "interval",
     "is_sequence",
     "positive",
@@ -157,6 +158,14 @@ def _plain_table(values: Any, flat_ok: bool) -> list[list[Any]] | None:
             return None
         total = sum(values)
         return [[v] for v in values] if total - total == 0.0 else None
+    return [list(row) for row in values] if float_table_width(values) else None
+
+
+def float_table_width(values: Any) -> int | None:
+    """The width of `values` when it is a non-empty list of lists (or tuples) of one width
+    of finite floats, checked in a few passes over the whole table; None otherwise."""
+    if type(values) is not list or not values:
+        return None
     width = len(values[0]) if type(values[0]) in (list, tuple) else 0
     if not width or not set(map(type, values)) <= {list, tuple}:
         return None
@@ -166,9 +175,7 @@ def _plain_table(values: Any, flat_ok: bool) -> list[list[Any]] | None:
     if set(map(type, cells)) != {float}:
         return None
     total = sum(cells)  # finite exactly when every cell is (an overflow goes the long way)
-    if total - total != 0.0:
-        return None
-    return [list(row) for row in values]
+    return width if total - total == 0.0 else None
 
 
 def _cell(cell: object, what: str, values_ok: bool) -> Any:

@@ -74,9 +74,27 @@ _CODE: dict[str, tuple[Any, str]] = {}
 # functions (the leaves are their argument, the kernels and params of that shape their
 # globals), so another model of the same shape (a new fit call) skips writing the source,
 # naming the nodes and compiling, and runs functions Python has already specialized.
-_SHAPES: dict[tuple[Any, ...], tuple[str, str, list[str], Callable[..., Any], Callable[..., Any]]]
-_SHAPES = {}
+_Known = tuple[str, str, list[str], Callable[..., Any], Callable[..., Any]]
+_SHAPES: dict[tuple[Any, ...], _Known] = {}
 _CACHE_SIZE = 64
+
+
+def _keep(cache: dict[Any, Any], key: Any, value: Any) -> None:
+    """`cache[key] = value`, the oldest entry dropped when the cache holds `_CACHE_SIZE`."""
+    if len(cache) >= _CACHE_SIZE:
+        del cache[next(iter(cache))]
+    cache[key] = value
+
+
+def _program(
+    known: _Known, fixed: Sequence[Value], fed: Sequence[Value] = (), outputs: Sequence[Value] = ()
+) -> Program:
+    """The Program for `known` (source, file name, lines, forward, backward) and a graph's
+    leaves and outputs, its source registered with linecache for tracebacks and pdb."""
+    source, filename, lines, forward, backward = known
+    linecache.cache[filename] = (len(source), None, lines, filename)
+    return Program(source, filename, list(fixed), list(fed), list(outputs), forward, backward)
+
 
 # The ops written out inline (their arithmetic copied from ops.py); every other op of the
 # tables is called through its kernel, and anything else is not compiled.
@@ -160,27 +178,20 @@ def generate(
         lines = source.splitlines(True)
         known = source, filename, lines, namespace["forward"], namespace["backward"]
         if key is not None:
-            if len(_SHAPES) >= _CACHE_SIZE:
-                del _SHAPES[next(iter(_SHAPES))]
-            _SHAPES[key] = known
-    source, filename, lines, forward, backward = known
-    linecache.cache[filename] = (len(source), None, lines, filename)
-    return Program(source, filename, fixed, list(fed), list(outputs), forward, backward)
+            _keep(_SHAPES, key, known)
+    return _program(known, fixed, fed, outputs)
 
 
 # Code by a caller's key that fixes a graph's shape (fit keys an MLP by its structure and
 # loss): a model of a known structure gets its code without a sample graph being built.
-_KEYED: dict[Any, Program] = {}
+_KEYED: dict[Any, _Known] = {}
 
 
 def remember(key: Any, program: Program) -> None:
     """Keep `program`'s code under `key` (hashable), which must fix the graph's shape and the
     order of its fixed leaves; `recall(key, ...)` then gives it back."""
-    if len(_KEYED) >= _CACHE_SIZE:
-        del _KEYED[next(iter(_KEYED))]
-    _KEYED[key] = Program(
-        program.source, program.filename, [], [], [], program.forward, program.backward
-    )
+    lines = program.source.splitlines(True)
+    _keep(_KEYED, key, (program.source, program.filename, lines, program.forward, program.backward))
 
 
 def recall(key: Any, fixed: Sequence[Value]) -> Program | None:
@@ -188,12 +199,7 @@ def recall(key: Any, fixed: Sequence[Value]) -> Program | None:
     numbers them) are `fixed`; None if nothing is kept. No sample graph was built for it:
     `fed` and `outputs` are empty."""
     known = _KEYED.get(key)
-    if known is None:
-        return None
-    if known.filename not in linecache.cache:
-        lines = known.source.splitlines(True)
-        linecache.cache[known.filename] = (len(known.source), None, lines, known.filename)
-    return Program(known.source, known.filename, list(fixed), [], [], known.forward, known.backward)
+    return None if known is None else _program(known, fixed)
 
 
 def _names(
@@ -353,9 +359,7 @@ def _write_program(
     if cached is None:
         filename = f"<micrograd_covid compiled {next(_counter)} {title}>"
         cached = compile(source, filename, "exec"), filename
-        if len(_CODE) >= _CACHE_SIZE:
-            del _CODE[next(iter(_CODE))]
-        _CODE[source] = cached
+        _keep(_CODE, source, cached)
     code, filename = cached
     namespace: dict[str, Any] = {
         "__name__": "micrograd_covid.compiled",

@@ -95,8 +95,11 @@ def check_label(label: object, what: str = "Value label") -> str:
     Refused: a non-str, more than 16,384 characters, control characters other than
     newline (NUL, tab, ESC, ...), lone surrogates, U+FFFE and U+FFFF. Everything else
     (any script, emoji, ``<b>``, ``&lt;``, quotes, backslashes) is allowed and is drawn as
-    written.
+    written. Labels that passed are remembered (a leaf labelled "y" per sample is checked
+    once).
     """
+    if type(label) is str and label in _GOOD_LABELS:
+        return label
     if not isinstance(label, str):
         raise TypeError(f"{what} must be a str, got {type(label).__name__}")
     if len(label) > MAX_LABEL:
@@ -111,10 +114,12 @@ def check_label(label: object, what: str = "Value label") -> str:
             f"{what} contains {kind} U+{ord(char):04X} at index {bad.start()}; "
             "labels may hold any text but control characters (newline is allowed)"
         )
+    if type(label) is str and len(_GOOD_LABELS) < 4096:
+        _GOOD_LABELS.add(label)  # the labels a program uses again and again
     return label
 
 
-# Labels check_label has passed, so a leaf labelled "y" per sample is not checked again.
+# Labels check_label has passed (at most 4,096).
 _GOOD_LABELS: set[str] = set()
 
 _fmt = ops.fmt_number
@@ -173,10 +178,7 @@ class Value:
         """Create a leaf holding `data` (an int or a finite float)."""
         self.data = check_number(data, "Value data")
         if label:
-            if type(label) is not str or label not in _GOOD_LABELS:
-                check_label(label)
-                if type(label) is str and len(_GOOD_LABELS) < 4096:
-                    _GOOD_LABELS.add(label)  # the labels a program uses again and again
+            check_label(label)
         elif not isinstance(label, str):
             raise TypeError(f"Value label must be a str, got {type(label).__name__}")
         if role is not None and role not in ROLES:
@@ -895,7 +897,7 @@ def _sum_node(values: Iterable[Operand], op: str) -> Value:
     nodes: list[Value] = []
     data: list[float] = []
     for v in values:
-        node = v if isinstance(v, Value) else _as_value(v, op)
+        node = _as_value(v, op)
         if node is None:
             raise TypeError(
                 f"{op}: item {len(nodes)} must be a Value or a number, got {type(v).__name__}"

@@ -44,6 +44,17 @@ class Module:
         raise NotImplementedError
 
 
+def _parameters_of(module: Module, cls: type[Module], parts: Sequence[Module]) -> list[Value]:
+    """`module`'s parameters as its parts' in turn, without building the names; a subclass
+    of `cls` with its own `named_parameters()` gets the general way, which lists its own."""
+    if type(module).named_parameters is not cls.named_parameters:
+        return Module.parameters(module)
+    params: list[Value] = []
+    for part in parts:
+        params += part.parameters()
+    return params
+
+
 def _check_choice(value: str, choices: Sequence[str], what: str) -> str:
     if value not in choices:
         raise ValueError(f"unknown {what} {value!r}; choose one of {', '.join(choices)}")
@@ -160,12 +171,7 @@ class Layer(Module):
 
     def parameters(self) -> list[Value]:
         """Every neuron's parameters in turn: `named_parameters()`'s order, without names."""
-        if type(self).named_parameters is not Layer.named_parameters:
-            return super().parameters()  # a subclass with parameters of its own
-        params: list[Value] = []
-        for neuron in self.neurons:
-            params += neuron.parameters()
-        return params
+        return _parameters_of(self, Layer, self.neurons)
 
     def __call__(self, x: Sequence[Input]) -> list[Value]:
         """Every neuron's output."""
@@ -292,12 +298,7 @@ class MLP(Module):
 
     def parameters(self) -> list[Value]:
         """Every layer's parameters in turn: `named_parameters()`'s order, without names."""
-        if type(self).named_parameters is not MLP.named_parameters:
-            return super().parameters()  # a subclass with parameters of its own
-        params: list[Value] = []
-        for layer in self.layers:
-            params += layer.parameters()
-        return params
+        return _parameters_of(self, MLP, self.layers)
 
     def __call__(self, x: Sequence[Input]) -> Value | list[Value]:
         """The network's output: a Value for one output, else a list (role "model")."""
@@ -317,7 +318,7 @@ class MLP(Module):
         labels. Two MLPs with equal structures build graphs of the same shape for the same
         inputs (the compiled engine keeps its code by it). None when the network is not
         made of plain `Layer`s and `Neuron`s (a subclass's code can change the graph in
-        ways no structure shows)."""
+        ways no structure shows) or a label is not a str."""
         if type(self) is not MLP:
             return None
         parts: list[Any] = [self.nin]
@@ -330,8 +331,10 @@ class MLP(Module):
                     return None
                 parts += (len(neuron.w), neuron.b is None, neuron.fused)
                 parts += (neuron.activation, neuron._act)
-        parts += [p.label for p in self.parameters()]
-        return tuple(parts)
+        labels = [p.label for p in self.parameters()]
+        if set(map(type, labels)) - {str}:
+            return None  # a label assigned later that is not a str: not a key
+        return (*parts, *labels)
 
     def weights(self) -> list[list[list[float]]]:
         """Every weight as ``[layer][neuron][input]`` floats (the form `from_weights` takes)."""

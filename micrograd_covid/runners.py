@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import functools
 import gc
-import itertools
 import math
 import warnings
 from collections.abc import Callable, Sequence
 from typing import Any, ParamSpec, Protocol, TypeVar
 
+from . import checks
 from .compile import CompileWarning, Program, Unsupported, generate, recall, remember
 from .engine import Value, interior_order
 from .losses import mse, squared_error, sse
@@ -262,15 +262,9 @@ def _compiled(
     """The compiled engine's runner: the code from one sample's graph, or, for an `MLP` of a
     structure compiled before, that code bound to this model's parameters (no sample graph
     is built: the structure fixes the graph's shape)."""
-    mlp = model if type(model) is MLP and (loss is mse or loss is sse) else None
+    mlp = model if isinstance(model, MLP) and (loss is mse or loss is sse) else None
     structure = mlp.structure() if mlp is not None else None
-    key: tuple[Any, ...] | None = None
-    if structure is not None:
-        key = ("MLP", structure, loss)
-        try:
-            hash(key)
-        except TypeError:  # a label that is not a str (labels set later are not checked)
-            key = None
+    key = None if structure is None else ("MLP", structure, loss)
     if key is not None and mlp is not None:
         params = mlp.parameters()
         # Distinct parameters only: a weight shared by two neurons (tied) is one leaf of the
@@ -350,17 +344,9 @@ def _plain_rows(
     """Every row's fed values, checked in a few passes over the whole table, for what `fit`
     passes on (lists of rows of finite floats, `nin` inputs and `width` targets each); None
     for anything else, which the row by row check takes (and names what is wrong)."""
-    if type(xs) is not list or type(ys) is not list or len(xs) != len(ys):
+    if len(xs) != len(ys) or checks.float_table_width(xs) != nin:
         return None
-    if set(map(type, xs)) != {list} or set(map(type, ys)) != {list}:
-        return None
-    if set(map(len, xs)) != {nin} or set(map(len, ys)) != {width}:
-        return None
-    cells = [*itertools.chain.from_iterable(xs), *itertools.chain.from_iterable(ys)]
-    if set(map(type, cells)) != {float}:
-        return None
-    total = sum(cells)  # finite exactly when every cell is (an overflow goes the long way)
-    if total - total != 0.0:
+    if checks.float_table_width(ys) != width:
         return None
     return [(*x, *y) for x, y in zip(xs, ys)]
 
