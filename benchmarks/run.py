@@ -113,19 +113,6 @@ class FitBlock(Block):
         return history.step_loss[0]
 
 
-def fit_block(
-    engine: str,
-    weights: list[list[list[float]]],
-    biases: list[list[float]],
-    activation: str,
-    xs: list[list[float]],
-    ys: list[float],
-    lr: float,
-) -> Callable[[int], float]:
-    """A `FitBlock` (see there)."""
-    return FitBlock(engine, weights, biases, activation, xs, ys, lr)
-
-
 def step_block(step: Callable[[], float]) -> Callable[[int], float]:
     """`steps` calls of a one-step function; returns the first step's loss."""
 
@@ -274,7 +261,7 @@ def training_table(
     weights, biases = model.weights(), model.biases()
     assert biases is not None
     blocks: dict[str, Callable[[int], float]] = {
-        name: fit_block(ENGINES[name], weights, biases, activation, xs, ys, lr) for name in engines
+        name: FitBlock(ENGINES[name], weights, biases, activation, xs, ys, lr) for name in engines
     }
     blocks[FLOOR] = step_block(floor_step(weights, biases, xs, ys, lr, activation))
     blocks[TORCH] = step_block(torch_step(model, xs, ys, lr))

@@ -9,16 +9,21 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_benchmark_suite_runs_every_workload_at_a_tiny_size():
+def _quick(script: str) -> str:
+    """benchmarks/`script` --quick: its stdout, after checking that it succeeded."""
     result = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--quick"],
+        [sys.executable, str(ROOT / "benchmarks" / script), "--quick"],
         capture_output=True,
         text=True,
         timeout=300,
         cwd=ROOT,
     )
     assert result.returncode == 0, result.stderr
-    out = result.stdout
+    return result.stdout
+
+
+def test_benchmark_suite_runs_every_workload_at_a_tiny_size():
+    out = _quick("run.py")
     for heading in [
         "## 1. Training step",
         "## 2b. The 2-16-16-1 ReLU network on",
@@ -45,15 +50,7 @@ def test_benchmark_suite_runs_every_workload_at_a_tiny_size():
 
 
 def test_picture_benchmarks_run_at_a_tiny_size():
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "pictures.py"), "--quick"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=ROOT,
-    )
-    assert result.returncode == 0, result.stderr
-    out = result.stdout
+    out = _quick("pictures.py")
     assert "## Drawings" in out and "## The explore page" in out
     assert "| walkthrough | 8 |" in out
     # the walkthrough's page: init, then 3 epochs × 6 batches × 6 steps (feed, ŷ, L, two
