@@ -189,7 +189,7 @@ def test_a_key_written_twice_is_refused_naming_the_file_the_key_and_both_lines(t
     message = str(info.value)
     assert message.startswith(f"{twice}: not a valid micrograd_covid model file: ")
     assert f"key 'weights' appears twice, at line {first} and line " in message
-    # Anywhere in the file, and however the key is spelled (\u0061 is a).
+    # Anywhere in the file, and however the key is spelled (\u0078 is x).
     inner = tmp_path / "inner.json"
     inner.write_text('{"format": {"x": 1,\n "\\u0078": 2}}')
     with pytest.raises(
