@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .draw import fmt
 from .engine import BackwardStep, Value, topological_order
-from .files import write_atomic
+from .files import not_a_folder, write_atomic
 from .names import display_names
 
 __all__ = ["ChainPath", "Explanation", "explain", "render_steps", "step_sentence"]
@@ -188,8 +188,13 @@ def render_steps(root: Value, out_dir: str | Path, *, max_nodes: int = 500) -> l
     """
     from .explore import graph_page
 
-    page = graph_page(root, max_nodes=max_nodes)
     out = Path(out_dir)
+    blocker = not_a_folder(out)
+    if blocker is not None:
+        raise ValueError(
+            f"render_steps: out_dir={str(out_dir)!r}: {blocker} is a file, not a folder"
+        )
+    page = graph_page(root, max_nodes=max_nodes)
     out.mkdir(parents=True, exist_ok=True)
     path = out / "index.html"
     write_atomic(path, page.encode("utf-8"))
