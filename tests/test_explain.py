@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from micrograd_covid import Value, explain, topological_order
+from micrograd_covid import Value, explain, render_steps, topological_order
 from micrograd_covid.tutorials import regression_graph
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -147,3 +147,13 @@ def test_step_sentences_use_the_display_names_when_given_them():
     text = step_sentence(steps[1], out, names)
     assert text.startswith("Step 2 of 2: ∂L/∂t1 = ")
     assert "∂L/∂a += ∂L/∂t1 · ∂t1/∂a = " in text
+
+
+def test_render_steps_into_a_file_or_under_one_is_a_value_error_naming_it(tmp_path):  # type: ignore[no-untyped-def]
+    afile = tmp_path / "afile"
+    afile.write_text("mine")
+    a = Value(2.0, "a")
+    for out in (afile, afile / "steps"):
+        with pytest.raises(ValueError, match=f"out_dir='{out}': {afile} is a file, not a folder"):
+            render_steps(a * a, out)
+    assert afile.read_text() == "mine" and list(tmp_path.iterdir()) == [afile]
