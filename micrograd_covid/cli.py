@@ -91,19 +91,19 @@ def _out_dir(text: str) -> Path:
 
 
 def _out_file(text: str) -> Path:
-    """A file to write in a folder that exists (a file there is replaced)."""
+    """A file to write (a file there is replaced); no file may stand where a folder above it
+    is needed."""
     path = Path(text)
     if path.is_dir():
         raise argparse.ArgumentTypeError(f"{text} is a folder; give a file name")
     blocker = not_a_folder(path.parent)
     if blocker is not None:
         raise argparse.ArgumentTypeError(f"{text}: {blocker} is a file, not a folder")
-    if not path.parent.is_dir():
-        raise argparse.ArgumentTypeError(f"{text}: the folder {path.parent} does not exist")
     return path
 
 
 def _drawing_path(text: str) -> Path:
+    """A drawing's file: its folder is made when missing, as every --out folder is."""
     path = _out_file(text)
     if path.suffix.lower() not in (".svg", ".png", ".pdf", ".dot"):
         raise argparse.ArgumentTypeError(f"{text}: give a .svg, .png, .pdf or .dot file name")
@@ -118,7 +118,10 @@ def _plot_path(text: str) -> Path:
         )
     if path.suffix.lower() not in (".png", ".svg", ".pdf"):
         raise argparse.ArgumentTypeError(f"{text}: give a .png, .svg or .pdf file name")
-    return _out_file(text)
+    path = _out_file(text)
+    if not path.parent.is_dir():  # the plot is written after the run: say it now
+        raise argparse.ArgumentTypeError(f"{text}: the folder {path.parent} does not exist")
+    return path
 
 
 #: Each tutorial parameter as an option: (flag, type, help). `iterations` is spelled --epochs.
@@ -458,7 +461,15 @@ def _draw(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 2
-    path = render(root, args.out, direction=direction, level=args.level, focus=focus)
+    missing = [p for p in (args.out.parent, *args.out.parent.parents) if not p.exists()]
+    for folder in reversed(missing):
+        folder.mkdir()
+    try:
+        path = render(root, args.out, direction=direction, level=args.level, focus=focus)
+    except BaseException:
+        for folder in missing:  # a failed drawing leaves no new folders behind
+            folder.rmdir()
+        raise
     print(f"wrote {path}")
     return 0
 

@@ -294,7 +294,6 @@ def test_the_descent_plot_shows_both_runs():
         ("tutorial regression --out afile", "regression: error: argument --out: afile is a file"),
         ("steps regression --out afile", "steps: error: argument --out: afile is a file, not a"),
         ("draw regression --out afile/x.svg", "argument --out: afile/x.svg: afile is a file, not"),
-        ("draw regression --out none/x.svg", "argument --out: none/x.svg: the folder none does"),
         ("draw regression --out .", "draw: error: argument --out: . is a folder; give a file"),
         ("tutorial guess --plot afile/x.png", "argument --plot: afile/x.png: afile is a file, no"),
         ("tutorial guess --plot none/x.png", "argument --plot: none/x.png: the folder none does"),
@@ -342,3 +341,15 @@ def test_version_prints_the_one_version_the_package_declares():
     project = tomllib.loads((root / "pyproject.toml").read_text())
     assert "version" not in project["project"] and "version" in project["project"]["dynamic"]
     assert project["tool"]["hatch"]["version"]["path"] == "micrograd_covid/__init__.py"
+
+
+def test_draw_makes_the_folders_of_its_out_path_and_leaves_none_when_it_fails(
+    tmp_path, monkeypatch, capsys
+):  # type: ignore[no-untyped-def]
+    out = tmp_path / "new" / "deeper" / "regression.dot"
+    assert main(["draw", "regression", "--out", str(out)]) == 0
+    assert out.read_text().startswith("digraph")
+    monkeypatch.setenv("PATH", "")  # no Graphviz: an SVG cannot be made
+    assert main(["draw", "regression", "--out", str(tmp_path / "a" / "b" / "g.svg")]) == 1
+    assert "dot" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["new"]
