@@ -78,11 +78,21 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _blocker(text: str, path: Path) -> Path | None:
+    """`not_a_folder(path)`, with a path the system refuses to look at as a usage error."""
+    try:
+        return not_a_folder(path)
+    except OSError as exc:
+        raise argparse.ArgumentTypeError(f"{text}: {exc.strerror}") from None
+
+
 def _out_dir(text: str) -> Path:
     """A folder to write into: it may not exist yet, but neither it nor a folder above it
     may be a file (checked before any work, so nothing is done for nothing)."""
+    if not text:
+        raise argparse.ArgumentTypeError("an empty name; give a folder name")
     path = Path(text)
-    blocker = not_a_folder(path)
+    blocker = _blocker(text, path)
     if blocker == path:
         raise argparse.ArgumentTypeError(f"{text} is a file, not a folder; give a folder name")
     if blocker is not None:
@@ -93,10 +103,12 @@ def _out_dir(text: str) -> Path:
 def _out_file(text: str) -> Path:
     """A file to write (a file there is replaced); no file may stand where a folder above it
     is needed."""
+    if not text:
+        raise argparse.ArgumentTypeError("an empty name; give a file name")
     path = Path(text)
-    if path.is_dir():
+    if _blocker(text, path) is None and path.is_dir():
         raise argparse.ArgumentTypeError(f"{text} is a folder; give a file name")
-    blocker = not_a_folder(path.parent)
+    blocker = _blocker(text, path.parent)
     if blocker is not None:
         raise argparse.ArgumentTypeError(f"{text}: {blocker} is a file, not a folder")
     return path
@@ -111,8 +123,10 @@ def _drawing_path(text: str) -> Path:
 
 
 def _plot_path(text: str) -> Path:
+    if not text:
+        raise argparse.ArgumentTypeError("an empty name; give a file name such as loss.png")
     path = Path(text)
-    if path.is_dir():
+    if _blocker(text, path) is None and path.is_dir():
         raise argparse.ArgumentTypeError(
             f"{text} is a directory; give a file name such as {path / 'loss.png'}"
         )
@@ -388,12 +402,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DivergenceError as exc:
         print(f"{PROG}: error: {exc}; try a smaller --lr", file=sys.stderr)
         return 1
-    except (ValueError, TypeError, OSError, RuntimeError, ImportError) as exc:
+    except (ValueError, TypeError, OSError, RuntimeError, ImportError, ArithmeticError) as exc:
         print(f"{PROG}: error: {_one_line(exc)}", file=sys.stderr)
         return 1
 
 
 def _one_line(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror and exc.filename:
+        return f"{exc.filename}: {exc.strerror}"  # not "[Errno 2] No such file…"
     return " ".join(str(exc).split()) or type(exc).__name__
 
 

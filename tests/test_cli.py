@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from micrograd_covid.cli import _Progress, main
+from micrograd_covid.cli import _one_line, _Progress, main
 
 BIN = Path(sys.executable).parent / "micrograd-covid"
 
@@ -295,6 +295,9 @@ def test_the_descent_plot_shows_both_runs():
         ("steps regression --out afile", "steps: error: argument --out: afile is a file, not a"),
         ("draw regression --out afile/x.svg", "argument --out: afile/x.svg: afile is a file, not"),
         ("draw regression --out .", "draw: error: argument --out: . is a folder; give a file"),
+        (["draw", "regression", "--out", ""], "argument --out: an empty name; give a file name"),
+        (["demo", "--out", ""], "demo: error: argument --out: an empty name; give a folder"),
+        (["tutorial", "guess", "--plot", ""], "argument --plot: an empty name; give a file name"),
         ("tutorial guess --plot afile/x.png", "argument --plot: afile/x.png: afile is a file, no"),
         ("tutorial guess --plot none/x.png", "argument --plot: none/x.png: the folder none does"),
     ],
@@ -305,7 +308,7 @@ def test_an_out_path_that_is_or_goes_through_a_file_is_one_usage_line_before_any
     monkeypatch.chdir(tmp_path)
     (tmp_path / "afile").write_text("mine")
     (tmp_path / "out").write_text("mine too")
-    assert main(args.split()) == 2
+    assert main(args.split() if isinstance(args, str) else args) == 2
     captured = capsys.readouterr()
     assert captured.out == ""  # nothing printed before the error: no work was done
     assert words in captured.err
@@ -353,3 +356,18 @@ def test_draw_makes_the_folders_of_its_out_path_and_leaves_none_when_it_fails(
     assert main(["draw", "regression", "--out", str(tmp_path / "a" / "b" / "g.svg")]) == 1
     assert "dot" in capsys.readouterr().err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["new"]
+
+
+def test_an_overflow_and_an_os_error_are_one_line_with_status_1(tmp_path, capsys):  # type: ignore[no-untyped-def]
+    assert main(["tutorial", "guess", "--step", "1e308"]) == 1
+    err = capsys.readouterr().err
+    assert err == "micrograd-covid: error: *: result of (1e+308, 3) is not finite (inf)\n"
+    long = tmp_path / ("x" * 300)  # a name longer than any file system takes
+    for option, path in (("--out", long / "steps"), ("--plot", long / "loss.png")):
+        argv = ["steps", "regression"] if option == "--out" else ["tutorial", "guess"]
+        assert main([*argv, option, str(path)]) == 2
+        err = capsys.readouterr().err
+        assert f"error: argument {option}: {path}: File name too long (see " in err
+        assert err.count("\n") == 1
+    failed = FileNotFoundError(2, "No such file or directory", "/proc/x")
+    assert _one_line(failed) == "/proc/x: No such file or directory"  # not "[Errno 2] …"
