@@ -18,7 +18,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from .explore import EXPLORABLE
+from .explore import EXPLORABLE, MAX_STEPS, StepLimitError
+from .files import not_a_folder
 from .train import DivergenceError
 from .tutorials import TUTORIALS, TutorialResult, drawing_pictures, tutorial_graph
 
@@ -77,14 +78,63 @@ def _positive_float(text: str) -> float:
     return value
 
 
-def _plot_path(text: str) -> Path:
+def _blocker(text: str, path: Path) -> Path | None:
+    """`not_a_folder(path)`, with a path the system refuses to look at as a usage error."""
+    try:
+        return not_a_folder(path)
+    except OSError as exc:
+        raise argparse.ArgumentTypeError(f"{text}: {exc.strerror}") from None
+
+
+def _out_dir(text: str) -> Path:
+    """A folder to write into: it may not exist yet, but neither it nor a folder above it
+    may be a file (checked before any work, so nothing is done for nothing)."""
+    if not text:
+        raise argparse.ArgumentTypeError("an empty name; give a folder name")
     path = Path(text)
-    if path.is_dir():
+    blocker = _blocker(text, path)
+    if blocker == path:
+        raise argparse.ArgumentTypeError(f"{text} is a file, not a folder; give a folder name")
+    if blocker is not None:
+        raise argparse.ArgumentTypeError(f"{text}: {blocker} is a file, not a folder")
+    return path
+
+
+def _out_file(text: str) -> Path:
+    """A file to write (a file there is replaced); no file may stand where a folder above it
+    is needed."""
+    if not text:
+        raise argparse.ArgumentTypeError("an empty name; give a file name")
+    path = Path(text)
+    if _blocker(text, path) is None and path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text} is a folder; give a file name")
+    blocker = _blocker(text, path.parent)
+    if blocker is not None:
+        raise argparse.ArgumentTypeError(f"{text}: {blocker} is a file, not a folder")
+    return path
+
+
+def _drawing_path(text: str) -> Path:
+    """A drawing's file: its folder is made when missing, as every --out folder is."""
+    path = _out_file(text)
+    if path.suffix.lower() not in (".svg", ".png", ".pdf", ".dot"):
+        raise argparse.ArgumentTypeError(f"{text}: give a .svg, .png, .pdf or .dot file name")
+    return path
+
+
+def _plot_path(text: str) -> Path:
+    if not text:
+        raise argparse.ArgumentTypeError("an empty name; give a file name such as loss.png")
+    path = Path(text)
+    if _blocker(text, path) is None and path.is_dir():
         raise argparse.ArgumentTypeError(
             f"{text} is a directory; give a file name such as {path / 'loss.png'}"
         )
     if path.suffix.lower() not in (".png", ".svg", ".pdf"):
         raise argparse.ArgumentTypeError(f"{text}: give a .png, .svg or .pdf file name")
+    path = _out_file(text)
+    if not path.parent.is_dir():  # the plot is written after the run: say it now
+        raise argparse.ArgumentTypeError(f"{text}: the folder {path.parent} does not exist")
     return path
 
 
@@ -96,7 +146,7 @@ _OPTIONS: dict[str, tuple[str, Callable[[str], Any], str]] = {
     "step": ("--step", _positive_float, "how far the weight moves up or down"),
     "fixed_lr": ("--fixed-lr", _positive_float, "learning rate of the second, converging run"),
     "seed": ("--seed", _int, "random seed of the initial weights"),
-    "out": ("--out", Path, "folder for the tutorial's pictures (default: none)"),
+    "out": ("--out", _out_dir, "folder for the tutorial's pictures (default: none)"),
 }
 _METAVARS = {"iterations": "N", "epochs": "N", "fixed_lr": "LR", "out": "DIR"}
 _NOT_OPTIONS = ("echo", "progress")
@@ -137,10 +187,15 @@ def _add_tutorials(sub: Any) -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
+    from . import __version__
+
     parser = _Parser(
         prog=PROG,
         description="A scalar autograd engine that makes backpropagation visible.",
         formatter_class=_Help,
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"{PROG} {__version__}", help="print the version"
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_tutorials(sub)
@@ -155,7 +210,11 @@ def _parser() -> argparse.ArgumentParser:
         "name", choices=list(TUTORIALS), metavar="NAME", help=f"one of {', '.join(TUTORIALS)}"
     )
     d.add_argument(
-        "--out", type=Path, required=True, metavar="PATH", help=".svg, .png, .pdf or .dot path"
+        "--out",
+        type=_drawing_path,
+        required=True,
+        metavar="PATH",
+        help=".svg, .png, .pdf or .dot path",
     )
     d.add_argument(
         "--level",
@@ -187,7 +246,9 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument(
         "name", choices=list(TUTORIALS), metavar="NAME", help=f"one of {', '.join(TUTORIALS)}"
     )
-    s.add_argument("--out", type=Path, required=True, metavar="DIR", help="folder for index.html")
+    s.add_argument(
+        "--out", type=_out_dir, required=True, metavar="DIR", help="folder for index.html"
+    )
     x = sub.add_parser(
         "explore",
         help="write a page that plays a tutorial's training step by step",
@@ -202,17 +263,26 @@ def _parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help=f"a tutorial that trains: {', '.join(EXPLORABLE)}",
     )
-    x.add_argument("--out", type=Path, required=True, metavar="DIR", help="folder for index.html")
+    x.add_argument(
+        "--out", type=_out_dir, required=True, metavar="DIR", help="folder for index.html"
+    )
     x.add_argument(
         "--epochs",
         type=_positive_int,
         metavar="N",
         help="epochs to record (default: the tutorial's)",
     )
+    x.add_argument(
+        "--max-steps",
+        type=_positive_int,
+        default=MAX_STEPS,
+        metavar="N",
+        help="refuse to write a page of more steps than this",
+    )
     m = sub.add_parser(
         "demo", help="run every tutorial and write every picture", formatter_class=_Help
     )
-    m.add_argument("--out", type=Path, default=Path("out"), help="folder for the pictures")
+    m.add_argument("--out", type=_out_dir, default="out", help="folder for the pictures")
     for leaf in (d, s, x, m):  # an unknown option is answered by the subcommand's own usage
         leaf.set_defaults(parser=leaf)
     return parser
@@ -332,12 +402,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DivergenceError as exc:
         print(f"{PROG}: error: {exc}; try a smaller --lr", file=sys.stderr)
         return 1
-    except (ValueError, TypeError, OSError, RuntimeError, ImportError) as exc:
+    except (ValueError, TypeError, OSError, RuntimeError, ImportError, ArithmeticError) as exc:
         print(f"{PROG}: error: {_one_line(exc)}", file=sys.stderr)
         return 1
 
 
 def _one_line(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror and exc.filename:
+        return f"{exc.filename}: {exc.strerror}"  # not "[Errno 2] No such file…"
     return " ".join(str(exc).split()) or type(exc).__name__
 
 
@@ -366,7 +438,15 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "explore":
         from .explore import explore_tutorial
 
-        page = explore_tutorial(args.name, args.epochs)
+        try:
+            page = explore_tutorial(args.name, args.epochs, max_steps=args.max_steps)
+        except StepLimitError as exc:
+            print(
+                f"{PROG}: error: the page would have about {exc.steps:,} steps, more than "
+                f"--max-steps {exc.limit}; give fewer --epochs, or --max-steps {exc.steps}",
+                file=sys.stderr,
+            )
+            return 1
         path = page.write(args.out)
         print(f"wrote {path} ({page.steps} steps, {len(page.html) // 1024} KiB)")
         if page.stopped:
@@ -397,7 +477,15 @@ def _draw(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 2
-    path = render(root, args.out, direction=direction, level=args.level, focus=focus)
+    missing = [p for p in (args.out.parent, *args.out.parent.parents) if not p.exists()]
+    for folder in reversed(missing):
+        folder.mkdir()
+    try:
+        path = render(root, args.out, direction=direction, level=args.level, focus=focus)
+    except BaseException:
+        for folder in missing:  # a failed drawing leaves no new folders behind
+            folder.rmdir()
+        raise
     print(f"wrote {path}")
     return 0
 

@@ -113,8 +113,9 @@ def load_daily_counts(
     sorted by `date_column` when given (ISO dates, YYYY-MM-DD). A negative daily count
     (a correction in the data) is kept with a warning (`negative="warn"`), refused
     ("error") or kept silently ("keep"). A missing file raises FileNotFoundError; anything
-    else (a directory, bytes that are not UTF-8, a repeated or missing column name, an
-    empty, non-numeric or non-finite cell, an empty or malformed date, a decreasing
+    else (a directory, bytes that are not UTF-8, a repeated or missing column name, a row
+    with more or fewer fields than the header, an empty, non-numeric or non-finite cell,
+    an empty, malformed or repeated date, a decreasing
     cumulative count, too few rows) raises ValueError naming the file, line and column.
     """
     path = Path(csv_path)
@@ -146,7 +147,12 @@ def load_daily_counts(
     for line, cells in rows[1:]:
         if not cells:
             continue  # a blank line
-        cell = cells[col].strip() if col < len(cells) else ""
+        if len(cells) != len(header):
+            raise ValueError(
+                f"{path}, line {line}: {len(cells)} fields, but the header (line 1) has "
+                f"{len(header)}"
+            )
+        cell = cells[col].strip()
         if cell == "":
             raise ValueError(f"{path}, line {line}, column {column!r}: empty cell")
         try:
@@ -159,11 +165,11 @@ def load_daily_counts(
             raise ValueError(f"{path}, line {line}, column {column!r}: {cell!r} is not finite")
         date = ""
         if date_col is not None:
-            date = cells[date_col].strip() if date_col < len(cells) else ""
+            date = cells[date_col].strip()
             if date == "":
                 raise ValueError(f"{path}, line {line}, column {date_column!r}: empty date")
             try:
-                datetime.date.fromisoformat(date)
+                date = datetime.date.fromisoformat(date).isoformat()  # one spelling per day
             except ValueError:
                 raise ValueError(
                     f"{path}, line {line}, column {date_column!r}: {_short(date)!r} is not an "
@@ -172,6 +178,12 @@ def load_daily_counts(
         values.append((date, value, line))
     if date_col is not None:
         values.sort(key=lambda r: r[0])
+        for (date, _, first), (later, _, line) in itertools.pairwise(values):
+            if later == date:
+                raise ValueError(
+                    f"{path}, line {line}, column {date_column!r}: the date {date} "
+                    f"appears twice (lines {first} and {line})"
+                )
     counts = [value for _, value, _ in values]
     lines = [line for _, _, line in values]
     if cumulative:

@@ -6,16 +6,18 @@ explore page of one backward pass.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections import deque
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import ops
 from .draw import fmt
-from .engine import BackwardStep, Value, topological_order
-from .files import write_atomic
+from .engine import BackwardStep, Value, dot_parts, topological_order
+from .files import not_a_folder, write_atomic
 from .names import display_names
 
-__all__ = ["ChainPath", "Explanation", "explain", "render_steps", "step_sentence"]
+__all__ = ["ChainPath", "Explanation", "definition", "explain", "render_steps", "step_sentence"]
 
 
 def _num(x: float) -> str:
@@ -25,6 +27,96 @@ def _num(x: float) -> str:
 
 def _factor(x: float) -> str:
     return f"({_num(x)})"
+
+
+#: At most this many terms of a sum or a neuron's w·x are written out in a definition.
+MAX_TERMS = 6
+#: At most this many made-up names off the paths (used by the paths' definitions) are defined.
+MAX_EXTRA_DEFINITIONS = 8
+
+_INFIX = {"+": " + ", "-": " − ", "*": " · ", "/": " / ", "**": "^"}
+
+
+class _Writer:
+    """Writes definitions in display names and remembers which nodes it wrote by name."""
+
+    def __init__(self, names: Mapping[Value, str], keep: Collection[Value]) -> None:
+        self.names = names
+        self.keep = keep  # numbers that became leaves, written by name (they are on a path)
+        self.used: list[Value] = []
+
+    def operand(self, item: Value | float) -> str:
+        """An input by its name, or a number that became a leaf by its value (a negative
+        number in parentheses)."""
+        if isinstance(item, Value):
+            if item.inputs or item.label or item in self.keep:
+                self.used.append(item)
+                return self.names.get(item, item.name)
+            item = item.data
+        text = _num(item)
+        return f"({text})" if text.startswith("-") else text
+
+    def terms(self, items: Sequence[Value | float | tuple[Value | float, Value | float]]) -> str:
+        """``a + b + c`` (a pair is a product ``w·x``). A long sum shows its first
+        MAX_TERMS − 1 terms, the last, and every term with a node on a path, with ``…``
+        for what it leaves out."""
+
+        def on_path(term: object) -> bool:
+            parts = term if isinstance(term, tuple) else (term,)
+            return any(isinstance(t, Value) and t in self.keep for t in parts)
+
+        n = len(items)
+        shown = [i for i, t in enumerate(items) if i < MAX_TERMS - 1 or i == n - 1 or on_path(t)]
+        texts: list[str] = []
+        for k, i in enumerate(shown):
+            if k and i != shown[k - 1] + 1:
+                texts.append("…")
+            t = items[i]
+            if isinstance(t, tuple):
+                texts.append(f"{self.operand(t[0])}·{self.operand(t[1])}")
+            else:
+                texts.append(self.operand(t))
+        return " + ".join(texts) + (f" ({n} terms)" if len(shown) < n else "")
+
+    def define(self, node: Value) -> str:
+        if not node.inputs:
+            return _num(node.data)
+        op = node.op
+        parts = dot_parts(node)
+        if parts is not None:
+            pairs: list[Value | float | tuple[Value | float, Value | float]] = list(
+                zip(parts.weights, parts.inputs)
+            )
+            if parts.bias is not None:
+                pairs.append(parts.bias)
+            text = self.terms(pairs)
+            return f"{parts.activation}({text})" if parts.activation else text
+        if op == "sum":
+            return self.terms(node.inputs)
+        if op == "mean":
+            text = self.terms(node.inputs)
+            return f"({text})/{len(node.inputs)}" if len(node.inputs) > 1 else f"{text}/1"
+        ins = [self.operand(i) for i in node.inputs]
+        if len(ins) == 2 and op in _INFIX:
+            return f"{ins[0]}{_INFIX[op]}{ins[1]}"
+        if node.kernel is ops.pow_const:
+            c = node.params[0]
+            return f"{ins[0]}²" if c == 2 else f"{ins[0]}^{self.operand(c)}"
+        if op == "neg" and len(ins) == 1:
+            return f"−{ins[0]}"
+        if op == "squared_error" and len(ins) == 2:
+            return f"({ins[0]} − {ins[1]})²"
+        return f"{op or 'op'}({', '.join(ins)})"  # tanh(t1), or a defined op by its name
+
+
+def definition(
+    node: Value, names: Mapping[Value, str], keep: Collection[Value] = frozenset()
+) -> str:
+    """What `node` computes from its inputs, in their display names: ``a · b``,
+    ``tanh(t1)``, ``L0.n0.w0·0.5 + L0.n0.b``; a defined op by its name, ``softplus(t1)``.
+    A number that became a leaf is written as its value (unless `keep` holds it); a leaf's
+    definition is its value. Long sums show their first and last terms."""
+    return _Writer(names, keep).define(node)
 
 
 @dataclass(frozen=True)
@@ -84,6 +176,33 @@ class Explanation:
     def _name(self, node: Value) -> str:
         return self.names.get(node, node.name) if self.names is not None else node.name
 
+    def where(self) -> list[str]:
+        """``t1 = a · b`` for each name the explanation made up (an unlabelled node's, such
+        as t1, L or L1.n0), inputs first: the nodes on the paths, then the made-up names
+        their definitions use (at most MAX_EXTRA_DEFINITIONS of them, then ``…``)."""
+        names = self.names
+        if names is None or not self.paths or self.root is self.wrt:
+            return []
+        on_path = {node for path in self.paths for node in path.nodes}
+        writer = _Writer(names, on_path)
+        texts = {node: writer.define(node) for node in on_path if not node.label}
+        work = deque(writer.used)  # breadth first: the names the paths' definitions show first
+        extra, more = 0, False
+        while work:
+            node = work.popleft()
+            if node in texts or node.label or not node.inputs:
+                continue  # defined, or named by its label, or a leaf on a path (its value)
+            if extra == MAX_EXTRA_DEFINITIONS:
+                more = True
+                continue
+            extra += 1
+            writer.used = []
+            texts[node] = writer.define(node)
+            work += writer.used
+        order = {node: k for k, node in enumerate(names)}
+        defined = sorted(texts, key=lambda node: order.get(node, -1))
+        return [f"{self._name(node)} = {texts[node]}" for node in defined] + (["…"] if more else [])
+
     def __str__(self) -> str:
         head = f"∂{self._name(self.root)}/∂{self._name(self.wrt)}"
         if not self.paths:
@@ -95,9 +214,11 @@ class Explanation:
         symbols = [p.symbols(tell_apart=repeated) for p in self.paths]
         if len(self.paths) > 1 and repeated:
             symbols = [f"({s})" for s in symbols]
+        where = self.where()
         return (
             f"{head} = {' + '.join(symbols)} = "
             f"{' + '.join(p.factors() for p in self.paths)} = {_num(self.total)}"
+            + (f", where {', '.join(where)}" if where else "")
         )
 
 
@@ -188,8 +309,13 @@ def render_steps(root: Value, out_dir: str | Path, *, max_nodes: int = 500) -> l
     """
     from .explore import graph_page
 
-    page = graph_page(root, max_nodes=max_nodes)
     out = Path(out_dir)
+    blocker = not_a_folder(out)
+    if blocker is not None:
+        raise ValueError(
+            f"render_steps: out_dir={str(out_dir)!r}: {blocker} is a file, not a folder"
+        )
+    page = graph_page(root, max_nodes=max_nodes)
     out.mkdir(parents=True, exist_ok=True)
     path = out / "index.html"
     write_atomic(path, page.encode("utf-8"))

@@ -16,8 +16,9 @@ import base64
 import html
 import json
 import math
+import numbers
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,14 +26,33 @@ from typing import Any
 from . import checks, ops
 from .draw import draw, pipe
 from .engine import Value, dot_parts, topological_order
-from .files import write_atomic
+from .files import not_a_folder, write_atomic
 from .names import display_names
 from .optim import SGD, Optimizer
 
-__all__ = ["Exploration", "explore", "explore_tutorial", "graph_page"]
+__all__ = [
+    "MAX_STEPS",
+    "Exploration",
+    "StepLimitError",
+    "explore",
+    "explore_tutorial",
+    "graph_page",
+]
 
 #: The tutorials that train, as `explore_tutorial` and `micrograd-covid explore` know them.
 EXPLORABLE = ("regression", "descent", "generalized", "vectorized", "deep")
+#: How many steps a page may have unless `max_steps` says otherwise.
+MAX_STEPS = 200_000
+
+
+class StepLimitError(ValueError):
+    """The page would have more steps than `max_steps`: about `steps`, over `limit`."""
+
+    def __init__(self, message: str, steps: int, limit: int) -> None:
+        super().__init__(message)
+        self.steps = steps
+        self.limit = limit
+
 
 _PAGE_DIR = Path(__file__).resolve().parent / "page"
 _KATEX_DIR = _PAGE_DIR / "vendor" / "katex"
@@ -619,9 +639,24 @@ def _check_rows(rows: Sequence[Sequence[float]]) -> list[tuple[float, ...]]:
 
 
 def _check_int(value: object, what: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"explore: {what} must be an int, got {type(value).__name__}: {value!r}")
+    if value < minimum:
         raise ValueError(f"explore: {what} must be an int >= {minimum}, got {value!r}")
-    return value
+    return int(value)
+
+
+def _check_out(out: object) -> Path | None:
+    """`out` as a folder path, refused before training when it is a file or under one."""
+    if out is None:
+        return None
+    if not isinstance(out, (str, Path)):
+        raise TypeError(f"explore: out must be a folder path (str or Path), got {out!r}")
+    path = Path(out)
+    blocker = not_a_folder(path)
+    if blocker is not None:
+        raise ValueError(f"explore: out={str(out)!r}: {blocker} is a file, not a folder")
+    return path
 
 
 def explore(
@@ -636,7 +671,7 @@ def explore(
     columns: Sequence[str] | None = None,
     title: str = "Watch a model learn",
     max_nodes: int = 2000,
-    max_steps: int = 200_000,
+    max_steps: int = MAX_STEPS,
     out: str | Path | None = None,
 ) -> Exploration:
     """Train with `optimizer` (default ``SGD(params, lr)``) and record a page of every step.
@@ -649,11 +684,16 @@ def explore(
     The parameters end trained, as `fit` leaves them. If the run diverges (a value, gradient
     or update that is not finite) after the first batch, the page ends at the last finite
     batch, the parameters keep those values, and `Exploration.stopped` says why; any other
-    error restores the parameters and the optimizer and is raised. With `out`, the page is
-    written to ``out/index.html`` too.
+    error restores every parameter (those in `params` and the optimizer's) and the
+    optimizer, and is raised. With `out`, the page is written to ``out/index.html`` too.
+    Every argument is checked before training starts.
     """
     if not callable(build):
         raise TypeError("explore: build must be a function of one batch that returns the loss")
+    if isinstance(params, (Value, str)) or not isinstance(params, Iterable):
+        raise TypeError(
+            f"explore: params must be a non-empty list of Values, got {type(params).__name__}"
+        )
     params = list(params)
     if not params or not all(isinstance(p, Value) for p in params):
         raise TypeError("explore: params must be a non-empty sequence of Values")
@@ -663,11 +703,19 @@ def explore(
     width = len(data_rows[0])
     if columns is None:
         columns = [*(f"x{j + 1}" for j in range(width - 1)), "y"] if width > 1 else ["x"]
-    columns = [str(c) for c in columns]
+    if isinstance(columns, str) or not isinstance(columns, Sequence):
+        raise TypeError(f"explore: columns must be a list of names (str), got {columns!r}")
+    for j, c in enumerate(columns):
+        if not isinstance(c, str):
+            raise TypeError(f"explore: columns[{j}] must be a str, got {type(c).__name__}: {c!r}")
+    columns = list(columns)
     if len(columns) != width:
         raise ValueError(f"explore: {len(columns)} column names for rows of {width} numbers")
+    if not isinstance(title, str):
+        raise TypeError(f"explore: title must be a str, got {type(title).__name__}: {title!r}")
     _check_int(max_nodes, "max_nodes", 1)
     _check_int(max_steps, "max_steps", 1)
+    out_dir = _check_out(out)
     if optimizer is None:
         optimizer = SGD(params, lr=lr)
     elif not isinstance(optimizer, Optimizer):
@@ -675,7 +723,10 @@ def explore(
     batches = [
         list(range(i, min(i + size, len(data_rows)))) for i in range(0, len(data_rows), size)
     ]
-    saved = [(p.data, p.grad, p.previous) for p in params]
+    # Everything training may change: the params given and the optimizer's (which may hold
+    # others), each once, and the optimizer's own state.
+    touched = list(dict.fromkeys([*params, *optimizer.params]))
+    saved = [(p.data, p.grad, p.previous) for p in touched]
     saved_opt = {k: (list(v) if isinstance(v, list) else v) for k, v in vars(optimizer).items()}
     recorder = _Recorder(params, max_nodes)
     losses: list[float] = []
@@ -700,10 +751,12 @@ def explore(
                     )
                     total = per_batch * epochs * len(batches)
                     if total > max_steps:
-                        raise ValueError(
+                        raise StepLimitError(
                             f"explore: the page would have about {total} steps, more than "
                             f"max_steps={max_steps}; train fewer epochs or rows, or pass "
-                            f"max_steps={total}"
+                            f"max_steps={total}",
+                            total,
+                            max_steps,
                         )
                 losses.append(record.values[-1])
                 recorder.batches.append(record)
@@ -713,14 +766,14 @@ def explore(
         for li, layout in enumerate(recorder.layouts):
             _draw_layout(layout, recorder.batches, li, root_name)
         page = _page_from(recorder, title, data_rows, columns, optimizer, stopped)
+        result = Exploration(page, losses, _count_steps(recorder), stopped)
+        if out_dir is not None:
+            result.write(out_dir)
     except BaseException:
-        for p, (data, grad, previous) in zip(params, saved):
+        for p, (data, grad, previous) in zip(touched, saved):
             p.data, p.grad, p.previous = data, grad, previous
         vars(optimizer).update(saved_opt)
         raise
-    result = Exploration(page, losses, _count_steps(recorder), stopped)
-    if out is not None:
-        result.write(out)
     return result
 
 
@@ -874,9 +927,11 @@ def graph_page(root: Value, *, max_nodes: int = 500, title: str | None = None) -
 # --- the tutorials ----------------------------------------------------------------------------
 
 
-def explore_tutorial(name: str, epochs: int | None = None) -> Exploration:
+def explore_tutorial(
+    name: str, epochs: int | None = None, *, max_steps: int = MAX_STEPS
+) -> Exploration:
     """The page of a tutorial that trains (regression, descent, generalized, vectorized, deep),
-    with its data, initial weights and learning rate."""
+    with its data, initial weights and learning rate; `max_steps` as for `explore`."""
     from .data import daily_infections, regression_rows
     from .losses import mse, squared_error
     from .nn import MLP
@@ -906,6 +961,7 @@ def explore_tutorial(name: str, epochs: int | None = None) -> Exploration:
             regression_rows(),
             lr=0.05,
             epochs=epochs or 3,
+            max_steps=max_steps,
             title="The regression walkthrough: ŷ = w1·x1 + w2·x2 + b, L = (ŷ − y)², η = 0.05",
         )
     if name == "descent":
@@ -927,6 +983,7 @@ def explore_tutorial(name: str, epochs: int | None = None) -> Exploration:
             lr=0.05,
             epochs=epochs or 10,
             columns=["x", "y"],
+            max_steps=max_steps,
             title="Gradient descent on one weight: ŷ = w·x, L = (ŷ − y)²",
         )
     xs, ys = daily_infections()
@@ -957,5 +1014,6 @@ def explore_tutorial(name: str, epochs: int | None = None) -> Exploration:
         lr=lr,
         epochs=epochs or default_epochs,
         batch_size=size,
+        max_steps=max_steps,
         title=heading,
     )

@@ -6,7 +6,7 @@ import os
 import tempfile
 from pathlib import Path
 
-__all__ = ["write_atomic"]
+__all__ = ["not_a_folder", "write_atomic"]
 
 
 def _new_file_mode() -> int:
@@ -32,3 +32,14 @@ def write_atomic(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def not_a_folder(path: Path) -> Path | None:
+    """The first of `path` and the folders above it that exists and is not a folder (a
+    file, or a link to nothing), or None: where a folder `path` cannot be made."""
+    for part in (path, *path.parents):
+        if part.is_dir():
+            return None
+        if part.exists() or part.is_symlink():
+            return part
+    return None

@@ -61,6 +61,48 @@ def _bad(path: Path, what: str) -> ValueError:
 #: A model file is an object of lists of lists of numbers: nesting deeper than this is not one.
 MAX_DEPTH = 8
 _TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+_KEYS = re.compile(r'("(?:[^"\\]|\\.)*")(\s*:)?|[\[\]{}]')
+
+
+class _DuplicateKey(Exception):
+    """Raised by the parser's object hook; `load` then finds where the key was repeated."""
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    data = dict(pairs)
+    if len(data) != len(pairs):
+        raise _DuplicateKey
+    return data
+
+
+def _line(text: str, index: int) -> int:
+    return text.count("\n", 0, index) + 1
+
+
+def _duplicate_key(path: Path, text: str) -> ValueError:
+    """The error for the first key (in reading order) that an object of `text` repeats.
+
+    Only called on text the parser read up to a repeated key, so the scan of strings and
+    brackets sees well-formed JSON there."""
+    objects: list[dict[str, int] | None] = []  # per open bracket: an object's keys → line
+    for match in _KEYS.finditer(text):
+        token, colon = match.group(1), match.group(2)
+        if token is None:
+            bracket = match.group()
+            if bracket in "[{":
+                objects.append({} if bracket == "{" else None)
+            elif objects:
+                objects.pop()
+            continue
+        keys = objects[-1] if objects else None
+        if colon is None or keys is None:
+            continue
+        key = json.loads(token)
+        line = _line(text, match.start())
+        if key in keys:
+            return _bad(path, f"key {key!r} appears twice, at line {keys[key]} and line {line}")
+        keys[key] = line
+    return _bad(path, "a key appears twice in one object")
 
 
 def _check_depth(path: Path, text: str) -> None:
@@ -71,7 +113,7 @@ def _check_depth(path: Path, text: str) -> None:
         if token in "[{":
             depth += 1
             if depth > MAX_DEPTH:
-                line = text.count("\n", 0, match.start()) + 1
+                line = _line(text, match.start())
                 column = match.start() - text.rfind("\n", 0, match.start())
                 raise _bad(
                     path,
@@ -98,7 +140,8 @@ def load(path: str | Path) -> MLP:
     """Read a model written by `save`, validating every field.
 
     A missing file raises FileNotFoundError; anything else wrong (a directory, not UTF-8,
-    not JSON, too deeply nested, a number out of float range, a wrong field) raises
+    not JSON, a key repeated in one object, too deeply nested, a number out of float range,
+    a wrong field) raises
     ValueError naming the file and what was wrong.
     """
     path = Path(path)
@@ -131,7 +174,10 @@ def load(path: str | Path) -> MLP:
             parse_constant=reject_constant,
             parse_float=parse_float,
             parse_int=parse_int,
+            object_pairs_hook=_unique_keys,
         )
+    except _DuplicateKey:
+        raise _duplicate_key(path, text) from None
     except json.JSONDecodeError as exc:
         raise _bad(
             path, f"JSON error at line {exc.lineno}, column {exc.colno}: {exc.msg}"

@@ -7,11 +7,13 @@ drawing shows a neuron as the walkthrough shows ŷ: one node wired straight to i
 from __future__ import annotations
 
 import math
+import numbers
 import random
 from collections.abc import Iterator, Sequence
 from typing import Any, TypeAlias
 
 from . import ops
+from .checks import is_sequence
 from .engine import Value, dense, dot_inputs
 
 __all__ = ["ACTIVATIONS", "INITS", "MLP", "Layer", "Module", "Neuron"]
@@ -56,9 +58,40 @@ def _parameters_of(module: Module, cls: type[Module], parts: Sequence[Module]) -
 
 
 def _check_choice(value: str, choices: Sequence[str], what: str) -> str:
+    """`value` if it is one of `choices`; `what` is "Who: argument"."""
     if value not in choices:
-        raise ValueError(f"unknown {what} {value!r}; choose one of {', '.join(choices)}")
+        who, name = what.split(": ")
+        raise ValueError(f"{who}: unknown {name} {value!r}; choose one of {', '.join(choices)}")
     return value
+
+
+def _got(value: object) -> str:
+    """A wrong argument as an error shows it: its type and (shortened) value, ``int 16``."""
+    text = repr(value)
+    return f"{type(value).__name__} {text if len(text) <= 40 else text[:37] + '...'}"
+
+
+def _size(value: object, what: str) -> int:
+    """A positive int (numpy integers too, not bool)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{what} must be a positive int, got {_got(value)}")
+    if value < 1:
+        raise ValueError(f"{what} must be a positive int, got {value!r}")
+    return int(value)
+
+
+def _flag(value: object, what: str) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"{what} must be True or False, got {_got(value)}")
+    return value
+
+
+def _check_inputs(x: object, n: int, who: str) -> None:
+    """Refuse an input that is not a list (or tuple, or array) of `n` inputs."""
+    if not is_sequence(x):
+        raise TypeError(f"{who}: x must be a list of {n} inputs (numbers or Values), got {_got(x)}")
+    if len(x) != n:
+        raise ValueError(f"{who}: expected {n} inputs, got {len(x)}")
 
 
 def _initial_weight(init: str, nin: int, nout: int, rng: random.Random) -> float:
@@ -103,10 +136,16 @@ class Neuron(Module):
         `fused`: the activation is part of the dot node (one node per neuron, its partials
         scaled by the activation's slope); False adds a separate activation node.
         """
-        if not isinstance(nin, int) or isinstance(nin, bool) or nin < 1:
-            raise ValueError(f"Neuron: nin must be a positive int, got {nin!r}")
-        self.activation = _check_choice(activation, ACTIVATIONS, "activation")
-        self.init = _check_choice(init or ops.ACTIVATIONS[activation].default_init, INITS, "init")
+        nin = _size(nin, "Neuron: nin")
+        nout = _size(nout, "Neuron: nout")
+        self.activation = _check_choice(activation, ACTIVATIONS, "Neuron: activation")
+        self.init = _check_choice(
+            init or ops.ACTIVATIONS[activation].default_init, INITS, "Neuron: init"
+        )
+        _flag(bias, "Neuron: bias")
+        _flag(fused, "Neuron: fused")
+        if rng is not None and not isinstance(rng, random.Random):
+            raise TypeError(f"Neuron: rng must be a random.Random or None, got {_got(rng)}")
         rng = rng if rng is not None else random.Random()
         self.w = [
             Value(_initial_weight(self.init, nin, nout, rng), role="param") for _ in range(nin)
@@ -132,8 +171,8 @@ class Neuron(Module):
 
     def __call__(self, x: Sequence[Input]) -> Value:
         """The neuron's output for one input vector."""
-        if len(x) != len(self.w):
-            raise ValueError(f"Neuron: expected {len(self.w)} inputs, got {len(x)}")
+        if type(x) is not list or len(x) != len(self.w):
+            _check_inputs(x, len(self.w), "Neuron")
         if self.fused:
             return Value.dot(self.w, x, self.b, self._act)
         return _activate(Value.dot(self.w, x, self.b), self.activation)
@@ -156,8 +195,10 @@ class Layer(Module):
         fused: bool = True,
     ) -> None:
         """`nout` Neurons of `nin` inputs each."""
-        if not isinstance(nout, int) or isinstance(nout, bool) or nout < 1:
-            raise ValueError(f"Layer: nout must be a positive int, got {nout!r}")
+        nin = _size(nin, "Layer: nin")
+        nout = _size(nout, "Layer: nout")
+        if rng is not None and not isinstance(rng, random.Random):
+            raise TypeError(f"Layer: rng must be a random.Random or None, got {_got(rng)}")
         rng = rng if rng is not None else random.Random()
         self.neurons = [
             Neuron(nin, activation, bias, init, rng, nout=nout, fused=fused) for _ in range(nout)
@@ -177,8 +218,8 @@ class Layer(Module):
         """Every neuron's output."""
         neurons = self.neurons
         first = neurons[0]
-        if len(x) != len(first.w):
-            raise ValueError(f"Layer: expected {len(first.w)} inputs, got {len(x)}")
+        if type(x) is not list or len(x) != len(first.w):
+            _check_inputs(x, len(first.w), "Layer")
         xdata, xnodes = dot_inputs(x)
         rows, biases = [], []
         for neuron in neurons:
@@ -217,11 +258,21 @@ class MLP(Module):
         `fused=True` makes each neuron one node a(w·x + b); False draws the activation as a
         node of its own (slower, and a bigger picture).
         """
-        if not nouts:
+        nin = _size(nin, "MLP: nin")
+        if not is_sequence(nouts):
+            raise TypeError(f"MLP: nouts must be a list of layer sizes, got {_got(nouts)}")
+        if not len(nouts):
             raise ValueError("MLP: nouts must name at least one layer size")
-        _check_choice(activation, ACTIVATIONS, "activation")
-        _check_choice(output_activation, ACTIVATIONS, "output_activation")
-        rng = random.Random(seed)
+        nouts = [_size(n, f"MLP: nouts[{i}]") for i, n in enumerate(nouts)]
+        _check_choice(activation, ACTIVATIONS, "MLP: activation")
+        _check_choice(output_activation, ACTIVATIONS, "MLP: output_activation")
+        if init is not None:
+            _check_choice(init, INITS, "MLP: init")
+        _flag(bias, "MLP: bias")
+        _flag(fused, "MLP: fused")
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)):
+            raise TypeError(f"MLP: seed must be an int or None, got {_got(seed)}")
+        rng = random.Random(None if seed is None else int(seed))
         sizes = [nin, *nouts]
         self.nin = nin
         self.nouts = list(nouts)
@@ -259,8 +310,9 @@ class MLP(Module):
 
         `biases[layer][neuron]`, or None for a network without biases.
         """
-        if not weights or not weights[0] or not weights[0][0]:
-            raise ValueError("from_weights: weights must be [layer][neuron][input] lists")
+        _nested(weights, "weights", 3)
+        if biases is not None:
+            _nested(biases, "biases", 2)
         nin = len(weights[0][0])
         nouts = [len(layer) for layer in weights]
         model = cls(
@@ -302,8 +354,8 @@ class MLP(Module):
 
     def __call__(self, x: Sequence[Input]) -> Value | list[Value]:
         """The network's output: a Value for one output, else a list (role "model")."""
-        if len(x) != self.nin:
-            raise ValueError(f"MLP: expected {self.nin} inputs, got {len(x)}")
+        if type(x) is not list or len(x) != self.nin:
+            _check_inputs(x, self.nin, "MLP")
         layers = self.layers
         outputs = layers[0](x)
         for k in range(1, len(layers)):
@@ -351,6 +403,26 @@ class MLP(Module):
             f"MLP({self.nin}, {self.nouts}, activation={self.activation!r}, "
             f"output_activation={self.output_activation!r}, bias={self.bias})"
         )
+
+
+def _nested(value: object, where: str, depth: int) -> None:
+    """Check that `value` is non-empty lists nested `depth` deep (the numbers are checked
+    where they are read), naming the first part that is not."""
+    parts = ["layer", "neuron", "input"][:depth]
+    shape = "".join(f"[{p}]" for p in parts)
+    stack = [(value, where, 0)]
+    while stack:
+        item, name, level = stack.pop()
+        if not is_sequence(item):
+            raise TypeError(
+                f"from_weights: {name} must be a list ({where}{shape}), got {_got(item)}"
+            )
+        if not len(item):
+            raise ValueError(f"from_weights: {name} is empty; {where} is {shape} lists")
+        if level + 1 < depth:
+            stack += [
+                (sub, f"{name}[{i}]", level + 1) for i, sub in reversed(list(enumerate(item)))
+            ]
 
 
 def _param(value: object, where: str) -> float:

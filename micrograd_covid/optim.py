@@ -24,6 +24,11 @@ class Optimizer:
         """`params` are the Values to update (a Value listed twice is one parameter); `lr`
         the learning rate (finite, > 0)."""
         name = type(self).__name__
+        if isinstance(params, (str, bytes)) or not isinstance(params, Iterable):
+            hint = " (pass model.parameters())" if hasattr(params, "parameters") else ""
+            raise TypeError(
+                f"{name}: params must be a list of Values{hint}, got {type(params).__name__}"
+            )
         self.params = list(params)
         if set(map(type, self.params)) != {Value}:  # one pass in C for the common case
             for i, p in enumerate(self.params):

@@ -275,15 +275,29 @@ def fit(
     by_row = loss_fn in ROW_LOSSES
     rows, targets = _data(model, xs, ys)
     epochs = checks.count(epochs, "fit: epochs", minimum=0)
+    for flag, what in ((shuffle, "shuffle"), (verbose, "verbose")):
+        if not isinstance(flag, bool):
+            raise TypeError(f"fit: {what} must be True or False, got {type(flag).__name__}")
+    if callback is not None and not callable(callback):
+        raise TypeError(
+            f"fit: callback must be a function (epoch, step, loss) or None, "
+            f"got {type(callback).__name__}"
+        )
     if batch_size is not None:
         batch_size = checks.count(batch_size, "fit: batch_size")
     if seed is not None:
         seed = checks.count(seed, "fit: seed", minimum=-(2**63))
     opt: Optimizer
     if optimizer is None:
-        opt = SGD(model.parameters(), lr)
+        opt = SGD(model.parameters(), checks.positive(lr, "fit: lr"))
     elif isinstance(optimizer, Optimizer):
         opt = optimizer
+        own = model.parameters()  # (a Module may list none and leave them to the optimizer)
+        if own and set(opt.params).isdisjoint(own):
+            raise ValueError(
+                "fit: the optimizer holds none of the model's parameters; make it with "
+                "model.parameters()"
+            )
     else:
         raise TypeError(f"fit: optimizer must be an Optimizer, got {type(optimizer).__name__}")
     params = opt.params

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from micrograd_covid.cli import _Progress, main
+from micrograd_covid.cli import _one_line, _Progress, main
 
 BIN = Path(sys.executable).parent / "micrograd-covid"
 
@@ -68,7 +68,7 @@ def test_an_option_draw_explore_steps_or_demo_does_not_take_names_theirs(capsys)
     assert main(["explore", "deep", "--out", "x", "--level", "node"]) == 2
     assert capsys.readouterr().err == (
         "micrograd-covid explore: error: unrecognized arguments: --level node; it takes "
-        "--out, --epochs (see micrograd-covid explore --help)\n"
+        "--out, --epochs, --max-steps (see micrograd-covid explore --help)\n"
     )
     for argv in (
         ["draw", "deep", "--out", "x.svg", "--epochs", "3"],
@@ -93,9 +93,12 @@ def test_draw_and_steps_commands_write_real_files(tmp_path, capsys):  # type: ig
 
 
 def test_errors_are_one_line_not_a_traceback(tmp_path, capsys):  # type: ignore[no-untyped-def]
-    assert main(["draw", "regression", "--out", str(tmp_path / "g.gif")]) == 1
+    assert main(["draw", "regression", "--out", str(tmp_path / "g.gif")]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("micrograd-covid: error: render: cannot tell the format")
+    assert err.startswith("micrograd-covid draw: error: argument --out: ")
+    assert err.endswith(
+        "g.gif: give a .svg, .png, .pdf or .dot file name (see micrograd-covid draw --help)\n"
+    )
     assert "Traceback" not in err
 
 
@@ -278,3 +281,93 @@ def test_the_descent_plot_shows_both_runs():
     assert list(lines[0].get_ydata()) == list(result.numbers["errors"])
     assert list(lines[1].get_ydata()) == list(result.numbers["alpha_errors"])
     assert ax.get_yscale() == "log"
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        ("demo --out afile", "demo: error: argument --out: afile is a file, not a folder"),
+        ("demo", "demo: error: argument --out: out is a file, not a folder"),  # the default
+        ("demo --out afile/x", "demo: error: argument --out: afile/x: afile is a file, not"),
+        ("explore regression --out afile", "explore: error: argument --out: afile is a file,"),
+        ("explore descent --out afile/a/b", "argument --out: afile/a/b: afile is a file, not a"),
+        ("tutorial regression --out afile", "regression: error: argument --out: afile is a file"),
+        ("steps regression --out afile", "steps: error: argument --out: afile is a file, not a"),
+        ("draw regression --out afile/x.svg", "argument --out: afile/x.svg: afile is a file, not"),
+        ("draw regression --out .", "draw: error: argument --out: . is a folder; give a file"),
+        (["draw", "regression", "--out", ""], "argument --out: an empty name; give a file name"),
+        (["demo", "--out", ""], "demo: error: argument --out: an empty name; give a folder"),
+        (["tutorial", "guess", "--plot", ""], "argument --plot: an empty name; give a file name"),
+        ("tutorial guess --plot afile/x.png", "argument --plot: afile/x.png: afile is a file, no"),
+        ("tutorial guess --plot none/x.png", "argument --plot: none/x.png: the folder none does"),
+    ],
+)
+def test_an_out_path_that_is_or_goes_through_a_file_is_one_usage_line_before_any_work(
+    tmp_path, monkeypatch, capsys, args, words
+):  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "afile").write_text("mine")
+    (tmp_path / "out").write_text("mine too")
+    assert main(args.split() if isinstance(args, str) else args) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""  # nothing printed before the error: no work was done
+    assert words in captured.err
+    assert captured.err.count("\n") == 1 and captured.err.startswith("micrograd-covid ")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile", "out"]
+    assert (tmp_path / "afile").read_text() == "mine"
+
+
+def test_the_explore_step_limit_is_advised_in_options_the_command_has(tmp_path, capsys):  # type: ignore[no-untyped-def]
+    out = str(tmp_path / "page")
+    assert main(["explore", "descent", "--epochs", "30", "--max-steps", "20", "--out", out]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "max_steps=" not in err
+    assert err.startswith("micrograd-covid: error: the page would have about ")
+    advised = err.split("give fewer --epochs, or --max-steps ")[1].strip()
+    assert not (tmp_path / "page").exists()
+    assert main(["explore", "descent", "--epochs", "30", "--max-steps", advised, "--out", out]) == 0
+    assert (tmp_path / "page" / "index.html").exists()
+
+
+def test_version_prints_the_one_version_the_package_declares():
+    import tomllib
+
+    import micrograd_covid
+
+    result = subprocess.run([str(BIN), "--version"], capture_output=True, text=True, timeout=60)
+    assert (result.returncode, result.stdout, result.stderr) == (
+        0,
+        f"micrograd-covid {micrograd_covid.__version__}\n",
+        "",
+    )
+    root = Path(micrograd_covid.__file__).parent.parent
+    project = tomllib.loads((root / "pyproject.toml").read_text())
+    assert "version" not in project["project"] and "version" in project["project"]["dynamic"]
+    assert project["tool"]["hatch"]["version"]["path"] == "micrograd_covid/__init__.py"
+
+
+def test_draw_makes_the_folders_of_its_out_path_and_leaves_none_when_it_fails(
+    tmp_path, monkeypatch, capsys
+):  # type: ignore[no-untyped-def]
+    out = tmp_path / "new" / "deeper" / "regression.dot"
+    assert main(["draw", "regression", "--out", str(out)]) == 0
+    assert out.read_text().startswith("digraph")
+    monkeypatch.setenv("PATH", "")  # no Graphviz: an SVG cannot be made
+    assert main(["draw", "regression", "--out", str(tmp_path / "a" / "b" / "g.svg")]) == 1
+    assert "dot" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["new"]
+
+
+def test_an_overflow_and_an_os_error_are_one_line_with_status_1(tmp_path, capsys):  # type: ignore[no-untyped-def]
+    assert main(["tutorial", "guess", "--step", "1e308"]) == 1
+    err = capsys.readouterr().err
+    assert err == "micrograd-covid: error: *: result of (1e+308, 3) is not finite (inf)\n"
+    long = tmp_path / ("x" * 300)  # a name longer than any file system takes
+    for option, path in (("--out", long / "steps"), ("--plot", long / "loss.png")):
+        argv = ["steps", "regression"] if option == "--out" else ["tutorial", "guess"]
+        assert main([*argv, option, str(path)]) == 2
+        err = capsys.readouterr().err
+        assert f"error: argument {option}: {path}: File name too long (see " in err
+        assert err.count("\n") == 1
+    failed = FileNotFoundError(2, "No such file or directory", "/proc/x")
+    assert _one_line(failed) == "/proc/x: No such file or directory"  # not "[Errno 2] …"

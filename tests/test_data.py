@@ -208,3 +208,33 @@ def test_windows_refuses_non_finite_values_and_bad_k():
         windows([1.0, 2.0, float("inf"), 4.0], 2)
     with pytest.raises(TypeError, match=r"windows: k must be an int, got bool"):
         windows([1.0, 2.0, 3.0], True)
+
+
+@pytest.mark.parametrize(
+    ("text", "kwargs", "words"),
+    [
+        (
+            "date,cases\n2020-03-01,5\n2020-03-02,7,99\n2020-03-03,9\n",
+            {},
+            "line 3: 3 fields, but the header (line 1) has 2",
+        ),
+        (
+            "date,cases,deaths\n2020-03-01,5,0\n2020-03-02,7\n",
+            {},
+            "line 3: 2 fields, but the header (line 1) has 3",
+        ),
+        (
+            "date,cases\n2020-03-01,5\n2020-03-02,7\n2020-03-01,9\n",
+            {"date_column": "date"},
+            "line 4, column 'date': the date 2020-03-01 appears twice (lines 2 and 4)",
+        ),
+    ],
+)
+def test_a_row_of_another_width_or_a_repeated_date_is_refused_naming_file_and_line(
+    tmp_path, text, kwargs, words
+):  # type: ignore[no-untyped-def]
+    path = tmp_path / "cases.csv"
+    path.write_text(text)
+    with pytest.raises(ValueError) as info:
+        load_daily_counts(path, "cases", window=1, **kwargs)
+    assert str(info.value) == f"{path}, {words}"

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from micrograd_covid import Value, explain, topological_order
+from micrograd_covid import Value, explain, render_steps, topological_order
 from micrograd_covid.tutorials import regression_graph
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,7 +49,9 @@ def test_a_node_used_twice_is_explained_as_two_paths_told_apart():
     out = a * a
     out.backward()
     e = explain(out, a)
-    assert str(e) == "∂L/∂a = (∂L/∂a (as input 1)) + (∂L/∂a (as input 2)) = (3) + (3) = 6"
+    assert str(e) == (
+        "∂L/∂a = (∂L/∂a (as input 1)) + (∂L/∂a (as input 2)) = (3) + (3) = 6, where L = a · a"
+    )
     assert [p.positions for p in e.paths] == [(0,), (1,)]
 
 
@@ -147,3 +149,62 @@ def test_step_sentences_use_the_display_names_when_given_them():
     text = step_sentence(steps[1], out, names)
     assert text.startswith("Step 2 of 2: ∂L/∂t1 = ")
     assert "∂L/∂a += ∂L/∂t1 · ∂t1/∂a = " in text
+
+
+def test_render_steps_into_a_file_or_under_one_is_a_value_error_naming_it(tmp_path):  # type: ignore[no-untyped-def]
+    afile = tmp_path / "afile"
+    afile.write_text("mine")
+    a = Value(2.0, "a")
+    for out in (afile, afile / "steps"):
+        with pytest.raises(ValueError, match=f"out_dir='{out}': {afile} is a file, not a folder"):
+            render_steps(a * a, out)
+    assert afile.read_text() == "mine" and list(tmp_path.iterdir()) == [afile]
+
+
+def test_explain_says_what_each_made_up_name_stands_for_and_names_a_defined_op():
+    import math
+
+    from micrograd_covid import MLP, define_op, mse
+
+    a, b = Value(2.0, "a"), Value(3.0, "b")
+    loss = ((a * b).tanh() * 2.0) ** 2
+    e = explain(loss, a)
+    assert str(e).startswith("∂L/∂a = ∂L/∂t3 · ∂t3/∂t2 · ∂t2/∂t1 · ∂t1/∂a = ")
+    assert str(e).endswith(", where t1 = a · b, t2 = tanh(t1), t3 = t2 · 2, L = t3²")
+    assert e.where() == ["t1 = a · b", "t2 = tanh(t1)", "t3 = t2 · 2", "L = t3²"]
+
+    softplus = define_op("softplus", lambda x: (math.log1p(math.exp(x)), (1 / (1 + math.exp(-x)),)))
+    w = Value(0.8, "w")
+    e = explain(softplus(w * 2.0), w)
+    assert (
+        str(e)
+        == "∂L/∂w = ∂L/∂t1 · ∂t1/∂w = (0.832018)(2) = 1.66404, where t1 = w · 2, L = softplus(t1)"
+    )
+
+    c = Value(5.0)  # a number that became a leaf, explained itself
+    assert explain(a * c + 1, c).where() == ["c1 = 5", "t1 = a · c1", "L = t1 + 1"]
+
+    # A wide network: the long sums show the term on the path; names off the paths that a
+    # definition shows are defined too, at most MAX_EXTRA_DEFINITIONS of them.
+    model = MLP(40, [30, 1], seed=0)
+    loss = mse([model([0.1] * 40)], [1.0])  # type: ignore[list-item]
+    where = explain(loss, model.layers[0].neurons[20].w[33]).where()
+    assert [line.split(" = ")[0] for line in where] == [
+        *(f"L0.n{j}" for j in (0, 1, 2, 3, 4, 20)),
+        "L1.n0",
+        "t1",
+        "L",
+    ]
+    assert " + … + L0.n20.w33·0.1 + … + L0.n20.b (41 terms))" in where[5]
+    assert where[6].endswith(" + … + L1.n0.w20·L0.n20 + … + L1.n0.b (31 terms)")
+    assert where[-2:] == ["t1 = (L1.n0 − y)²", "L = t1/1"]
+
+
+def test_explain_defines_at_most_a_few_names_off_the_paths():
+    x = Value(1.0, "x")
+    others = [(Value(float(k), f"k{k}") * 2.0).tanh() for k in range(20)]  # off the path
+    loss = Value.sum([x * 3.0, *others])
+    where = explain(loss, x).where()
+    # The path's two, eight of the twelve made-up names the sum shows, then "…".
+    assert len(where) == 2 + 8 + 1 and where[-1] == "…"
+    assert where[0] == "t1 = x · 3" and where[-2].startswith("L = t1 + ")

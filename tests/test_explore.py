@@ -14,6 +14,7 @@ import pytest
 from micrograd_covid import (
     MLP,
     SGD,
+    Adam,
     Value,
     define_op,
     explore,
@@ -636,3 +637,63 @@ def test_descent_page_labels_inside_the_drawing_and_epoch_names_apart(browser, t
         """
     )
     assert result[0] == 2 and result[1] == 0 and result[2] >= 2 and result[3] == 0, result
+
+
+def test_an_error_at_batch_3_puts_back_every_value_the_optimizer_moved():
+    w = Value(0.3, "w")
+    hidden = Value(-0.7, "hidden")  # trained by the optimizer, not listed in params
+    for v in (w, hidden):
+        v.grad, v.previous = 0.25, 1.5
+    opt = Adam([w, hidden], lr=0.1)
+    before = [(v.data, v.grad, v.previous) for v in (w, hidden)]
+    state = opt.state()
+    calls = []
+
+    def build(batch: list[list[Value]]) -> Value:
+        calls.append(1)
+        if len(calls) == 3:
+            raise RuntimeError("batch 3 fails")
+        ((x, y),) = batch
+        return squared_error(w * x + hidden, y)
+
+    with pytest.raises(RuntimeError, match="batch 3 fails"):
+        explore(build, [w], [(1, 2), (2, 3), (3, 4)], opt)
+    assert len(calls) == 3
+    assert [(v.data, v.grad, v.previous) for v in (w, hidden)] == before
+    assert opt.state().keys() == state.keys() and opt.steps == 0
+    assert opt.state()["_m"] == state["_m"] and opt.state()["_v"] == state["_v"]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "words"),
+    [
+        ({"title": None}, TypeError, "explore: title must be a str, got NoneType: None"),
+        ({"columns": "xy"}, TypeError, "explore: columns must be a list of names"),
+        ({"columns": ["x", None]}, TypeError, r"explore: columns\[1\] must be a str"),
+        ({"epochs": "3"}, TypeError, "explore: epochs must be an int, got str: '3'"),
+        ({"batch_size": 1.0}, TypeError, "explore: batch_size must be an int, got float"),
+        ({"max_steps": None}, TypeError, "explore: max_steps must be an int, got NoneType"),
+        ({"params": 5}, TypeError, "explore: params must be a non-empty list of Values, got int"),
+        ({"out": "afile"}, ValueError, "explore: out='afile': afile is a file, not a folder"),
+        ({"out": "afile/page"}, ValueError, "out='afile/page': afile is a file, not a folder"),
+        ({"out": 3}, TypeError, "explore: out must be a folder path"),
+    ],
+)
+def test_every_argument_is_checked_before_anything_trains(
+    tmp_path, monkeypatch, kwargs, error, words
+):  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "afile").write_text("mine")
+    w = Value(1.0, "w")
+    built = []
+
+    def build(batch: list[list[Value]]) -> Value:
+        built.append(1)
+        return squared_error(w * batch[0][0], batch[0][1])
+
+    arguments = {"params": [w], **kwargs}
+    params = arguments.pop("params")
+    with pytest.raises(error, match=words):
+        explore(build, params, [(1, 2), (2, 3)], **arguments)
+    assert built == [] and (w.data, w.grad, w.previous) == (1.0, 0.0, None)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]

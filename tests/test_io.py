@@ -176,3 +176,23 @@ def test_save_gives_the_umask_mode_and_keeps_an_existing_files_mode(tmp_path):  
         assert stat.S_IMODE(path.stat().st_mode) == 0o640
     finally:
         os.umask(old)
+
+
+def test_a_key_written_twice_is_refused_naming_the_file_the_key_and_both_lines(tmp_path):  # type: ignore[no-untyped-def]
+    text = save(MLP(2, [1], seed=0), tmp_path / "m.json").read_text()
+    weights = text[text.index('"weights"') : text.index('"biases"')]
+    twice = tmp_path / "twice.json"
+    twice.write_text(text.replace('"biases"', weights.replace("0.", "9.") + '"biases"'))
+    first = twice.read_text().splitlines().index(' "weights": [') + 1
+    with pytest.raises(ValueError) as info:
+        load(twice)
+    message = str(info.value)
+    assert message.startswith(f"{twice}: not a valid micrograd_covid model file: ")
+    assert f"key 'weights' appears twice, at line {first} and line " in message
+    # Anywhere in the file, and however the key is spelled (\u0078 is x).
+    inner = tmp_path / "inner.json"
+    inner.write_text('{"format": {"x": 1,\n "\\u0078": 2}}')
+    with pytest.raises(
+        ValueError, match=r"inner.json: .*key 'x' appears twice, at line 1 and line 2"
+    ):
+        load(inner)

@@ -137,3 +137,102 @@ def test_a_subclass_that_adds_parameters_gets_them_from_parameters():
     model = Scaled()
     assert model.parameters()[-1] is model.scale
     assert len(model.parameters()) == 3 * 3 + 4 + 1
+
+
+MODEL = MLP(2, [3, 1], seed=0)
+
+
+@pytest.mark.parametrize(
+    ("make", "error", "message"),
+    [
+        (lambda: MLP(2, 16), TypeError, "MLP: nouts must be a list of layer sizes, got int 16"),
+        (lambda: MLP(2, "3"), TypeError, "MLP: nouts must be a list of layer sizes, got str '3'"),
+        (
+            lambda: MLP(2, [4, 2.0]),
+            TypeError,
+            "MLP: nouts[1] must be a positive int, got float 2.0",
+        ),
+        (lambda: MLP(2, [4, 0]), ValueError, "MLP: nouts[1] must be a positive int, got 0"),
+        (lambda: MLP("2", [1]), TypeError, "MLP: nin must be a positive int, got str '2'"),
+        (
+            lambda: MLP(2, [1], bias="no"),
+            TypeError,
+            "MLP: bias must be True or False, got str 'no'",
+        ),
+        (
+            lambda: MLP(2, [1], seed=1.5),
+            TypeError,
+            "MLP: seed must be an int or None, got float 1.5",
+        ),
+        (
+            lambda: MLP(2, [1], activation=5),
+            ValueError,
+            "MLP: unknown activation 5; choose one of tanh, relu, sigmoid, linear",
+        ),
+        (
+            lambda: MODEL(1.0),
+            TypeError,
+            "MLP: x must be a list of 2 inputs (numbers or Values), got float 1.0",
+        ),
+        (
+            lambda: MODEL(None),
+            TypeError,
+            "MLP: x must be a list of 2 inputs (numbers or Values), got NoneType None",
+        ),
+        (
+            lambda: MODEL({0: 1.0, 1: 2.0}),
+            TypeError,
+            "MLP: x must be a list of 2 inputs (numbers or Values), got dict {0: 1.0, 1: 2.0}",
+        ),
+        (
+            lambda: Layer(2, 3)(1.0),
+            TypeError,
+            "Layer: x must be a list of 2 inputs (numbers or Values), got float 1.0",
+        ),
+        (
+            lambda: Neuron(2)(3),
+            TypeError,
+            "Neuron: x must be a list of 2 inputs (numbers or Values), got int 3",
+        ),
+        (lambda: Neuron("2"), TypeError, "Neuron: nin must be a positive int, got str '2'"),
+        (
+            lambda: Neuron(2, rng=5),
+            TypeError,
+            "Neuron: rng must be a random.Random or None, got int 5",
+        ),
+        (
+            lambda: Layer(2, 3, rng=5),
+            TypeError,
+            "Layer: rng must be a random.Random or None, got int 5",
+        ),
+        (lambda: Layer(2, "3"), TypeError, "Layer: nout must be a positive int, got str '3'"),
+        (
+            lambda: MLP.from_weights(5),
+            TypeError,
+            "from_weights: weights must be a list (weights[layer][neuron][input]), got int 5",
+        ),
+        (
+            lambda: MLP.from_weights([[1.0, 2.0]]),
+            TypeError,
+            "from_weights: weights[0][0] must be a list (weights[layer][neuron][input]), "
+            "got float 1.0",
+        ),
+        (
+            lambda: MLP.from_weights([[[1.0, 2.0]]], [3.0]),
+            TypeError,
+            "from_weights: biases[0] must be a list (biases[layer][neuron]), got float 3.0",
+        ),
+    ],
+)
+def test_constructor_and_call_errors_name_the_argument_and_what_it_got(make, error, message):  # type: ignore[no-untyped-def]
+    with pytest.raises(error) as info:
+        make()
+    assert str(info.value) == message
+
+
+def test_a_tuple_or_a_numpy_row_is_an_input_like_a_list():
+    import numpy as np
+
+    expected = MODEL([1.0, 2.0]).data  # type: ignore[union-attr]
+    assert MODEL((1.0, 2.0)).data == MODEL(np.array([1.0, 2.0])).data == expected  # type: ignore[union-attr]
+    assert MLP(2, np.array([3, 1]), seed=np.int64(0)).nouts == [3, 1]

@@ -216,3 +216,14 @@ def test_a_shared_weight_listed_twice_is_updated_once(make):  # type: ignore[no-
     reference.params[0].grad = shared.grad
     reference.step()
     assert shared.data == reference.params[0].data
+
+
+def test_params_that_are_not_a_list_of_values_are_named_with_a_hint():
+    with pytest.raises(TypeError) as info:
+        SGD(MLP(2, [1], seed=0), 0.1)  # type: ignore[arg-type]
+    assert str(info.value) == (
+        "SGD: params must be a list of Values (pass model.parameters()), got MLP"
+    )
+    with pytest.raises(TypeError) as info:
+        Adam(Value(1.0))  # type: ignore[arg-type]
+    assert str(info.value) == "Adam: params must be a list of Values, got Value"

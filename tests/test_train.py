@@ -356,3 +356,31 @@ def test_the_quick_data_check_agrees_with_the_general_one():
     for odd in ([[1.0, 2.0], [1.0]], [[1.0, math.nan]], [[1, 2.0]], [[True, 1.0]], [[]], []):
         assert _plain_table(odd, False) is None
     assert _plain_table([1.0, math.inf], True) is None and _plain_table([1.0], False) is None
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        (
+            {"callback": 5},
+            TypeError,
+            "fit: callback must be a function (epoch, step, loss) or None, got int",
+        ),
+        ({"shuffle": "yes"}, TypeError, "fit: shuffle must be True or False, got str"),
+        ({"verbose": 1}, TypeError, "fit: verbose must be True or False, got int"),
+        ({"lr": "0.1"}, TypeError, "fit: lr must be a number, got str: '0.1'"),
+        (
+            {"optimizer": SGD(MLP(1, [1], seed=0).parameters(), 0.1)},
+            ValueError,
+            "fit: the optimizer holds none of the model's parameters; "
+            "make it with model.parameters()",
+        ),
+    ],
+)
+def test_fit_names_a_bad_argument_before_any_step(kwargs, error, message):  # type: ignore[no-untyped-def]
+    model = MLP(2, [1], seed=0)
+    before = model.weights()
+    with pytest.raises(error) as info:
+        fit(model, [[1.0, 2.0], [2.0, 1.0]], [1.0, 0.0], **kwargs)
+    assert str(info.value) == message
+    assert model.weights() == before
