@@ -48,10 +48,12 @@ __all__ = [
     "check_inputs",
     "dot",
     "dot_split",
+    "exp_shift",
     "finite",
     "fmt_number",
     "mean",
     "pow_const",
+    "row_max",
     "sum_",
     "zero_grads",
 ]
@@ -556,6 +558,44 @@ def mean(values: Inputs) -> Result:
     except (TypeError, OverflowError) as error:
         raise _bad_arithmetic("mean", values, error) from None
     return finite(total, "mean", *values), (1.0 / n,) * n
+
+
+def row_max(values: Inputs) -> Result:
+    """The largest input, as softmax's shift m: every partial is 0 (a shared `ZeroGrads`).
+
+    cross_entropy subtracts m from every logit to keep each e^(l − m) <= 1; the loss does
+    not depend on m (its derivative through m is 0), so m carries no gradient, as in
+    PyTorch's log_softmax. A node rather than a constant: every engine recomputes it from
+    the current logits.
+    """
+    try:
+        check = 0.0
+        for x in values:
+            check += x * 0.0  # 0.0 exactly when every input is finite (see _finite1)
+        if check == 0.0:
+            return max(values), zero_grads(len(values))
+    except (TypeError, OverflowError):
+        pass
+    check_inputs("max", values)
+    raise TypeError(f"max: inputs must be finite numbers, got {', '.join(map(fmt_number, values))}")
+
+
+def exp_shift(values: Inputs) -> Result:
+    """e^(l − m) for a logit l and the shift m, in one node; partials e^(l − m), −e^(l − m).
+
+    One node, so that l − m below a float's range (a logit 1e308 below the largest) gives
+    e^(l − m) = 0, as PyTorch does, rather than an overflow in a node holding l − m.
+    """
+    _finite2(values, "exp(l − max)")
+    l, m = values
+    shift = l - m
+    try:
+        e = math.exp(shift)
+    except OverflowError:
+        e = math.inf
+    if e == math.inf:
+        raise overflowed("exp(l − max)", values, e)
+    return e, (e, -e)
 
 
 #: The `bias` param of a dot node whose bias is a Value: its value is the last input.
