@@ -47,9 +47,7 @@ def _predicted_class(prediction: object, i: int) -> float | int:
     if checks.is_sequence(prediction):
         if len(prediction) == 0:
             raise ValueError(f"accuracy: predictions[{i}] is an empty row")
-        row = [
-            _prediction(v, f"accuracy: predictions[{i}][{j}]") for j, v in enumerate(prediction)
-        ]
+        row = [_prediction(v, f"accuracy: predictions[{i}][{j}]") for j, v in enumerate(prediction)]
         return row.index(max(row))
     return 1 if _prediction(prediction, f"accuracy: predictions[{i}]") > 0.0 else 0
 

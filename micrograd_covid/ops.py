@@ -587,10 +587,9 @@ def exp_shift(values: Inputs) -> Result:
     e^(l − m) = 0, as PyTorch does, rather than an overflow in a node holding l − m.
     """
     _finite2(values, "exp(l − max)")
-    l, m = values
-    shift = l - m
+    logit, m = values
     try:
-        e = math.exp(shift)
+        e = math.exp(logit - m)
     except OverflowError:
         e = math.inf
     if e == math.inf:
