@@ -547,7 +547,9 @@ def sum_(values: Inputs) -> Result:
         total = _total(values)
     except (TypeError, OverflowError) as error:
         raise _bad_arithmetic("sum", values, error) from None
-    return finite(total, "sum", *values), (1.0,) * len(values)
+    if total - total != 0.0:  # a bad input, or finite inputs whose sum overflowed
+        finite(total, "sum", *values)
+    return total, (1.0,) * len(values)
 
 
 def mean(values: Inputs) -> Result:
@@ -557,7 +559,9 @@ def mean(values: Inputs) -> Result:
         total = _total(values) / n
     except (TypeError, OverflowError) as error:
         raise _bad_arithmetic("mean", values, error) from None
-    return finite(total, "mean", *values), (1.0 / n,) * n
+    if total - total != 0.0:  # a bad input, or finite inputs whose sum overflowed
+        finite(total, "mean", *values)
+    return total, (1.0 / n,) * n
 
 
 def row_max(values: Inputs) -> Result:
