@@ -213,8 +213,8 @@ def cross_entropy(logit_rows: Sequence[Sequence[Value]], classes: Sequence[int])
                 f"{name}: classes[{i}] is {k}, but a row has {width} logits (classes 0 to "
                 f"{width - 1})"
             )
-        top = _named(Value.apply("max", ops.row_max, row), "max")
-        exps = [Value.apply("exp(l − max)", ops.exp_shift, (logit, top)) for logit in row]
+        top = _named(Value.apply("max", ops.row_max, row), "m")
+        exps = [Value.apply("exp(l − m)", ops.exp_shift, (logit, top)) for logit in row]
         terms.append(Value.sum(exps).log() - (row[k] - top))
     out = Value.mean(terms)
     out.role = "loss"

@@ -590,14 +590,14 @@ def exp_shift(values: Inputs) -> Result:
     One node, so that l − m below a float's range (a logit 1e308 below the largest) gives
     e^(l − m) = 0, as PyTorch does, rather than an overflow in a node holding l − m.
     """
-    _finite2(values, "exp(l − max)")
+    _finite2(values, "exp(l − m)")
     logit, m = values
     try:
         e = math.exp(logit - m)
     except OverflowError:
         e = math.inf
     if e == math.inf:
-        raise overflowed("exp(l − max)", values, e)
+        raise overflowed("exp(l − m)", values, e)
     return e, (e, -e)
 
 

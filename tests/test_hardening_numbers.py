@@ -121,14 +121,16 @@ def test_cross_entropy_whose_loss_is_infinite_is_refused_naming_the_overflow(tor
         cross_entropy([[Value(1e308), Value(-1e308)]], [1])
 
 
-def test_a_recorded_cross_entropy_replays_on_new_logits_as_a_fresh_graph() -> None:
+@pytest.mark.parametrize("compiled", [False, True])
+def test_a_recorded_cross_entropy_replays_on_new_logits_as_a_fresh_graph(compiled: bool) -> None:
     logits = [Value(x) for x in (0.5, -0.25, 0.1)]
     tape = Tape(cross_entropy([logits], [2]))
+    runner = tape.compile() if compiled else tape
     for new in ([900.0, -900.0, 0.0], [1e308, -1e308, 1e308], [-3.0, 40.0, 2.5]):
         for leaf, x in zip(logits, new):
             leaf.data, leaf.grad = x, 0.0
-        value = tape.forward()
-        tape.backward()
+        value = runner.forward()
+        runner.backward()
         fresh = [Value(x) for x in new]
         expected = cross_entropy([fresh], [2])
         expected.backward()
