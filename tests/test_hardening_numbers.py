@@ -407,16 +407,16 @@ def test_an_overflow_after_some_steps_is_the_same_divergence_on_every_engine() -
 @pytest.mark.parametrize(
     "bad", [math.nan, -math.inf, "0.5", None, pytest.param(_HUGE, id="int of 401 digits")]
 )
-def test_a_bad_weight_is_refused_alike_on_every_engine(bad: object) -> None:
+def test_a_bad_weight_is_refused_by_the_numpy_and_tape_engines_as_by_the_graph(bad: object) -> None:
     def run(engine: str) -> tuple[Any, ...]:
         model = MLP(2, [3, 1], seed=0)
         model.parameters()[4].data = bad  # type: ignore[assignment]
         return _fit(engine, model, [[1.0, 2.0], [0.5, -1.0]], [0.5, 0.2], lr=0.1)
 
-    runs = {engine: run(engine) for engine in ENGINES}
+    runs = {engine: run(engine) for engine in ("graph", "tape", "numpy")}
     assert runs["graph"][0] in ("ValueError", "TypeError")
     assert re.match(r"dot: weight 1 (is|must be)", runs["graph"][1])
-    for engine in ENGINES:
+    for engine in ("tape", "numpy"):
         assert runs[engine] == runs["graph"], engine
 
 
