@@ -165,15 +165,15 @@ def overflowed(op: str, operands: Sequence[object], data: object) -> OverflowErr
     )
 
 
-# `x * 0.0 == 0.0` holds exactly for a finite number: nan and ±inf give nan, a str or None
-# raise TypeError, an int too large for a float raises OverflowError.
+# `x * 0.0 < 1.0` holds exactly for a finite real number: nan and ±inf give nan (False);
+# a str, None or a complex raises TypeError, an int too large for a float OverflowError.
 
 
 def _finite1(values: Inputs, op: str) -> float:
     """The one input of a unary kernel, checked to be a finite number."""
     x = values[0]
     try:
-        if x * 0.0 == 0.0:
+        if x * 0.0 < 1.0:
             return x
     except (TypeError, OverflowError):
         pass
@@ -185,7 +185,7 @@ def _finite2(values: Inputs, op: str) -> None:
     """Check both inputs of a binary kernel whose value could hide a bad one (1/inf is 0)."""
     a, b = values
     try:
-        if a * 0.0 == 0.0 and b * 0.0 == 0.0:
+        if a * 0.0 < 1.0 and b * 0.0 < 1.0:
             return
     except (TypeError, OverflowError):
         pass
@@ -342,7 +342,7 @@ def tanh(values: Inputs) -> Result:
     x = values[0]
     # Inline rather than _finite1: an activation runs inside every neuron (dot node).
     try:
-        if x * 0.0 != 0.0:  # nan or inf
+        if not x * 0.0 < 1.0:  # nan or inf (see _finite1)
             _finite1(values, "tanh")
     except (TypeError, OverflowError):  # a str, None, an int too large for a float
         _finite1(values, "tanh")
@@ -354,7 +354,7 @@ def sigmoid(values: Inputs) -> Result:
     """1/(1+e^-x); d/dx = s(1-s). Computed without overflow for any x."""
     x = values[0]
     try:
-        if x * 0.0 != 0.0:  # nan or inf (inline: see tanh)
+        if not x * 0.0 < 1.0:  # nan or inf (inline: see tanh)
             _finite1(values, "sigmoid")
     except (TypeError, OverflowError):
         _finite1(values, "sigmoid")
@@ -374,7 +374,7 @@ def relu(values: Inputs) -> Result:
     """max(0, x); d/dx = 1 for x > 0, else 0 (as PyTorch)."""
     x = values[0]
     try:
-        if x * 0.0 != 0.0:  # nan or inf (inline: see tanh)
+        if not x * 0.0 < 1.0:  # nan or inf (inline: see tanh)
             _finite1(values, "relu")
     except (TypeError, OverflowError):
         _finite1(values, "relu")
@@ -575,8 +575,8 @@ def row_max(values: Inputs) -> Result:
     try:
         check = 0.0
         for x in values:
-            check += x * 0.0  # 0.0 exactly when every input is finite (see _finite1)
-        if check == 0.0:
+            check += x * 0.0  # below 1.0 exactly when every input is finite (see _finite1)
+        if check < 1.0:
             return max(values), zero_grads(len(values))
     except (TypeError, OverflowError):
         pass

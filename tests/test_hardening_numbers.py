@@ -304,6 +304,28 @@ def test_a_leaf_holding_an_int_too_large_for_a_float_is_refused_naming_the_op(
     )
 
 
+@pytest.mark.parametrize(
+    ("make", "op"),
+    [
+        (lambda w: w.relu(), "relu"),
+        (lambda w: w.tanh(), "tanh"),
+        (lambda w: w.sigmoid(), "sigmoid"),
+        (lambda w: w.exp(), "exp"),
+        (lambda w: w / 2.0, "/"),
+        (lambda w: cross_entropy([[w, Value(0.0)]], [0]), "max"),
+    ],
+)
+def test_a_leaf_holding_a_complex_number_is_refused_naming_the_op(
+    make: Callable[[Value], Value], op: str
+) -> None:
+    w = Value(1.0, "w")
+    w.data = 1j  # type: ignore[assignment]
+    with pytest.raises(
+        TypeError, match=rf"^{re.escape(op)}: input 0 must be a number, got complex"
+    ):
+        make(w)
+
+
 def test_a_layer_with_a_huge_int_weight_names_the_weight() -> None:
     model = MLP(2, [3, 1], seed=0)
     model.parameters()[1].data = _HUGE
