@@ -9,8 +9,10 @@ compiler reads the same record. Each kernel checks its domain and raises naming 
 operands.
 
 What every kernel checks, whatever way a number got into a leaf's `.data`: each input is a
-finite real number (a str, None, nan or inf raises TypeError/ValueError naming the op and
-the input) and the value is finite (else OverflowError). The checks sit on the slow path: a
+finite real number (a str, None, a complex, nan, inf or an int too large for a float raises
+TypeError/ValueError naming the op and the input) and the value is finite (else
+OverflowError, which blames the result when the inputs are finite). The checks sit on the
+slow path: a
 kernel looks at its inputs only when its result is not finite or its arithmetic failed, or
 when the function would hide a bad input (relu(nan) would be 0, tanh(inf) 1).
 
