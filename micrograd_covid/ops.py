@@ -12,9 +12,8 @@ What every kernel checks, whatever way a number got into a leaf's `.data`: each 
 finite real number (a str, None, a complex, nan, inf or an int too large for a float raises
 TypeError/ValueError naming the op and the input) and the value is finite (else
 OverflowError, which blames the result when the inputs are finite). The checks sit on the
-slow path: a
-kernel looks at its inputs only when its result is not finite or its arithmetic failed, or
-when the function would hide a bad input (relu(nan) would be 0, tanh(inf) 1).
+slow path: a kernel looks at its inputs only when its result is not finite or its arithmetic
+failed, or when the function would hide a bad input (relu(nan) would be 0, tanh(inf) 1).
 
 One rule for a finite value with an infinite partial derivative (√x and x**0.5 at 0, 1/b for
 a tiny b, a user op): the forward pass gives the value, as PyTorch does, and the node's
