@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from . import checks
+from . import checks, ops
 from .datasets import moons
 from .engine import Value
 from .losses import hinge
@@ -21,10 +22,24 @@ __all__ = ["MoonsResult", "accuracy", "moons_demo", "plot_decision_boundary", "t
 
 def _number(x: object, what: str) -> float:
     if isinstance(x, Value):
-        return x.data
+        if type(x.data) is float:
+            return x.data
+        x, what = x.data, f"{what}.data"
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
         raise TypeError(f"{what} must be a Value or a number, got {type(x).__name__}")
-    return float(x)
+    try:
+        return float(x)
+    except OverflowError:
+        raise ValueError(f"{what} is {ops.fmt_number(x)}, beyond a float's range") from None
+
+
+def _prediction(x: object, what: str) -> float:
+    """A score or logit as a float; nan or ±inf has no class (nan is neither above nor below
+    anything), so it is refused."""
+    value = _number(x, what)
+    if not math.isfinite(value):
+        raise ValueError(f"{what} is {value!r}; a prediction must be a finite number")
+    return value
 
 
 def _predicted_class(prediction: object, i: int) -> float | int:
@@ -32,9 +47,9 @@ def _predicted_class(prediction: object, i: int) -> float | int:
     if checks.is_sequence(prediction):
         if len(prediction) == 0:
             raise ValueError(f"accuracy: predictions[{i}] is an empty row")
-        row = [_number(v, f"accuracy: predictions[{i}][{j}]") for j, v in enumerate(prediction)]
+        row = [_prediction(v, f"accuracy: predictions[{i}][{j}]") for j, v in enumerate(prediction)]
         return row.index(max(row))
-    return 1 if _number(prediction, f"accuracy: predictions[{i}]") > 0.0 else 0
+    return 1 if _prediction(prediction, f"accuracy: predictions[{i}]") > 0.0 else 0
 
 
 def accuracy(predictions: Sequence[Any], targets: Sequence[Any]) -> float:

@@ -102,6 +102,8 @@ _CALLED = {
     *(row.kernel for row in ops.UNARY.values()),
     *(row.kernel for row in ops.BINARY.values()),
     ops.pow_const,
+    ops.row_max,
+    ops.exp_shift,
 }
 
 

@@ -814,7 +814,7 @@ def dense(
             if bias is not None:
                 total += bias.data
             finite = total - total == 0.0
-        except TypeError:  # a str or None among the weights' data
+        except (TypeError, OverflowError):  # a str, None or too large an int among the data
             finite = False
         inputs = (*weights, *xs) if bias is None else (*weights, *xs, bias)
         local_grads: tuple[float, ...]

@@ -162,10 +162,11 @@ def cross_entropy(logit_rows: Sequence[Sequence[Value]], classes: Sequence[int])
     """Softmax cross-entropy (PyTorch's cross_entropy): one row of logits per sample, and
     each sample's class as an int index into its row.
 
-    Per sample: log Σ_j e^(l_j − m) − (l_c − m), with m the row's largest logit as a
-    constant leaf "max" (subtracting it changes no gradient and keeps every e^(…) <= 1):
-    ∂/∂l_j = softmax_j − [j = c]. One `mean` node averages the samples. A `Tape` replay
-    keeps the recorded m: the maths holds for any constant m.
+    Per sample: log Σ_j e^(l_j − m) − (l_c − m), with m the row's largest logit (a "max"
+    node: subtracting it keeps every e^(…) <= 1 and changes no gradient, so its partials
+    are 0) and each e^(l_j − m) one node (0 where l_j − m is below a float's range, as in
+    PyTorch): ∂/∂l_j = softmax_j − [j = c]. One `mean` node averages the samples. Every
+    engine recomputes m from the current logits.
     """
     name = "cross_entropy"
     if not checks.is_sequence(classes):
@@ -212,9 +213,9 @@ def cross_entropy(logit_rows: Sequence[Sequence[Value]], classes: Sequence[int])
                 f"{name}: classes[{i}] is {k}, but a row has {width} logits (classes 0 to "
                 f"{width - 1})"
             )
-        top = Value(max(v.data for v in row), label="max")
-        shifted = [logit - top for logit in row]
-        terms.append(Value.sum([d.exp() for d in shifted]).log() - shifted[k])
+        top = _named(Value.apply("max", ops.row_max, row), "m")
+        exps = [Value.apply("exp(l − m)", ops.exp_shift, (logit, top)) for logit in row]
+        terms.append(Value.sum(exps).log() - (row[k] - top))
     out = Value.mean(terms)
     out.role = "loss"
     return out

@@ -9,10 +9,11 @@ compiler reads the same record. Each kernel checks its domain and raises naming 
 operands.
 
 What every kernel checks, whatever way a number got into a leaf's `.data`: each input is a
-finite real number (a str, None, nan or inf raises TypeError/ValueError naming the op and
-the input) and the value is finite (else OverflowError). The checks sit on the slow path: a
-kernel looks at its inputs only when its result is not finite or its arithmetic failed, or
-when the function would hide a bad input (relu(nan) would be 0, tanh(inf) 1).
+finite real number (a str, None, a complex, nan, inf or an int too large for a float raises
+TypeError/ValueError naming the op and the input) and the value is finite (else
+OverflowError, which blames the result when the inputs are finite). The checks sit on the
+slow path: a kernel looks at its inputs only when its result is not finite or its arithmetic
+failed, or when the function would hide a bad input (relu(nan) would be 0, tanh(inf) 1).
 
 One rule for a finite value with an infinite partial derivative (√x and x**0.5 at 0, 1/b for
 a tiny b, a user op): the forward pass gives the value, as PyTorch does, and the node's
@@ -48,10 +49,12 @@ __all__ = [
     "check_inputs",
     "dot",
     "dot_split",
+    "exp_shift",
     "finite",
     "fmt_number",
     "mean",
     "pow_const",
+    "row_max",
     "sum_",
     "zero_grads",
 ]
@@ -127,7 +130,10 @@ def check_inputs(op: str, values: Sequence[object], names: Sequence[str] | None 
         try:
             ok = math.isfinite(x)
         except OverflowError:  # an int too large for a float
-            ok = False
+            raise ValueError(
+                f"{op}: {what} is {fmt_number(x)}, beyond a float's range "
+                "(was a leaf's .data set to it?)"
+            ) from None
         if not ok:
             raise ValueError(
                 f"{op}: {what} is {fmt_number(x)}, not a finite number "
@@ -141,20 +147,36 @@ def finite(data: float, op: str, *operands: float) -> float:
     try:
         if math.isfinite(data):
             return data
-    except TypeError:
+    except (TypeError, OverflowError):  # a str, None, or an int too large for a float
         pass
     check_inputs(op, operands)
-    names = ", ".join(fmt_number(x) for x in operands)
-    raise OverflowError(f"{op}: result of ({names}) is not finite ({data!r})")
+    raise overflowed(op, operands, data)
+
+
+def overflowed(op: str, operands: Sequence[object], data: object) -> OverflowError:
+    """The error for finite inputs whose result is not finite: the result is to blame."""
+    if len(operands) <= 4:
+        inputs = f"({', '.join(map(fmt_number, operands))})"
+    else:
+        inputs = f"its {len(operands)} inputs"
+    shown = repr(data) if isinstance(data, float) else fmt_number(data)
+    return OverflowError(
+        f"{op}: result of {inputs} is not finite ({shown}): the inputs are finite, "
+        "the result overflowed"
+    )
+
+
+# `x * 0.0 < 1.0` holds exactly for a finite real number: nan and ±inf give nan (False);
+# a str, None or a complex raises TypeError, an int too large for a float OverflowError.
 
 
 def _finite1(values: Inputs, op: str) -> float:
     """The one input of a unary kernel, checked to be a finite number."""
     x = values[0]
     try:
-        if -math.inf < x < math.inf:
+        if x * 0.0 < 1.0:
             return x
-    except TypeError:
+    except (TypeError, OverflowError):
         pass
     check_inputs(op, values)
     raise TypeError(f"{op}: input 0 must be a finite number, got {fmt_number(x)}")
@@ -164,17 +186,20 @@ def _finite2(values: Inputs, op: str) -> None:
     """Check both inputs of a binary kernel whose value could hide a bad one (1/inf is 0)."""
     a, b = values
     try:
-        if -math.inf < a < math.inf and -math.inf < b < math.inf:
+        if a * 0.0 < 1.0 and b * 0.0 < 1.0:
             return
-    except TypeError:
+    except (TypeError, OverflowError):
         pass
     check_inputs(op, values)
     raise TypeError(f"{op}: inputs must be finite numbers, got {fmt_number(a)}, {fmt_number(b)}")
 
 
-def _bad_arithmetic(op: str, values: Inputs) -> Exception:
-    """The error for arithmetic that raised TypeError: the input that is not a number."""
+def _bad_arithmetic(op: str, values: Inputs, error: Exception) -> Exception:
+    """The error for arithmetic that raised `error`: the input that is not a number (a str,
+    None, an int too large for a float), else `error` itself (the result overflowed)."""
     check_inputs(op, values)
+    if isinstance(error, OverflowError):
+        return error
     return TypeError(f"{op}: inputs must be numbers, got {', '.join(map(fmt_number, values))}")
 
 
@@ -194,8 +219,8 @@ def add(values: Inputs) -> Result:
     a, b = values
     try:
         return finite(a + b, "+", a, b), _ADD_GRADS
-    except TypeError:
-        raise _bad_arithmetic("+", values) from None
+    except (TypeError, OverflowError) as error:
+        raise _bad_arithmetic("+", values, error) from None
 
 
 def sub(values: Inputs) -> Result:
@@ -203,8 +228,8 @@ def sub(values: Inputs) -> Result:
     a, b = values
     try:
         return finite(a - b, "-", a, b), _SUB_GRADS
-    except TypeError:
-        raise _bad_arithmetic("-", values) from None
+    except (TypeError, OverflowError) as error:
+        raise _bad_arithmetic("-", values, error) from None
 
 
 def mul(values: Inputs) -> Result:
@@ -212,21 +237,19 @@ def mul(values: Inputs) -> Result:
     a, b = values
     try:
         return finite(a * b, "*", a, b), (b, a)
-    except TypeError:
-        raise _bad_arithmetic("*", values) from None
+    except (TypeError, OverflowError) as error:
+        raise _bad_arithmetic("*", values, error) from None
 
 
 def div(values: Inputs) -> Result:
-    """a / b; partials 1/b, -a/b² (an InfiniteGrads when b is so small they overflow)."""
+    """a / b; partials 1/b and -a/b², the latter as -(a/b)/b (PyTorch's order: b² of a tiny
+    b would underflow to 0 where the partial is finite); an InfiniteGrads when one overflows."""
     a, b = values
     _finite2(values, "/")  # a / inf would be 0
     if b == 0.0:
         raise ZeroDivisionError(f"/: division by zero ({fmt_number(a)} / {fmt_number(b)})")
     data = finite(a / b, "/", a, b)
-    bb = b * b
-    if bb == 0.0:  # b² underflows: the partial -a/b² is beyond a float
-        return data, InfiniteGrads((1.0 / b, -math.copysign(math.inf, a) if a else 0.0))
-    return data, _infinite((1.0 / b, -a / bb))
+    return data, _infinite((1.0 / b, -data / b))
 
 
 def _power(x: float, c: float) -> float:
@@ -285,8 +308,8 @@ def squared_error(values: Inputs) -> Result:
     try:
         diff = pred - target
         return finite(diff * diff, "squared_error", pred, target), (2.0 * diff, -2.0 * diff)
-    except TypeError:
-        raise _bad_arithmetic("squared_error", values) from None
+    except (TypeError, OverflowError) as error:
+        raise _bad_arithmetic("squared_error", values, error) from None
 
 
 # --- unary: (x,) -> (value, (d/dx,)) --------------------------------------------------------
@@ -320,9 +343,9 @@ def tanh(values: Inputs) -> Result:
     x = values[0]
     # Inline rather than _finite1: an activation runs inside every neuron (dot node).
     try:
-        if x - x != 0.0:  # nan or inf
+        if not x * 0.0 < 1.0:  # nan or inf (see _finite1)
             _finite1(values, "tanh")
-    except TypeError:
+    except (TypeError, OverflowError):  # a str, None, an int too large for a float
         _finite1(values, "tanh")
     t = math.tanh(x)
     return t, (1.0 - t * t,)
@@ -332,9 +355,9 @@ def sigmoid(values: Inputs) -> Result:
     """1/(1+e^-x); d/dx = s(1-s). Computed without overflow for any x."""
     x = values[0]
     try:
-        if x - x != 0.0:  # nan or inf (inline: see tanh)
+        if not x * 0.0 < 1.0:  # nan or inf (inline: see tanh)
             _finite1(values, "sigmoid")
-    except TypeError:
+    except (TypeError, OverflowError):
         _finite1(values, "sigmoid")
     if x >= 0.0:
         s = 1.0 / (1.0 + math.exp(-x))
@@ -352,9 +375,9 @@ def relu(values: Inputs) -> Result:
     """max(0, x); d/dx = 1 for x > 0, else 0 (as PyTorch)."""
     x = values[0]
     try:
-        if x - x != 0.0:  # nan or inf (inline: see tanh)
+        if not x * 0.0 < 1.0:  # nan or inf (inline: see tanh)
             _finite1(values, "relu")
-    except TypeError:
+    except (TypeError, OverflowError):
         _finite1(values, "relu")
     return (x, _RELU_ON) if x > 0.0 else (0.0, _RELU_OFF)
 
@@ -468,10 +491,14 @@ class UserKernel:
                 f"{op}: the kernel's value must be a number, got {type(value).__name__}: "
                 f"{fmt_number(value)}"
             )
-        data = float(value)
+        try:
+            data = float(value)
+        except OverflowError:  # an int too large for a float
+            data = math.inf
         if not math.isfinite(data):
             names = ", ".join(map(fmt_number, values))
-            raise OverflowError(f"{op}: the kernel's value for ({names}) is not finite ({data!r})")
+            shown = fmt_number(value) + ", beyond a float's range" if data != value else repr(data)
+            raise OverflowError(f"{op}: the kernel's value for ({names}) is not finite ({shown})")
         if isinstance(partials, (int, float)) or not isinstance(partials, Sequence):
             raise TypeError(
                 f"{op}: the kernel's local_partials must be a sequence of numbers (one per "
@@ -489,7 +516,10 @@ class UserKernel:
                     f"{op}: local partial {i} must be a number, got {type(g).__name__}: "
                     f"{fmt_number(g)}"
                 )
-            g = float(g)
+            try:
+                g = float(g)
+            except OverflowError:  # an int too large for a float: infinite as a float is
+                g = math.inf if g > 0 else -math.inf
             if math.isnan(g):
                 raise ValueError(f"{op}: local partial {i} is nan")
             grads.append(g)
@@ -516,11 +546,11 @@ def sum_(values: Inputs) -> Result:
     """x_1 + … + x_n, added left to right; every partial is 1."""
     try:
         total = _total(values)
-    except TypeError:
-        raise _bad_arithmetic("sum", values) from None
-    if not math.isfinite(total):
-        check_inputs("sum", values)
-    return finite(total, "sum", total), (1.0,) * len(values)
+    except (TypeError, OverflowError) as error:
+        raise _bad_arithmetic("sum", values, error) from None
+    if total - total != 0.0:  # a bad input, or finite inputs whose sum overflowed
+        finite(total, "sum", *values)
+    return total, (1.0,) * len(values)
 
 
 def mean(values: Inputs) -> Result:
@@ -528,11 +558,48 @@ def mean(values: Inputs) -> Result:
     n = len(values)
     try:
         total = _total(values) / n
-    except TypeError:
-        raise _bad_arithmetic("mean", values) from None
-    if not math.isfinite(total):
-        check_inputs("mean", values)
-    return finite(total, "mean", total), (1.0 / n,) * n
+    except (TypeError, OverflowError) as error:
+        raise _bad_arithmetic("mean", values, error) from None
+    if total - total != 0.0:  # a bad input, or finite inputs whose sum overflowed
+        finite(total, "mean", *values)
+    return total, (1.0 / n,) * n
+
+
+def row_max(values: Inputs) -> Result:
+    """The largest input, as softmax's shift m: every partial is 0 (a shared `ZeroGrads`).
+
+    cross_entropy subtracts m from every logit to keep each e^(l − m) <= 1; the loss does
+    not depend on m (its derivative through m is 0), so m carries no gradient, as in
+    PyTorch's log_softmax. A node rather than a constant: every engine recomputes it from
+    the current logits.
+    """
+    try:
+        check = 0.0
+        for x in values:
+            check += x * 0.0  # below 1.0 exactly when every input is finite (see _finite1)
+        if check < 1.0:
+            return max(values), zero_grads(len(values))
+    except (TypeError, OverflowError):
+        pass
+    check_inputs("max", values)
+    raise TypeError(f"max: inputs must be finite numbers, got {', '.join(map(fmt_number, values))}")
+
+
+def exp_shift(values: Inputs) -> Result:
+    """e^(l − m) for a logit l and the shift m, in one node; partials e^(l − m), −e^(l − m).
+
+    One node, so that l − m below a float's range (a logit 1e308 below the largest) gives
+    e^(l − m) = 0, as PyTorch does, rather than an overflow in a node holding l − m.
+    """
+    _finite2(values, "exp(l − m)")
+    logit, m = values
+    try:
+        e = math.exp(logit - m)
+    except OverflowError:
+        e = math.inf
+    if e == math.inf:
+        raise overflowed("exp(l − m)", values, e)
+    return e, (e, -e)
 
 
 #: The `bias` param of a dot node whose bias is a Value: its value is the last input.
@@ -591,7 +658,7 @@ def dot(
         elif bias is not None:
             total += bias  # type: ignore[operator]
         finite = total - total == 0.0
-    except TypeError:  # a str or None among the data
+    except (TypeError, OverflowError):  # a str, None or an int too large for a float
         finite = False
     if not finite:
         wdata = values[:n] if wconst is None else wconst
@@ -632,7 +699,10 @@ def _dot_failure(
         names.append("bias")
         values.append(bias)
     check_inputs("dot", values, names)
-    raise OverflowError(f"dot: result is not finite ({total!r})")
+    raise OverflowError(
+        f"dot: result is not finite ({total!r}): the weights, inputs and bias are finite, "
+        "the sum overflowed"
+    )
 
 
 # --- the tables -------------------------------------------------------------------------------

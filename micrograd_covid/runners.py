@@ -225,7 +225,12 @@ def make_runner(
         from .vectorized import NumpyRunner
 
         order, terms, fed, rows, _ = _sample(model, xs, ys, loss)
-        return NumpyRunner(order, fed, terms, rows, loss is mse)
+        return NumpyRunner(order, fed, terms, rows, loss is mse, build)
+    except _SampleFailed:
+        # The first row fails in the model or the loss (an overflow, a bad parameter): the
+        # graph engine meets it at the step that first runs that row and raises there, so
+        # every engine raises the same error at the same step.
+        return GraphRunner(build)
     except Unsupported as exc:
         warnings.warn(
             f'fit: engine="{engine}" cannot run this model ({exc}); running engine="graph"',
@@ -245,6 +250,10 @@ def _check_leaf_parameters(model: object) -> None:
     for i, p in enumerate(parameters()):
         if isinstance(p, Value) and p.inputs:
             raise Unsupported(f"parameter {i} ({p.name}) is computed from other Values")
+
+
+class _SampleFailed(Exception):
+    """Building one sample's graph on the first row raised: the graph engine takes over."""
 
 
 Sample = tuple[
@@ -299,11 +308,14 @@ def _sample(
     nin = len(xs[0])
     first = [_number(x, "xs[0]", j) for j, x in enumerate(xs[0])]
     placeholders = [Value(x, f"x{j + 1}", role="input") for j, x in enumerate(first)]
-    out = model(placeholders)
-    preds = out if isinstance(out, list) else [out]
-    targets = [Value(0.0, "y" if len(preds) == 1 else f"y{k + 1}", "input") for k in preds]
-    terms = [squared_error(p, t) for p, t in zip(preds, targets)]
-    sample = Value.sum(terms)  # only to order the sample's nodes as the batch's loss would
+    try:
+        out = model(placeholders)
+        preds = out if isinstance(out, list) else [out]
+        targets = [Value(0.0, "y" if len(preds) == 1 else f"y{k + 1}", "input") for k in preds]
+        terms = [squared_error(p, t) for p, t in zip(preds, targets)]
+        sample = Value.sum(terms)  # only to order the sample's nodes as the batch's loss would
+    except (ArithmeticError, ValueError) as exc:
+        raise _SampleFailed from exc
     order = interior_order(sample)[:-1]
 
     def names() -> dict[Value, str]:

@@ -12,12 +12,17 @@ numpy is an optional dependency (``pip install numpy``). The model is called onc
 placeholder Values, as for the compiled engine; ops other than dot (with or without an
 activation), tanh, relu, sigmoid, +, -, *, neg, squared_error, sum and mean are not
 vectorized and make `fit` fall back to the graph engine with a warning.
+
+The interpreter's rules hold here too: a batch that meets a value that is not finite (an
+overflow, even one a tanh would hide as tanh(inf) = 1) or a leaf that is not a finite float
+is run again by the graph engine, which raises the op's own error (or, for a false alarm,
+gives its numbers).
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -114,6 +119,10 @@ def batched_program(order: Sequence[Value], fed: Sequence[Value]) -> tuple[Any, 
     return _layers(order, set(fixed)), fixed
 
 
+class _NotFinite(Exception):
+    """A value that is not finite met in the batch: the interpreter takes the batch."""
+
+
 class NumpyRunner:
     """Every row of a batch at once, with numpy arrays.
 
@@ -129,10 +138,15 @@ class NumpyRunner:
         outputs: list[Value],
         rows: list[tuple[float, ...]],
         mean: bool,
+        build: Callable[[Sequence[int]], Value],
     ) -> None:
         """`order` is one sample's graph (interior nodes), `fed` its placeholders (the
-        columns of `rows`), `outputs` its loss terms; `mean` averages them (mse)."""
+        columns of `rows`), `outputs` its loss terms; `mean` averages them (mse); `build`
+        makes a batch's graph for the interpreter, which re-runs a batch that met a value
+        that is not finite, to raise the op's own error."""
         np = self.np = _numpy()
+        self.build = build
+        self._graph: Value | None = None
         self.order = order
         self.fed = fed
         self.outputs = outputs
@@ -178,12 +192,24 @@ class NumpyRunner:
 
     def forward(self, batch: Sequence[int]) -> float:
         """The batch's loss, every node evaluated over all its rows at once."""
-        # Overflow is checked where the kernels check it, and raised as their errors are.
-        with self.np.errstate(all="ignore"):
-            return self._forward(batch)
+        self._graph = None
+        try:
+            with self.np.errstate(all="ignore"):
+                return self._forward(batch)
+        except (_NotFinite, ArithmeticError, TypeError, ValueError):
+            # numpy met a bad leaf (nan, a str, an int too large for a float) or a value
+            # that is not finite: the interpreter raises the op's own error, as the graph
+            # engine would (or, for a false alarm, gives the same numbers); backward then
+            # runs on that graph.
+            self._graph = self.build(batch)
+            return self._graph.data
 
     def backward(self) -> None:
         """Every parameter's gradient over the batch, added to its `.grad`."""
+        if self._graph is not None:
+            self._graph.backward()
+            self._graph = None
+            return
         with self.np.errstate(all="ignore"):
             self._backward()
 
@@ -213,7 +239,7 @@ class NumpyRunner:
                 if layer.biases[0] is not None:
                     z += np.array([b.data for b in layer.biases])[:, None]
                 if not np.isfinite(z).all():
-                    raise OverflowError("dot: result is not finite")
+                    raise _NotFinite
                 out, slope = _activate(np, z, layer.activation)
                 slopes[id(layer)] = (x, w, slope)
                 matrices[output_key] = out
@@ -237,6 +263,8 @@ class NumpyRunner:
                 total = sum(ins[1:], ins[0])
                 values[node] = total / len(ins) if kernel is ops.mean else total
             else:
+                if not np.isfinite(ins[0]).all():  # tanh(inf) would be 1, relu(-inf) 0
+                    raise _NotFinite
                 out, slope = _activate(np, ins[0], kernel)
                 values[node] = out
                 slopes[id(node)] = slope
@@ -249,7 +277,7 @@ class NumpyRunner:
         size = terms.size
         loss = total / size if self.mean else total
         if not np.isfinite(loss) or not np.isfinite(terms).all():
-            raise OverflowError(f"loss: result is not finite ({loss!r})")
+            raise _NotFinite
         self._values, self._slopes, self._rows = values, slopes, count
         self._fed_keys = set(matrices) - layer_keys
         self._layer_keys = layer_keys
