@@ -361,7 +361,10 @@ def test_draw_makes_the_folders_of_its_out_path_and_leaves_none_when_it_fails(
 def test_an_overflow_and_an_os_error_are_one_line_with_status_1(tmp_path, capsys):  # type: ignore[no-untyped-def]
     assert main(["tutorial", "guess", "--step", "1e308"]) == 1
     err = capsys.readouterr().err
-    assert err == "micrograd-covid: error: *: result of (1e+308, 3) is not finite (inf)\n"
+    assert err == (
+        "micrograd-covid: error: *: result of (1e+308, 3) is not finite (inf): "
+        "the inputs are finite, the result overflowed\n"
+    )
     long = tmp_path / ("x" * 300)  # a name longer than any file system takes
     for option, path in (("--out", long / "steps"), ("--plot", long / "loss.png")):
         argv = ["steps", "regression"] if option == "--out" else ["tutorial", "guess"]
