@@ -15,8 +15,8 @@ code. Long sums and dot products are written as statements of a few dozen terms 
 expression nests deeper as the graph grows.
 
 The generated code runs a batch of rows: the leaves split into fixed ones (weights, read and
-checked once per call) and fed ones (placeholders, one tuple per row). `fit(..., engine="compiled")` uses
-that; `Tape.compile()` is the one-row case with every leaf fixed.
+checked once per call) and fed ones (placeholders, one tuple per row). `fit(...,
+engine="compiled")` uses that; `Tape.compile()` is the one-row case with every leaf fixed.
 
 A graph is compiled for its shape: a Python `if` on a value while the graph was built is
 frozen at the branch taken then (as with `Tape`); the caller must not rely on it.
@@ -346,7 +346,8 @@ def _shape(
             if k is None:
                 if inp.inputs:
                     raise Unsupported(
-                        f"node {_name(_names(names), inp)} is not in the recorded order"
+                        f"node {_comment(_name(_names(names), inp), 60)} is not in the "
+                        "recorded order"
                     )
                 k = slot[inp] = base - len(fixed)
                 fixed.append(inp)
@@ -601,7 +602,10 @@ def _write(
             None,
             lg,
         )
-    raise Unsupported(f"op {node.op!r} (node {_name(names, node)}) has no code generator")
+    raise Unsupported(
+        f"op {_comment(repr(node.op), 60)} (node {_comment(_name(names, node), 60)}) "
+        "has no code generator"
+    )
 
 
 def _add(grad: str, local: str, upstream: str) -> str:
