@@ -33,7 +33,6 @@ from __future__ import annotations
 import itertools
 import linecache
 import math
-import operator
 import re
 import types
 import warnings
@@ -173,23 +172,14 @@ def _assign_sum(target: str, terms: Sequence[str]) -> str:
     return "; ".join(parts)
 
 
-_DATA = operator.attrgetter("data")
-
-
-def _leaf_data(leaves: Sequence[Value]) -> tuple[Any, ...]:
-    """The fixed leaves' `.data`, read once per call of the generated forward: checked in one
-    pass (their sum is a finite float), else one by one (`checks.is_finite_number`; numpy
-    scalars pass, and are used as they are, as the interpreter uses them). BadLeaf when one
-    is not a finite number: the interpreter then raises the op's own error."""
-    data = tuple(map(_DATA, leaves))
-    try:
-        total = sum(data)
-    except Exception:  # a str, None, an int too large for a float, ...
-        total = None
-    if type(total) is float and total - total == 0.0:
-        return data
+def _leaf_data(data: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The fixed leaves' `.data` when the generated forward's one-pass check (their sum is a
+    finite float) did not pass: `data` itself if each is a finite number
+    (`checks.is_finite_number`: numpy scalars pass, and are used as they are, as the
+    interpreter uses them; or the sum overflowed). BadLeaf when one is not: the
+    interpreter then raises the op's own error."""
     if all(map(checks.is_finite_number, data)):
-        return data  # finite numbers whose sum overflowed, or ints, or numpy scalars
+        return data
     raise BadLeaf
 
 
@@ -419,8 +409,15 @@ def _write_program(
         f"# graph: {_comment(title)}",
         "",
         "def forward(LEAVES, ROWS, OUT, SAVED):",
-        *_loop_names_first(forward_loop, fed_names + fixed_names, 5),
-        "    P = leaf_data(LEAVES)  # the fixed leaves' .data, each a finite number",
+        *_loop_names_first(forward_loop, fed_names + fixed_names + leaves, 5),
+        f"    {_unpack(leaves)} = LEAVES  # the fixed leaves (Values)",
+        f"    P = {_unpack([f'{leaf}.data' for leaf in leaves])}",
+        "    try:  # every leaf a finite number? (their sum is a finite float)",
+        "        t = sum(P)",
+        "    except Exception:",
+        "        t = None",
+        "    if type(t) is not float or t - t != 0.0:",
+        "        P = leaf_data(P)  # one by one: numpy scalars pass, a str raises BadLeaf",
         f"    {_unpack(fixed_names)} = P",
         *(
             f"    # {value_of[leaf]} = {_comment(_name(names, leaf))}"
