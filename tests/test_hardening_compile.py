@@ -336,12 +336,9 @@ def test_a_long_chain_and_a_long_sum_compile_and_match_tape(n):  # type: ignore[
     chain = leaves[0]
     for leaf in leaves[1:]:
         chain = chain + leaf * 0.5
-    roots = [
-        chain,
-        Value.sum(leaves),
-        Value.mean(leaves),
-        Value.dot(leaves, [0.5] * n, 1.0, "tanh"),
-    ]
+    roots = [chain, Value.sum(leaves)]
+    if n <= 5_000:  # the mean and the dot are written by the same chunking as the sum
+        roots += [Value.mean(leaves), Value.dot(leaves, [0.5] * n, 1.0, "tanh")]
     for root in roots:
         compiled, tape = Tape(root).compile(), Tape(root)
         assert compiled.source is not None
