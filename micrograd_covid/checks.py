@@ -12,8 +12,9 @@ import itertools
 import math
 import numbers
 from collections.abc import Sequence
-from typing import Any, TypeGuard
+from typing import Any, NoReturn, TypeGuard
 
+from . import ops
 from .engine import Value
 
 __all__ = [
@@ -22,8 +23,10 @@ __all__ = [
     "finite",
     "float_table_width",
     "interval",
+    "is_finite_number",
     "is_sequence",
     "positive",
+    "refuse_infinite_partial",
     "rows_of_numbers",
 ]
 
@@ -183,3 +186,38 @@ def _cell(cell: object, what: str, values_ok: bool) -> Any:
         finite(cell.data, what)
         return cell
     return finite(cell, what)
+
+
+# --- what a node refuses: one definition for every engine --------------------------------------
+
+
+def is_finite_number(x: object) -> bool:
+    """Whether `x` may stand as a leaf's `.data` on the fast paths of the engines that re-run
+    a recorded graph (compiled code, numpy): a real number (numpy scalars too; not bool) whose
+    float is finite. Anything else goes to the interpreter, whose kernels name the op and the
+    input (``dot: weight 0 must be a number, got str``)."""
+    if type(x) is float:
+        return x - x == 0.0
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        return False
+    try:
+        return math.isfinite(float(x))
+    except OverflowError:  # an int too large for a float
+        return False
+
+
+def refuse_infinite_partial(
+    op: str, inputs: Sequence[object], value: object, local_grads: Sequence[float]
+) -> NoReturn:
+    """Raise the ValueError for backward through a node (`op` applied to the values `inputs`,
+    giving `value`) whose local partials `local_grads` hold one that is infinite or beyond a
+    float's range. Every engine raises this one, before it changes any gradient."""
+    fmt = ops.fmt_number
+    which = [i for i, g in enumerate(local_grads) if not math.isfinite(g)]
+    raise ValueError(
+        f"backward through {op}({', '.join(map(fmt, inputs))}) = {fmt(value)}: its local "
+        f"derivative with respect to input {which[0] if which else 0} is infinite (or beyond a "
+        "float's range), so no finite gradient flows through it (PyTorch would put inf or nan "
+        "into the gradients); no gradient was changed. Keep the op's input off that point "
+        "(e.g. sqrt(x + eps))."
+    )

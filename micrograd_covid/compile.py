@@ -6,14 +6,26 @@ functions: `forward`, which computes each node's value from its inputs' values, 
 `backward`, which walks the nodes in reverse and adds ``local * upstream`` along every edge,
 exactly as `Value.backward` does. The arithmetic is the kernels' own, in the same order, so
 the numbers are bit for bit the interpreter's. `.source` is the generated code; it is
-registered with `linecache`, so tracebacks, pdb and coverage show its lines.
+registered with `linecache`, so tracebacks, pdb and coverage show its lines, for as long as a
+cache or a compiled graph holds it.
 
-The generated code runs a batch of rows: the leaves split into fixed ones (weights, read once
-per call) and fed ones (placeholders, one tuple per row). `fit(..., engine="compiled")` uses
-that; `Tape.compile()` is the one-row case with every leaf fixed.
+User text (labels, op names) enters the source only in comments, every character that could
+end the comment (a newline, a control character) written as its escape: a label is never
+code. Long sums and dot products are written as statements of a few dozen terms each, so no
+expression nests deeper as the graph grows.
+
+The generated code runs a batch of rows: the leaves split into fixed ones (weights, read and
+checked once per call) and fed ones (placeholders, one tuple per row). `fit(...,
+engine="compiled")` uses that; `Tape.compile()` is the one-row case with every leaf fixed.
 
 A graph is compiled for its shape: a Python `if` on a value while the graph was built is
 frozen at the branch taken then (as with `Tape`); the caller must not rely on it.
+
+The generated code keeps the interpreter's rules by handing it every case it does not
+compute itself: a leaf that is not a finite number, a value that is not finite, an op's
+domain error, and a node whose local partials are infinite (which backward refuses). The
+interpreter then raises the op's own error, the same type and message as `Tape` and
+`Value.backward`, before any gradient changes.
 """
 
 from __future__ import annotations
@@ -28,7 +40,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import ops
+from . import checks, ops
 from .engine import Value
 from .names import display_names
 
@@ -53,8 +65,9 @@ class NotFinite(ArithmeticError):
     raises the op's own error."""
 
 
-class BadLeaf(Exception):
-    """A fixed leaf's `.data` is not a finite number (the caller names it)."""
+class BadLeaf(ValueError):
+    """A fixed leaf's `.data` is not a finite number: the interpreter re-runs the graph and
+    raises the op's own error, naming the input."""
 
 
 class Unsupported(Exception):
@@ -62,20 +75,52 @@ class Unsupported(Exception):
 
 
 _counter = itertools.count(1)
+# The most terms one generated expression adds: a longer sum is written as several statements
+# (``v = a + … ; v = v + …``, the same additions in the same order), as one long expression
+# nests as deep as it is long and Python's compiler recurses on it.
+_CHUNK = 64
 _NAME = re.compile(r"\b[vxdsl]\d+\b")
 # Every local variable the generated functions use (k0, a0 and act0 are globals).
 _LOCAL = re.compile(r"\b(?:[xvzsdlgp]|gp)\d+\b|\bc\b")
 # CPython numbers a function's locals in order of first use; one numbered past 255 costs an
 # extra instruction (EXTENDED_ARG) at every use.
 _FAST_LOCALS = 256
+
+
+class _Source:
+    """Generated source text under its file name, registered with `linecache` (tracebacks,
+    pdb and coverage show its lines) while a cache or a Program holds it: the entry goes with
+    the last holder (reference counting; nothing here is part of a cycle)."""
+
+    __slots__ = ("filename", "lines", "text")
+
+    def __init__(self, text: str, title: str) -> None:
+        self.text = text
+        self.filename = f"<micrograd_covid compiled {next(_counter)} {_comment(title, 40)}>"
+        self.lines = text.splitlines(True)
+        self.register()
+
+    def register(self) -> None:
+        """(Re-)register the lines (`linecache.clearcache()` may have dropped them)."""
+        linecache.cache[self.filename] = (len(self.text), None, self.lines, self.filename)
+
+    def __del__(self) -> None:
+        cache = getattr(linecache, "cache", None)  # None late in interpreter shutdown
+        entry = cache.get(self.filename) if cache is not None else None
+        if entry is not None and entry[2] is self.lines:
+            del cache[self.filename]  # type: ignore[union-attr]
+
+
 # Compiled code by source text: fitting the same model shape again skips `compile`.
-_CODE: dict[str, tuple[Any, str]] = {}
-# What `generate` made, by graph shape (see `_shape`): the source, its file name, lines and
-# functions (the leaves are their argument, the kernels and params of that shape their
-# globals), so another model of the same shape (a new fit call) skips writing the source,
-# naming the nodes and compiling, and runs functions Python has already specialized.
-_Known = tuple[str, str, list[str], Callable[..., Any], Callable[..., Any]]
+_CODE: dict[str, tuple[Any, _Source]] = {}
+# What `generate` made, by graph shape (see `_shape`): the source and the functions (the
+# leaves are their argument, the kernels and params of that shape their globals), so another
+# model of the same shape (a new fit call) skips writing the source, naming the nodes and
+# compiling, and runs functions Python has already specialized.
+_Known = tuple[_Source, Callable[..., Any], Callable[..., Any]]
 _SHAPES: dict[tuple[Any, ...], _Known] = {}
+# Each cache holds at most this many entries; what an evicted entry held (its functions,
+# their kernels and params, its linecache lines) goes with it unless a Program still uses it.
 _CACHE_SIZE = 64
 
 
@@ -89,11 +134,53 @@ def _keep(cache: dict[Any, Any], key: Any, value: Any) -> None:
 def _program(
     known: _Known, fixed: Sequence[Value], fed: Sequence[Value] = (), outputs: Sequence[Value] = ()
 ) -> Program:
-    """The Program for `known` (source, file name, lines, forward, backward) and a graph's
-    leaves and outputs, its source registered with linecache for tracebacks and pdb."""
-    source, filename, lines, forward, backward = known
-    linecache.cache[filename] = (len(source), None, lines, filename)
-    return Program(source, filename, list(fixed), list(fed), list(outputs), forward, backward)
+    """The Program for `known` (source, forward, backward) and a graph's leaves and outputs,
+    its source registered with linecache for tracebacks and pdb."""
+    source, forward, backward = known
+    source.register()
+    return Program(
+        source.text,
+        source.filename,
+        list(fixed),
+        list(fed),
+        list(outputs),
+        forward,
+        backward,
+        source,
+    )
+
+
+def _comment(text: object, limit: int = 160) -> str:
+    """`text` as it may stand in a comment of generated code: cut to `limit` characters, and
+    every character that is not printable (newline, carriage return, other control
+    characters, line and paragraph separators, surrogates) written as its escape, so the
+    comment ends where the generator ends it."""
+    text = str(text)
+    if len(text) > limit:
+        text = text[: limit - 3] + "..."
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def _assign_sum(target: str, terms: Sequence[str]) -> str:
+    """``target = t0 + t1 + …`` added left to right, as statements of at most `_CHUNK` terms
+    (``target = target + …`` after the first): the same additions in the same order."""
+    parts = [f"{target} = {' + '.join(terms[:_CHUNK])}"]
+    for start in range(_CHUNK, len(terms), _CHUNK):
+        parts.append(f"{target} = {target} + {' + '.join(terms[start : start + _CHUNK])}")
+    return "; ".join(parts)
+
+
+def _leaf_data(data: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The fixed leaves' `.data` when the generated forward's one-pass check (their sum is a
+    finite float) did not pass: `data` itself if each is a finite number
+    (`checks.is_finite_number`: numpy scalars pass, and are used as they are, as the
+    interpreter uses them; or the sum overflowed). BadLeaf when one is not: the
+    interpreter then raises the op's own error."""
+    if all(map(checks.is_finite_number, data)):
+        return data
+    raise BadLeaf
 
 
 # The ops written out inline (their arithmetic copied from ops.py); every other op of the
@@ -115,16 +202,19 @@ class _Node:
     backward: str
     defined: list[str]  # forward variables besides the node values that backward reads
     check: str | None = None  # a value that must be finite (inline arithmetic is unchecked)
+    partials: str | None = None  # local partials a kernel gave (infinite ones are refused)
 
 
 @dataclass
 class Program:
-    """Generated code for one graph. `forward(LEAVES, ROWS, OUT, SAVED, check)` reads the
-    fixed leaves' `.data` (LEAVES is `fixed`; with `check`, raising BadLeaf unless all are
-    finite numbers), appends each row's output values to OUT and what backward needs to
-    SAVED, and returns the leaf values P it used; `backward(LEAVES, P, SAVED, seed)` adds
-    every row's contributions to the fixed leaves' `.grad`, the rows in reverse (as one graph
-    over all rows would add them), each output seeded with `seed`."""
+    """Generated code for one graph. `forward(LEAVES, ROWS, OUT, SAVED)` reads the fixed
+    leaves' `.data` (LEAVES is `fixed`; BadLeaf unless all are finite numbers), appends each
+    row's output values to OUT and what backward needs to SAVED, and returns the leaf values
+    P it used; it raises NotFinite for a value that is not finite or a node whose local
+    partials are infinite (an `ArithmeticError` or `ValueError`, as an op's own errors are:
+    the caller re-runs the interpreter, which raises the op's own error). `backward(LEAVES,
+    P, SAVED, seed)` adds every row's contributions to the fixed leaves' `.grad`, the rows in
+    reverse (as one graph over all rows would add them), each output seeded with `seed`."""
 
     source: str
     filename: str
@@ -133,6 +223,8 @@ class Program:
     outputs: list[Value]
     forward: Callable[..., tuple[float, ...]] = field(repr=False)
     backward: Callable[..., None] = field(repr=False)
+    # Keeps the source's linecache entry while this Program lives.
+    held: _Source = field(repr=False, compare=False)
 
 
 def clear_cache() -> None:
@@ -144,7 +236,10 @@ def clear_cache() -> None:
 
 
 def _fmt_float(x: float) -> str:
-    return repr(float(x))
+    """A constant as a float literal (one that is not finite, never made by the engine, as
+    a call that makes it)."""
+    value = float(x)
+    return repr(value) if math.isfinite(value) else f"float('{value!r}')"
 
 
 def generate(
@@ -173,12 +268,13 @@ def generate(
         for j, leaf in enumerate(fixed):
             value_of[leaf] = f"p{j}"
             grad_of[leaf] = f"gp{j}"
-        source, filename, code, namespace = _write_program(
+        source, code, namespace = _write_program(
             order, outputs, fed, fixed, value_of, grad_of, _names(names), title
         )
         exec(code, namespace)
-        lines = source.splitlines(True)
-        known = source, filename, lines, namespace["forward"], namespace["backward"]
+        # Taken out of their own globals: a function in the dict it refers to would be a
+        # reference cycle, kept (with the kernels and params) until a collection.
+        known = source, namespace.pop("forward"), namespace.pop("backward")
         if key is not None:
             _keep(_SHAPES, key, known)
     return _program(known, fixed, fed, outputs)
@@ -192,8 +288,7 @@ _KEYED: dict[Any, _Known] = {}
 def remember(key: Any, program: Program) -> None:
     """Keep `program`'s code under `key` (hashable), which must fix the graph's shape and the
     order of its fixed leaves; `recall(key, ...)` then gives it back."""
-    lines = program.source.splitlines(True)
-    _keep(_KEYED, key, (program.source, program.filename, lines, program.forward, program.backward))
+    _keep(_KEYED, key, (program.held, program.forward, program.backward))
 
 
 def recall(key: Any, fixed: Sequence[Value]) -> Program | None:
@@ -243,7 +338,8 @@ def _shape(
             if k is None:
                 if inp.inputs:
                     raise Unsupported(
-                        f"node {_name(_names(names), inp)} is not in the recorded order"
+                        f"node {_comment(_name(_names(names), inp), 60)} is not in the "
+                        "recorded order"
                     )
                 k = slot[inp] = base - len(fixed)
                 fixed.append(inp)
@@ -285,9 +381,9 @@ def _write_program(
     grad_of: dict[Value, str | None],
     names: dict[Value, str],
     title: str,
-) -> tuple[str, str, Any, dict[str, Any]]:
-    """Write and compile the source; returns it, its file name, its code and the namespace
-    to run it in (the kernels and params of this graph's shape)."""
+) -> tuple[_Source, Any, dict[str, Any]]:
+    """Write and compile the source; returns it, its code and the namespace to run it in
+    (the kernels and params of this graph's shape)."""
 
     written = [_write(i, node, value_of, grad_of, names) for i, node in enumerate(order)]
     # What backward reads of the forward's variables, kept per row.
@@ -297,6 +393,9 @@ def _write_program(
         candidates += w.defined
     saved = [name for name in candidates if name in read]
     checks = [w.check for w in written if w.check is not None]
+    # A node a kernel computed may have infinite local partials, which backward refuses:
+    # the interpreter re-runs such a row and raises (when backward is called) as it does.
+    refusals = [f"type({w.partials}) is IG" for w in written if w.partials is not None]
     fixed_names = [value_of[leaf] for leaf in fixed]
     fixed_grads = [str(grad_of[leaf]) for leaf in fixed]
     fed_names = [value_of[leaf] for leaf in fed]
@@ -305,29 +404,41 @@ def _write_program(
 
     leaves = [f"L{j}" for j in range(len(fixed))]
     forward_loop = [w.forward for w in written] + checks
+    fed_comment = ", ".join(_name(names, leaf) for leaf in fed) or "nothing"
     lines = [
-        f"# {title}: forward and backward, written out by micrograd_covid from the recorded",
-        "# graph, one line per node; the comment is the node's display name.",
+        "# Forward and backward, written out by micrograd_covid from the recorded graph, one",
+        "# line per node; the comment is the node's display name.",
+        f"# graph: {_comment(title)}",
         "",
-        "def forward(LEAVES, ROWS, OUT, SAVED, check):",
+        "def forward(LEAVES, ROWS, OUT, SAVED):",
         *_loop_names_first(forward_loop, fed_names + fixed_names + leaves, 5),
         f"    {_unpack(leaves)} = LEAVES  # the fixed leaves (Values)",
         f"    P = {_unpack([f'{leaf}.data' for leaf in leaves])}",
-        "    if check:  # every leaf a finite number?",
+        "    try:  # every leaf a finite number? (their sum is a finite float)",
         "        t = sum(P)",
-        "        if type(t) is not float or t - t != 0.0:",
-        "            raise BadLeaf",
+        "    except Exception:",
+        "        t = None",
+        "    if type(t) is not float or t - t != 0.0:",
+        "        P = leaf_data(P)  # one by one: numpy scalars pass, a str raises BadLeaf",
         f"    {_unpack(fixed_names)} = P",
-        *(f"    # {value_of[leaf]} = {_name(names, leaf)}" for leaf in fixed if len(fixed) <= 64),
-        f"    for {_unpack(fed_names)} in ROWS:  # fed: "
-        + (", ".join(_name(names, leaf) for leaf in fed) or "nothing"),
+        *(
+            f"    # {value_of[leaf]} = {_comment(_name(names, leaf))}"
+            for leaf in fixed
+            if len(fixed) <= 64
+        ),
+        f"    for {_unpack(fed_names)} in ROWS:  # fed: {_comment(fed_comment)}",
         *(f"        {w.forward}" for w in written),
     ]
     if checks:
         lines += [
-            f"        c = {' + '.join(checks)}",
+            f"        {_assign_sum('c', checks)}",
             "        if c - c != 0.0:",
             "            raise NotFinite('a value is not finite')",
+        ]
+    for start in range(0, len(refusals), _CHUNK):
+        lines += [
+            f"        if {' or '.join(refusals[start : start + _CHUNK])}:",
+            "            raise NotFinite('a local partial is infinite')",
         ]
     lines += [
         (
@@ -355,19 +466,20 @@ def _write_program(
     lines += [f"        {w.backward}" for w in reversed(written) if w.backward]
     lines += [f"    {leaf}.grad = {grad}" for leaf, grad in zip(leaves, fixed_grads)]
     lines.append("")
-    source = "\n".join(lines)
+    text = "\n".join(lines)
 
-    cached = _CODE.get(source)
+    cached = _CODE.get(text)
     if cached is None:
-        filename = f"<micrograd_covid compiled {next(_counter)} {title}>"
-        cached = compile(source, filename, "exec"), filename
-        _keep(_CODE, source, cached)
-    code, filename = cached
+        source = _Source(text, title)
+        cached = compile(text, source.filename, "exec"), source
+        _keep(_CODE, text, cached)
+    code, source = cached
     namespace: dict[str, Any] = {
         "__name__": "micrograd_covid.compiled",
         "NotFinite": NotFinite,
-        "BadLeaf": BadLeaf,
+        "IG": ops.InfiniteGrads,
         "ZeroGrads": ops.ZeroGrads,
+        "leaf_data": _leaf_data,
         "tanh": math.tanh,
     }
     for i, node in enumerate(order):
@@ -375,7 +487,7 @@ def _write_program(
         namespace[f"a{i}"] = node.params
         if node.kernel is ops.dot:
             namespace[f"act{i}"] = node.params[4]
-    return source, filename, code, namespace
+    return source, code, namespace
 
 
 def _loop_names_first(loop: Sequence[str], others: Sequence[str], nargs: int) -> list[str]:
@@ -421,11 +533,10 @@ def _write(
     grads = [grad_of[inp] for inp in node.inputs]
     args = [_name(names, n) for n in node.inputs]
     if node.op in ("+", "-", "*", "/", "**") and len(args) == 2:
-        label = f"  # {_name(names, node)} = {args[0]} {node.op} {args[1]}"
+        text = f"{_name(names, node)} = {args[0]} {node.op} {args[1]}"
     else:
-        label = f"  # {_name(names, node)} = {node.op}({', '.join(args)})"
-    if len(label) > 160:
-        label = label[:157] + "...)"
+        text = f"{_name(names, node)} = {node.op}({', '.join(args)})"
+    label = f"  # {_comment(text, 156)}"
 
     def edges(locals_: Sequence[str]) -> str:
         """``grad += local * upstream`` for every input that keeps a gradient."""
@@ -464,16 +575,16 @@ def _write(
             v,
         )
     if kernel is ops.sum_ or kernel is ops.mean:
-        total = " + ".join(["0.0", *ins])
+        total = _assign_sum(v, ["0.0", *ins])
         if kernel is ops.mean:
             n = len(ins)
             return _Node(
-                f"{v} = ({total}) / {n}{label}",
+                f"{total}; {v} = {v} / {n}{label}",
                 _line(edges([_fmt_float(1.0 / n)] * n), label),
                 [],
                 v,
             )
-        return _Node(f"{v} = {total}{label}", _line(edges(["1.0"] * len(ins)), label), [], v)
+        return _Node(f"{total}{label}", _line(edges(["1.0"] * len(ins)), label), [], v)
     if kernel in _CALLED:
         # Called through the kernel itself: its own checks and errors, its own partials.
         lg = f"l{i}"
@@ -488,8 +599,12 @@ def _write(
             ),
             [lg],
             None,
+            lg,
         )
-    raise Unsupported(f"op {node.op!r} (node {_name(names, node)}) has no code generator")
+    raise Unsupported(
+        f"op {_comment(repr(node.op), 60)} (node {_comment(_name(names, node), 60)}) "
+        "has no code generator"
+    )
 
 
 def _add(grad: str, local: str, upstream: str) -> str:
@@ -525,7 +640,6 @@ def _write_dot(i: int, node: Value, ins: list[str], grads: list[str | None], lab
         terms.append(wired_b)
     elif bias is not None:
         terms.append(_fmt_float(bias))
-    total = " + ".join(terms)
     # The partials in the order of the node's inputs: x for each weight, w for each input,
     # 1 for the bias; an activation scales each by its slope first.
     pairs = [(gw, xi) for gw, xi in zip(wg, x)] + [(gx, wi) for gx, wi in zip(xg, w)]
@@ -533,21 +647,22 @@ def _write_dot(i: int, node: Value, ins: list[str], grads: list[str | None], lab
         body = "; ".join(_add(gi, local, g) for gi, local in pairs if gi is not None)
         if bias_grad is not None:
             body = "; ".join(filter(None, [body, _add(bias_grad, "1.0", g)]))
-        return _Node(f"{v} = {total}{label}", _line(body, label), [], v)
+        return _Node(f"{_assign_sum(v, terms)}{label}", _line(body, label), [], v)
+    total = _assign_sum(z, terms)
     if activation is ops.relu:
         # relu's slope is 1 (partials unchanged) or 0 (skipped): `v > 0` says which.
         body = "; ".join(_add(gi, local, g) for gi, local in pairs if gi is not None)
         if bias_grad is not None:
             body = "; ".join(filter(None, [body, _add(bias_grad, "1.0", g)]))
-        forward = f"{z} = {total}; {v} = {z} if {z} > 0.0 else 0.0{label}"
+        forward = f"{total}; {v} = {z} if {z} > 0.0 else 0.0{label}"
         return _Node(forward, _line(body, label, f"{v} > 0.0"), [], z)
     body = "; ".join(_add(gi, f"({s} * {local})", g) for gi, local in pairs if gi is not None)
     if bias_grad is not None:
         body = "; ".join(filter(None, [body, _add(bias_grad, s, g)]))
     if activation is ops.tanh:
-        forward = f"{z} = {total}; {v} = tanh({z}); {s} = 1.0 - {v} * {v}{label}"
+        forward = f"{total}; {v} = tanh({z}); {s} = 1.0 - {v} * {v}{label}"
     else:
-        forward = f"{z} = {total}; {v}, ({s},) = act{i}(({z},)){label}"
+        forward = f"{total}; {v}, ({s},) = act{i}(({z},)){label}"
     return _Node(forward, _line(body, label, f"{s} != 0.0"), [s], z)
 
 
@@ -562,8 +677,9 @@ class Compiled:
     does, bit for bit. Interior nodes are not written to (their `.data` and `.grad` keep the
     values of the last interpreted run). `.source` is the generated code.
 
-    A value that is not finite, or an op's domain error, re-runs the graph on the
-    interpreter (`Tape`), which raises the op's own error.
+    A leaf that is not a finite number, a value that is not finite, an op's domain error or
+    a node with an infinite local partial re-runs the graph on the interpreter (`Tape`),
+    which raises the op's own error (backward: refuses the node), as `Tape` does.
     """
 
     def __init__(self, tape: Any, program: Program | None) -> None:
@@ -585,21 +701,15 @@ class Compiled:
             return float(self.tape.forward())
         out: list[float] = []
         saved: list[Any] = []
-        check = True
-        while True:
-            try:
-                data = program.forward(self._leaves, _ONE_ROW, out, saved, check)
-                break
-            except BadLeaf:
-                _check_leaves(self._leaves, self.tape)  # raises naming the leaf
-                out.clear()
-                saved.clear()
-                check = False  # every leaf is a finite number: their sum overflowed
-            except (ArithmeticError, ValueError):
-                # The interpreter raises the op's own error, or (a false alarm) gives the
-                # same numbers, and backward then runs on it.
-                self._interpreted = True
-                return float(self.tape.forward())
+        try:
+            data = program.forward(self._leaves, _ONE_ROW, out, saved)
+        except (ArithmeticError, ValueError, TypeError):
+            # A leaf that is not a finite number, a value that is not finite, an op's domain
+            # error or a node backward refuses: the interpreter raises the op's own error
+            # (leaving every node as it was), or gives the same numbers, and backward then
+            # runs on it (refusing what Tape refuses, before any gradient changes).
+            self._interpreted = True
+            return float(self.tape.forward())
         self._interpreted = False
         self._data, self._saved = data, saved
         return out[0]
@@ -619,28 +729,6 @@ class Compiled:
 
     def __len__(self) -> int:
         return len(self.order)
-
-
-def _check_leaves(leaves: Sequence[Value], tape: Any) -> None:
-    """Raise naming the first leaf whose `.data` is not a finite number."""
-    names = display_names(tape_nodes(tape))
-    for leaf in leaves:
-        data = leaf.data
-        if isinstance(data, Value):
-            raise TypeError(
-                f"compiled forward: leaf {names.get(leaf, leaf.name)}'s .data is a Value; "
-                f"feed a number ({names.get(leaf, leaf.name)}.data = 2.0), not a Value"
-            )
-        if isinstance(data, bool) or not isinstance(data, (int, float)):
-            raise TypeError(
-                f"compiled forward: leaf {names.get(leaf, leaf.name)}'s .data is "
-                f"{type(data).__name__}, not a number"
-            )
-        if not math.isfinite(data):
-            raise ValueError(
-                f"compiled forward: leaf {names.get(leaf, leaf.name)}'s .data is {data!r}; "
-                "feed finite numbers"
-            )
 
 
 def tape_nodes(tape: Any) -> list[Value]:

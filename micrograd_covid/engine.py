@@ -549,16 +549,11 @@ def _check_partials(order: Sequence[Value]) -> None:
 
 
 def refuse_infinite_partial(node: Value) -> None:
-    """Raise the ValueError for backward through `node`, whose local partials are infinite."""
-    inputs = ", ".join(_fmt(i.data) for i in node.inputs)
-    which = [i for i, g in enumerate(node.local_grads) if not math.isfinite(g)]
-    raise ValueError(
-        f"backward through {node.op}({inputs}) = {_fmt(node.data)}: its local derivative "
-        f"with respect to input {which[0] if which else 0} is infinite (or beyond a float's "
-        "range), so no finite gradient flows through it (PyTorch would put inf or nan into "
-        "the gradients); no gradient was changed. Keep the op's input off that point "
-        "(e.g. sqrt(x + eps))."
-    )
+    """Raise the ValueError for backward through `node`, whose local partials are infinite
+    (the one message every engine gives: `checks.refuse_infinite_partial`)."""
+    from .checks import refuse_infinite_partial as refuse  # checks imports this module
+
+    refuse(node.op, [i.data for i in node.inputs], node.data, node.local_grads)
 
 
 def interior_order(root: Value) -> list[Value]:

@@ -157,7 +157,7 @@ class CompiledRunner:
         out: list[float] = []
         saved: list[Any] = []
         try:
-            data = self.program.forward(self.params, self._feed, out, saved, False)
+            data = self.program.forward(self.params, self._feed, out, saved)
         except (ArithmeticError, ValueError):
             data = None
         if data is not None:
