@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from . import checks, ops
+from .display import megabytes, page_frame
 from .draw import draw, pipe
 from .engine import Value, dot_parts, topological_order
 from .files import write_atomic
@@ -564,17 +565,23 @@ def _page(title: str, data: dict[str, Any], svgs: list[str]) -> str:
     return re.sub(r"\{\{(\w+)\}\}", lambda m: parts[m.group(1)], template)
 
 
-@dataclass
+@dataclass(repr=False)
 class Exploration:
     """A recorded training run and its page: `html` (self-contained), `write(out_dir)`.
 
-    In Jupyter the object displays the page inline.
+    In Jupyter the object displays the page inline; as text it is one line.
     """
 
     html: str
     losses: list[float]
     steps: int
     stopped: str | None = None
+    name: str = "explore"
+
+    def __repr__(self) -> str:
+        size = megabytes(len(self.html.encode("utf-8")))
+        stopped = f", {self.stopped.split(':')[0]}" if self.stopped else ""
+        return f"Exploration({self.name}, {self.steps} steps, index.html {size}{stopped})"
 
     def write(self, out_dir: str | Path) -> Path:
         """Write the page to ``out_dir/index.html`` (the folder is created); returns its path."""
@@ -585,11 +592,7 @@ class Exploration:
         return path
 
     def _repr_html_(self) -> str:
-        srcdoc = html.escape(self.html, quote=True)
-        return (
-            f'<iframe srcdoc="{srcdoc}" style="width:100%;height:760px;border:1px solid #ccc" '
-            'sandbox="allow-scripts"></iframe>'
-        )
+        return page_frame(self.html)
 
 
 def _check_rows(rows: Sequence[Sequence[float]]) -> list[tuple[float, ...]]:
@@ -718,7 +721,9 @@ def explore(
             p.data, p.grad, p.previous = data, grad, previous
         vars(optimizer).update(saved_opt)
         raise
-    result = Exploration(page, losses, _count_steps(recorder), stopped)
+    name = getattr(build, "__name__", "")
+    name = name if name.isidentifier() else "explore"
+    result = Exploration(page, losses, _count_steps(recorder), stopped, name)
     if out is not None:
         result.write(out)
     return result
@@ -950,6 +955,7 @@ def explore_tutorial(name: str, epochs: int | None = None) -> Exploration:
         loss.label = "L"
         return loss
 
+    network.__name__ = name  # what the result is called: Exploration(deep, ...)
     return explore(
         network,
         model.parameters(),
