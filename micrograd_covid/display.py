@@ -61,14 +61,16 @@ class Drawing(graphviz.Source):  # type: ignore[misc]  # graphviz ships no type 
     ) -> dict[str, str]:
         from .draw import pipe
 
-        svg = scaled_svg(pipe(self, "svg").decode("utf-8"))
-        bundle = {
-            "text/html": f'<div class="micrograd-drawing">{svg}</div>',
-            "image/svg+xml": svg,
-            "text/plain": repr(self),
-        }
-        wanted = set(bundle) if include is None else set(include)
+        # Inline SVG in HTML rather than an image: a notebook shows it at the cell's width
+        # and the tooltips (each edge's value and gradient) still work. The same SVG as
+        # image/svg+xml only when asked for: it would double the notebook's size.
+        wanted = {"text/html", "text/plain"} if include is None else set(include)
         wanted -= set(exclude or ())
+        bundle = {"text/plain": repr(self)}
+        if wanted & {"text/html", "image/svg+xml"}:
+            svg = scaled_svg(pipe(self, "svg").decode("utf-8"))
+            bundle["text/html"] = f'<div class="micrograd-drawing">{svg}</div>'
+            bundle["image/svg+xml"] = svg
         return {mime: data for mime, data in bundle.items() if mime in wanted}
 
 
