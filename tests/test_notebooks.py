@@ -330,6 +330,9 @@ def jupyterlab(tmp_path, kernel_env):  # type: ignore[no-untyped-def]
     settings.mkdir(parents=True)
     # Every cell stays in the DOM (JupyterLab may otherwise leave cells out of view unrendered).
     (settings / "tracker.jupyterlab-settings").write_text('{"windowingMode": "none"}')
+    apputils = tmp_path / "settings" / "@jupyterlab" / "apputils-extension"
+    apputils.mkdir(parents=True)
+    (apputils / "notification.jupyterlab-settings").write_text('{"fetchNews": "false"}')
     port, token = _free_port(), "micrograd-covid-test-token"
     log = (tmp_path / "server.log").open("wb")
     env = {
