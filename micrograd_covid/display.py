@@ -169,7 +169,7 @@ def _chart(history: History, width: int = 520, height: int = 180) -> str:
             points.append(f"{x_of(start + k + 1):.1f},{y_of(chunk[k]):.1f}")
     per_epoch = steps / epochs
     dots = "".join(
-        f'<circle cx="{x_of((e + 1) * per_epoch):.1f}" cy="{y_of(v):.1f}" r="2.5" fill="#d62728"/>'
+        f'<circle cx="{x_of((e + 1) * per_epoch):.1f}" cy="{y_of(v):.1f}" r="2" fill="#d62728"/>'
         for e, v in enumerate(history.epoch_loss)
     )
     bottom = height - 30
@@ -209,5 +209,5 @@ def history_html(history: History) -> str:
     return (
         '<div class="micrograd-history" style="display:flex;gap:1.5em;align-items:center;'
         'flex-wrap:wrap">'
-        f"<div>{_chart(history)}{legend}</div>{_table(('', 'value'), rows, repr(history))}</div>"
+        f"<div>{_chart(history)}{legend}</div>{_table(('measured', 'value'), rows)}</div>"
     )

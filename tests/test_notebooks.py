@@ -416,9 +416,9 @@ return cells.length > 0 && cells.every(c => c.model.executionCount !== null);
 """
 
 
-def run_walkthrough_in_lab(driver: Any, url: str, token: str) -> None:
-    """Open the walkthrough in JupyterLab, run all its cells, and wait until they are done."""
-    driver.get(f"{url}/lab/tree/walkthrough.ipynb?token={token}")
+def run_in_lab(driver: Any, url: str, token: str, name: str = "walkthrough.ipynb") -> None:
+    """Open notebook `name` in JupyterLab, run all its cells, and wait until they are done."""
+    driver.get(f"{url}/lab/tree/{name}?token={token}")
     _wait_for(lambda: driver.execute_script(_KERNEL) == "idle", 120, "the kernel to start")
     driver.execute_script("window.jupyterapp.commands.execute('notebook:run-all-cells')")
     _wait_for(lambda: driver.execute_script(_DONE), 180, "every cell to run")
@@ -427,7 +427,7 @@ def run_walkthrough_in_lab(driver: Any, url: str, token: str) -> None:
 
 def test_the_walkthrough_runs_in_jupyterlab_showing_the_graph_and_a_live_page(jupyterlab, chromium):  # type: ignore[no-untyped-def]
     url, token = jupyterlab
-    run_walkthrough_in_lab(chromium, url, token)
+    run_in_lab(chromium, url, token)
     errors = chromium.execute_script(
         "return [...document.querySelectorAll('.jp-OutputArea-output')]"
         ".filter(o => /stderr|error/.test(o.dataset.mimeType || '')).map(o => o.textContent)"
