@@ -457,6 +457,13 @@ def test_the_walkthrough_runs_in_jupyterlab_showing_the_graph_and_a_live_page(ju
         assert chromium.execute_script("return window.explorer.go(3)") == 3
         text = " ".join(chromium.find_element("id", "explanation").text.replace(MINUS, "-").split())
         assert "-0.116" in text, text
+        assert chromium.execute_script("return document.querySelectorAll('.katex').length") > 0
+        policy = chromium.execute_script(
+            "return document.querySelector('meta[http-equiv=Content-Security-Policy]').content"
+        )
+        assert policy.startswith("default-src 'none'")
+        reach = "try { return !!window.parent.document; } catch (e) { return 'blocked'; }"
+        assert chromium.execute_script(reach) == "blocked"  # the page cannot touch the notebook
     finally:
         chromium.switch_to.default_content()
     assert not [e for e in chromium.get_log("browser") if "Content Security Policy" in e["message"]]
