@@ -83,7 +83,8 @@ def page_frame(page: str) -> str:
     srcdoc = page.replace("&", "&amp;").replace("'", "&#39;")
     return (
         f"<iframe srcdoc='{srcdoc}' sandbox=\"allow-scripts\" "
-        f'style="width:100%;height:{_FRAME_HEIGHT}px;border:1px solid #ccc"></iframe>'
+        f'style="box-sizing:border-box;width:100%;height:{_FRAME_HEIGHT}px;border:1px solid #ccc">'
+        "</iframe>"
     )
 
 

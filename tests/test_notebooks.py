@@ -449,6 +449,11 @@ def test_the_walkthrough_runs_in_jupyterlab_showing_the_graph_and_a_live_page(ju
         assert 0 < d["width"] <= d["room"] + 1
     frames = chromium.find_elements("css selector", ".jp-OutputArea-output iframe")
     assert len(frames) == 2
+    overflow = chromium.execute_script(
+        "return [...document.querySelectorAll('.jp-OutputArea-output')]"
+        ".map(o => o.scrollWidth - o.clientWidth)"
+    )
+    assert max(overflow) <= 0  # nothing wider than its cell: no sideways scrolling
     chromium.switch_to.frame(frames[-1])
     try:
         _wait_for(lambda: chromium.execute_script("return !!window.explorer"), 30, "the page")
