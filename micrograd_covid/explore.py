@@ -595,6 +595,12 @@ class Exploration:
         return page_frame(self.html)
 
 
+def _name_of(build: Callable[..., Any]) -> str:
+    """What an Exploration is called: its build function's name ("explore" for a lambda)."""
+    name = getattr(build, "__name__", "")
+    return name if isinstance(name, str) and name.isidentifier() else "explore"
+
+
 def _check_rows(rows: Sequence[Sequence[float]]) -> list[tuple[float, ...]]:
     if isinstance(rows, (str, bytes)) or not isinstance(rows, Sequence) or not rows:
         raise ValueError("explore: rows must be a non-empty sequence of rows of numbers")
@@ -721,9 +727,7 @@ def explore(
             p.data, p.grad, p.previous = data, grad, previous
         vars(optimizer).update(saved_opt)
         raise
-    name = getattr(build, "__name__", "")
-    name = name if name.isidentifier() else "explore"
-    result = Exploration(page, losses, _count_steps(recorder), stopped, name)
+    result = Exploration(page, losses, _count_steps(recorder), stopped, _name_of(build))
     if out is not None:
         result.write(out)
     return result
