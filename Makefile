@@ -12,8 +12,8 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
-# The demo needs the package and matplotlib only; the test stack (PyTorch, selenium, mypy) is
-# installed by `make test` alone.
+# The demo needs the package and matplotlib only; the test stack (PyTorch, selenium, mypy, and
+# JupyterLab with nbclient to run the notebooks) is installed by `make test` alone.
 $(DEMO): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[plot]'
 	touch $(DEMO)
@@ -65,11 +65,14 @@ $(KATEX_STAMP):
 
 demo: system-graphviz vendor $(DEMO)
 	$(VENV)/bin/micrograd-covid demo --out out
+	@echo "notebooks: notebooks/*.ipynb (start with walkthrough.ipynb); to open them:"
+	@echo "  $(VENV)/bin/pip install jupyterlab && $(VENV)/bin/jupyter lab notebooks/"
 
 check: $(STAMP)
-	$(VENV)/bin/ruff check micrograd_covid tests examples benchmarks
-	$(VENV)/bin/ruff format --check micrograd_covid tests examples benchmarks
+	$(VENV)/bin/ruff check micrograd_covid tests examples benchmarks notebooks/strip_outputs.py
+	$(VENV)/bin/ruff format --check micrograd_covid tests examples benchmarks notebooks/strip_outputs.py
 	$(VENV)/bin/mypy
+	$(PY) notebooks/strip_outputs.py --check
 
 test: system-graphviz system-chromium vendor $(STAMP) check
 	$(PY) -m pytest -q

@@ -6,6 +6,11 @@ and a linear last layer, and a one-output `Layer` (or `MLP`) returns a Value rat
 list. Each neuron is one `Value.dot` node with its ReLU inside, so a step is the same maths
 as micrograd's (to rounding) at a fraction of the cost.
 
+Importing this module also gives every Value micrograd's private fields, read-only, for code
+written against them (the lecture's ``trace`` and ``draw_dot``): ``v._prev``, the node's
+inputs, each once, in argument order (micrograd's is a set), and ``v._op``, its op ('' for a
+leaf).
+
 Randomness never comes from the global `random` module. Without `seed=` or `rng=`, weights
 come from this module's generator, seeded with 0 at import; `seed(n)` reseeds it. The draws
 are in micrograd's order, so ``MLP(2, [16, 16, 1], seed=1337)`` holds exactly the weights
@@ -26,6 +31,21 @@ __all__ = ["MLP", "Layer", "Module", "Neuron", "Value", "seed"]
 Input: TypeAlias = "Value | float | int"
 
 _default_rng = random.Random(0)
+
+
+def _prev(node: Value) -> tuple[Value, ...]:
+    """micrograd's ``_prev``: the node's inputs, each once, in argument order."""
+    return tuple(dict.fromkeys(node.inputs))
+
+
+def _op(node: Value) -> str:
+    """micrograd's ``_op``: the op that computed the node, '' for a leaf."""
+    return node.op
+
+
+# Properties on the class itself: every Value, however it was made, answers them.
+setattr(Value, "_prev", property(_prev))  # noqa: B010  (mypy: Value declares no such field)
+setattr(Value, "_op", property(_op))  # noqa: B010
 
 
 def seed(n: int) -> None:

@@ -355,8 +355,8 @@ def draw(
     focus: Value | None = None,
     rankdir: str | None = None,
 ) -> Any:
-    """A Graphviz drawing (a `graphviz.Source`: displays inline in Jupyter) of everything
-    `root` depends on.
+    """A Graphviz drawing (a `Drawing`, which is a `graphviz.Source`: displays inline in
+    Jupyter as SVG scaled to the cell) of everything `root` depends on.
 
     Forward: arrows from inputs to the nodes computed from them, each edge labelled with
     its partial differential (``∂ŷ/∂w1 = 4``). Backward: arrows point back up and each edge
@@ -374,7 +374,7 @@ def draw(
     order, and edge ``i`` has the SVG id ``edge-{i}``. `node_lines(node, name)` gives a
     node's label lines (None: its name, op, value, gradient).
     """
-    import graphviz
+    from .display import Drawing
 
     if not isinstance(root, Value):
         raise TypeError(f"draw: root must be a Value, got {type(root).__name__}")
@@ -429,7 +429,11 @@ def draw(
     if rankdir is None:
         rankdir = "LR" if neurons else "TB"
     hl = f"n{index[id(highlight)]}" if highlight is not None and id(highlight) in index else None
-    return graphviz.Source(_dot_source(scene, rankdir, title, hl, f"n{index[id(root)]}"))
+    source = _dot_source(scene, rankdir, title, hl, f"n{index[id(root)]}")
+    shown = [names[root], _count(len(order), "node"), direction]
+    shown += [f"level={level}"] if level != "node" else []
+    shown += [f"focus={names[focus]}"] if focus is not None else []
+    return Drawing(source, summary=f"Drawing({', '.join(shown)})")
 
 
 @dataclass

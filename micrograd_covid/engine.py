@@ -1075,6 +1075,11 @@ class GradcheckReport:
             lines.append(f"  {name}: backward {e.analytic!r}, central difference {e.numeric!r}")
         return "\n".join(lines)
 
+    def _repr_html_(self) -> str:
+        from .display import gradcheck_html
+
+        return gradcheck_html(self)
+
 
 def gradcheck(
     f: Callable[..., Value],

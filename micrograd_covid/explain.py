@@ -305,8 +305,10 @@ def render_steps(root: Value, out_dir: str | Path, *, max_nodes: int = 500) -> l
     The explore page (`micrograd_covid.explore`) for one backward pass: each step shows a
     node passing its gradient to its inputs (upstream × local partial = contribution). The
     gradients are replayed from the graph's local partials: nothing in the graph changes,
-    whether the call succeeds or fails. Returns ``[path of index.html]``.
+    whether the call succeeds or fails. Returns ``[path of index.html]`` (in Jupyter it
+    shows as the page).
     """
+    from .display import PageFiles
     from .explore import graph_page
 
     out = Path(out_dir)
@@ -319,4 +321,4 @@ def render_steps(root: Value, out_dir: str | Path, *, max_nodes: int = 500) -> l
     out.mkdir(parents=True, exist_ok=True)
     path = out / "index.html"
     write_atomic(path, page.encode("utf-8"))
-    return [path]
+    return PageFiles([path], page, "Backward, one node per step")

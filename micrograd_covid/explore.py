@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from . import checks, ops
+from .display import megabytes, page_frame
 from .draw import draw, pipe
 from .engine import Value, dot_parts, topological_order
 from .files import not_a_folder, write_atomic
@@ -584,17 +585,23 @@ def _page(title: str, data: dict[str, Any], svgs: list[str]) -> str:
     return re.sub(r"\{\{(\w+)\}\}", lambda m: parts[m.group(1)], template)
 
 
-@dataclass
+@dataclass(repr=False)
 class Exploration:
     """A recorded training run and its page: `html` (self-contained), `write(out_dir)`.
 
-    In Jupyter the object displays the page inline.
+    In Jupyter the object displays the page inline; as text it is one line.
     """
 
     html: str
     losses: list[float]
     steps: int
     stopped: str | None = None
+    name: str = "explore"
+
+    def __repr__(self) -> str:
+        size = megabytes(len(self.html.encode("utf-8")))
+        stopped = f", {self.stopped.split(':')[0]}" if self.stopped else ""
+        return f"Exploration({self.name}, {self.steps} steps, index.html {size}{stopped})"
 
     def write(self, out_dir: str | Path) -> Path:
         """Write the page to ``out_dir/index.html`` (the folder is created); returns its path."""
@@ -605,11 +612,13 @@ class Exploration:
         return path
 
     def _repr_html_(self) -> str:
-        srcdoc = html.escape(self.html, quote=True)
-        return (
-            f'<iframe srcdoc="{srcdoc}" style="width:100%;height:760px;border:1px solid #ccc" '
-            'sandbox="allow-scripts"></iframe>'
-        )
+        return page_frame(self.html)
+
+
+def _name_of(build: Callable[..., Any]) -> str:
+    """What an Exploration is called: its build function's name ("explore" for a lambda)."""
+    name = getattr(build, "__name__", "")
+    return name if isinstance(name, str) and name.isidentifier() else "explore"
 
 
 def _check_rows(rows: Sequence[Sequence[float]]) -> list[tuple[float, ...]]:
@@ -766,7 +775,7 @@ def explore(
         for li, layout in enumerate(recorder.layouts):
             _draw_layout(layout, recorder.batches, li, root_name)
         page = _page_from(recorder, title, data_rows, columns, optimizer, stopped)
-        result = Exploration(page, losses, _count_steps(recorder), stopped)
+        result = Exploration(page, losses, _count_steps(recorder), stopped, _name_of(build))
         if out_dir is not None:
             result.write(out_dir)
     except BaseException:
@@ -1007,6 +1016,7 @@ def explore_tutorial(
         loss.label = "L"
         return loss
 
+    network.__name__ = name  # what the result is called: Exploration(deep, ...)
     return explore(
         network,
         model.parameters(),

@@ -110,6 +110,11 @@ class History:
             f"loss {first:.4g} → {last:.4g}{names})"
         )
 
+    def _repr_html_(self) -> str:
+        from .display import history_html
+
+        return history_html(self)
+
     def plot(self, path: str | Path | None = None) -> Any:
         """Loss curves with matplotlib (``pip install 'micrograd_covid[plot]'``).
 

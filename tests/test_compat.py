@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import html
 import random
 import re
 import subprocess
@@ -203,3 +204,96 @@ def test_compat_models_train_with_fit():
 def test_compat_errors_name_the_problem(call, error, message):  # type: ignore[no-untyped-def]
     with pytest.raises(error, match=message):
         call()
+
+
+# The lecture's helper code ("The spelled-out intro to neural networks and backpropagation"),
+# as a lecture follower has it in their notebook; only the import of Value is changed.
+LECTURE = """
+from graphviz import Digraph
+from micrograd_covid.compat import Value  # changed: was the lecture's own Value class
+
+def trace(root):
+  # builds a set of all nodes and edges in a graph
+  nodes, edges = set(), set()
+  def build(v):
+    if v not in nodes:
+      nodes.add(v)
+      for child in v._prev:
+        edges.add((child, v))
+        build(child)
+  build(root)
+  return nodes, edges
+
+def draw_dot(root):
+  dot = Digraph(format='svg', graph_attr={'rankdir': 'LR'}) # LR = left to right
+
+  nodes, edges = trace(root)
+  for n in nodes:
+    uid = str(id(n))
+    # for any value in the graph, create a rectangular ('record') node for it
+    dot.node(name = uid, label = "{ %s | data %.4f | grad %.4f }" % (n.label, n.data, n.grad), shape='record')
+    if n._op:
+      # if this value is a result of some operation, create an op node for it
+      dot.node(name = uid + n._op, label = n._op)
+      # and connect this node to it
+      dot.edge(uid + n._op, uid)
+
+  for n1, n2 in edges:
+    # connect n1 to the op node of n2
+    dot.edge(str(id(n1)), str(id(n2)) + n2._op)
+
+  return dot
+
+# inputs x1,x2
+x1 = Value(2.0, label='x1')
+x2 = Value(0.0, label='x2')
+# weights w1,w2
+w1 = Value(-3.0, label='w1')
+w2 = Value(1.0, label='w2')
+# bias of the neuron
+b = Value(6.8813735870195432, label='b')
+# x1*w1 + x2*w2 + b
+x1w1 = x1*w1; x1w1.label = 'x1*w1'
+x2w2 = x2*w2; x2w2.label = 'x2*w2'
+x1w1x2w2 = x1w1 + x2w2; x1w1x2w2.label = 'x1*w1 + x2*w2'
+n = x1w1x2w2 + b; n.label = 'n'
+o = n.tanh(); o.label = 'o'
+o.backward()
+"""  # noqa: E501  (the lecture's line, as written)
+
+
+def test_the_lectures_trace_and_draw_dot_run_with_only_the_import_changed():
+    scope: dict[str, object] = {}
+    exec(compile(LECTURE, "lecture", "exec"), scope)
+    dot = scope["draw_dot"](scope["o"])  # type: ignore[operator]
+    svg = dot.pipe(format="svg").decode()
+    shown = {
+        " | ".join(html.unescape(t) for t in re.findall(r"<text[^>]*>([^<]*)</text>", group))
+        for group in re.findall(r'<g id="node\d+" class="node">(.*?)</g>', svg, re.S)
+    }
+    # The lecture's numbers: o = 0.7071, do/dn = 0.5, x1 -1.5, w1 1.0, x2 0.5, w2 0.0.
+    assert {
+        "o | data 0.7071 | grad 1.0000",
+        "n | data 0.8814 | grad 0.5000",
+        "x1 | data 2.0000 | grad -1.5000",
+        "w1 | data -3.0000 | grad 1.0000",
+        "x2 | data 0.0000 | grad 0.5000",
+        "w2 | data 1.0000 | grad 0.0000",
+        "tanh",
+    } <= shown, shown
+    nodes, edges = scope["trace"](scope["o"])  # type: ignore[operator]
+    assert len(nodes) == 10 and len(edges) == 9
+    assert svg.count('<g id="node') == 10 + 5  # a record per value, a node per op
+    for op in ("*", "+", "tanh"):
+        assert f">{op}</text>" in svg
+
+
+def test_prev_and_op_read_like_micrograds():
+    a = Value(2.0, "a")
+    b = a + a
+    c = b * Value(3.0, "k")
+    assert b._prev == (a,) and b._op == "+"  # type: ignore[attr-defined]
+    assert [v.label for v in c._prev] == ["", "k"] and c._op == "*"  # type: ignore[attr-defined]
+    assert a._prev == () and a._op == ""  # type: ignore[attr-defined]
+    with pytest.raises(AttributeError):
+        a._prev = ()  # type: ignore[attr-defined]
