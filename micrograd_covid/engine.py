@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, TypeAlias
 
+from . import debug as _debug
 from . import ops
 from .names import display_names
 
@@ -55,6 +56,7 @@ Operand: TypeAlias = "Value | int | float"
 #: The roles a drawing colours: placeholders, weights and biases, the model, the loss.
 ROLES = ("input", "param", "model", "loss")
 
+_MODES = _debug.MODES  # no_grad, anomaly mode, hooks: off unless debug.py turns them on
 _NO_INPUTS: tuple[Value, ...] = ()
 _NO_GRADS: tuple[float, ...] = ()
 _NO_PARAMS: tuple[Any, ...] = ()
@@ -151,6 +153,8 @@ class Value:
 
     __slots__ = (
         "__dict__",
+        "__weakref__",
+        "_debug_notes",  # hooks and origin, kept by debug.py; unset on most nodes
         "data",
         "grad",
         "inputs",
@@ -192,6 +196,8 @@ class Value:
         self.previous = None
         self.kernel = None
         self.params = _NO_PARAMS
+        if _MODES.on:
+            _debug.new_node(self)
 
     @classmethod
     def apply(cls, op: str, kernel: ops.Kernel, inputs: Sequence[Value], *params: Any) -> Value:
@@ -269,6 +275,17 @@ class Value:
     def is_leaf(self) -> bool:
         """True for a Value that was not computed from other Values."""
         return not self.inputs
+
+    @property
+    def origin(self) -> _debug.Origin | None:
+        """Where this node was made (file, line, function) if anomaly mode was on, else None."""
+        return _debug.origin_of(self)
+
+    def register_hook(self, hook: Callable[[float], float | None]) -> _debug.HookHandle:
+        """Call ``hook(grad)`` during backward once this node's gradient is complete; a number
+        it returns replaces the gradient before it flows on. Returns a handle: ``.remove()``.
+        PyTorch's semantics; see `micrograd_covid.debug`."""
+        return _debug.register_hook(self, hook)
 
     @property
     def name(self) -> str:
@@ -457,6 +474,9 @@ class Value:
         wrong sums. A node with an infinite local partial raises ValueError before any
         gradient changes.
         """
+        if _MODES.watching:  # hooks or anomaly mode: the same loop with them (debug.py)
+            _debug.backward(self, topological_order(self), backward_order)
+            return
         order = backward_order(self)  # interior nodes, inputs first; grads reset, root's 1
         # The chain rule: each node, the last computed first, passes its gradient back.
         for node in reversed(order):
@@ -473,6 +493,14 @@ class Value:
         Same order and same result as `backward()`; stopping early leaves the gradients
         exactly as the steps so far describe.
         """
+        if _MODES.watching:  # hooks or anomaly mode: the same steps with them (debug.py)
+            nodes = topological_order(self)
+            names = display_names(nodes)
+            steps = _debug.steps(self, nodes, backward_order)
+            for index, (total, node, upstream, edges) in enumerate(steps):
+                edges_ = tuple(BackwardEdge(*edge) for edge in edges)
+                yield BackwardStep(index, total, node, upstream, edges_, self, names)
+            return
         order = backward_order(self)
         total = len(order)
         names = display_names(topological_order(self))
@@ -515,6 +543,8 @@ def _interior(
     out.previous = None
     out.kernel = kernel
     out.params = params
+    if _MODES.on:  # no_grad or anomaly mode (debug.py)
+        return _debug.new_node(out)
     return out
 
 
@@ -553,6 +583,7 @@ def refuse_infinite_partial(node: Value) -> None:
     inputs = ", ".join(_fmt(i.data) for i in node.inputs)
     which = [i for i, g in enumerate(node.local_grads) if not math.isfinite(g)]
     raise ValueError(
+        f"{_debug.describe(node)}: "
         f"backward through {node.op}({inputs}) = {_fmt(node.data)}: its local derivative "
         f"with respect to input {which[0] if which else 0} is infinite (or beyond a float's "
         "range), so no finite gradient flows through it (PyTorch would put inf or nan into "
@@ -854,6 +885,9 @@ def dense(
         out.kernel = kernel
         out.params = params
         nodes.append(out)
+    if _MODES.on:  # no_grad or anomaly mode (debug.py)
+        for out in nodes:
+            _debug.new_node(out)
     return nodes
 
 
