@@ -285,9 +285,7 @@ def steps(
                 node.grad = grad
 
 
-def backward(
-    root: Value, nodes: Sequence[Value], prepare: Callable[[Value], list[Value]]
-) -> None:
+def backward(root: Value, nodes: Sequence[Value], prepare: Callable[[Value], list[Value]]) -> None:
     """`Value.backward` with hooks and checks: all of `steps`."""
     for _ in steps(root, nodes, prepare):
         pass
@@ -392,7 +390,7 @@ class _Switch:
         return wrapper
 
 
-class no_grad(_Switch):  # noqa: N801 (named as torch.no_grad)
+class no_grad(_Switch):
     """Evaluate without building graphs: ``with no_grad(): pred = model(x)``, or
     ``@no_grad()`` on a function. Ops inside return leaves holding the value (no inputs, no
     partials), so nothing is kept for backward. Nests; leaving (also by an exception) puts
@@ -401,7 +399,7 @@ class no_grad(_Switch):  # noqa: N801 (named as torch.no_grad)
     _flag = "no_grad"
 
 
-class detect_anomaly(_Switch):  # noqa: N801 (named as torch.autograd.detect_anomaly)
+class detect_anomaly(_Switch):
     """Anomaly mode inside a ``with`` block (or a decorated function): nodes record where they
     were made (`Value.origin`), backward checks every gradient is finite, and its errors name
     the node, its op and your line. Slower; for debugging. Global, not thread-safe."""

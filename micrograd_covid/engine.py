@@ -177,6 +177,7 @@ class Value:
     previous: float | None
     kernel: ops.Kernel | None
     params: tuple[Any, ...]
+    _debug_notes: Any
 
     def __init__(self, data: Number, label: str = "", role: str | None = None) -> None:
         """Create a leaf holding `data` (an int or a finite float)."""
@@ -497,8 +498,8 @@ class Value:
             nodes = topological_order(self)
             names = display_names(nodes)
             steps = _debug.steps(self, nodes, backward_order)
-            for index, (total, node, upstream, edges) in enumerate(steps):
-                edges_ = tuple(BackwardEdge(*edge) for edge in edges)
+            for index, (total, node, upstream, passed) in enumerate(steps):
+                edges_ = tuple(BackwardEdge(*edge) for edge in passed)
                 yield BackwardStep(index, total, node, upstream, edges_, self, names)
             return
         order = backward_order(self)

@@ -26,6 +26,7 @@ from typing import Any, ParamSpec, Protocol, TypeVar
 
 from . import checks
 from .compile import CompileWarning, Program, Unsupported, generate, recall, remember
+from .debug import MODES, watched
 from .engine import Value, interior_order
 from .losses import mse, squared_error, sse
 from .names import display_names
@@ -219,7 +220,9 @@ def make_runner(
     try:
         _check_leaf_parameters(model)
         if engine == "tape":
-            return TapeRunner(build)
+            return TapeRunner(build)  # Tape's backward runs hooks and anomaly checks
+        if MODES.watching:
+            _check_hooks(model)
         if engine == "compiled":
             return _compiled(build, model, xs, ys, loss)
         from .vectorized import NumpyRunner
@@ -245,6 +248,15 @@ def _check_leaf_parameters(model: object) -> None:
     for i, p in enumerate(parameters()):
         if isinstance(p, Value) and p.inputs:
             raise Unsupported(f"parameter {i} ({p.name}) is computed from other Values")
+
+
+def _check_hooks(model: object) -> None:
+    """The compiled and numpy engines run no hooks and no anomaly checks: Unsupported while
+    anomaly mode is on or a parameter has a hook (the graph engine runs them)."""
+    parameters = getattr(model, "parameters", None)
+    reason = watched(list(parameters()) if callable(parameters) else [])
+    if reason is not None:
+        raise Unsupported(reason)
 
 
 Sample = tuple[

@@ -211,6 +211,7 @@
         paras.push([T("Forward: " + L.names[S.k] + " is computed from its inputs.")]);
       }
       paras.push([M(r)]);
+      if (L.origins && L.origins[S.k]) paras.push([T(L.names[S.k] + " was made at " + L.origins[S.k] + ".")]);
       if (S.phase === "loss") paras.push([T("It goes on the loss chart: " + rootName + " = " + f7(B.v[S.k]) + ".")]);
     } else if (S.phase === "backward") {
       var k0 = S.k, before = gradients(lay, B, S.pos), after = st.gr;
@@ -225,6 +226,7 @@
           T(" (every node computed from it has passed its share back). It passes it on to its " +
             ins.length + " input" + (ins.length > 1 ? "s" : "") + ":")]);
       }
+      if (L.origins && L.origins[k0]) paras.push([T(L.names[k0] + " was made at " + L.origins[k0] + ".")]);
       ins.slice(0, MAX_LINES).forEach(function (inp, j) {
         var local = B.d[lay.off[k0] + j], tpl = L.loc[k0][j] || [];
         var parts = [partial(lay, k0, inp, rootTex)];
