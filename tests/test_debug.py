@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import gc
-import os
 import math
+import os
 import random
 import re
 import sys
 import weakref
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -347,9 +346,8 @@ def test_no_grad_nests_and_restores_the_previous_state_on_exceptions():
         with no_grad():
             assert not is_grad_enabled()
         assert not is_grad_enabled()
-        with pytest.raises(ZeroDivisionError):
-            with no_grad():
-                x / 0.0
+        with pytest.raises(ZeroDivisionError), no_grad():
+            x / 0.0
         assert not is_grad_enabled()
         assert (x * x).inputs == ()
     assert is_grad_enabled()
@@ -473,9 +471,8 @@ def test_set_detect_anomaly_turns_it_on_until_turned_off_and_refuses_a_non_bool(
 
 
 def test_detect_anomaly_restores_the_previous_state_on_an_exception():
-    with pytest.raises(KeyError):
-        with detect_anomaly():
-            raise KeyError("x")
+    with pytest.raises(KeyError), detect_anomaly():
+        raise KeyError("x")
     assert not is_anomaly_enabled()
 
 
