@@ -7,10 +7,12 @@ import math
 import os
 import random
 import re
+import subprocess
 import sys
 import weakref
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -536,3 +538,41 @@ def test_the_explore_page_carries_each_nodes_origin(tmp_path):  # type: ignore[n
         h, line = (w * 3.0).tanh(), here()
     (page,) = render_steps(h * h, tmp_path)
     assert f"{HERE}:{line} in test_the_explore_page_carries" in page.read_text(encoding="utf-8")
+
+
+# --- the README's Debugging section, run ------------------------------------------------------
+
+README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+SECTION = README[README.index("## Debugging") :].split("\n## ", 1)[0]
+BLOCKS = re.findall(r"```(python|text)\n(.*?)```", SECTION, re.S)
+
+
+def test_the_readme_debugging_section_has_three_scripts_each_with_its_output():
+    assert [kind for kind, _ in BLOCKS] == ["python", "text"] * 3
+
+
+@pytest.mark.parametrize("index", [0, 1], ids=["hooks", "no_grad"])
+def test_the_readme_debugging_examples_print_what_the_readme_shows(index, capsys):  # type: ignore[no-untyped-def]
+    code, shown = BLOCKS[2 * index][1], BLOCKS[2 * index + 1][1]
+    exec(compile(code, "README.md", "exec"), {})
+    assert capsys.readouterr().out == shown
+
+
+def test_the_readme_anomaly_script_fails_naming_its_own_line(tmp_path):  # type: ignore[no-untyped-def]
+    code, shown = BLOCKS[4][1], BLOCKS[5][1]
+    (tmp_path / "train.py").write_text(code, encoding="utf-8")
+    root = str(Path(__file__).resolve().parent.parent)
+    result = subprocess.run(
+        [sys.executable, "train.py"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": root, "PYTHONIOENCODING": "utf-8"},
+    )
+    assert result.returncode == 1
+    last = result.stderr.strip().splitlines()[-1]
+    expected = shown.strip().splitlines()[-1].removesuffix(" ...")
+    assert last.startswith(expected), last
+    line = code.splitlines().index(next(t for t in code.splitlines() if ".sqrt()" in t)) + 1
+    assert f"train.py:{line} in loss_fn" in expected
