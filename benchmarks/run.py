@@ -559,7 +559,7 @@ def main(argv: list[str] | None = None) -> int:
     emit(
         f"## 5. A decision grid: {side * side:,} points through a 2-16-16-1 tanh MLP, "
         "predictions kept\n\n"
-        + markdown(["evaluation", "time", "peak memory"], grid_rows(side, 1 if quick else 5))
+        + markdown(["evaluation", "time", "peak memory"], grid_rows(side, 1 if quick else 3))
         + "\n\nInside `no_grad()` every op returns a leaf holding its value, so each point's "
         "graph is freed as soon as the next layer has read it."
     )

@@ -60,21 +60,20 @@ class _Modes:
     anomaly mode); `watching`: backward takes the loop with hooks and checks (some node has
     a hook, or anomaly mode is on)."""
 
-    __slots__ = ("anomaly", "no_grad", "on", "watching")
+    __slots__ = ("anomaly", "hooked", "no_grad", "on", "watching")
 
     def __init__(self) -> None:
         self.no_grad = False
         self.anomaly = False
+        self.hooked = 0  # how many live nodes have hooks
         self.on = False
         self.watching = False
 
     def update(self) -> None:
         self.on = self.no_grad or self.anomaly
-        self.watching = self.anomaly or bool(_HOOKED)
+        self.watching = self.anomaly or self.hooked > 0
 
 
-# Every node with a hook, by id; the weak reference's callback forgets a node that dies.
-_HOOKED: dict[int, weakref.ref[Any]] = {}
 MODES = _Modes()
 
 
@@ -90,13 +89,24 @@ class Origin(NamedTuple):
 
 
 class _Notes:
-    """What this module keeps on a node (its `_debug_notes` slot): its hooks and its origin."""
+    """What this module keeps on a node, as its attribute `_debug_notes`: its hooks and its
+    origin. Only the node refers to it (a handle holds it weakly), so it dies with the node,
+    and then the node's hooks stop counting."""
 
-    __slots__ = ("hooks", "origin")
+    __slots__ = ("__weakref__", "hooks", "origin")
 
     def __init__(self) -> None:
         self.hooks: list[tuple[int, Hook]] = []
         self.origin: Origin | None = None
+
+    def __del__(self) -> None:
+        if self.hooks:
+            _count_hooked(-1)
+
+
+def _count_hooked(change: int) -> None:
+    MODES.hooked += change
+    MODES.update()
 
 
 def _notes(node: Value) -> _Notes | None:
@@ -117,24 +127,22 @@ def _notes_for(node: Value) -> _Notes:
 class HookHandle:
     """What `Value.register_hook` returns: ``remove()`` takes the hook off its node.
 
-    It holds its node weakly (a handle kept around does not keep a graph alive)."""
+    It holds the node's hooks weakly (a handle kept around does not keep a graph alive)."""
 
-    __slots__ = ("_key", "_node")
+    __slots__ = ("_key", "_notes")
 
-    def __init__(self, node: Value, key: int) -> None:
-        self._node = weakref.ref(node)
+    def __init__(self, notes: _Notes, key: int) -> None:
+        self._notes = weakref.ref(notes)
         self._key = key
 
     def remove(self) -> None:
-        """Take the hook off (again: nothing happens)."""
-        node = self._node()
-        notes = None if node is None else _notes(node)
-        if node is None or notes is None:
+        """Take the hook off (again, or once its node is gone: nothing happens)."""
+        notes = self._notes()
+        if notes is None or not notes.hooks:
             return
         notes.hooks = [(key, fn) for key, fn in notes.hooks if key != self._key]
         if not notes.hooks:
-            _HOOKED.pop(id(node), None)
-            MODES.update()
+            _count_hooked(-1)
 
     def __enter__(self) -> HookHandle:
         return self
@@ -152,17 +160,10 @@ def register_hook(node: Value, fn: Hook) -> HookHandle:
         raise TypeError(f"register_hook: the hook must be callable, got {type(fn).__name__}")
     notes = _notes_for(node)
     key = next(_hook_keys)
+    if not notes.hooks:
+        _count_hooked(1)
     notes.hooks.append((key, fn))
-    if id(node) not in _HOOKED:
-        _HOOKED[id(node)] = weakref.ref(node, functools.partial(_forget, id(node)))
-    MODES.update()
-    return HookHandle(node, key)
-
-
-def _forget(key: int, _ref: object) -> None:
-    """A hooked node died: backward stops watching once no hooked node is left."""
-    _HOOKED.pop(key, None)
-    MODES.update()
+    return HookHandle(notes, key)
 
 
 def hooks_of(node: Value) -> list[tuple[int, Hook]]:
@@ -176,7 +177,7 @@ def watched(nodes: Sequence[Value]) -> str | None:
     node w1"), or None: what the compiled and numpy engines fall back for."""
     if MODES.anomaly:
         return "anomaly mode is on"
-    if not _HOOKED:
+    if not MODES.hooked:
         return None
     for node in nodes:
         if hooks_of(node):
@@ -235,7 +236,7 @@ def steps(
     last step, gets its hooks' answer added to its gradient.
     """
     saved = [node.grad for node in nodes]
-    hooked_leaves = [n for n in nodes if not n.inputs and hooks_of(n)] if _HOOKED else []
+    hooked_leaves = [n for n in nodes if not n.inputs and hooks_of(n)] if MODES.hooked else []
     leaf_grads = [leaf.grad for leaf in hooked_leaves]
     finished = False
     cache: list[dict[Any, str]] = []
@@ -253,7 +254,7 @@ def steps(
         total = len(order)
         for node in reversed(order):
             upstream = node.grad
-            if _HOOKED and hooks_of(node):
+            if MODES.hooked and hooks_of(node):
                 upstream = node.grad = _run_hooks(node, upstream, names)
             if check and not math.isfinite(upstream):
                 raise ValueError(

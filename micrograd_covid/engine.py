@@ -153,8 +153,6 @@ class Value:
 
     __slots__ = (
         "__dict__",
-        "__weakref__",
-        "_debug_notes",  # hooks and origin, kept by debug.py; unset on most nodes
         "data",
         "grad",
         "inputs",
@@ -177,7 +175,7 @@ class Value:
     previous: float | None
     kernel: ops.Kernel | None
     params: tuple[Any, ...]
-    _debug_notes: Any
+    _debug_notes: Any  # hooks and origin (debug.py), in __dict__ when a node has them
 
     def __init__(self, data: Number, label: str = "", role: str | None = None) -> None:
         """Create a leaf holding `data` (an int or a finite float)."""
@@ -955,15 +953,16 @@ _object_getstate = getattr(object, "__getstate__", None)  # Python 3.11+
 
 
 def _user_attrs(node: Value) -> dict[str, Any] | None:
-    """The node's own attributes (``p.m``), or None, without creating an empty __dict__."""
+    """The node's own attributes (``p.m``), or None, without creating an empty __dict__.
+    debug.py's notes (hooks, origin) stay with the node: copies and pickles go without."""
     if _object_getstate is not None:
         state = _object_getstate(node)
         attrs = state[0] if type(state) is tuple else state
-        return attrs or None
-    for ref in gc.get_referents(node):  # Python 3.10: a __dict__ is a referent once made
-        if type(ref) is dict:
-            return ref
-    return None
+    else:  # Python 3.10: a __dict__ is a referent once made
+        attrs = next((ref for ref in gc.get_referents(node) if type(ref) is dict), None)
+    if attrs and "_debug_notes" in attrs:
+        attrs = {name: value for name, value in attrs.items() if name != "_debug_notes"}
+    return attrs or None
 
 
 def _copy_graph(root: Value, memo: dict[int, Any]) -> Value:

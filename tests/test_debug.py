@@ -9,7 +9,6 @@ import random
 import re
 import subprocess
 import sys
-import weakref
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
@@ -182,13 +181,39 @@ def test_a_hook_on_a_leaf_root_sees_one():
 def test_a_hooked_node_is_freed_with_its_graph_and_the_handle_does_not_keep_it():
     x = Value(2.0, "x")
     y = x * 3.0
+    freed: list[bool] = []
+    y.freed = Freed(freed)  # a user attribute: goes when y goes
     handle = y.register_hook(lambda g: None)
     assert MODES.watching
-    alive = weakref.ref(y)
     del y
-    assert alive() is None  # no reference cycle: freed by reference counting
-    assert not MODES.watching
+    assert freed == [True]  # no reference cycle: freed by reference counting
+    assert not MODES.watching  # its hook no longer counts
     handle.remove()  # its node is gone: nothing to do
+    assert MODES.hooked == 0
+
+
+class Freed:
+    def __init__(self, log: list[bool]) -> None:
+        self.log = log
+
+    def __del__(self) -> None:
+        self.log.append(True)
+
+
+def test_copies_and_pickles_leave_hooks_and_origins_behind():
+    import copy
+    import pickle
+
+    x = Value(2.0, "x")
+    with detect_anomaly():
+        y = x * 3.0
+    y.m = 1.5
+    y.register_hook(lambda g: g * 100)
+    for twin in (copy.copy(y), copy.deepcopy(y), pickle.loads(pickle.dumps(y))):
+        assert twin.origin is None and twin.m == 1.5
+        twin.backward()
+        assert twin.grad == 1.0
+    assert y.origin is not None
 
 
 def test_backward_steps_run_hooks_as_backward_does():
