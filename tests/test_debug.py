@@ -601,3 +601,25 @@ def test_the_readme_anomaly_script_fails_naming_its_own_line(tmp_path):  # type:
     assert last.startswith(expected), last
     line = code.splitlines().index(next(t for t in code.splitlines() if ".sqrt()" in t)) + 1
     assert f"train.py:{line} in loss_fn" in expected
+
+
+def test_the_explore_page_says_where_a_node_was_made_at_its_backward_step(tmp_path):  # type: ignore[no-untyped-def]
+    from tests.test_explore import _chrome, _go, _text
+
+    w = Value(0.5, "w")
+    with detect_anomaly():
+        h, line = (w * 3.0).tanh(), here()
+    h.label = "h"
+    (page,) = render_steps(h * h, tmp_path)
+    driver = _chrome()
+    try:
+        driver.get(page.as_uri())
+        nodes = driver.execute_script("return window.explorer.steps.map(s => s.node)")
+        _go(driver, nodes.index("h"))
+        assert f"h was made at {HERE}:{line} in test_the_explore_page_says" in _text(driver)
+        _go(driver, nodes.index("L"))  # the loss was made outside anomaly mode
+        assert "was made at" not in _text(driver)
+        errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+        assert errors == []
+    finally:
+        driver.quit()

@@ -226,7 +226,6 @@
           T(" (every node computed from it has passed its share back). It passes it on to its " +
             ins.length + " input" + (ins.length > 1 ? "s" : "") + ":")]);
       }
-      if (L.origins && L.origins[k0]) paras.push([T(L.names[k0] + " was made at " + L.origins[k0] + ".")]);
       ins.slice(0, MAX_LINES).forEach(function (inp, j) {
         var local = B.d[lay.off[k0] + j], tpl = L.loc[k0][j] || [];
         var parts = [partial(lay, k0, inp, rootTex)];
@@ -247,6 +246,7 @@
         paras.push({ cls: "edge-line", items: [T("local partial "), M(lp), T("; "), M(acc)] });
       });
       paras.push(more(ins.length - MAX_LINES, "edges"));
+      if (L.origins && L.origins[k0]) paras.push([T(L.names[k0] + " was made at " + L.origins[k0] + ".")]);
     } else if (S.phase === "update") {
       var opt = D.optimizer || { name: "SGD", lr: 0, sgd: true };
       if (opt.sgd) {
