@@ -282,8 +282,8 @@ def test_compiled_code_with_a_hook_warns_and_runs_the_interpreter_with_the_hook(
     assert (x.grad, w.grad) == (0.0, 0.0)  # the hook cut the gradient off
 
 
-@pytest.mark.parametrize("engine", ["compiled", "numpy"])
-def test_fit_with_a_hooked_parameter_falls_back_to_the_graph_engine_with_a_warning(engine):  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("engine", ["tape", "compiled", "numpy"])
+def test_fit_runs_a_parameters_hook_on_tape_and_falls_back_to_graph_with_a_warning(engine):  # type: ignore[no-untyped-def]
     xs = [[0.1 * i, 0.05 * i - 0.3] for i in range(8)]
     ys = [0.2 * i - 0.5 for i in range(8)]
     results = []
@@ -293,8 +293,8 @@ def test_fit_with_a_hooked_parameter_falls_back_to_the_graph_engine_with_a_warni
         seen: list[float] = []
         first.register_hook(lambda g, seen=seen: seen.append(g) or g * 0.5)
         opt = SGD(model.parameters(), lr=0.1)
-        if name == "graph":
-            fit(model, xs, ys, optimizer=opt, epochs=2, batch_size=4)
+        if name in ("graph", "tape"):  # Tape's backward runs hooks itself
+            fit(model, xs, ys, optimizer=opt, epochs=2, batch_size=4, engine=name)
         else:
             with pytest.warns(CompileWarning, match=r"has a hook\); running engine=\"graph\""):
                 fit(model, xs, ys, optimizer=opt, epochs=2, batch_size=4, engine=engine)
