@@ -224,53 +224,54 @@ Edge = tuple["Value", float, float]
 
 
 def steps(
-    root: Value, nodes: Sequence[Value], prepare: Callable[[Value], list[Value]]
+    root: Value,
+    order: Sequence[Value],
+    prepare: Callable[[Sequence[Value], Value], None],
+    walk: Callable[[Value], list[Value]],
+    record: bool = True,
 ) -> Iterator[tuple[int, Value, float, list[Edge]]]:
     """Backward from `root` one node at a time, running hooks and (in anomaly mode) checking
     every gradient is finite; yields (number of steps, node, upstream, [(input, local,
-    contribution)]). `nodes` is `root`'s graph in topological order, leaves included;
-    `prepare` is `engine.backward_order` (it checks the partials and seeds the gradients).
+    contribution)], the list empty unless `record`). `order` is `engine.interior_order(root)`,
+    `prepare` `engine.reset_gradients` (it checks the partials and seeds the gradients),
+    `walk` `engine.topological_order` (for the names in an error message).
 
     If anything raises (a hook, a check), every gradient of the graph is put back as it was
     before the call. A hooked leaf sums this backward's contributions from 0 and, after the
     last step, gets its hooks' answer added to its gradient.
     """
+    leaves = {inp: None for node in order for inp in node.inputs if not inp.inputs}
+    if not order:
+        leaves[root] = None
+    nodes = [*order, *leaves]
     saved = [node.grad for node in nodes]
-    hooked_leaves = [n for n in nodes if not n.inputs and hooks_of(n)] if MODES.hooked else []
+    hooked_leaves = [leaf for leaf in leaves if hooks_of(leaf)] if MODES.hooked else []
     leaf_grads = [leaf.grad for leaf in hooked_leaves]
     finished = False
     cache: list[dict[Any, str]] = []
 
     def names() -> dict[Any, str]:
         if not cache:
-            cache.append(display_names(nodes))
+            cache.append(display_names(walk(root)))
         return cache[0]
 
     try:
         for leaf in hooked_leaves:
             leaf.grad = 0.0
-        order = prepare(root)
+        prepare(order, root)
         check = MODES.anomaly
         total = len(order)
+        no_edges: list[Edge] = []
         for node in reversed(order):
             upstream = node.grad
             if MODES.hooked and hooks_of(node):
                 upstream = node.grad = _run_hooks(node, upstream, names)
-            if check and not math.isfinite(upstream):
-                raise ValueError(
-                    f"{describe(node, names())}: its gradient is {upstream!r} (not finite)"
-                )
-            edges: list[Edge] = []
-            for i, (inp, local) in enumerate(zip(node.inputs, node.local_grads)):
-                contribution = local * upstream
-                inp.grad += contribution
-                if check and not math.isfinite(inp.grad):
-                    raise ValueError(
-                        f"{describe(node, names())}: backward made the gradient of its input "
-                        f"{i} ({names()[inp]}) {inp.grad!r}: {ops.fmt_number(upstream)} × "
-                        f"local partial {ops.fmt_number(local)} = {contribution!r}"
-                    )
-                edges.append((inp, local, contribution))
+            if check or record:
+                edges = _pass_back(node, upstream, check, names)
+            else:  # hooks alone: the plain chain rule
+                for inp, local in zip(node.inputs, node.local_grads):
+                    inp.grad += local * upstream
+                edges = no_edges
             yield total, node, upstream, edges
         for leaf, before in zip(hooked_leaves, leaf_grads):
             leaf.grad = before + _run_hooks(leaf, leaf.grad, names)
@@ -286,9 +287,33 @@ def steps(
                 node.grad = grad
 
 
-def backward(root: Value, nodes: Sequence[Value], prepare: Callable[[Value], list[Value]]) -> None:
-    """`Value.backward` with hooks and checks: all of `steps`."""
-    for _ in steps(root, nodes, prepare):
+def _pass_back(node: Value, upstream: float, check: bool, names: _Names) -> list[Edge]:
+    """One node's step of the chain rule, each edge recorded; with `check`, a gradient that
+    is not finite raises, naming the node that made it and the input."""
+    if check and not math.isfinite(upstream):
+        raise ValueError(f"{describe(node, names())}: its gradient is {upstream!r} (not finite)")
+    edges: list[Edge] = []
+    for i, (inp, local) in enumerate(zip(node.inputs, node.local_grads)):
+        contribution = local * upstream
+        inp.grad += contribution
+        if check and not math.isfinite(inp.grad):
+            raise ValueError(
+                f"{describe(node, names())}: backward made the gradient of its input "
+                f"{i} ({names()[inp]}) {inp.grad!r}: {ops.fmt_number(upstream)} × "
+                f"local partial {ops.fmt_number(local)} = {contribution!r}"
+            )
+        edges.append((inp, local, contribution))
+    return edges
+
+
+def backward(
+    root: Value,
+    order: Sequence[Value],
+    prepare: Callable[[Sequence[Value], Value], None],
+    walk: Callable[[Value], list[Value]],
+) -> None:
+    """`Value.backward` with hooks and checks: all of `steps`, nothing recorded."""
+    for _ in steps(root, order, prepare, walk, record=False):
         pass
 
 

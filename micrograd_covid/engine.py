@@ -474,7 +474,7 @@ class Value:
         gradient changes.
         """
         if _MODES.watching:  # hooks or anomaly mode: the same loop with them (debug.py)
-            _debug.backward(self, topological_order(self), backward_order)
+            _debug.backward(self, interior_order(self), reset_gradients, topological_order)
             return
         order = backward_order(self)  # interior nodes, inputs first; grads reset, root's 1
         # The chain rule: each node, the last computed first, passes its gradient back.
@@ -493,9 +493,9 @@ class Value:
         exactly as the steps so far describe.
         """
         if _MODES.watching:  # hooks or anomaly mode: the same steps with them (debug.py)
-            nodes = topological_order(self)
-            names = display_names(nodes)
-            steps = _debug.steps(self, nodes, backward_order)
+            names = display_names(topological_order(self))
+            order = interior_order(self)
+            steps = _debug.steps(self, order, reset_gradients, topological_order)
             for index, (total, node, upstream, passed) in enumerate(steps):
                 edges_ = tuple(BackwardEdge(*edge) for edge in passed)
                 yield BackwardStep(index, total, node, upstream, edges_, self, names)
