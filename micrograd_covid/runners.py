@@ -210,6 +210,8 @@ def make_runner(
     """
     if engine not in ENGINES:
         raise ValueError(f"fit: unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
+    if MODES.no_grad:
+        raise RuntimeError("fit: called inside no_grad(), where no graph is built to train on")
     if engine == "graph":
         return GraphRunner(build)
     if engine == "tape" and shuffle and batch_size != 1:

@@ -160,6 +160,16 @@ def test_a_removed_hook_is_not_called_and_removing_twice_is_harmless():
     assert not MODES.watching  # no hook is left: backward takes the plain loop again
 
 
+def test_a_hook_handle_as_a_context_manager_removes_its_hook_on_leaving():
+    x = Value(2.0, "x")
+    y = x * x
+    with y.register_hook(lambda g: g * 10):
+        y.backward()
+        assert x.grad == 40.0
+    y.backward()
+    assert x.grad == 44.0
+
+
 def test_a_leaf_hook_sees_this_backwards_gradient_and_its_answer_accumulates():
     w = Value(1.5, "w")
     w.grad = 100.0  # from an earlier backward
@@ -398,6 +408,14 @@ def test_no_grad_works_as_a_decorator_and_refuses_a_generator_function():
 
     with pytest.raises(TypeError, match=r"cannot decorate the generator or coroutine \S*rows\(\)"):
         no_grad()(rows)
+
+
+def test_fit_inside_no_grad_refuses_to_run_and_changes_nothing():
+    model = MLP(2, [2, 1], seed=0)
+    before = [p.data for p in model.parameters()]
+    with no_grad(), pytest.raises(RuntimeError, match=r"fit: called inside no_grad\(\)"):
+        fit(model, [[0.1, 0.2]], [1.0], epochs=2)
+    assert [p.data for p in model.parameters()] == before
 
 
 def test_an_infinite_partial_under_no_grad_is_dropped_with_the_graph():
