@@ -173,8 +173,8 @@ def hooks_of(node: Value) -> list[tuple[int, Hook]]:
 
 
 def watched(nodes: Sequence[Value]) -> str | None:
-    """Why these nodes need the interpreter's backward ("anomaly mode is on", "a hook on
-    node w1"), or None: what the compiled and numpy engines fall back for."""
+    """Why these nodes need the interpreter's backward ("anomaly mode is on", "node w1 has
+    a hook"), or None: what the compiled and numpy engines fall back for."""
     if MODES.anomaly:
         return "anomaly mode is on"
     if not MODES.hooked:
