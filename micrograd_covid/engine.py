@@ -574,7 +574,10 @@ def _check_partials(order: Sequence[Value]) -> None:
     """Refuse the first node of `order` with an infinite local partial."""
     for node in order:
         if type(node.local_grads) is _INFINITE:
-            refuse_infinite_partial(node)
+            try:
+                refuse_infinite_partial(node)
+            except ValueError as error:  # named by its op and the line that made it
+                raise ValueError(f"{_debug.describe(node)}: {error}") from None
 
 
 def refuse_infinite_partial(node: Value) -> None:
@@ -582,7 +585,6 @@ def refuse_infinite_partial(node: Value) -> None:
     inputs = ", ".join(_fmt(i.data) for i in node.inputs)
     which = [i for i, g in enumerate(node.local_grads) if not math.isfinite(g)]
     raise ValueError(
-        f"{_debug.describe(node)}: "
         f"backward through {node.op}({inputs}) = {_fmt(node.data)}: its local derivative "
         f"with respect to input {which[0] if which else 0} is infinite (or beyond a float's "
         "range), so no finite gradient flows through it (PyTorch would put inf or nan into "
