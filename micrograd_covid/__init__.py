@@ -3,6 +3,7 @@
 from .classify import accuracy, plot_decision_boundary
 from .data import Scaler, daily_infections, load_daily_counts, regression_rows, sir_curve, windows
 from .datasets import moons
+from .debug import HookHandle, Origin, detect_anomaly, no_grad, set_detect_anomaly
 from .draw import GraphvizMissingError, draw, render
 from .engine import (
     BackwardEdge,
@@ -34,10 +35,12 @@ __all__ = [
     "GradcheckReport",
     "GraphvizMissingError",
     "History",
+    "HookHandle",
     "Layer",
     "Module",
     "Neuron",
     "Optimizer",
+    "Origin",
     "Scaler",
     "Tape",
     "Value",
@@ -46,6 +49,7 @@ __all__ = [
     "cross_entropy",
     "daily_infections",
     "define_op",
+    "detect_anomaly",
     "draw",
     "explain",
     "explore",
@@ -56,11 +60,13 @@ __all__ = [
     "load_daily_counts",
     "moons",
     "mse",
+    "no_grad",
     "plot_decision_boundary",
     "regression_rows",
     "render",
     "render_steps",
     "save",
+    "set_detect_anomaly",
     "sir_curve",
     "squared_error",
     "sse",

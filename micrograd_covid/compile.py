@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import checks, ops
+from .debug import MODES, watched
 from .engine import Value
 from .names import display_names
 
@@ -717,6 +718,9 @@ class Compiled:
     def backward(self) -> None:
         """Backpropagate from the root: every leaf's `.grad` accumulates its gradient."""
         program = self.program
+        interpreted = program is None or self._interpreted
+        if MODES.watching and not interpreted and _hooks_need_interpreter(self):
+            return
         if program is None or self._interpreted:
             self.tape.backward()
             return
@@ -729,6 +733,24 @@ class Compiled:
 
     def __len__(self) -> int:
         return len(self.order)
+
+
+def _hooks_need_interpreter(compiled: Compiled) -> bool:
+    """Hooks or anomaly mode on a compiled graph: backward on the interpreter (`Tape`, which
+    runs them), with a one-line `CompileWarning`. True when it ran."""
+    reason = watched(tape_nodes(compiled.tape))
+    if reason is None:
+        return False
+    warnings.warn(
+        f"compiled backward: {reason}; running this graph on the interpreter",
+        CompileWarning,
+        stacklevel=3,
+    )
+    if not compiled._interpreted:
+        compiled.tape.forward()  # the generated forward left the interior nodes as they were
+        compiled._interpreted = True
+    compiled.tape.backward()
+    return True
 
 
 def tape_nodes(tape: Any) -> list[Value]:

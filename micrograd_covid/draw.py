@@ -464,6 +464,7 @@ class _Context:
             + (f", previous={node.previous!r}" if node.previous is not None else "")
             + (f", op={node.op}" if node.op else "")
             + (f", role={role}" if role else "")
+            + (f", made at {node.origin}" if node.origin is not None else "")
         )
 
     def box(self, node: Value) -> _Box:

@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, TypeAlias
 
+from . import debug as _debug
 from . import ops
 from .names import display_names
 
@@ -55,6 +56,7 @@ Operand: TypeAlias = "Value | int | float"
 #: The roles a drawing colours: placeholders, weights and biases, the model, the loss.
 ROLES = ("input", "param", "model", "loss")
 
+_MODES = _debug.MODES  # no_grad, anomaly mode, hooks: off unless debug.py turns them on
 _NO_INPUTS: tuple[Value, ...] = ()
 _NO_GRADS: tuple[float, ...] = ()
 _NO_PARAMS: tuple[Any, ...] = ()
@@ -173,6 +175,7 @@ class Value:
     previous: float | None
     kernel: ops.Kernel | None
     params: tuple[Any, ...]
+    _debug_notes: Any  # hooks and origin (debug.py), in __dict__ when a node has them
 
     def __init__(self, data: Number, label: str = "", role: str | None = None) -> None:
         """Create a leaf holding `data` (an int or a finite float)."""
@@ -192,6 +195,8 @@ class Value:
         self.previous = None
         self.kernel = None
         self.params = _NO_PARAMS
+        if _MODES.on:
+            _debug.new_node(self)
 
     @classmethod
     def apply(cls, op: str, kernel: ops.Kernel, inputs: Sequence[Value], *params: Any) -> Value:
@@ -269,6 +274,17 @@ class Value:
     def is_leaf(self) -> bool:
         """True for a Value that was not computed from other Values."""
         return not self.inputs
+
+    @property
+    def origin(self) -> _debug.Origin | None:
+        """Where this node was made (file, line, function) if anomaly mode was on, else None."""
+        return _debug.origin_of(self)
+
+    def register_hook(self, hook: Callable[[float], float | None]) -> _debug.HookHandle:
+        """Call ``hook(grad)`` during backward once this node's gradient is complete; a number
+        it returns replaces the gradient before it flows on. Returns a handle: ``.remove()``.
+        PyTorch's semantics; see `micrograd_covid.debug`."""
+        return _debug.register_hook(self, hook)
 
     @property
     def name(self) -> str:
@@ -457,6 +473,9 @@ class Value:
         wrong sums. A node with an infinite local partial raises ValueError before any
         gradient changes.
         """
+        if _MODES.watching:  # hooks or anomaly mode: the same loop with them (debug.py)
+            _debug.backward(self, interior_order(self), reset_gradients, topological_order)
+            return
         order = backward_order(self)  # interior nodes, inputs first; grads reset, root's 1
         # The chain rule: each node, the last computed first, passes its gradient back.
         for node in reversed(order):
@@ -473,6 +492,14 @@ class Value:
         Same order and same result as `backward()`; stopping early leaves the gradients
         exactly as the steps so far describe.
         """
+        if _MODES.watching:  # hooks or anomaly mode: the same steps with them (debug.py)
+            names = display_names(topological_order(self))
+            order = interior_order(self)
+            steps = _debug.steps(self, order, reset_gradients, topological_order)
+            for index, (total, node, upstream, passed) in enumerate(steps):
+                edges_ = tuple(BackwardEdge(*edge) for edge in passed)
+                yield BackwardStep(index, total, node, upstream, edges_, self, names)
+            return
         order = backward_order(self)
         total = len(order)
         names = display_names(topological_order(self))
@@ -515,6 +542,8 @@ def _interior(
     out.previous = None
     out.kernel = kernel
     out.params = params
+    if _MODES.on:  # no_grad or anomaly mode (debug.py)
+        return _debug.new_node(out)
     return out
 
 
@@ -545,7 +574,10 @@ def _check_partials(order: Sequence[Value]) -> None:
     """Refuse the first node of `order` with an infinite local partial."""
     for node in order:
         if type(node.local_grads) is _INFINITE:
-            refuse_infinite_partial(node)
+            try:
+                refuse_infinite_partial(node)
+            except ValueError as error:  # named by its op and the line that made it
+                raise ValueError(f"{_debug.describe(node)}: {error}") from None
 
 
 def refuse_infinite_partial(node: Value) -> None:
@@ -849,6 +881,9 @@ def dense(
         out.kernel = kernel
         out.params = params
         nodes.append(out)
+    if _MODES.on:  # no_grad or anomaly mode (debug.py)
+        for out in nodes:
+            _debug.new_node(out)
     return nodes
 
 
@@ -915,15 +950,16 @@ _object_getstate = getattr(object, "__getstate__", None)  # Python 3.11+
 
 
 def _user_attrs(node: Value) -> dict[str, Any] | None:
-    """The node's own attributes (``p.m``), or None, without creating an empty __dict__."""
+    """The node's own attributes (``p.m``), or None, without creating an empty __dict__.
+    debug.py's notes (hooks, origin) stay with the node: copies and pickles go without."""
     if _object_getstate is not None:
         state = _object_getstate(node)
         attrs = state[0] if type(state) is tuple else state
-        return attrs or None
-    for ref in gc.get_referents(node):  # Python 3.10: a __dict__ is a referent once made
-        if type(ref) is dict:
-            return ref
-    return None
+    else:  # Python 3.10: a __dict__ is a referent once made
+        attrs = next((ref for ref in gc.get_referents(node) if type(ref) is dict), None)
+    if attrs and "_debug_notes" in attrs:
+        attrs = {name: value for name, value in attrs.items() if name != "_debug_notes"}
+    return attrs or None
 
 
 def _copy_graph(root: Value, memo: dict[int, Any]) -> Value:

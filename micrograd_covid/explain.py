@@ -215,11 +215,22 @@ class Explanation:
         if len(self.paths) > 1 and repeated:
             symbols = [f"({s})" for s in symbols]
         where = self.where()
-        return (
+        text = (
             f"{head} = {' + '.join(symbols)} = "
             f"{' + '.join(p.factors() for p in self.paths)} = {_num(self.total)}"
             + (f", where {', '.join(where)}" if where else "")
         )
+        return text + self._origins()
+
+    def _origins(self) -> str:
+        """A line per node of the paths made in anomaly mode: where it was made."""
+        lines, seen = [], set()
+        for path in self.paths:
+            for node in path.nodes:
+                if node not in seen and node.origin is not None:
+                    seen.add(node)
+                    lines.append(f"\n  {self._name(node)} made at {node.origin}")
+        return "".join(lines)
 
 
 def explain(root: Value, wrt: Value, max_paths: int = 1000) -> Explanation:
@@ -290,6 +301,8 @@ def step_sentence(step: BackwardStep, root: Value, names: Mapping[Value, str] | 
     root_name, node_name = name(root), name(step.node)
     head = f"∂{root_name}/∂{node_name}"
     lines = [f"Step {step.index + 1} of {step.total}: {head} = {_num(step.upstream)}"]
+    if step.node.origin is not None:
+        lines[0] += f" ({node_name} made at {step.node.origin})"
     for edge in step.edges:
         inp = name(edge.input)
         lines.append(

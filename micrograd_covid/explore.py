@@ -339,7 +339,10 @@ class _Layout:
 
     def data(self) -> dict[str, Any]:
         order = self.order
+        origins = [node.origin for node in order]
+        where = {"origins": [o and str(o) for o in origins]} if any(origins) else {}
         return {
+            **where,
             "names": self.names,
             "latex": [_latex_name(n) for n in self.names],
             "kinds": "".join(self.kinds),

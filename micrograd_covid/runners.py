@@ -26,6 +26,7 @@ from typing import Any, ParamSpec, Protocol, TypeVar
 
 from . import checks
 from .compile import CompileWarning, Program, Unsupported, generate, recall, remember
+from .debug import MODES, watched
 from .engine import Value, interior_order
 from .losses import mse, squared_error, sse
 from .names import display_names
@@ -209,6 +210,8 @@ def make_runner(
     """
     if engine not in ENGINES:
         raise ValueError(f"fit: unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
+    if MODES.no_grad:
+        raise RuntimeError("fit: called inside no_grad(), where no graph is built to train on")
     if engine == "graph":
         return GraphRunner(build)
     if engine == "tape" and shuffle and batch_size != 1:
@@ -219,7 +222,9 @@ def make_runner(
     try:
         _check_leaf_parameters(model)
         if engine == "tape":
-            return TapeRunner(build)
+            return TapeRunner(build)  # Tape's backward runs hooks and anomaly checks
+        if MODES.watching:
+            _check_hooks(model)
         if engine == "compiled":
             return _compiled(build, model, xs, ys, loss)
         from .vectorized import NumpyRunner
@@ -254,6 +259,15 @@ def _check_leaf_parameters(model: object) -> None:
 
 class _SampleFailed(Exception):
     """Building one sample's graph on the first row raised: the graph engine takes over."""
+
+
+def _check_hooks(model: object) -> None:
+    """The compiled and numpy engines run no hooks and no anomaly checks: Unsupported while
+    anomaly mode is on or a parameter has a hook (the graph engine runs them)."""
+    parameters = getattr(model, "parameters", None)
+    reason = watched(list(parameters()) if callable(parameters) else [])
+    if reason is not None:
+        raise Unsupported(reason)
 
 
 Sample = tuple[

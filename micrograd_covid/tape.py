@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .debug import MODES
 from .engine import Value, backpropagate, interior_order, reset_gradients
 
 if TYPE_CHECKING:
@@ -74,6 +75,9 @@ class Tape:
 
     def backward(self) -> None:
         """Backpropagate from the root over the recorded order (as `Value.backward`)."""
+        if MODES.watching:  # hooks or anomaly mode: backward runs them, in the same order
+            self.root.backward()
+            return
         reset_gradients(self.order, self.root)
         backpropagate(self.order)
 

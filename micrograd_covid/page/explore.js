@@ -211,6 +211,7 @@
         paras.push([T("Forward: " + L.names[S.k] + " is computed from its inputs.")]);
       }
       paras.push([M(r)]);
+      if (L.origins && L.origins[S.k]) paras.push([T(L.names[S.k] + " was made at " + L.origins[S.k] + ".")]);
       if (S.phase === "loss") paras.push([T("It goes on the loss chart: " + rootName + " = " + f7(B.v[S.k]) + ".")]);
     } else if (S.phase === "backward") {
       var k0 = S.k, before = gradients(lay, B, S.pos), after = st.gr;
@@ -245,6 +246,7 @@
         paras.push({ cls: "edge-line", items: [T("local partial "), M(lp), T("; "), M(acc)] });
       });
       paras.push(more(ins.length - MAX_LINES, "edges"));
+      if (L.origins && L.origins[k0]) paras.push([T(L.names[k0] + " was made at " + L.origins[k0] + ".")]);
     } else if (S.phase === "update") {
       var opt = D.optimizer || { name: "SGD", lr: 0, sgd: true };
       if (opt.sgd) {
