@@ -33,8 +33,9 @@ import weakref
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple, ParamSpec, TypeVar
 
-from . import ops
+from .formatting import fmt_number
 from .names import display_names
+from .steps import BackwardEdge, BackwardStep
 
 if TYPE_CHECKING:
     from .engine import Value
@@ -199,14 +200,14 @@ def _run_hooks(node: Value, grad: float, names: _Names) -> float:
         if isinstance(result, bool) or not isinstance(result, numbers.Real):
             raise TypeError(
                 f"{describe(node, names())}: its hook {_fn_name(fn)} returned "
-                f"{type(result).__name__} ({ops.fmt_number(result)}); a hook returns the new "
+                f"{type(result).__name__} ({fmt_number(result)}); a hook returns the new "
                 "gradient (a number) or None"
             )
         new = float(result)
         if not math.isfinite(new):
             raise ValueError(
                 f"{describe(node, names())}: its hook {_fn_name(fn)} returned {new!r} for "
-                f"the gradient {ops.fmt_number(grad)}; a hook must return a finite number or None"
+                f"the gradient {fmt_number(grad)}; a hook must return a finite number or None"
             )
         grad = new
     return grad
@@ -287,6 +288,19 @@ def steps(
                 node.grad = grad
 
 
+def backward_steps(
+    root: Value,
+    order: Sequence[Value],
+    prepare: Callable[[Sequence[Value], Value], None],
+    walk: Callable[[Value], list[Value]],
+) -> Iterator[BackwardStep]:
+    """`Value.backward_steps` with hooks and anomaly checks: `steps`, as step records."""
+    names = display_names(walk(root))
+    for index, (total, node, upstream, passed) in enumerate(steps(root, order, prepare, walk)):
+        edges = tuple(BackwardEdge(*edge) for edge in passed)
+        yield BackwardStep(index, total, node, upstream, edges, root, names)
+
+
 def _pass_back(node: Value, upstream: float, check: bool, names: _Names) -> list[Edge]:
     """One node's step of the chain rule, each edge recorded; with `check`, a gradient that
     is not finite raises, naming the node that made it and the input."""
@@ -299,8 +313,8 @@ def _pass_back(node: Value, upstream: float, check: bool, names: _Names) -> list
         if check and not math.isfinite(inp.grad):
             raise ValueError(
                 f"{describe(node, names())}: backward made the gradient of its input "
-                f"{i} ({names()[inp]}) {inp.grad!r}: {ops.fmt_number(upstream)} × "
-                f"local partial {ops.fmt_number(local)} = {contribution!r}"
+                f"{i} ({names()[inp]}) {inp.grad!r}: {fmt_number(upstream)} × "
+                f"local partial {fmt_number(local)} = {contribution!r}"
             )
         edges.append((inp, local, contribution))
     return edges

@@ -24,8 +24,10 @@ from pathlib import Path
 from typing import Any
 
 from . import ops
-from .engine import Value, dot_parts, topological_order
+from .dots import dot_parts
+from .engine import Value, topological_order
 from .files import write_atomic
+from .formatting import fmt
 from .names import display_names, neuron_of
 
 __all__ = ["LEVELS", "ROLE_COLOURS", "GraphvizMissingError", "draw", "fmt", "render"]
@@ -73,13 +75,6 @@ _INSTALL_HINT = (
 
 class GraphvizMissingError(RuntimeError):
     """Rendering needs Graphviz's `dot` program and it is not installed."""
-
-
-def fmt(x: float, digits: int = 4) -> str:
-    """A compact number: `digits` significant digits (0.2116, -4.232, 4.477)."""
-    if x == 0.0:
-        return "0"
-    return f"{x:.{digits}g}"
 
 
 def _value_text(node: Value, updated: set[int]) -> str:

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from typing import TypeAlias
 
 from . import checks, ops
-from .engine import Value, check_number
+from .checks import check_number
+from .engine import Value
 
 __all__ = ["bce", "cross_entropy", "hinge", "mse", "squared_error", "sse"]
 

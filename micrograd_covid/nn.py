@@ -14,7 +14,8 @@ from typing import Any, TypeAlias
 
 from . import ops
 from .checks import is_sequence
-from .engine import Value, dense, dot_inputs
+from .dots import dense, dot_inputs
+from .engine import Value
 
 __all__ = ["ACTIVATIONS", "INITS", "MLP", "Layer", "Module", "Neuron"]
 

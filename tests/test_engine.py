@@ -725,7 +725,7 @@ def test_backward_looks_for_infinite_partials_only_while_some_exist():
 
 
 def test_dot_parts_reads_weights_inputs_bias_and_activation_from_the_record() -> None:
-    from micrograd_covid.engine import dot_parts
+    from micrograd_covid.dots import dot_parts
 
     w1, w2, b = Value(0.5, "w1"), Value(-1.0, "w2"), Value(0.25, "b")
     x1, x2 = Value(2.0, "x1"), Value(3.0, "x2")
@@ -758,7 +758,7 @@ def test_a_layers_nodes_hold_exactly_what_their_kernel_computes(  # type: ignore
     for bit, the value and partials its own op record (ops.dot with its params) gives."""
     import random
 
-    from micrograd_covid.engine import dense, dot_inputs
+    from micrograd_covid.dots import dense, dot_inputs
 
     rng = random.Random(seed)
     rows = [[Value(rng.uniform(-2, 2)) for _ in range(n)] for _ in range(neurons)]
@@ -781,7 +781,7 @@ def test_a_layers_nodes_hold_exactly_what_their_kernel_computes(  # type: ignore
 
 
 def test_a_layer_with_a_bad_weight_names_it_and_makes_nothing():
-    from micrograd_covid.engine import dense, dot_inputs
+    from micrograd_covid.dots import dense, dot_inputs
 
     good = [Value(0.5), Value(-1.0)]
     for bad, error in [(math.nan, ValueError), ("x", TypeError), (1e308, OverflowError)]:
