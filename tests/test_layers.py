@@ -78,8 +78,13 @@ def package_imports(source: str) -> list[tuple[str, bool]]:
 
 
 def _all_imports() -> dict[str, list[tuple[str, bool]]]:
+    modules = {path.stem for path in PACKAGE.glob("*.py")}
+    # `from . import __version__` takes a name from the package's __init__
     return {
-        path.stem: package_imports(path.read_text(encoding="utf-8"))
+        path.stem: [
+            (t if t in modules else "__init__", top)
+            for t, top in package_imports(path.read_text(encoding="utf-8"))
+        ]
         for path in sorted(PACKAGE.glob("*.py"))
     }
 
@@ -185,3 +190,16 @@ def test_type_checking_imports_and_function_imports_are_told_apart():
         ("nn", True),
         ("draw", False),
     ]
+
+
+def test_the_readme_shows_the_layers_in_this_order_with_every_module():
+    readme = (PACKAGE.parent / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## How it is built") : readme.index("## Layout")]
+    rule = section[section.index("Imports only go down") :]
+    places = [
+        rule.index(name.replace("what the learner sees", "what you see")) for name, _ in LAYERS
+    ]
+    assert places == sorted(places)
+    for _, modules in LAYERS:
+        for module in modules - {"__main__", "__init__"}:
+            assert f"`{module}`" in rule, module
