@@ -31,8 +31,9 @@ import sys
 import types
 import weakref
 from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any, NamedTuple, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn, ParamSpec, TypeVar
 
+from . import checks
 from .formatting import fmt_number
 from .names import display_names
 from .steps import BackwardEdge, BackwardStep
@@ -290,12 +291,14 @@ def steps(
 
 def backward_steps(
     root: Value,
-    order: Sequence[Value],
+    interior: Callable[[Value], list[Value]],
     prepare: Callable[[Sequence[Value], Value], None],
     walk: Callable[[Value], list[Value]],
 ) -> Iterator[BackwardStep]:
-    """`Value.backward_steps` with hooks and anomaly checks: `steps`, as step records."""
+    """`Value.backward_steps` with hooks and anomaly checks: `steps`, as step records.
+    `interior` is `engine.interior_order`."""
     names = display_names(walk(root))
+    order = interior(root)
     for index, (total, node, upstream, passed) in enumerate(steps(root, order, prepare, walk)):
         edges = tuple(BackwardEdge(*edge) for edge in passed)
         yield BackwardStep(index, total, node, upstream, edges, root, names)
@@ -373,6 +376,17 @@ def new_node(node: Value) -> Value:
     if MODES.anomaly:
         _notes_for(node).origin = find_origin()
     return node
+
+
+def refuse_infinite_partial(node: Value) -> NoReturn:
+    """Raise the ValueError for backward through `node`, whose local partials hold an infinite
+    one (`checks.refuse_infinite_partial`'s message), naming the line that made it."""
+    try:
+        checks.refuse_infinite_partial(
+            node.op, [i.data for i in node.inputs], node.data, node.local_grads
+        )
+    except ValueError as error:
+        raise ValueError(f"{describe(node)}: {error}") from None
 
 
 def describe(node: Value, names: dict[Any, str] | None = None) -> str:

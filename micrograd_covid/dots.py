@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 
 from . import ops
 from .debug import MODES, new_node
-from .engine import _DOT_OPS, Value, _dot_params, _dot_vector
+from .engine import _DOT_OPS, Value, _dot_vector
 
 __all__ = ["DotParts", "dense", "dot_inputs", "dot_parts"]
 
@@ -55,7 +55,7 @@ def dense(
         known = shared.get(wired)
         if known is None:
             known = shared[wired] = (
-                _dot_params(len(weights), None, xconst, bias, activation),
+                (len(weights), None, xconst, ops.BIAS_INPUT if wired else bias, act),
                 (*xdata, 1.0) if wired else tuple(xdata),
             )
         params, xgrads = known

@@ -1,14 +1,10 @@
 """The scalar autograd engine: `Value`, its ops, the topological order and backward.
 
-Every node stores the local partial derivative of each edge (`local_grads`, one per entry of
-`inputs`), so backward is one generic loop of the chain rule: ``input.grad += local *
-node.grad``. Each op's value and partials come from its kernel in `ops` (``ops.tanh``: the
-value t and the partial 1 − t²); the node records that kernel and its `params`, so `Tape` and
-the compiler re-run it as ``node.kernel(input_values, *node.params)``. Nodes hold no closures
-and refer only to their inputs, so a graph is never a reference cycle.
-
-Not thread-safe: gradients live on the nodes, so two threads running backward on graphs that
-share any node race on the same `grad` fields. Give each thread its own graph.
+Every node stores the local partial derivative of each edge (`local_grads`, one per input), so
+backward is one loop of the chain rule: ``input.grad += local * node.grad``. An op's value and
+partials come from its kernel in `ops` (``ops.tanh``: t and 1 − t²); the node records kernel
+and `params`, so `Tape` and the compiler re-run it. Nodes hold no closures, so a graph is never
+a reference cycle. Not thread-safe: gradients live on the nodes.
 """
 
 from __future__ import annotations
@@ -18,25 +14,14 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeAlias
 
 from . import debug as _debug
-from . import ops, serialize
-from .checks import check_label, check_number, refuse_infinite_partial
+from . import ops, serialize, steps
+from .checks import check_label, check_number
 from .formatting import fmt_number, fmt_repr
-from .names import display_names
 from .steps import BackwardEdge, BackwardStep
 
-# Users import `check_label` and `BackwardStep` from here (README, tests): kept importable.
-__all__ = [
-    "ROLES",
-    "BackwardEdge",
-    "BackwardStep",
-    "Value",
-    "backpropagate",
-    "backward_order",
-    "check_label",
-    "interior_order",
-    "reset_gradients",
-    "topological_order",
-]
+# `check_label` and `BackwardStep` stay importable from here: the README and tests do.
+__all__ = ["ROLES", "BackwardEdge", "BackwardStep", "Value", "check_label", "interior_order"]
+__all__ += ["reset_gradients", "topological_order"]
 
 Number: TypeAlias = "int | float"
 Operand: TypeAlias = "Value | int | float"
@@ -50,16 +35,12 @@ _MODES = _debug.MODES  # no_grad, anomaly mode, hooks: off unless debug.py turns
 class Value:
     """One float in a computation graph, with its gradient and the edges it came from.
 
-    `inputs` are the Values this node was computed from, in argument order, and
-    `local_grads` the local partial derivative of this node with respect to each.
-    `role` ("input", "param", "model", "loss" or None) colours the drawing.
-    `previous` is the value before the last optimizer step, or None.
-    An interior node's `kernel` and `params` are its op record: ``kernel(input values,
-    *params)`` returns its `data` and `local_grads` (a leaf has kernel None). `op` is the
-    op's display name ("+", "**2", "tanh(dot)", ...).
-
-    A Value also takes attributes of your own (``p.m = 0.0``, as an optimizer keeping its
-    state on the parameters does). `bool(v)` is ``v.data != 0``, as for a one-element tensor.
+    `inputs` are the Values it was computed from, in argument order; `local_grads` its local
+    partial derivative with respect to each. `role` ("input", "param", "model", "loss" or None)
+    colours the drawing; `previous` is the value before the last optimizer step. `kernel` and
+    `params` are the op record: ``kernel(input values, *params)`` gives `data` and `local_grads`
+    (None for a leaf); `op` is the op's display name ("+", "**2", "tanh(dot)", ...). A Value
+    takes attributes of your own too (``p.m = 0.0``).
     """
 
     __slots__ = (
@@ -105,8 +86,6 @@ class Value:
                 f"{op}: the kernel gave {len(local_grads)} partials for {len(nodes)} inputs"
             )
         return _node(data, nodes, local_grads, op, kernel, params, cls)
-
-    # --- plumbing -------------------------------------------------------------------------
 
     def __repr__(self) -> str:
         data, grad = fmt_repr(self.data), fmt_repr(self.grad)
@@ -168,7 +147,7 @@ class Value:
         returns replaces the gradient. Returns a handle with ``.remove()`` (see `debug`)."""
         return _debug.register_hook(self, hook)
 
-    # --- the ops: each kernel in ops.py gives the value and the local partials ------------
+    # --- the ops: each one's kernel in ops.py gives its value and local partials ---------
 
     def _binary(self, other: object, kernel: ops.Kernel, op: str, swap: bool = False) -> Value:
         o = _as_value(other, op)
@@ -328,17 +307,17 @@ class Value:
         xdata, xnodes = _dot_vector(inputs, "input")
         nodes = (*(wnodes or ()), *(xnodes or ()))
         values = [*(wdata if wnodes else ()), *(xdata if xnodes else ())]
+        b: float | str | None = None  # the bias param: a constant, or wired as the last input
         if isinstance(bias, Value):
-            nodes, values = (*nodes, bias), [*values, bias.data]
+            nodes, values, b = (*nodes, bias), [*values, bias.data], ops.BIAS_INPUT
         elif bias is not None:
-            bias = check_number(bias, "dot bias")
+            b = check_number(bias, "dot bias")
         wconst = None if wnodes is not None else tuple(wdata)
         xconst = None if xnodes is not None else tuple(xdata)
-        params = _dot_params(len(wdata), wconst, xconst, bias, activation)
+        act = None if activation is None else ops.ACTIVATIONS[activation].kernel
+        params = (len(wdata), wconst, xconst, b, act)  # as ops.dot takes them
         data, local_grads = ops.dot(values, *params)
         return _node(data, nodes, local_grads, _DOT_OPS[activation], ops.dot, params)
-
-    # --- backward -------------------------------------------------------------------------
 
     def backward(self) -> None:
         """Reverse-mode chain rule from this node (its gradient seeded with 1.0).
@@ -350,7 +329,8 @@ class Value:
         if _MODES.watching:  # hooks or anomaly mode: the same loop with them (debug.py)
             _debug.backward(self, interior_order(self), reset_gradients, topological_order)
             return
-        order = backward_order(self)  # interior nodes, inputs first; grads reset, root's 1
+        order = interior_order(self)  # interior nodes, inputs first
+        reset_gradients(order, self)  # theirs 0, the root's 1
         # The chain rule: each node, the last computed first, passes its gradient back.
         for node in reversed(order):
             upstream = node.grad
@@ -368,42 +348,17 @@ class Value:
         """
         if _MODES.watching:  # hooks or anomaly mode: the same steps with them (debug.py)
             yield from _debug.backward_steps(
-                self, interior_order(self), reset_gradients, topological_order
+                self, interior_order, reset_gradients, topological_order
             )
-            return
-        order = backward_order(self)
-        names = display_names(topological_order(self))
-        for index, node in enumerate(reversed(order)):
-            upstream = node.grad
-            edges = []
-            for inp, local in zip(node.inputs, node.local_grads):
-                contribution = local * upstream
-                inp.grad += contribution
-                edges.append(BackwardEdge(inp, local, contribution))
-            yield BackwardStep(index, len(order), node, upstream, tuple(edges), self, names)
+        else:
+            yield from steps.backward_steps(
+                self, interior_order, reset_gradients, topological_order
+            )
 
     def zero_grad(self) -> None:
         """Set the gradient of every node in this graph to 0.0."""
         for node in topological_order(self):
             node.grad = 0.0
-
-
-def backpropagate(order: Sequence[Value]) -> None:
-    """`backward`'s chain-rule loop over a recorded `order` (as `backward_order` gives it), for
-    `Tape`, which keeps its order between runs."""
-    for node in reversed(order):
-        upstream = node.grad
-        if type(node.local_grads) is ops.ZeroGrads:
-            continue
-        for inp, local in zip(node.inputs, node.local_grads):
-            inp.grad += local * upstream
-
-
-def backward_order(root: Value) -> list[Value]:
-    """`interior_order(root)`, prepared for `backpropagate` by `reset_gradients`."""
-    order = interior_order(root)
-    reset_gradients(order, root)
-    return order
 
 
 def reset_gradients(order: Sequence[Value], root: Value) -> None:
@@ -414,12 +369,7 @@ def reset_gradients(order: Sequence[Value], root: Value) -> None:
         return
     for node in order:
         if type(node.local_grads) is ops.InfiniteGrads:
-            try:
-                refuse_infinite_partial(
-                    node.op, [i.data for i in node.inputs], node.data, node.local_grads
-                )
-            except ValueError as error:  # named by its op and the line that made it
-                raise ValueError(f"{_debug.describe(node)}: {error}") from None
+            _debug.refuse_infinite_partial(node)  # a ValueError naming the op and its line
     for node in order:
         node.grad = 0.0
     root.grad = 1.0
@@ -540,22 +490,3 @@ def _dot_number(x: object, what: str, i: int) -> float:
     if isinstance(x, (int, float, numbers.Real)):
         return check_number(x, f"dot {what} {i}")
     raise TypeError(f"dot: {what} {i} must be a Value or a number, got {type(x).__name__}")
-
-
-def _dot_params(
-    n: int,
-    wconst: tuple[float, ...] | None,
-    xconst: tuple[float, ...] | None,
-    bias: Value | float | None,
-    activation: str | None,
-) -> tuple[Any, ...]:
-    """The params `ops.dot` re-runs a dot node with: (n, constant weights or None, constant
-    inputs or None, `ops.BIAS_INPUT` for a wired bias or the constant bias, the activation's
-    kernel or None)."""
-    return (
-        n,
-        wconst,
-        xconst,
-        ops.BIAS_INPUT if isinstance(bias, Value) else bias,
-        None if activation is None else ops.ACTIVATIONS[activation].kernel,
-    )

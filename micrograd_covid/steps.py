@@ -3,16 +3,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from .formatting import fmt_number as _fmt
+from .names import display_names
 
 if TYPE_CHECKING:
     from .engine import Value
 
-__all__ = ["BackwardEdge", "BackwardStep"]
+__all__ = ["BackwardEdge", "BackwardStep", "backward_steps"]
 
 
 @dataclass(frozen=True)
@@ -58,3 +59,25 @@ class BackwardStep:
                 f" = {_fmt(edge.contribution)} (now {_fmt(edge.input.grad)})"
             )
         return "\n".join(lines)
+
+
+def backward_steps(
+    root: Value,
+    interior: Callable[[Value], list[Value]],
+    prepare: Callable[[Sequence[Value], Value], None],
+    walk: Callable[[Value], list[Value]],
+) -> Iterator[BackwardStep]:
+    """`Value.backward_steps`: backward's chain rule one node at a time, each step recorded.
+    `interior` is `engine.interior_order`, `prepare` `engine.reset_gradients` (it seeds the
+    gradients), `walk` `engine.topological_order` (for the names)."""
+    order = interior(root)
+    prepare(order, root)
+    names = display_names(walk(root))
+    for index, node in enumerate(reversed(order)):
+        upstream = node.grad
+        edges = []
+        for inp, local in zip(node.inputs, node.local_grads):
+            contribution = local * upstream
+            inp.grad += contribution
+            edges.append(BackwardEdge(inp, local, contribution))
+        yield BackwardStep(index, len(order), node, upstream, tuple(edges), root, names)

@@ -441,6 +441,7 @@ def test_gradcheck_passes_for_correct_ops_and_names_a_wrong_gradient():
 
 
 def test_pdb_breaks_in_value_backward_with_the_chain_rule_locals(tmp_path):  # type: ignore[no-untyped-def]
+    import inspect
     import os
     import subprocess
     import sys
@@ -449,7 +450,10 @@ def test_pdb_breaks_in_value_backward_with_the_chain_rule_locals(tmp_path):  # t
     script.write_text(
         "from micrograd_covid import Value\na = Value(2.0, 'a')\nloss = a * a\nloss.backward()\n"
     )
-    commands = "n\nb Value.backward\nc\n" + "n\n" * 7 + "p (upstream, local, contribution)\nq\n"
+    lines, start = inspect.getsourcelines(Value.backward)
+    loop = start + next(i for i, line in enumerate(lines) if "inp.grad += contribution" in line)
+    # stops in Value.backward, then runs on to the loop's last line (`until`), wherever it is
+    commands = f"n\nb Value.backward\nc\nuntil {loop}\np (upstream, local, contribution)\nq\n"
     result = subprocess.run(
         [sys.executable, "-m", "pdb", str(script)],
         input=commands,
