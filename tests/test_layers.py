@@ -203,3 +203,15 @@ def test_the_readme_shows_the_layers_in_this_order_with_every_module():
     for _, modules in LAYERS:
         for module in modules - {"__main__", "__init__"}:
             assert f"`{module}`" in rule, module
+
+
+def test_numbers_are_written_by_formatting_alone_and_explain_does_not_import_draw():
+    imports = _all_imports()
+    writers = ["ops", "checks", "engine", "steps", "debug", "draw", "explain", "explore"]
+    writers += ["compile", "display", "classify"]
+    for module in writers:
+        assert ("formatting", True) in imports[module], module
+        tree = ast.parse((PACKAGE / f"{module}.py").read_text(encoding="utf-8"))
+        defined = {n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)}
+        assert not defined & {"fmt", "fmt_number", "_fmt", "_fmt4", "_num", "_fmt_float"}, module
+    assert "draw" not in {t for t, _ in imports["explain"]}
