@@ -16,6 +16,7 @@ from typing import Any, TypeAlias
 from . import debug as _debug
 from . import ops, serialize, steps
 from .checks import check_label, check_number
+from .fast import without_gc
 from .formatting import fmt_number, fmt_repr
 from .steps import BackwardEdge, BackwardStep
 
@@ -388,6 +389,7 @@ def interior_order(root: Value) -> list[Value]:
     return _walk(root, False) if root.inputs else []
 
 
+@without_gc  # a deep graph's walk would set off full collections (see fast.py)
 def _walk(root: Value, with_leaves: bool) -> list[Value]:
     """Depth-first post-order, with an explicit stack of input iterators (each resumes where
     its node's walk left off): no recursion, so any depth works."""

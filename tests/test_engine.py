@@ -747,3 +747,31 @@ def test_a_dot_of_numbers_with_a_value_bias_has_one_edge_with_partial_one():
     assert z.local_grads == (1.0,)
     z.backward()
     assert b.grad == 1.0
+
+
+def test_the_walk_gives_the_same_order_with_the_gc_paused_or_not_and_restores_its_state():
+    from micrograd_covid import engine, fast
+
+    x = Value(0.5, "x")
+    y = x
+    for i in range(3000):
+        y = (y * 1.0001 + x).tanh() if i % 2 else y + i
+    plain = engine._walk.__wrapped__  # type: ignore[attr-defined]
+    was = gc.isenabled()
+    try:
+        for enabled in (True, False):
+            gc.enable() if enabled else gc.disable()
+            for leaves in (True, False):
+                assert engine._walk(y, leaves) == plain(y, leaves)
+            assert gc.isenabled() == enabled
+
+        @fast.without_gc
+        def fails() -> None:
+            raise KeyError("x")
+
+        gc.enable()
+        with pytest.raises(KeyError):
+            fails()
+        assert gc.isenabled()
+    finally:
+        gc.enable() if was else gc.disable()

@@ -12,7 +12,7 @@ PACKAGE = Path(micrograd_covid.__file__).parent
 
 #: Bottom to top. A module may import modules of its own layer or of layers below it.
 LAYERS: list[tuple[str, set[str]]] = [
-    ("foundation", {"formatting", "files", "checks", "names", "steps", "serialize"}),
+    ("foundation", {"formatting", "files", "checks", "names", "steps", "serialize", "fast"}),
     ("ops table", {"ops"}),
     ("engine", {"debug", "engine"}),
     ("on the engine", {"dots", "user_ops", "finite_differences"}),
