@@ -187,11 +187,8 @@ class Value:
         return self._binary(other, ops.div, "/", swap=True)
 
     def __pow__(self, other: Operand) -> Value:
-        """``x ** c`` (a number exponent: one input) or ``x ** y`` (a Value: two inputs).
-
-        d(x^c)/dx = c·x^(c-1) (`ops.pow_const`); d(x^y)/dy = x^y·ln x (`ops.power`; 0 where
-        x = 0 and y >= 0, as PyTorch).
-        """
+        """``x ** c``: d/dx = c·x^(c-1) (`ops.pow_const`, one input). ``x ** y`` for a Value y:
+        d/dy = x^y·ln x, 0 where x = 0 and y >= 0 as PyTorch (`ops.power`, two inputs)."""
         if isinstance(other, Value):
             return self._binary(other, ops.power, "**")
         if not isinstance(other, (int, float, numbers.Real)):
@@ -288,11 +285,9 @@ class Value:
     ) -> Value:
         """One node for z = w·x + b: ∂z/∂w_i = x_i, ∂z/∂x_i = w_i, ∂z/∂b = 1 (`ops.dot`).
 
-        Inputs are wired in the order w_1..w_n, x_1..x_n, b. A list of plain numbers is
-        constant: it enters the value and the partials but gets no edges (a list that mixes
-        numbers with Values makes leaves of the numbers). With `activation` (a name in
-        `ops.ACTIVATIONS`: "tanh", "relu", "sigmoid"; "linear" is the same as None) the node
-        is a(z), one neuron, and every partial is scaled by a'(z) (the chain rule inside it).
+        Inputs are wired w_1..w_n, x_1..x_n, b. A list of plain numbers is a constant (no
+        edges; numbers mixed with Values become leaves). With `activation` ("tanh", "relu",
+        "sigmoid"; "linear" is None) the node is a(z), every partial scaled by a'(z).
         """
         if len(weights) != len(inputs):
             raise ValueError(
@@ -323,9 +318,9 @@ class Value:
     def backward(self) -> None:
         """Reverse-mode chain rule from this node (its gradient seeded with 1.0).
 
-        As in PyTorch, leaf gradients accumulate across calls; interior gradients are
-        recomputed on every call; a node used several times sums its contributions. A node
-        with an infinite local partial raises ValueError before any gradient changes.
+        As in PyTorch, leaf gradients accumulate across calls, interior ones are recomputed,
+        and a node used twice sums its contributions. A node with an infinite local partial
+        raises ValueError before any gradient changes.
         """
         if _MODES.watching:  # hooks or anomaly mode: the same loop with them (debug.py)
             _debug.backward(self, interior_order(self), reset_gradients, topological_order)
@@ -347,14 +342,9 @@ class Value:
         Same order and same result as `backward()`; stopping early leaves the gradients
         exactly as the steps so far describe.
         """
-        if _MODES.watching:  # hooks or anomaly mode: the same steps with them (debug.py)
-            yield from _debug.backward_steps(
-                self, interior_order, reset_gradients, topological_order
-            )
-        else:
-            yield from steps.backward_steps(
-                self, interior_order, reset_gradients, topological_order
-            )
+        # with hooks or in anomaly mode, the same steps running them (debug.py)
+        run = _debug.backward_steps if _MODES.watching else steps.backward_steps
+        yield from run(self, interior_order, reset_gradients, topological_order)
 
     def zero_grad(self) -> None:
         """Set the gradient of every node in this graph to 0.0."""
@@ -468,10 +458,8 @@ def _sum_node(values: Iterable[Operand], kernel: ops.Kernel, op: str) -> Value:
 
 
 #: A dot node's display name for each activation (None: a plain dot product).
-_DOT_OPS: dict[str | None, str] = {
-    None: "dot",
-    **{a: f"{a}(dot)" for a in ops.ACTIVATIONS if a != "linear"},
-}
+_DOT_OPS: dict[str | None, str] = {None: "dot"}
+_DOT_OPS.update({a: f"{a}(dot)" for a in ops.ACTIVATIONS if a != "linear"})
 
 
 def _dot_vector(
