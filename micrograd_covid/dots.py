@@ -97,7 +97,7 @@ def dense(
                         scaled.append(slope * g)
                     grads = scaled
                 local_grads = tuple(grads)
-        # Made inline rather than by _interior: a layer makes one per neuron.
+        # Made inline rather than by the engine's _node: a layer makes one per neuron.
         out = new(Value)
         out.data = total
         out.grad = 0.0
