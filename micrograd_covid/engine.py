@@ -16,13 +16,14 @@ from typing import Any, TypeAlias
 from . import debug as _debug
 from . import ops, serialize, steps
 from .checks import check_label, check_number
+from .debug import refuse_infinite_partial
 from .fast import without_gc
 from .formatting import fmt_number, fmt_repr
 from .steps import BackwardEdge, BackwardStep
 
 # `check_label` and `BackwardStep` stay importable from here: the README and tests do.
 __all__ = ["ROLES", "BackwardEdge", "BackwardStep", "Value", "check_label", "interior_order"]
-__all__ += ["reset_gradients", "topological_order"]
+__all__ += ["refuse_infinite_partial", "reset_gradients", "topological_order"]
 
 Number: TypeAlias = "int | float"
 Operand: TypeAlias = "Value | int | float"
@@ -93,7 +94,8 @@ class Value:
         return f"Value(data={data}, grad={grad}, label={self.label!r}, op={self.op!r})"
 
     def __float__(self) -> float:
-        return self.data
+        data = self.data
+        return data if type(data) is float else check_number(data, "Value data")
 
     def __bool__(self) -> bool:
         return self.data != 0.0
@@ -360,7 +362,7 @@ def reset_gradients(order: Sequence[Value], root: Value) -> None:
         return
     for node in order:
         if type(node.local_grads) is ops.InfiniteGrads:
-            _debug.refuse_infinite_partial(node)  # a ValueError naming the op and its line
+            refuse_infinite_partial(node)  # a ValueError naming the op and its line
     for node in order:
         node.grad = 0.0
     root.grad = 1.0
@@ -437,7 +439,9 @@ def _as_value(other: object, op: str) -> Value | None:
 def _data_of(other: object, op: str) -> float:
     if isinstance(other, Value):
         return other.data
-    if isinstance(other, (int, float, numbers.Real)):
+    if isinstance(other, int):
+        return other  # Python compares a float with any int exactly (10**400 too)
+    if isinstance(other, (float, numbers.Real)):
         return float(other)
     raise TypeError(f"{op}: cannot compare Value with {type(other).__name__}")
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from .checks import check_number
 from .engine import Value, topological_order
+from .formatting import fmt_number
 
 __all__ = ["GradcheckEntry", "GradcheckReport", "gradcheck"]
 
@@ -70,6 +72,10 @@ def gradcheck(
     for i, v in enumerate(values):
         if not isinstance(v, Value):
             raise TypeError(f"gradcheck: values[{i}] must be a Value, got {type(v).__name__}")
+    for what, x, bound in (("eps", eps, "> 0"), ("atol", atol, ">= 0"), ("rtol", rtol, ">= 0")):
+        x = check_number(x, f"gradcheck: {what}")
+        if not (x > 0.0 if what == "eps" else x >= 0.0):
+            raise ValueError(f"gradcheck: {what} must be {bound}, got {fmt_number(x)}")
     saved = [(v.data, v.grad) for v in values]
     others: list[tuple[Value, float]] = []
     try:

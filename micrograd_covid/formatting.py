@@ -40,8 +40,9 @@ def fmt_number(x: object) -> str:
 
 
 def fmt_repr(x: object) -> str:
-    """A field in a Value's repr; data a user wrote (a str, None) shows as its repr."""
-    if isinstance(x, (int, float)) and not isinstance(x, bool):
+    """A field in a Value's repr; data a user wrote (a str, None, an int too large for a
+    float) shows as `fmt_number` writes it."""
+    if isinstance(x, float) or (type(x) is int and abs(x) < 10**30):
         return f"{x:.4g}"
     return fmt_number(x)
 
