@@ -69,8 +69,15 @@ class Value:
             check_label(label)
         if role is not None and role not in ROLES:
             raise ValueError(f"Value role must be one of {', '.join(ROLES)} or None, got {role!r}")
-        self.grad, self.label, self.role, self.op, self.previous = 0.0, label, role, "", None
-        self.inputs, self.local_grads, self.kernel, self.params = (), (), None, ()
+        self.grad = 0.0
+        self.label = label
+        self.role = role
+        self.op = ""
+        self.inputs = ()
+        self.local_grads = ()
+        self.previous = None
+        self.kernel = None
+        self.params = ()
         if _MODES.on:
             _debug.new_node(self)
 
@@ -152,41 +159,46 @@ class Value:
 
     # --- the ops: each one's kernel in ops.py gives its value and local partials ---------
 
-    def _binary(self, other: object, kernel: ops.Kernel, op: str, swap: bool = False) -> Value:
+    def _binary(self, other: object, kernel: ops.Kernel, op: str) -> Value:
+        """``self op other``; `other` may be a number (it becomes a leaf)."""
         o = _as_value(other, op)
         if o is None:
             return NotImplemented  # type: ignore[no-any-return]  # Python raises TypeError
-        a, b = (o, self) if swap else (self, o)
-        data, local_grads = kernel((a.data, b.data))
-        return _node(data, (a, b), local_grads, op, kernel)
+        data, local_grads = kernel((self.data, o.data))
+        return _node(data, (self, o), local_grads, op, kernel)
+
+    def _reflected(self, other: object, kernel: ops.Kernel, op: str) -> Value:
+        """``other op self``, for ``2 * x``: Python asks x once 2 has said it cannot."""
+        o = _as_value(other, op)
+        return NotImplemented if o is None else o._binary(self, kernel, op)
 
     def __add__(self, other: Operand) -> Value:
         """x + y; ∂/∂x = 1, ∂/∂y = 1 (`ops.add`)."""
         return self._binary(other, ops.add, "+")
 
     def __radd__(self, other: Operand) -> Value:
-        return self._binary(other, ops.add, "+", swap=True)
+        return self._reflected(other, ops.add, "+")
 
     def __sub__(self, other: Operand) -> Value:
         """x − y; ∂/∂x = 1, ∂/∂y = −1 (`ops.sub`)."""
         return self._binary(other, ops.sub, "-")
 
     def __rsub__(self, other: Operand) -> Value:
-        return self._binary(other, ops.sub, "-", swap=True)
+        return self._reflected(other, ops.sub, "-")
 
     def __mul__(self, other: Operand) -> Value:
         """x·y; ∂/∂x = y, ∂/∂y = x (`ops.mul`)."""
         return self._binary(other, ops.mul, "*")
 
     def __rmul__(self, other: Operand) -> Value:
-        return self._binary(other, ops.mul, "*", swap=True)
+        return self._reflected(other, ops.mul, "*")
 
     def __truediv__(self, other: Operand) -> Value:
         """x / y; ∂/∂x = 1/y, ∂/∂y = −x/y² (`ops.div`)."""
         return self._binary(other, ops.div, "/")
 
     def __rtruediv__(self, other: Operand) -> Value:
-        return self._binary(other, ops.div, "/", swap=True)
+        return self._reflected(other, ops.div, "/")
 
     def __pow__(self, other: Operand) -> Value:
         """``x ** c``: d/dx = c·x^(c-1) (`ops.pow_const`, one input). ``x ** y`` for a Value y:
@@ -203,7 +215,7 @@ class Value:
         return _node(data, (self,), local_grads, f"**{fmt_number(c)}", ops.pow_const, (c,))
 
     def __rpow__(self, other: Operand) -> Value:
-        return self._binary(other, ops.power, "**", swap=True)
+        return self._reflected(other, ops.power, "**")
 
     def __pos__(self) -> Value:
         return self
@@ -416,8 +428,16 @@ def _node(
 ) -> Value:
     """An interior node from its kernel's result (the kernel has checked `data`)."""
     out = object.__new__(cls)
-    out.data, out.grad, out.label, out.role, out.op, out.previous = data, 0.0, "", None, op, None
-    out.inputs, out.local_grads, out.kernel, out.params = inputs, local_grads, kernel, params
+    out.data = data
+    out.grad = 0.0
+    out.label = ""
+    out.role = None
+    out.op = op
+    out.inputs = inputs
+    out.local_grads = local_grads
+    out.previous = None
+    out.kernel = kernel
+    out.params = params
     if _MODES.on:  # no_grad or anomaly mode (debug.py)
         return _debug.new_node(out)
     return out

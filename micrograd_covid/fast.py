@@ -12,26 +12,25 @@ from __future__ import annotations
 import functools
 import gc
 from collections.abc import Callable
-from typing import ParamSpec, TypeVar
+from typing import Any, TypeVar, cast
 
 __all__ = ["without_gc"]
 
-P = ParamSpec("P")
-R = TypeVar("R")
+F = TypeVar("F", bound=Callable[..., Any])
 
 
-def without_gc(func: Callable[P, R]) -> Callable[P, R]:
-    """Run `func` with the cyclic GC paused, restoring the caller's GC state afterwards, also
-    on an exception."""
+def without_gc(func: F) -> F:
+    """Run `func` (positional arguments only) with the cyclic GC paused, restoring the
+    caller's GC state afterwards, also on an exception."""
 
     @functools.wraps(func)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        if not gc.isenabled():
-            return func(*args, **kwargs)
+    def wrapper(*args: Any) -> Any:
+        if not gc.isenabled():  # already paused (as in `fit`)
+            return func(*args)
         gc.disable()
         try:
-            return func(*args, **kwargs)
+            return func(*args)
         finally:
             gc.enable()
 
-    return wrapper
+    return cast(F, wrapper)
