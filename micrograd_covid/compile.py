@@ -4,8 +4,10 @@ pass, written out, one line per node.
 `Tape(root).compile()` reads every node's op record (kernel and params) and generates two
 functions: `forward`, which computes each node's value from its inputs' values, and
 `backward`, which walks the nodes in reverse and adds ``local * upstream`` along every edge,
-exactly as `Value.backward` does. The arithmetic is the kernels' own, in the same order, so
-the numbers are bit for bit the interpreter's. `.source` is the generated code; it is
+exactly as `Value.backward` does. Each node is written from its row of the op table
+(`ops.TABLE`): the row's `python` templates, filled in with the node's variable names, or,
+for a row without them, a call of its kernel. The arithmetic is the kernels' own, in the
+same order, so the numbers are bit for bit the interpreter's. `.source` is the generated code; it is
 registered with `linecache`, so tracebacks, pdb and coverage show its lines, for as long as a
 cache or a compiled graph holds it.
 

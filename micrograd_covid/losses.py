@@ -59,7 +59,7 @@ def _per_row(record: PerRow) -> Callable[[_F], _F]:
     """Give the decorated loss function its `per_row` record."""
 
     def mark(loss: _F) -> _F:
-        setattr(loss, "per_row", record)  # a function: mypy knows no attribute of it
+        loss.per_row = record  # type: ignore[attr-defined]
         return loss
 
     return mark

@@ -20,8 +20,11 @@ a tiny b, a user op): the forward pass gives the value, as PyTorch does, and the
 `local_grads` are an `InfiniteGrads` tuple; `backward` refuses such a node with a ValueError
 naming the op before it changes any gradient (PyTorch would put inf or nan in them).
 
-The tables (`UNARY`, `BINARY`, `ACTIVATIONS`) are the one list of ops: the engine, nn,
-`to_torch` and the tests derive from them.
+`TABLE` at the bottom is the one list of ops, a row per op: its name, its kernel, and its
+rule for each other interpreter (the Python the compiler writes, the numpy batch form, room
+for the page's JavaScript). `backward` and `Tape` run the kernels; the compiler and the
+numpy engine are loops that look a node's row up (`row_of`) and apply its rule. `UNARY`
+and `BINARY` (the engine's operators) and `ACTIVATIONS` (nn's choices) are views of it.
 """
 
 from __future__ import annotations
@@ -59,6 +62,7 @@ __all__ = [
     "pow_const",
     "row_max",
     "row_of",
+    "shape_of",
     "sum_",
     "zero_grads",
 ]
@@ -766,11 +770,12 @@ class OpRow:
     kernel, with its own checks and errors); `numpy` its batch form (None: the numpy engine
     hands the model to the graph engine); `javascript` is kept for the page's interpreter
     (None for every op until the live page reads it). `shape` says how its inputs are laid
-    out: "fixed" (one per partial), "variadic" (any number, all alike) or "dot" (weights,
-    inputs and bias; params as `dot` takes them). `torch` is the PyTorch expression it
-    matches (of ``a``, ``b``, … for the inputs), `points` are inputs inside its domain
-    where the tests check it, with `params`. `stops_gradient`: its partials are 0 by design
-    (softmax's shift), not its derivative.
+    out: "fixed" (one per partial), "variadic" (any number, all alike), "dot" (weights,
+    inputs and bias; params as `dot` takes them) or "power" (one input raised to the number
+    `params[0]`: "fixed" to an interpreter, x^c to a drawing). `torch` is the PyTorch
+    expression it matches (of ``a``, ``b``, … for the inputs), `points` are inputs inside
+    its domain where the tests check it, with `params`. `stops_gradient`: its partials are
+    0 by design (softmax's shift), not its derivative.
     """
 
     name: str
@@ -895,7 +900,10 @@ TABLE: dict[str, OpRow] = {
             "leaky_relu", leaky_relu, "torch.nn.functional.leaky_relu(a, 0.1)",
             ((-1.5,), (0.5,), (3.0,)), (0.1,),
         ),
-        OpRow("pow_const", pow_const, "a ** 3.0", ((-1.5,), (0.5,), (2.0,)), (3.0,)),
+        OpRow(
+            "pow_const", pow_const, "a ** 3.0", ((-1.5,), (0.5,), (2.0,)), (3.0,),
+            shape="power",
+        ),
         # any number of inputs
         OpRow(
             "sum", sum_, "a + b + c", ((1.5, -2.0, 0.25), (0.0, 3.0, -1.0)), shape="variadic",
@@ -917,7 +925,7 @@ TABLE: dict[str, OpRow] = {
         OpRow(
             "tanh(dot)", dot, "torch.tanh(a * c + b * d + e)",
             ((0.5, -1.25, 1.5, 0.75, -0.125), (2.0, 0.25, -0.5, 1.0, 0.5)),
-            (2, None, None, "input", tanh), shape="dot",
+            (2, None, None, BIAS_INPUT, tanh), shape="dot",
             python=PythonRule("{sum}", ("{x}", "{w}", "1.0")),
             numpy=NumpyRule(lambda np, w, x: (w @ x, (w, x)), _np_dot_vjp),
         ),
@@ -951,6 +959,13 @@ def row_of(kernel: object) -> OpRow | None:
         return _BY_KERNEL.get(kernel)
     except TypeError:  # an unhashable kernel is no row's
         return None
+
+
+def shape_of(kernel: object) -> str | None:
+    """The `shape` of the row whose kernel is `kernel` ("fixed", "variadic", "dot",
+    "power"), or None for an op outside the table."""
+    row = row_of(kernel)
+    return None if row is None else row.shape
 
 
 @dataclass(frozen=True)

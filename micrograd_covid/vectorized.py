@@ -9,9 +9,10 @@ bit for bit; a long run can amplify that (the deep tutorial's saturated tanh uni
 10 epochs, 3e-11 after 20).
 
 numpy is an optional dependency (``pip install numpy``). The model is called once, on
-placeholder Values, as for the compiled engine; ops other than dot (with or without an
-activation), tanh, relu, sigmoid, +, -, *, neg, squared_error, sum and mean are not
-vectorized and make `fit` fall back to the graph engine with a warning.
+placeholder Values, as for the compiled engine. Each node's arithmetic is its row's `numpy`
+rule in the op table (`ops.TABLE`: today dot with or without an activation, tanh, relu,
+sigmoid, +, -, *, neg, squared_error, sum and mean); an op whose row has none makes `fit`
+fall back to the graph engine with a warning.
 
 The interpreter's rules hold here too: a batch that meets a value that is not finite (an
 overflow, even one a tanh would hide as tanh(inf) = 1) or a leaf that is not a finite float
