@@ -575,10 +575,10 @@ def _write(
     if row.shape == "variadic":
         n = len(ins)
         fill.update(sum=_assign_sum(v, ["0.0", *ins]), n=str(n), inv_n=_fmt_float(1.0 / n))
-        locals_ = [rule.partials[0].format_map(fill)] * n
+        locals_ = [_grouped(rule.partials[0].format_map(fill))] * n
     else:
         fill.update((f"x{k}", a) for k, a in enumerate(ins))
-        locals_ = [p.format_map(fill) for p in rule.partials]
+        locals_ = [_grouped(p.format_map(fill)) for p in rule.partials]
     forward = rule.value.format_map(fill)
     defined = [fill[t] for t in ("d", "s") if f"{{{t}}}" in rule.value]
     return _Node(
@@ -587,6 +587,25 @@ def _write(
         defined,
         v if rule.checked else None,
     )
+
+
+_ATOM = re.compile(r"-?[\w.]+")
+
+
+def _grouped(expression: str) -> str:
+    """`expression` as a factor of ``local * upstream``: in parentheses unless it is a name,
+    a number or already one parenthesized group."""
+    if _ATOM.fullmatch(expression):
+        return expression
+    if expression.startswith("("):
+        depth = 0
+        for k, c in enumerate(expression):
+            depth += (c == "(") - (c == ")")
+            if depth == 0:
+                if k == len(expression) - 1:
+                    return expression
+                break
+    return f"({expression})"
 
 
 def _add(grad: str, local: str, upstream: str) -> str:
