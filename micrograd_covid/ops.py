@@ -944,21 +944,21 @@ UNARY: dict[str, OpRow] = {
 }
 
 _BY_KERNEL: dict[Any, OpRow] = {}
-_INDEXED: tuple[OpRow, ...] = ()
 
 
 def row_of(kernel: object) -> OpRow | None:
     """The table's row whose kernel is `kernel` (a node's op record), or None (an op made
-    with `define_op`). A row added to `TABLE` is found from then on."""
-    global _BY_KERNEL, _INDEXED
-    rows = tuple(TABLE.values())
-    if rows != _INDEXED:
-        _BY_KERNEL = {row.kernel: row for row in rows}
-        _INDEXED = rows
+    with `define_op`). A row added to `TABLE` (or replaced) is found from then on."""
     try:
-        return _BY_KERNEL.get(kernel)
+        row = _BY_KERNEL.get(kernel)
     except TypeError:  # an unhashable kernel is no row's
         return None
+    if row is not None and TABLE.get(row.name) is row:
+        return row
+    # Not indexed yet, or the table changed: index it again.
+    _BY_KERNEL.clear()
+    _BY_KERNEL.update((row.kernel, row) for row in TABLE.values())
+    return _BY_KERNEL.get(kernel)
 
 
 def shape_of(kernel: object) -> str | None:
