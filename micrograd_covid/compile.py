@@ -7,9 +7,9 @@ functions: `forward`, which computes each node's value from its inputs' values, 
 exactly as `Value.backward` does. Each node is written from its row of the op table
 (`ops.TABLE`): the row's `python` templates, filled in with the node's variable names, or,
 for a row without them, a call of its kernel. The arithmetic is the kernels' own, in the
-same order, so the numbers are bit for bit the interpreter's. `.source` is the generated code; it is
-registered with `linecache`, so tracebacks, pdb and coverage show its lines, for as long as a
-cache or a compiled graph holds it.
+same order, so the numbers are bit for bit the interpreter's. `.source` is the generated
+code; it is registered with `linecache`, so tracebacks, pdb and coverage show its lines, for
+as long as a cache or a compiled graph holds it.
 
 User text (labels, op names) enters the source only in comments, every character that could
 end the comment (a newline, a control character) written as its escape: a label is never
@@ -185,8 +185,8 @@ def _leaf_data(data: tuple[Any, ...]) -> tuple[Any, ...]:
     raise BadLeaf
 
 
-# Every function a rule's template calls, by name: the generated code's globals.
 def _functions() -> dict[str, Callable[..., float]]:
+    """Every function a rule's template calls, by name: globals of the generated code."""
     found: dict[str, Callable[..., float]] = {}
     rules = [row.python for row in ops.TABLE.values()]
     rules += [act.python for act in ops.ACTIVATIONS.values()]
