@@ -99,7 +99,7 @@ class _Writer:
         ins = [self.operand(i) for i in node.inputs]
         if len(ins) == 2 and op in _INFIX:
             return f"{ins[0]}{_INFIX[op]}{ins[1]}"
-        if node.kernel is ops.pow_const:
+        if ops.shape_of(node.kernel) == "power":
             c = node.params[0]
             return f"{ins[0]}²" if c == 2 else f"{ins[0]}^{self.operand(c)}"
         if op == "neg" and len(ins) == 1:

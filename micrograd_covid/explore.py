@@ -156,7 +156,7 @@ def _dot_shape(
 ) -> tuple[int, list[int] | None, list[int] | None, int | None] | None:
     """A dot node's length n and the node indices of its weights, inputs and bias (None
     where they are constants)."""
-    if node.kernel is not ops.dot:
+    if ops.shape_of(node.kernel) != "dot":
         return None
     layout = node.params[:4]
     ws, xs, bias = ops.dot_split(ins, *layout)
@@ -204,7 +204,7 @@ def _forward(node: Value, k: int, ins: list[int]) -> list[Token]:
         sym, num = [_n(a), "/", _n(b)], [_v(a), "/", _v(b)]
     elif op == "**" and len(ins) == 2:
         sym, num = [_n(a), ["^", [_n(b)]]], ["(", _v(a), ")", ["^", [_v(b)]]]
-    elif node.kernel is ops.pow_const:
+    elif ops.shape_of(node.kernel) == "power":
         c = ["x", node.params[0]]
         sym, num = [_n(a), ["^", [c]]], ["(", _v(a), ")", ["^", [c]]]
     elif op == "neg" and len(ins) == 1:
@@ -252,7 +252,7 @@ def _locals(node: Value, k: int, ins: list[int]) -> list[list[Token]]:
             ["1/", _n(b), " = 1/", _v(b)],
             ["−", _n(a), "/", _n(b), "²", " = −", _v(a), "/(", _v(b), ")²"],
         ]
-    if node.kernel is ops.pow_const:
+    if ops.shape_of(node.kernel) == "power":
         c, c1 = ["x", node.params[0]], ["x", node.params[0] - 1.0]
         return [[c, "·", _n(a), ["^", [c1]], " = ", c, "·(", _v(a), ")", ["^", [c1]]]]
     if op == "**" and len(ins) == 2:
@@ -273,7 +273,7 @@ def _locals(node: Value, k: int, ins: list[int]) -> list[list[Token]]:
         return [one for _ in ins]
     if op == "mean":
         return [["1/", ["x", float(len(ins))]] for _ in ins]
-    if node.kernel is ops.dot:
+    if ops.shape_of(node.kernel) == "dot":
         return _dot_locals(node, k, ins)
     return [[] for _ in ins]
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import numbers
-from collections.abc import Sequence
-from typing import TypeAlias
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TypeAlias, TypeVar
 
 from . import checks, ops
 from .engine import Value, check_number
 
-__all__ = ["bce", "cross_entropy", "hinge", "mse", "squared_error", "sse"]
+__all__ = ["PerRow", "bce", "cross_entropy", "hinge", "mse", "squared_error", "sse"]
 
 Target: TypeAlias = "Value | float | int"
 
@@ -40,6 +41,31 @@ def _terms(preds: Sequence[Value], targets: Sequence[Target], name: str) -> list
     return [squared_error(p, t) for p, t in zip(preds, targets)]
 
 
+@dataclass(frozen=True)
+class PerRow:
+    """A loss's record for the engines that run one sample's graph per row (compiled,
+    numpy): the loss is `term(prediction, target)` for each output of each row, and the
+    mean of those terms (`mean`) or their sum. A loss function carries it as `per_row`; a
+    loss without one runs on the graph engine."""
+
+    term: Callable[[Value, Target], Value]
+    mean: bool
+
+
+_F = TypeVar("_F")
+
+
+def _per_row(record: PerRow) -> Callable[[_F], _F]:
+    """Give the decorated loss function its `per_row` record."""
+
+    def mark(loss: _F) -> _F:
+        loss.per_row = record  # type: ignore[attr-defined]
+        return loss
+
+    return mark
+
+
+@_per_row(PerRow(squared_error, mean=False))
 def sse(preds: Sequence[Value], targets: Sequence[Target]) -> Value:
     """Sum of squared errors: one sum node over the squared_error terms."""
     out = Value.sum(_terms(preds, targets, "sse"))
@@ -47,6 +73,7 @@ def sse(preds: Sequence[Value], targets: Sequence[Target]) -> Value:
     return out
 
 
+@_per_row(PerRow(squared_error, mean=True))
 def mse(preds: Sequence[Value], targets: Sequence[Target]) -> Value:
     """Mean squared error: one node over the squared_error terms, each partial 1/n."""
     out = Value.mean(_terms(preds, targets, "mse"))

@@ -28,7 +28,7 @@ from . import checks
 from .compile import CompileWarning, Program, Unsupported, generate, recall, remember
 from .debug import MODES, watched
 from .engine import Value, interior_order
-from .losses import mse, squared_error, sse
+from .losses import PerRow
 from .names import display_names
 from .nn import MLP
 from .tape import Tape
@@ -230,7 +230,7 @@ def make_runner(
         from .vectorized import NumpyRunner
 
         order, terms, fed, rows, _ = _sample(model, xs, ys, loss)
-        return NumpyRunner(order, fed, terms, rows, loss is mse, build)
+        return NumpyRunner(order, fed, terms, rows, _per_row(loss).mean, build)
     except _SampleFailed:
         # The first row fails in the model or the loss (an overflow, a bad parameter): the
         # graph engine meets it at the step that first runs that row and raises there, so
@@ -285,7 +285,8 @@ def _compiled(
     """The compiled engine's runner: the code from one sample's graph, or, for an `MLP` of a
     structure compiled before, that code bound to this model's parameters (no sample graph
     is built: the structure fixes the graph's shape)."""
-    mlp = model if isinstance(model, MLP) and (loss is mse or loss is sse) else None
+    record = getattr(loss, "per_row", None)
+    mlp = model if isinstance(model, MLP) and isinstance(record, PerRow) else None
     structure = mlp.structure() if mlp is not None else None
     key = None if structure is None else ("MLP", structure, loss)
     if key is not None and mlp is not None:
@@ -295,12 +296,24 @@ def _compiled(
         program = recall(key, params) if len(set(params)) == len(params) else None
         if program is not None:
             rows = _rows(xs, ys, len(xs[0]), len(mlp.layers[-1].neurons))
-            return CompiledRunner(program, rows, loss is mse, build)
+            return CompiledRunner(program, rows, _per_row(loss).mean, build)
     order, terms, fed, rows, names = _sample(model, xs, ys, loss)
     program = generate(order, terms, fed, names, title="one sample")
     if key is not None and mlp is not None and _same(program.fixed, mlp.parameters()):
         remember(key, program)
-    return CompiledRunner(program, rows, loss is mse, build)
+    return CompiledRunner(program, rows, _per_row(loss).mean, build)
+
+
+def _per_row(loss: Callable[..., Value]) -> PerRow:
+    """The loss's `per_row` record (see `losses.PerRow`); Unsupported for a loss without
+    one (it is not computed row by row)."""
+    record = getattr(loss, "per_row", None)
+    if not isinstance(record, PerRow):
+        raise Unsupported(
+            f"loss {getattr(loss, '__name__', loss)!r} is not a sum or mean of per-row terms "
+            "(mse and sse are)"
+        )
+    return record
 
 
 def _same(a: Sequence[Value], b: Sequence[Value]) -> bool:
@@ -317,8 +330,7 @@ def _sample(
     """One sample's graph on placeholders (interior nodes in the batch graph's order), its
     loss terms, the placeholders, every row's fed values, and a function that gives the
     display names (needed only when code is written for a shape not seen before)."""
-    if loss is not mse and loss is not sse:
-        raise Unsupported(f"loss {getattr(loss, '__name__', loss)!r} is not mse or sse")
+    term = _per_row(loss).term
     nin = len(xs[0])
     first = [_number(x, "xs[0]", j) for j, x in enumerate(xs[0])]
     placeholders = [Value(x, f"x{j + 1}", role="input") for j, x in enumerate(first)]
@@ -326,7 +338,7 @@ def _sample(
         out = model(placeholders)
         preds = out if isinstance(out, list) else [out]
         targets = [Value(0.0, "y" if len(preds) == 1 else f"y{k + 1}", "input") for k in preds]
-        terms = [squared_error(p, t) for p, t in zip(preds, targets)]
+        terms = [term(p, t) for p, t in zip(preds, targets)]
         sample = Value.sum(terms)  # only to order the sample's nodes as the batch's loss would
     except (ArithmeticError, ValueError) as exc:
         raise _SampleFailed from exc
