@@ -54,7 +54,9 @@
     var listed = drawn.slice().sort(function (a, b) { return L.params[a] - L.params[b]; });
     var fwdPos = new Array(n).fill(-1);
     fwd.forEach(function (k, i) { fwdPos[k] = i; });
-    return { L: L, n: n, off: off, edges: e, fwd: fwd, bwd: bwd, fwdPos: fwdPos,
+    var neuronAt = {};
+    if (L.net) L.net.neurons.forEach(function (nr) { neuronAt[nr.k] = nr; });
+    return { L: L, n: n, off: off, edges: e, fwd: fwd, bwd: bwd, fwdPos: fwdPos, neuronAt: neuronAt,
              drawn: drawn, listed: listed, pindex: pindex, root: n - 1, svg: null, nodes: [], edgeEls: [], li: li };
   });
 
@@ -187,7 +189,48 @@
   function more(count, what) {
     return count > 0 ? [{ t: "\u2026 and " + count + " more " + what + " (on the graph).", cls: "more" }] : [];
   }
+  // What the generated names of a step stand for: "where t1 = (L2.n0 − y)²".
+  function whereNames(lay, ks, skip) {
+    var out = [];
+    ks.forEach(function (k) {
+      if (k === skip || !generated(lay.L.names[k])) return;
+      var def = definition(lay, k);
+      if (def) out.push([T("where "), M([lay.L.latex[k] + " = " + def[0], lay.L.names[k] + " = " + def[1]]), T(" (a name the page gave the unnamed node)")]);
+    });
+    return out.slice(0, 3);
+  }
+  // A neuron's backward step as a network reads it: δ = ∂L/∂z, then each weight's gradient
+  // δ·x (upstream × local), the numbers on its weight edges at the neuron level.
+  var SLOPE_TEXT = { tanh: ["1 - a^{2}", "1 \u2212 a\u00b2"], sigmoid: ["a(1 - a)", "a(1 \u2212 a)"],
+                     relu: ["[z > 0]", "[z > 0]"], linear: ["1", "1"] };
+  function neuronParas(lay, B, k, up, rootTex, rootName) {
+    var nr = lay.neuronAt[k];
+    if (!nr) return [];
+    var slope = SLOPE[nr.act](B.v[k]), delta = up * slope, st = SLOPE_TEXT[nr.act];
+    var out = [[T("As a neuron " + baseName(lay.L.names[k]) + " = a(z), z = w\u00b7x + b: "),
+      M(["\\delta = \\partial " + rootTex + "/\\partial z = \\partial " + rootTex + "/\\partial a \\cdot a'(z) = (" +
+         numLatex(f7(up)) + ")(" + numLatex(f7(slope)) + ") = " + numLatex(f7(delta)),
+         "\u03b4 = \u2202" + rootName + "/\u2202z = \u2202" + rootName + "/\u2202a \u00b7 a\u2032(z) = (" + f7(up) + ")(" + f7(slope) + ") = " + f7(delta)]),
+      T(", with a\u2032(z) = "), M(st), T("; each weight's gradient is \u03b4 \u00d7 the input it multiplies:")]];
+    nr.w.slice(0, 6).forEach(function (we, i) {
+      var w = lay.L.inputs[k][i], x = nr.x[i] >= 0 ? B.v[nr.x[i]] : (B.k[String(k)] || [])[nr.w.length + i];
+      if (x === undefined) return;
+      var gw = partial(lay, -1, w, rootTex), gt = partial(lay, -1, w, rootName);
+      out.push({ cls: "edge-line", items: [M([gw[0] + " \\mathrel{+}= \\delta\\cdot " + (nr.x[i] >= 0 ? "{" + lay.L.latex[nr.x[i]] + "}" : "x") + " = (" + numLatex(f7(delta)) + ")(" + numLatex(f7(x)) + ") = " + numLatex(f7(delta * x)),
+        gt[1] + " += \u03b4\u00b7" + (nr.x[i] >= 0 ? lay.L.names[nr.x[i]] : "x") + " = (" + f7(delta) + ")(" + f7(x) + ") = " + f7(delta * x)])] });
+    });
+    if (nr.w.length > 6) out.push([{ t: "\u2026 and " + (nr.w.length - 6) + " more weights (on the graph).", cls: "more" }]);
+    return out;
+  }
   function explain(i) {
+    var paras = explainStep(i), st = state(i), S = st.S, lay = st.lay;
+    if (S.k >= 0) {
+      var skip = S.phase === "forward" || S.phase === "loss" ? S.k : -1;
+      paras = paras.concat(whereNames(lay, [S.k].concat(lay.L.inputs[S.k]), skip));
+    }
+    return paras;
+  }
+  function explainStep(i) {
     var st = state(i), S = st.S, B = st.B, lay = st.lay, L = lay.L, paras = [];
     var rootName = L.names[lay.root], rootTex = L.latex[lay.root];
     if (S.phase === "init") {
@@ -225,6 +268,7 @@
           T(" (every node computed from it has passed its share back). It passes it on to its " +
             ins.length + " input" + (ins.length > 1 ? "s" : "") + ":")]);
       }
+      paras = paras.concat(neuronParas(lay, B, k0, up, rootTex, rootName));
       ins.slice(0, MAX_LINES).forEach(function (inp, j) {
         var local = B.d[lay.off[k0] + j], tpl = L.loc[k0][j] || [];
         var parts = [partial(lay, k0, inp, rootTex)];
@@ -391,13 +435,15 @@
       if (cores[k] && kind === "neuron") { rec.neuron = true; rec.named[s] = k; }
     }
     V.boxes.forEach(function (rec) {
-      rec.el.setAttribute("data-node", "");
-      rec.el.classList.add("box");
       var first = rec.named[0] !== undefined ? rec.named[0] : (rec.named.all !== undefined ? rec.named.all : mainOf(rec, 0));
+      rec.el.setAttribute("data-node", L.names[first]);
+      rec.el.classList.add("box");
       // a tooltip: what the box is; a generated name says what it stands for
       var tip = document.createElementNS(SVGNS, "title"), name = L.names[first], def = definition(lay, first);
       tip.textContent = name + (def && generated(name) ? " = " + def[1] : "");
-      rec.el.insertBefore(tip, rec.el.firstChild.nextSibling);
+      // inside the box's link, after Graphviz's own <title> (the node's DOT id)
+      var holder = rec.el.querySelector("a") || rec.el;
+      holder.insertBefore(tip, holder.firstChild);
       rec.tip = tip;
       if (rec.neuron) {
         rec.el.addEventListener("click", function () { if (!moved) api.open(L.names[rec.named[sample] !== undefined ? rec.named[sample] : first]); });
@@ -481,7 +527,7 @@
   var scale = 1, current = -1, shownLayout = -1, moved = false;
   var MIN_TEXT_PX = 12;  // the zoom that fits or follows never makes graph text smaller
   function shown() { var lay = layouts[Math.max(shownLayout, 0)]; return lay ? viewOf(lay) : null; }
-  function minScale(V) { return MIN_TEXT_PX / (V.minFont * 4 / 3); }
+  function minScale(V) { return MIN_TEXT_PX * 1.001 / (V.minFont * 4 / 3); }  // a hair over: rounding
   function applyScale() {
     layouts.forEach(function (lay) {
       [lay.views.node, lay.views.neuron].forEach(function (V) {
@@ -679,7 +725,7 @@
       var others = V.edges.filter(function (er) { return er.trace; });
       todo.forEach(function (t) { labelEls.push(label(V, t[0], t[1], placed, others)); });
     }
-    var focusEls = cur ? [cur] : litBoxes.slice(0, 1);
+    var focusEls = cur ? [cur] : (opened && V.kind === "node" ? opened.els : litBoxes.slice(0, 1));
     var alsoEls = litBoxes.concat(labelEls);
     if (S.k >= 0) L.inputs[S.k].forEach(function (inp) { var b = V.boxOf[inp]; if (b) alsoEls.push(b); });
     if (opened && V.kind === "node") alsoEls = alsoEls.concat(opened.els);
@@ -747,7 +793,8 @@
       }
       return n;
     }
-    var offsets = [0, -h, h, -2 * h, 2 * h, -3 * h, 3 * h];
+    var offsets = [0];
+    for (var o = 1; o <= 8; o++) offsets.push(-o * h, o * h);
     for (var oi = 0; oi < offsets.length && !(best && best.cost === 0); oi++) {
       for (var c = 0; c < pts.length; c++) {
         var k = cost(pts[c], offsets[oi]);
@@ -863,11 +910,22 @@
       svgEl("polyline", { points: pts.join(" "), fill: "none", stroke: "#2a7ab0", "stroke-width": 2 });
       var lx = fx(shown - 1), ly = fy(losses[shown - 1]);
       svgEl("circle", { cx: lx, cy: ly, r: 4, fill: "#D62728" });
-      // below the point near the top, where the epoch names are
-      // right of the point in the chart's left half, left of it in the right half: never cut off
-      var right = lx > (X0 + X1) / 2;
-      svgEl("text", { x: right ? lx - 6 : lx + 6, y: ly < Y0 + 24 ? ly + 18 : ly - 6, id: "chart-last",
-                      "text-anchor": right ? "end" : "start" }, "L = " + f7(losses[shown - 1]));
+      // beside the point, inside the chart, clear of the axis numbers and the epoch names:
+      // right of it in the chart's left half, left of it in the right half; above, else below
+      var right = lx > (X0 + X1) / 2, taken = [];
+      chart.querySelectorAll("text").forEach(function (t) { var b = t.getBBox(); if (b.width) taken.push(b); });
+      var last = svgEl("text", { id: "chart-last" }, "L = " + f7(losses[shown - 1]));
+      var spots = [[right, -6], [right, 18], [!right, -6], [!right, 18], [right, -24], [right, 36]];
+      for (var si = 0; si < spots.length; si++) {
+        var end = spots[si][0];
+        last.setAttribute("x", end ? lx - 6 : lx + 6);
+        last.setAttribute("y", ly + spots[si][1]);
+        last.setAttribute("text-anchor", end ? "end" : "start");
+        var bb = last.getBBox();
+        var clear = bb.x >= 0 && bb.x + bb.width <= 440 && bb.y >= 0 && bb.y + bb.height <= Y1 - 2 &&
+          taken.every(function (o) { return bb.x > o.x + o.width + 2 || o.x > bb.x + bb.width + 2 || bb.y > o.y + o.height || o.y > bb.y + bb.height; });
+        if (clear) break;
+      }
     }
   }
 
@@ -998,18 +1056,22 @@
     if (!found) throw new Error("explorer.open: no neuron named " + JSON.stringify(String(name)));
     if (net.samples[found.k] >= 0) sample = net.samples[found.k];
     setLevel("node");
-    var V = lay.views.node, ks = [found.k].concat(lay.L.inputs[found.k]);
-    var els = ks.map(function (k) { return V.boxOf[k]; }).filter(Boolean);
+    var V = lay.views.node, ins = lay.L.inputs[found.k];
+    // its frame: the neuron and the parameters it owns; its inputs lit too, wherever they are
+    var own = [found.k].concat(ins.filter(function (k) { return lay.L.kinds[k] === "p"; }));
+    var frame = own.map(function (k) { return V.boxOf[k]; }).filter(Boolean);
+    var els = [found.k].concat(ins).map(function (k) { return V.boxOf[k]; }).filter(Boolean);
     els.forEach(function (el) { el.classList.add("opened"); });
     V.svg.classList.add("focused");
-    opened = { k: found.k, els: els };
-    var u = union(els.map(function (el) { return el.getBoundingClientRect(); }));
+    opened = { k: found.k, els: frame };
+    var u = union(frame.map(function (el) { return el.getBoundingClientRect(); }));
     if (u) {
-      zoom(Math.max(minScale(V), Math.min(1, scale * fitScale(V, (u.right - u.left) * 0.75 / scale, (u.bottom - u.top) * 0.75 / scale))));
-      u = union(els.map(function (el) { return el.getBoundingClientRect(); }));
+      var W = pane.clientWidth - 24, H = pane.clientHeight - 24;
+      zoom(Math.max(minScale(V), Math.min(1, scale * Math.min(W / (u.right - u.left), H / (u.bottom - u.top)))));
+      u = union(frame.map(function (el) { return el.getBoundingClientRect(); }));
       var p = pane.getBoundingClientRect();
-      pane.scrollLeft += (u.left + u.right) / 2 - (p.left + p.width / 2);
-      pane.scrollTop += (u.top + u.bottom) / 2 - (p.top + p.height / 2);
+      pane.scrollLeft += (u.left + u.right) / 2 - (p.left + pane.clientLeft + pane.clientWidth / 2);
+      pane.scrollTop += (u.top + u.bottom) / 2 - (p.top + pane.clientTop + pane.clientHeight / 2);
     }
     if (current >= 0) go(current);
     return lay.L.names[found.k];
