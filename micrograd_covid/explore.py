@@ -317,6 +317,7 @@ class _Layout:
     svg: str = ""
     widths: list[list[int]] = field(default_factory=list)
     network: NetworkView | None = None
+    node_view: NetworkView | None = None
     legend: list[str] = field(default_factory=list)
 
     def data(self) -> dict[str, Any]:
@@ -337,6 +338,7 @@ class _Layout:
                 for k, node in enumerate(order)
             ],
             "net": self.network.data() if self.network is not None else None,
+            "nodeView": self.node_view.data() if self.node_view is not None else None,
         }
 
 
@@ -518,13 +520,19 @@ def _draw_layout(layout: _Layout, batches: list[_Batch], li: int, root_name: str
     start = svg.find("<svg")
     layout.svg = svg[start:] if start >= 0 else svg
 
-    def box_lines(ks: list[int], name: str) -> list[str]:
+    def box_lines(ks: list[int], name: str, data_grads: bool = False) -> list[str]:
+        """A box's lines, wide enough for each node it shows (one per sample)."""
         value = max(value_w[k] for k in ks)
         grad = max(grad_w[k] for k in ks)
         short = name.split(" ")[0]
-        if all(layout.kinds[k] == "i" for k in ks):  # data: its gradient is noise here
+        kinds = {layout.kinds[k] for k in ks}
+        if kinds == {"i"} and not data_grads:  # data: its gradient is noise beside neurons
             return [name, "= " + "0" * value, ""]
-        return [name, "= " + "0" * value, f"∂{root_name}/∂{short} = " + "0" * grad]
+        out = [name, "= " + "0" * value, f"∂{root_name}/∂{short} = " + "0" * grad]
+        return [*out, "was " + "0" * value] if kinds == {"p"} else out
+
+    def node_lines_of(ks: list[int], name: str) -> list[str]:
+        return box_lines(ks, name, data_grads=True)
 
     resolved = resolve_roles(layout.order, roles)
     layout.legend = sorted(
@@ -532,6 +540,10 @@ def _draw_layout(layout: _Layout, batches: list[_Batch], li: int, root_name: str
             resolved[id(node)] or ("intermediate" if node.inputs else "constant")
             for node in layout.order
         }
+    )
+    # a batch of several samples: its node level drawn for one sample too, not N copies
+    layout.node_view = network_view(
+        layout.order, layout.names, layout.inputs, layout.feeds, roles, node_lines_of, "node"
     )
     layout.network = network_view(
         layout.order, layout.names, layout.inputs, layout.feeds, roles, box_lines
@@ -869,7 +881,10 @@ def _page_from(
         else {"name": type(optimizer).__name__, "lr": optimizer.lr, "sgd": plain_sgd},
         "stopped": stopped,
     }
-    svgs = [(lay.svg, lay.network.svg if lay.network else "") for lay in recorder.layouts]
+    svgs = [
+        (lay.node_view.svg if lay.node_view else lay.svg, lay.network.svg if lay.network else "")
+        for lay in recorder.layouts
+    ]
     roles = {role for lay in recorder.layouts for role in lay.legend}
     network = any(lay.network is not None for lay in recorder.layouts)
     legend = [(role, False) for role in _LEGEND_ORDER if role in roles]

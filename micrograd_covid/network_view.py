@@ -91,22 +91,27 @@ def network_view(
     feeds: Sequence[Sequence[int]],
     roles: dict[Value, str],
     lines: Callable[[list[int], str], list[str]],
+    level: str = "neuron",
 ) -> NetworkView | None:
-    """The neuron-level drawing of a recorded graph, or None where it has no neurons (or
-    its samples' graphs differ in shape). `lines(nodes, name)` gives a box's text lines
-    for the nodes it shows (one per sample) under the name `name`."""
+    """The drawing of one sample of a recorded graph at `level`, or None where there is
+    nothing to draw that way: at "neuron", a graph without neurons; at "node", a graph of
+    one sample (drawn whole already); either, where the samples' graphs differ in shape.
+    `lines(nodes, name)` gives a box's text lines for the nodes it shows (one per sample)
+    under the name `name`."""
     import graphviz
 
     consumers: dict[int, list[Value]] = {}
     for node in order:
         for inp in node.inputs:
             consumers.setdefault(id(inp), []).append(node)
-    neurons = _find_neurons(order, consumers)
-    if not neurons:
+    neurons = _find_neurons(order, consumers) if level == "neuron" else []
+    if level == "neuron" and not neurons:
         return None
     index = {node: k for k, node in enumerate(order)}
     samples = _samples(order, feeds)
     count = max(samples) + 1
+    if count <= 1 and level == "node":
+        return None
     if count <= 1:
         terms = [order[-1]]
     else:
@@ -156,12 +161,15 @@ def network_view(
         max_nodes=max(len(first), 1),
         title=None,
         node_lines=node_lines,
-        level="neuron",
+        level=level,
     )
     # room between the layers for a label per weight (two lines, upstream × local and
     # its value), side by side where a layer has more neurons than the 2-4-1 net
-    widest = max(Counter(n.layer for n in neurons if n.core in position).values())
-    source = for_page(graph.source, nodesep="0.15", ranksep="1.4" if widest <= 4 else "2.4")
+    if level == "neuron":
+        widest = max(Counter(n.layer for n in neurons if n.core in position).values())
+        source = for_page(graph.source, nodesep="0.15", ranksep="1.4" if widest <= 4 else "2.4")
+    else:
+        source = for_page(graph.source, nodesep="0.15")
     # the nodes that gather the samples (the mean of the losses), after the first sample's
     extra: list[str] = []
     batch_id: dict[int, str] = {}

@@ -248,6 +248,16 @@ def test_a_full_batch_shows_one_samples_network_and_the_batchs_sum(browser, page
     i = next(i for i, s in enumerate(steps) if s["phase"] == "backward")
     text = browser.execute_script(f"return window.explorer.steps[{i}].text")
     assert all(f"∂L/∂t{j}" in text for j in (1, 2, 3, 4)), text
+    # the node level too: one sample's nodes (its own names), not four copies
+    browser.find_element("id", "level-node").click()
+    browser.execute_script(f"window.explorer.go({last})")
+    shown = browser.execute_script(
+        "return [...document.querySelector('.layout svg').querySelectorAll('[data-node]')]"
+        ".map(g => [g.dataset.node, g.querySelector('text').textContent])"
+    )
+    assert sum(1 for n, _ in shown if n.startswith("L0.n0.w")) == 2
+    assert sum(1 for n, _ in shown if n.startswith("L0.n0")) == 3  # its two weights and it
+    assert ["x1[4]", "x1[4]"] in shown
 
 
 def test_a_neurons_backward_step_shows_delta_and_each_weights_gradient(browser, pages):  # type: ignore[no-untyped-def]

@@ -391,9 +391,12 @@
   function generated(name) { return /^[tc]\d+(#\d+)?$/.test(name); }
   function makeView(lay, div, kind, uid) {
     var svg = div.querySelector("svg"), L = lay.L, net = L.net;
+    // one sample's drawing: its boxes and edges by the ids the page was given
+    var map = kind === "neuron" ? net : L.nodeView;
     var V = { lay: lay, kind: kind, div: div, svg: svg, uid: uid,
               width: svg.viewBox.baseVal.width, height: svg.viewBox.baseVal.height,
-              boxOf: [], boxes: [], edgeOf: [], edges: [], labels: null, placedBoxes: null };
+              boxOf: [], boxes: [], edgeOf: [], edges: [], labels: null, placedBoxes: null,
+              mapped: !!map };
     svg.removeAttribute("width"); svg.removeAttribute("height");
     var defs = document.createElementNS(SVGNS, "defs");
     marker(defs, "fwd" + uid, "#777", false); marker(defs, "fwd-on" + uid, "#D62728", false);
@@ -404,7 +407,7 @@
       a.removeAttribute("title");
     });
     var byTitle = {}, pairs = {};
-    if (kind === "node") {
+    if (!map) {
       svg.querySelectorAll("g.node").forEach(function (g) {
         var t = g.querySelector("title");
         if (t) byTitle[t.textContent] = g;
@@ -421,7 +424,7 @@
     var cores = {};
     if (net) net.neurons.forEach(function (nr) { cores[nr.k] = nr; });
     for (k = 0; k < lay.n; k++) {
-      var g = kind === "node" ? (byId(svg, "node-n" + k) || byTitle["n" + k] || null) : byId(svg, net.boxes[k]);
+      var g = !map ? (byId(svg, "node-n" + k) || byTitle["n" + k] || null) : byId(svg, map.boxes[k]);
       V.boxOf.push(g);
       if (!g) continue;
       var rec = records.get(g);
@@ -430,13 +433,15 @@
         records.set(g, rec);
         V.boxes.push(rec);
       }
-      var s = kind === "neuron" && net.samples[k] >= 0 ? net.samples[k] : "all";
+      var s = map && map.samples[k] >= 0 ? map.samples[k] : "all";
       if (rec.main[s] === undefined || k > rec.main[s]) rec.main[s] = k;
       if (cores[k] && kind === "neuron") { rec.neuron = true; rec.named[s] = k; }
     }
     V.boxes.forEach(function (rec) {
       var first = rec.named[0] !== undefined ? rec.named[0] : (rec.named.all !== undefined ? rec.named.all : mainOf(rec, 0));
       rec.el.setAttribute("data-node", L.names[first]);
+      rec.line0 = rec.texts[0] ? rec.texts[0].textContent : "";
+      rec.name0 = baseName(L.names[first]);
       rec.el.classList.add("box");
       // a tooltip: what the box is; a generated name says what it stands for
       var tip = document.createElementNS(SVGNS, "title"), name = L.names[first], def = definition(lay, first);
@@ -453,7 +458,7 @@
     for (k = 0; k < lay.n; k++) {
       L.inputs[k].forEach(function (inp) {
         var el = null;
-        if (kind === "node") {
+        if (!map) {
           el = byId(svg, "edge-" + e);
           if (!el) {
             var key = "n" + inp + ">n" + k, list = pairs[key] || [];
@@ -461,7 +466,7 @@
             el = list[used[key] - 1] || null;
           }
         } else {
-          el = byId(svg, net.edges[e]);
+          el = byId(svg, map.edges[e]);
         }
         var er = null;
         if (el) {
@@ -639,18 +644,20 @@
     var lay = st.lay, L = lay.L, B = st.B, S = st.S, rootName = L.names[lay.root], net = L.net;
     var V = viewOf(lay);
     if (V.div.hidden) showLayout(lay);
-    if (net && S.k >= 0 && net.samples[S.k] >= 0) sample = net.samples[S.k];
-    var s = V.kind === "neuron" ? sample : "all";
+    var samplesOf = net || L.nodeView;
+    if (samplesOf && S.k >= 0 && samplesOf.samples[S.k] >= 0) sample = samplesOf.samples[S.k];
+    var s = V.mapped ? sample : "all";
     var lit = {};
     if (S.phase === "init" || S.phase === "update") lay.drawn.forEach(function (k) { lit[k] = 1; });
-    if (S.phase === "feed") for (var q = 0; q < lay.n; q++) if (L.kinds[q] === "i" && (!net || V.kind === "node" || net.samples[q] === sample)) lit[q] = 1;
+    if (S.phase === "feed") for (var q = 0; q < lay.n; q++) if (L.kinds[q] === "i" && (!V.mapped || samplesOf.samples[q] === sample)) lit[q] = 1;
     var cur = S.k >= 0 ? V.boxOf[S.k] : null;
     var litBoxes = [];
     V.boxes.forEach(function (rec) {
       var k = mainOf(rec, s), texts = rec.texts, v = B.v[k], isKnown = known(st, k);
       if (L.kinds[k] === "p" && S.phase === "update") v = B.u[lay.pindex[k]];
-      var named = namedOf(rec, s), name = V.kind === "neuron" ? baseName(L.names[named]) : L.names[k];
-      if (V.kind === "neuron" && !rec.neuron) setLine(texts, 0, name);
+      var named = namedOf(rec, s), name = V.mapped ? baseName(L.names[named]) : L.names[k];
+      // one sample's drawing shows this sample's names: x1[4], t4
+      if (V.mapped && rec.line0.indexOf(rec.name0) === 0) setLine(texts, 0, name + rec.line0.slice(rec.name0.length));
       setLine(texts, 1, isKnown ? "= " + f4(v) : "= ?");
       var hasGrad = st.gr && st.gr.has[k] && !(V.kind === "neuron" && L.kinds[k] === "i");
       setLine(texts, 2, hasGrad ? "\u2202" + rootName + "/\u2202" + name + " = " + f4(st.gr.g[k]) : "");
@@ -831,11 +838,11 @@
     badge.textContent = PHASE_NAMES[st.S.phase];
     where.appendChild(badge);
     var words = D.rows.length ? "epoch " + st.B.e + " of " + epochs + " \u00b7 batch " + st.B.b + " of " + batchesPerEpoch : "one backward pass";
-    if (st.lay.L.net && level === "neuron" && samplesIn(st.lay) > 1) words += " \u00b7 sample " + (sample + 1) + " of " + samplesIn(st.lay);
+    if (viewOf(st.lay).mapped && samplesIn(st.lay) > 1) words += " \u00b7 sample " + (sample + 1) + " of " + samplesIn(st.lay);
     if (st.S.k >= 0) words += " \u00b7 node " + st.lay.L.names[st.S.k];
     where.appendChild(document.createTextNode(words));
   }
-  function samplesIn(lay) { return Math.max.apply(null, lay.L.net.samples.concat([0])) + 1; }
+  function samplesIn(lay) { return Math.max.apply(null, (lay.L.net || lay.L.nodeView).samples.concat([0])) + 1; }
   var dataBox = document.getElementById("data");
   function showData(st) {
     if (!D.rows.length) { dataBox.hidden = true; document.getElementById("data-heading").hidden = true; return; }
