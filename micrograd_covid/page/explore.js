@@ -505,6 +505,12 @@
         var p = er.path.getPointAtLength(len * q / 40);
         er.trace.push({ x: p.x, y: p.y });
       }
+      er.bbox = {
+        x0: Math.min.apply(null, er.trace.map(function (t) { return t.x; })),
+        x1: Math.max.apply(null, er.trace.map(function (t) { return t.x; })),
+        y0: Math.min.apply(null, er.trace.map(function (t) { return t.y; })),
+        y1: Math.max.apply(null, er.trace.map(function (t) { return t.y; }))
+      };
     });
     V.labels = document.createElementNS(SVGNS, "g");
     V.labels.setAttribute("class", "elabels");
@@ -794,8 +800,11 @@
       // the label's centre nearer its own edge than any other (a crossing fails this)
       var c = { x: p.x, y: p.y + dy - 2.5 }, own = dy ? 0 : distToTrace(c, er.trace);
       if (!dy) {
+        var reach = own + 6;
         for (var i = 0; i < others.length; i++) {
-          if (others[i] !== er && distToTrace(c, others[i].trace) < own + 6) { n += 0.5; break; }
+          var ob = others[i].bbox;  // an edge whose box is farther away cannot be nearer
+          if (others[i] === er || c.x < ob.x0 - reach || c.x > ob.x1 + reach || c.y < ob.y0 - reach || c.y > ob.y1 + reach) continue;
+          if (distToTrace(c, others[i].trace) < reach) { n += 0.5; break; }
         }
       }
       return n;
@@ -1011,7 +1020,7 @@
     else if (ev.key === "Home") go(0);
     else if (ev.key === "End") go(steps.length - 1);
     else if (ev.key === " ") setPlaying(!timer);
-    else if ((ev.key === "o" || ev.key === "Enter") && level === "neuron" && currentNeuron()) openNeuron(currentNeuron());
+    else if (ev.key === "o" && level === "neuron" && currentNeuron()) openNeuron(currentNeuron());
     else if (ev.key === "Escape" && opened) setLevel("neuron");
     else handled = false;
     if (handled) ev.preventDefault();
