@@ -24,10 +24,10 @@ from pathlib import Path
 from typing import Any
 
 from . import ops
-from .edge_labels import render_placed
 from .engine import Value, dot_parts, topological_order
 from .files import write_atomic
 from .names import display_names, neuron_of
+from .placement import render_placed
 
 __all__ = ["LEVELS", "ROLE_COLOURS", "GraphvizMissingError", "draw", "fmt", "render"]
 
@@ -857,10 +857,18 @@ def _dot_source(
         if len(ids) < 2:
             continue
         out.append(f"  subgraph cluster_{k} {{")
+        # the frame's parameters in index order, for the second look after dot's layout
+        params = " ".join(b for b in ids if scene.boxes[b].role == "param")
         out.append(
             "    graph "
             + _attrs(
-                {"label": '""', "style": "rounded,dashed", "color": "#9A9A9A", "tooltip": name}
+                {
+                    "label": '""',
+                    "style": "rounded,dashed",
+                    "color": "#9A9A9A",
+                    "tooltip": name,
+                    "comment": f"params {params}",
+                }
             )
         )
         for bid in ids:
@@ -953,7 +961,7 @@ def pipe(graph: Any, format: str) -> bytes:
     if shutil.which("dot") is None:
         raise GraphvizMissingError(_INSTALL_HINT.format(fmt=format.upper()))
     try:
-        if _EDGE_LABEL.search(graph.source):
+        if _EDGE_LABEL.search(graph.source) or 'comment="params n' in graph.source:
             data: bytes = render_placed(graph.source, format)
         else:
             data = graph.pipe(format=format)

@@ -536,3 +536,13 @@ def test_the_neuron_level_backward_writes_upstream_times_local(tmp_path):  # typ
         flow = f"{fmt(out.grad)} × {fmt(local)} = {fmt(out.grad * local)}".replace("-", "&#45;")
         assert flow in text, flow
         assert f"∂L/∂{w.label}" not in text  # the weight's gradient as the node level: a product
+
+
+def test_weights_stand_in_index_order_in_their_neurons_frame(tmp_path):  # type: ignore[no-untyped-def]
+    # The output neuron's weights read w2, w3, w0, w1 down its frame.
+    from micrograd_covid.tutorials import tutorial_graph
+
+    nodes = drawn(tutorial_graph("deep"), tmp_path).by_first_word()
+    for neuron, count in [("L0.n0", 2), ("L0.n1", 2), ("L0.n2", 2), ("L0.n3", 2), ("L1.n0", 4)]:
+        ys = [nodes[f"{neuron}.w{i}"][2] for i in range(count)]
+        assert ys == sorted(ys), (neuron, ys)  # top to bottom

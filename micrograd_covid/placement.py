@@ -1,11 +1,14 @@
-"""Edge labels beside their own edge: a second look at Graphviz's layout.
+"""A second look at Graphviz's layout: weights in index order, each label by its own edge.
 
-dot sets an edge's label beside the edge's middle, where it reserved room for it; where edges
-run close or cross there, the label can sit nearer another edge than its own, on a crossing,
-or at a distance. After dot's layout, each label that does not sit cleanly is moved to the
-first spot along its own edge (from the middle out, on either side) where it touches no box,
-no other label, no line, and is nearer its own edge than any other; then the drawing is made
-from that layout unchanged (Graphviz's ``neato -n2`` draws given positions as they are).
+dot orders the boxes of a rank to cross as few edges as it can, which can set a neuron's
+weights w2, w3, w0, w1 down its frame; it sets an edge's label beside the edge's middle, where
+it reserved room, and where edges run close or cross there the label can sit nearer another
+edge than its own, on a crossing, or at a distance. After dot's layout, the weights of each
+frame take their column's places in index order (each with its edge), and each label that does
+not sit cleanly moves to the first spot along its own edge (from the middle out, on either
+side) where it touches no box, no other label, no line, and is nearer its own edge than any
+other; then the drawing is made from that layout (Graphviz's ``neato -n2`` draws given
+positions as they are).
 """
 
 from __future__ import annotations
@@ -201,31 +204,101 @@ def placements(layout: dict[str, Any]) -> dict[str, tuple[float, float]]:
     return moves
 
 
+def _in_index_order(layout: dict[str, Any]) -> tuple[dict[str, str], dict[str, int]]:
+    """Put each frame's parameters (its ``comment``: ``params n4 n5``) down their column in
+    index order, in `layout` itself: each box takes the place of the one that stood at its
+    rank, and its edge that one's edge. Returns the new node positions by node id and, by edge
+    id, the index of the edge whose curve and label place it took."""
+    by_name = {obj["name"]: obj for obj in layout.get("objects", []) if "pos" in obj}
+    out_edges: dict[str, list[dict[str, Any]]] = {}
+    objects = layout.get("objects", [])
+    for edge in layout.get("edges", []):
+        if edge.get("style") != "invis":
+            out_edges.setdefault(objects[edge["tail"]]["name"], []).append(edge)
+    moved: dict[str, str] = {}
+    took: dict[str, int] = {}
+    for frame in objects:
+        names = str(frame.get("comment", "")).removeprefix("params ").split()
+        if not str(frame.get("comment", "")).startswith("params ") or len(names) < 2:
+            continue
+        boxes = [by_name.get(n) for n in names]
+        if any(b is None or len(out_edges.get(b["name"], [])) != 1 for b in boxes):
+            continue
+        spots = [tuple(float(v) for v in b["pos"].split(",")) for b in boxes]  # type: ignore[index]
+        if max(x for x, _ in spots) - min(x for x, _ in spots) > 1.0:
+            continue  # not one column
+        down = sorted(range(len(spots)), key=lambda i: -spots[i][1])  # top first (y is up)
+        if down == list(range(len(spots))):
+            continue
+        edges = [out_edges[n][0] for n in names]
+        saved = [(e.get("_draw_"), e.get("lp"), e.get("pos")) for e in edges]
+        for i, (box, edge) in enumerate(zip(boxes, edges)):
+            j = down[i]  # the place the i-th parameter takes: the i-th from the top
+            x, y = spots[j]
+            box["pos"] = f"{x:.2f},{y:.2f}"  # type: ignore[index]
+            moved[box["id"]] = box["pos"]  # type: ignore[index]
+            draw_ops, lp, pos = saved[j]
+            edge["_draw_"], edge["pos"] = draw_ops, pos
+            if lp is not None and "lp" in edge:
+                # the label keeps its own text, set where the other edge's label was
+                ox, oy = (float(v) for v in edge["lp"].split(","))
+                nx, ny = (float(v) for v in lp.split(","))
+                for op in edge.get("_ldraw_", []):
+                    if op.get("op") == "T":
+                        op["pt"] = [op["pt"][0] + nx - ox, op["pt"][1] + ny - oy]
+                edge["lp"] = lp
+            took[edge["id"]] = j
+    return moved, took
+
+
+def _replace(text: str, key: str, attribute: str, old: str, new: str) -> str:
+    """`text` (xdot) with `attribute` of the statement whose id is `key` set to `new`, where
+    it reads `old` (else unchanged)."""
+    start = text.find(f'id="{key}"')
+    if start < 0:
+        return text
+    head = text.rfind("[", 0, start)
+    end = text.find("];", start)
+    for at in (text.find(f'{attribute}="', head), text.find(f'{attribute}="', start)):
+        if head <= at < end:
+            stop = text.find('"', at + len(attribute) + 2)
+            if text[at + len(attribute) + 2 : stop].replace("\\\n", "") == old:
+                return f'{text[:at]}{attribute}="{new}"{text[stop + 1 :]}'
+    return text
+
+
 def render_placed(source: str, format: str) -> bytes:
     """`source` (DOT) laid out by dot and drawn in `format`, its edge labels by their edges."""
     import graphviz
 
     data = source.encode("utf-8")
     layout = json.loads(graphviz.pipe("dot", "json", data))
+    before = {e.get("id"): (e.get("pos"), e.get("lp")) for e in layout.get("edges", [])}
+    nodes_before = {o.get("id"): o.get("pos") for o in layout.get("objects", [])}
+    moved, took = _in_index_order(layout)
     moves = placements(layout)
-    if not moves:
+    if not moves and not moved:
         return bytes(graphviz.pipe("dot", format, data))
     xdot = graphviz.pipe("dot", "xdot", data).decode("utf-8")
+    for key, pos in moved.items():
+        xdot = _replace(xdot, key, "pos", str(nodes_before[key]), pos)
     for edge in layout.get("edges", []):
         key = edge.get("id")
-        if key not in moves or "lp" not in edge:
+        if key is None or (key not in moves and key not in took):
             continue
-        start = xdot.find(f'id="{key}"')
-        at = xdot.find('lp="', start)
-        end = xdot.find('"', at + 4)
-        if start < 0 or at < 0 or xdot[at + 4 : end] != edge["lp"]:
-            continue  # not where the layout says: leave it where dot set it
-        # the label's centre moves by the text box's offset from lp
-        x, y = moves[key]
-        text = _text_box(edge.get("_ldraw_", []))
-        assert text is not None
-        lx, ly = (float(v) for v in edge["lp"].split(","))
-        x -= (text[0] + text[2]) / 2 - lx
-        y -= (text[1] + text[3]) / 2 - ly
-        xdot = f'{xdot[:at]}lp="{x:.2f},{y:.2f}"{xdot[end + 1 :]}'
+        old_pos, old_lp = before[key]
+        if key in took and edge.get("pos") != old_pos:
+            xdot = _replace(xdot, key, "pos", str(old_pos), str(edge["pos"]))
+        if "lp" not in edge:
+            continue
+        x, y = (float(v) for v in edge["lp"].split(","))
+        if key in moves:
+            # the label's centre moves by the text box's offset from lp
+            text = _text_box(edge.get("_ldraw_", []))
+            assert text is not None
+            x, y = (
+                moves[key][0] - (text[0] + text[2]) / 2 + x,
+                moves[key][1] - (text[1] + text[3]) / 2 + y,
+            )
+        xdot = _replace(xdot, key, "lp", str(old_lp), f"{x:.2f},{y:.2f}")
     return bytes(graphviz.pipe("neato", format, xdot.encode("utf-8"), neato_no_op=2))
