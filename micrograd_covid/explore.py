@@ -516,6 +516,10 @@ def _draw_layout(layout: _Layout, batches: list[_Batch], li: int, root_name: str
     # walkthrough fits a 1280-pixel-wide window at 12 px text
     packed = "nodesep" in graph.source
     source = for_page(graph.source) if packed else for_page(graph.source, nodesep="0.15")
+    if 'rankdir="LR"' in source:
+        # a network: room between its layers for the step's labels (less where its neurons'
+        # weights stand in grids: their columns are ranks too)
+        source = for_page(source, ranksep="1.0" if packed else "1.6")
     svg = pipe(graphviz.Source(source), "svg").decode("utf-8")
     start = svg.find("<svg")
     layout.svg = svg[start:] if start >= 0 else svg

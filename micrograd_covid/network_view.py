@@ -168,8 +168,10 @@ def network_view(
     if level == "neuron":
         widest = max(Counter(n.layer for n in neurons if n.core in position).values())
         source = for_page(graph.source, nodesep="0.15", ranksep="1.4" if widest <= 4 else "2.4")
+    elif "nodesep" in graph.source:  # weights in grids, whose columns are ranks too
+        source = for_page(graph.source)
     else:
-        source = for_page(graph.source, nodesep="0.15")
+        source = for_page(graph.source, nodesep="0.15", ranksep="1.6")
     # the nodes that gather the samples (the mean of the losses), after the first sample's
     extra: list[str] = []
     batch_id: dict[int, str] = {}

@@ -589,7 +589,7 @@
   function union(rects) {
     var u = null;
     rects.forEach(function (q) {
-      if (!q || !(q.width || q.height)) return;
+      if (!q || !(q.right - q.left || q.bottom - q.top)) return;  // a hidden element: no box
       if (!u) u = { left: q.left, right: q.right, top: q.top, bottom: q.bottom };
       else {
         u.left = Math.min(u.left, q.left); u.right = Math.max(u.right, q.right);
@@ -775,7 +775,7 @@
     g.appendChild(t);
     V.labels.appendChild(g);
     // between the layers of a network a long label takes two lines: upstream × local, = sum
-    var cut = text.indexOf(" = "), two = V.kind === "neuron" && text.length > 16 && cut > 0;
+    var cut = text.indexOf(" = "), two = !!V.lay.L.net && text.length > 16 && cut > 0;
     var lines = two ? [text.slice(0, cut + 1), text.slice(cut + 1)] : [text];
     var spans = lines.map(function (line, i) {
       var sp = document.createElementNS(SVGNS, "tspan");
@@ -788,7 +788,8 @@
     var tall = 17 * lines.length, h = tall + 4, best = null;
     // a weight's label next to the neuron whose output it multiplies: from the edge's tail
     // on, so the labels stand in the order of the layer they come from
-    var pts = (V.kind === "neuron" && er.weight >= 0 ? er.trace.slice(1, -1) : er.mids) || [];
+    if (!er.trace) return g;
+    var pts = V.kind === "neuron" && er.weight >= 0 ? er.trace.slice(1, -1) : er.mids.concat(er.trace.slice(2, -2));
     function rectAt(p, dy) { return { x: p.x - width / 2, y: p.y - 11 - (tall - 17) / 2 + dy, w: width, h: tall }; }
     function cost(p, dy) {
       var bb = rectAt(p, dy);
@@ -797,15 +798,16 @@
       placed.forEach(function (q) {
         if (!(bb.x + bb.w + 4 < q.x || q.x + q.w < bb.x - 4 || bb.y + bb.h + 2 < q.y || q.y + q.h < bb.y - 2)) n++;
       });
-      // the label's centre nearer its own edge than any other (a crossing fails this)
-      var c = { x: p.x, y: p.y + dy - 2.5 }, own = dy ? 0 : distToTrace(c, er.trace);
-      if (!dy) {
-        var reach = own + 6;
-        for (var i = 0; i < others.length; i++) {
-          var ob = others[i].bbox;  // an edge whose box is farther away cannot be nearer
-          if (others[i] === er || c.x < ob.x0 - reach || c.x > ob.x1 + reach || c.y < ob.y0 - reach || c.y > ob.y1 + reach) continue;
-          if (distToTrace(c, others[i].trace) < reach) { n += 0.5; break; }
-        }
+      // centred on its edge: the centre nearer that edge than any other (a crossing fails
+      // this); led by a line: the line's foot on the edge
+      var c = dy ? { x: p.x, y: p.y } : { x: p.x, y: p.y - 2.5 }, own = distToTrace(c, er.trace);
+      // (between two layers a weight's label stands by its neuron's fan of edges, all close
+      // at its foot: there the leader shows which one it is)
+      var reach = own + (dy ? 1 : 6);
+      for (var i = 0; i < others.length && !(dy && V.kind === "neuron"); i++) {
+        var ob = others[i].bbox;  // an edge whose box is farther away cannot be nearer
+        if (others[i] === er || c.x < ob.x0 - reach || c.x > ob.x1 + reach || c.y < ob.y0 - reach || c.y > ob.y1 + reach) continue;
+        if (distToTrace(c, others[i].trace) < reach) { n += dy ? 0.25 : 0.5; break; }
       }
       return n;
     }
