@@ -25,10 +25,11 @@ from typing import Any
 
 from . import checks, ops
 from .display import megabytes, page_frame
-from .draw import draw, pipe
+from .draw import ROLE_COLOURS, draw, pipe, resolve_roles
 from .engine import Value, dot_parts, topological_order
 from .files import not_a_folder, write_atomic
 from .names import display_names
+from .network_view import NetworkView, for_page, network_view
 from .optim import SGD, Optimizer
 
 __all__ = [
@@ -336,6 +337,9 @@ class _Layout:
     feeds: list[list[int]]  # (sample, column) of each placeholder, (-1, -1) elsewhere
     svg: str = ""
     widths: list[list[int]] = field(default_factory=list)
+    network: NetworkView | None = None
+    node_view: NetworkView | None = None
+    legend: list[str] = field(default_factory=list)
 
     def data(self) -> dict[str, Any]:
         order = self.order
@@ -357,6 +361,8 @@ class _Layout:
                 _locals(node, k, self.inputs[k]) if node.inputs else None
                 for k, node in enumerate(order)
             ],
+            "net": self.network.data() if self.network is not None else None,
+            "nodeView": self.node_view.data() if self.node_view is not None else None,
         }
 
 
@@ -528,9 +534,48 @@ def _draw_layout(layout: _Layout, batches: list[_Batch], li: int, root_name: str
         title=None,
         node_lines=lines,
     )
-    svg = pipe(graph, "svg").decode("utf-8")
+    import graphviz
+
+    # boxes closer side by side than draw's (unless it packs them closer still): the
+    # walkthrough fits a 1280-pixel-wide window at 12 px text
+    packed = "nodesep" in graph.source
+    source = for_page(graph.source) if packed else for_page(graph.source, nodesep="0.15")
+    if 'rankdir="LR"' in source:
+        # a network: room between its layers for the step's labels (less where its neurons'
+        # weights stand in grids: their columns are ranks too)
+        source = for_page(source, ranksep="1.0" if packed else "1.6")
+    svg = pipe(graphviz.Source(source), "svg").decode("utf-8")
     start = svg.find("<svg")
     layout.svg = svg[start:] if start >= 0 else svg
+
+    def box_lines(ks: list[int], name: str, data_grads: bool = False) -> list[str]:
+        """A box's lines, wide enough for each node it shows (one per sample)."""
+        value = max(value_w[k] for k in ks)
+        grad = max(grad_w[k] for k in ks)
+        short = name.split(" ")[0]
+        kinds = {layout.kinds[k] for k in ks}
+        if kinds == {"i"} and not data_grads:  # data: its gradient is noise beside neurons
+            return [name, "= " + "0" * value, ""]
+        out = [name, "= " + "0" * value, f"∂{root_name}/∂{short} = " + "0" * grad]
+        return [*out, "was " + "0" * value] if kinds == {"p"} else out
+
+    def node_lines_of(ks: list[int], name: str) -> list[str]:
+        return box_lines(ks, name, data_grads=True)
+
+    resolved = resolve_roles(layout.order, roles)
+    layout.legend = sorted(
+        {
+            resolved[id(node)] or ("intermediate" if node.inputs else "constant")
+            for node in layout.order
+        }
+    )
+    # a batch of several samples: its node level drawn for one sample too, not N copies
+    layout.node_view = network_view(
+        layout.order, layout.names, layout.inputs, layout.feeds, roles, node_lines_of, "node"
+    )
+    layout.network = network_view(
+        layout.order, layout.names, layout.inputs, layout.feeds, roles, box_lines
+    )
 
 
 # --- the page ---------------------------------------------------------------------------------
@@ -568,19 +613,29 @@ def _script_json(data: Any) -> str:
     return text.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
-def _page(title: str, data: dict[str, Any], svgs: list[str]) -> str:
+def _page(
+    title: str,
+    data: dict[str, Any],
+    svgs: list[tuple[str, str]],
+    legend: list[tuple[str, bool]] | None = None,
+) -> str:
     template = (_PAGE_DIR / "explore.html").read_text(encoding="utf-8")
     css = (_PAGE_DIR / "explore.css").read_text(encoding="utf-8")
     js = (_PAGE_DIR / "explore.js").read_text(encoding="utf-8")
     katex_js, katex_css = _katex()
+    legend = legend or []
     graphs = "\n".join(
-        f'<div class="layout" data-layout="{i}" hidden>{svg}</div>' for i, svg in enumerate(svgs)
+        f'<div class="{kind}" data-layout="{i}" hidden>{svg}</div>'
+        for i, pair in enumerate(svgs)
+        for kind, svg in zip(("layout", "neurons"), pair)
+        if svg
     )
     parts = {
         "TITLE": html.escape(title),
         "KATEX_CSS": katex_css,
         "CSS": css,
         "GRAPHS": graphs,
+        "LEGEND": _legend_html(legend),
         "DATA": _script_json(data),
         "KATEX_JS": katex_js,
         "JS": js,
@@ -895,7 +950,47 @@ def _page_from(
         else {"name": type(optimizer).__name__, "lr": optimizer.lr, "sgd": plain_sgd},
         "stopped": stopped,
     }
-    return _page(title, data, [layout.svg for layout in recorder.layouts])
+    svgs = [
+        (lay.node_view.svg if lay.node_view else lay.svg, lay.network.svg if lay.network else "")
+        for lay in recorder.layouts
+    ]
+    roles = {role for lay in recorder.layouts for role in lay.legend}
+    network = any(lay.network is not None for lay in recorder.layouts)
+    legend = [(role, False) for role in _LEGEND_ORDER if role in roles]
+    if network:
+        legend.append(("model", True)) if "model" not in roles else None
+        legend.append(("weights", True))
+    return _page(title, data, svgs, legend)
+
+
+_LEGEND_ORDER = ("input", "param", "constant", "intermediate", "model", "loss")
+_LEGEND_TEXT = {
+    "input": "input (placeholder)",
+    "param": "param (weight, bias)",
+    "constant": "constant (a number)",
+    "intermediate": "intermediate (computed)",
+    "model": "model",
+    "loss": "loss",
+}
+_LEGEND_FILL = {"constant": "#E8E8E8", "intermediate": "#FFFFFF"}
+
+
+def _legend_html(entries: list[tuple[str, bool]]) -> str:
+    """The drawing's colours, above it; `True` marks an entry of the neuron level only."""
+    out = []
+    for role, neuron_only in entries:
+        cls = ' class="neuron-only"' if neuron_only else ""
+        if role == "weights":
+            out.append(
+                f'<span{cls}><span class="wline" style="background:#1F77B4"></span>'
+                '<span class="wline" style="background:#D62728"></span> weight + / −, '
+                "width |w|</span>"
+            )
+            continue
+        fill = ROLE_COLOURS[role][0] if role in ROLE_COLOURS else _LEGEND_FILL[role]
+        text = html.escape(_LEGEND_TEXT[role])
+        out.append(f'<span{cls}><span class="chip" style="background:{fill}"></span>{text}</span>')
+    return "".join(out)
 
 
 def graph_page(root: Value, *, max_nodes: int = 500, title: str | None = None) -> str:
