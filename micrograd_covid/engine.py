@@ -126,8 +126,9 @@ _fmt = ops.fmt_number
 
 
 def _fmt_repr(x: object) -> str:
-    """A field in a Value's repr; data a user wrote (a str, None) shows as its repr."""
-    if isinstance(x, (int, float)) and not isinstance(x, bool):
+    """A field in a Value's repr; data a user wrote (a str, None, an int too large for a
+    float) shows as `ops.fmt_number` writes it."""
+    if isinstance(x, float) or (type(x) is int and abs(x) < 10**30):
         return f"{x:.4g}"
     return ops.fmt_number(x)
 
@@ -224,7 +225,8 @@ class Value:
         )
 
     def __float__(self) -> float:
-        return self.data
+        data = self.data
+        return data if type(data) is float else check_number(data, "Value data")
 
     def __bool__(self) -> bool:
         """``data != 0``, as Python's float and a one-element PyTorch tensor."""
@@ -707,7 +709,9 @@ def _as_value(other: object, op: str) -> Value | None:
 def _data_of(other: object, op: str) -> float:
     if isinstance(other, Value):
         return other.data
-    if isinstance(other, (int, float, numbers.Real)):
+    if isinstance(other, int):
+        return other  # Python compares a float with any int exactly (10**400 too)
+    if isinstance(other, (float, numbers.Real)):
         return float(other)
     raise TypeError(f"{op}: cannot compare Value with {type(other).__name__}")
 

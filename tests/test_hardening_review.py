@@ -1,0 +1,272 @@
+"""A hostile second look at the hardening round: the same classes of defect at the entry
+points next to the ones fixed (comparisons, repr and float() of a leaf holding an odd
+number, the optimizers, save and to_torch, the CLI's last resort, fit's arguments)."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import warnings
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from micrograd_covid import MLP, SGD, Adam, Value, define_op, fit, load, save
+from micrograd_covid import cli
+from micrograd_covid.compile import clear_cache
+from micrograd_covid.files import write_atomic
+from micrograd_covid.nn import Module
+
+_HUGE = 10**400
+
+
+# --- a leaf holding a number that is not a float ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("compare", "expected"),
+    [
+        (lambda v: v < _HUGE, True),
+        (lambda v: v <= _HUGE, True),
+        (lambda v: v > -_HUGE, True),
+        (lambda v: v >= _HUGE, False),
+        (lambda v: _HUGE > v, True),
+        (lambda v: v < Value(0.5), False),
+    ],
+)
+def test_comparing_a_value_with_an_int_too_large_for_a_float_is_exact(
+    compare: Any, expected: bool
+) -> None:
+    assert compare(Value(1.0)) is expected
+
+
+def test_a_leaf_holding_an_int_too_large_for_a_float_still_prints_and_float_names_it() -> None:
+    w = Value(1.0, "w")
+    w.data = _HUGE  # type: ignore[assignment]
+    assert "an int of 401 digits" in repr(w)
+    with pytest.raises(ValueError, match=r"Value data must be finite, got an int of 401 digits"):
+        float(w)
+
+
+def test_float_of_a_leaf_holding_an_int_is_a_float() -> None:
+    w = Value(1.0, "w")
+    w.data = 5  # type: ignore[assignment]
+    assert type(float(w)) is float and float(w) == 5.0
+
+
+@pytest.mark.parametrize("bad", ["0.5", None])
+def test_float_of_a_leaf_holding_a_non_number_names_it(bad: object) -> None:
+    w = Value(1.0, "w")
+    w.data = bad  # type: ignore[assignment]
+    with pytest.raises(TypeError, match=r"Value data must be an int or float"):
+        float(w)
+
+
+def test_a_user_op_whose_kernel_gives_nan_is_not_said_to_be_beyond_a_floats_range() -> None:
+    op = define_op("gives_nan", lambda x: (math.nan, (1.0,)))
+    with pytest.raises(ArithmeticError) as caught:
+        op(Value(1.0))
+    assert "gives_nan" in str(caught.value) and "(nan)" in str(caught.value)
+    assert "beyond a float's range" not in str(caught.value)
+
+
+# --- parameters that are not finite floats, wherever they go ------------------------------
+
+
+BAD_DATA = [
+    pytest.param("0.5", TypeError, "must be a number, got str", id="str"),
+    pytest.param(None, TypeError, "must be a number, got NoneType", id="None"),
+    pytest.param(_HUGE, ValueError, "an int too large", id="int of 401 digits"),
+]
+
+
+def _model_with(bad: object) -> MLP:
+    model = MLP(2, [2, 1], seed=0)
+    model.parameters()[1].data = bad  # type: ignore[assignment]
+    return model
+
+
+@pytest.mark.parametrize(("bad", "kind", "words"), BAD_DATA)
+def test_save_refuses_a_parameter_that_is_not_a_finite_number_naming_it(
+    tmp_path: Path, bad: object, kind: type, words: str
+) -> None:
+    path = tmp_path / "m.json"
+    with pytest.raises(kind, match=rf"save: parameter layers\.0\.neurons\.0\.w\.1 .*{words}"):
+        save(_model_with(bad), path)
+    assert not path.exists()
+
+
+@pytest.mark.parametrize(("bad", "kind", "words"), BAD_DATA)
+def test_to_torch_refuses_a_parameter_that_is_not_a_finite_number_naming_it(
+    bad: object, kind: type, words: str
+) -> None:
+    pytest.importorskip("torch")
+    from micrograd_covid import to_torch
+
+    with pytest.raises(kind, match=rf"layers\.0\.neurons\.0\.w\.1 .*{words}"):
+        to_torch(_model_with(bad))
+
+
+def test_numpy_scalar_parameters_save_and_load_as_floats(tmp_path: Path) -> None:
+    np = pytest.importorskip("numpy")
+    model = MLP(2, [2, 1], seed=0)
+    model.parameters()[0].data = np.float32(0.5)  # type: ignore[assignment]
+    model.parameters()[1].data = np.int64(3)  # type: ignore[assignment]
+    path = save(model, tmp_path / "m.json")
+    assert json.loads(path.read_text())["weights"][0][0][:2] == [0.5, 3.0]
+    assert load(path).weights() == model.weights()
+    assert all(type(w) is float for layer in model.weights() for row in layer for w in row)
+
+
+@pytest.mark.parametrize("optimizer", [SGD, Adam])
+@pytest.mark.parametrize(("bad", "kind", "words"), BAD_DATA)
+def test_an_optimizer_step_refuses_a_parameter_that_is_not_a_finite_number_changing_nothing(
+    optimizer: Any, bad: object, kind: type, words: str
+) -> None:
+    good, odd = Value(1.0, "good"), Value(2.0, "odd")
+    good.grad = odd.grad = 0.5
+    odd.data = bad  # type: ignore[assignment]
+    opt = optimizer([good, odd], lr=0.1)
+    with pytest.raises(kind, match=rf"{optimizer.__name__}: parameter 1 \(odd\).*{words}"):
+        opt.step()
+    assert good.data == 1.0 and odd.data is bad and opt.steps == 0
+
+
+@pytest.mark.parametrize(("bad", "kind", "words"), BAD_DATA)
+def test_an_optimizer_step_refuses_a_gradient_that_is_not_a_finite_number_naming_it(
+    bad: object, kind: type, words: str
+) -> None:
+    p = Value(1.0, "p")
+    p.grad = bad  # type: ignore[assignment]
+    with pytest.raises(kind, match=rf"SGD: gradient of parameter 0 \(p\).*{words}"):
+        SGD([p], lr=0.1).step()
+    assert p.data == 1.0
+
+
+# --- fit's arguments -------------------------------------------------------------------------
+
+
+def test_fit_refuses_a_learning_rate_beside_an_optimizer_that_has_its_own() -> None:
+    model = MLP(2, [1], seed=0)
+    before = [p.data for p in model.parameters()]
+    with pytest.raises(ValueError, match=r"fit: lr .* optimizer .*SGD\(lr=0\.5\)"):
+        fit(model, [[1.0, 2.0]], [1.0], optimizer=SGD(model.parameters(), 0.5), lr=123.0)
+    assert [p.data for p in model.parameters()] == before
+
+
+def test_fit_takes_an_optimizer_alone_and_lr_alone() -> None:
+    a, b = MLP(2, [1], seed=0), MLP(2, [1], seed=0)
+    fit(a, [[1.0, 2.0]], [1.0], optimizer=SGD(a.parameters(), 0.5))
+    fit(b, [[1.0, 2.0]], [1.0], lr=0.5)
+    assert [p.data for p in a.parameters()] == [p.data for p in b.parameters()]
+
+
+class _Computed(Module):
+    """A parameter computed from another Value (the engines that re-run a graph refuse it)."""
+
+    def __init__(self, label: str) -> None:
+        self.base = Value(0.5, "base")
+        self.w = self.base * 2.0
+        self.w.label = label
+
+    def parameters(self) -> list[Value]:
+        return [self.w]
+
+    def __call__(self, x: list[Any]) -> Value:
+        return self.w * x[0]
+
+
+def test_the_warning_for_a_computed_parameter_shows_its_label_on_one_line() -> None:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit(_Computed("w\nx = 1 #"), [[1.0]], [0.5], engine="tape")
+    texts = [str(w.message) for w in caught if "computed from other Values" in str(w.message)]
+    assert len(texts) == 1 and "\n" not in texts[0]
+    assert r"'w\nx = 1 #'" in texts[0]
+
+
+# --- every engine refuses a bad weight as the graph engine does ------------------------------
+
+
+ENGINES = ("graph", "tape", "compiled", "numpy")
+
+
+def _fit(engine: str, model: Module) -> tuple[Any, ...]:
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"fit: engine=")
+        try:
+            history = fit(model, [[1.0, 2.0], [0.5, -1.0]], [0.5, 0.2], lr=0.1, engine=engine)
+        except Exception as error:
+            return (type(error).__name__, str(error))
+    return ("ok", history.step_loss, [p.data for p in model.parameters()])
+
+
+@pytest.mark.parametrize("cached", [False, True], ids=["fresh code", "cached code"])
+@pytest.mark.parametrize(
+    "bad", [math.nan, -math.inf, "0.5", None, pytest.param(_HUGE, id="int of 401 digits")]
+)
+def test_a_bad_weight_is_refused_by_every_engine_as_by_the_graph(bad: object, cached: bool) -> None:
+    clear_cache()
+    if cached:  # the compiled engine's code for this MLP structure, kept from a good fit
+        assert _fit("compiled", MLP(2, [3, 1], seed=1))[0] == "ok"
+
+    def run(engine: str) -> tuple[Any, ...]:
+        model = MLP(2, [3, 1], seed=0)
+        model.parameters()[4].data = bad  # type: ignore[assignment]
+        return _fit(engine, model)
+
+    runs = {engine: run(engine) for engine in ENGINES}
+    assert runs["graph"][0] in ("ValueError", "TypeError")
+    assert re.match(r"dot: weight 1 (is|must be)", runs["graph"][1])
+    for engine in ENGINES:
+        assert runs[engine] == runs["graph"], engine
+
+
+# --- files and the command line --------------------------------------------------------------
+
+
+def test_a_failed_atomic_write_names_the_file_not_its_temporary_neighbour(tmp_path: Path) -> None:
+    path = tmp_path / "missing" / "x.svg"
+    with pytest.raises(OSError) as caught:
+        write_atomic(path, b"<svg/>")
+    assert ".tmp" not in str(caught.value) and str(path) in str(caught.value)
+    assert ".tmp" not in cli._one_line(caught.value)
+
+
+def test_an_unexpected_error_in_a_command_is_one_line_and_status_1(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def broken(args: Any) -> int:
+        raise KeyError("boom")
+
+    monkeypatch.setattr(cli, "_dispatch", broken)
+    assert cli.main(["tutorial", "--list"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("micrograd-covid: error: ")
+    assert "KeyError" in err and "boom" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    "argv", [["--version", "extra"], ["--version", "demo"], ["--version", "--out", "x"]]
+)
+def test_version_with_anything_else_is_a_usage_error(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(argv) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.count("\n") == 1
+    assert captured.err.startswith("micrograd-covid: error: ")
+
+
+def test_version_alone_prints_the_version_and_no_command_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from micrograd_covid import __version__
+
+    assert cli.main(["--version"]) == 0
+    assert capsys.readouterr().out == f"micrograd-covid {__version__}\n"
+    assert cli.main([]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "COMMAND" in err
