@@ -39,6 +39,10 @@ def save(model: MLP, path: str | Path) -> Path:
     if not isinstance(model, MLP):
         raise TypeError(f"save: expected an MLP, got {type(model).__name__}")
     path = Path(path)
+    try:
+        fields = _model_dict(model)  # every parameter as a float, or an error naming it
+    except (TypeError, ValueError) as exc:
+        raise type(exc)(f"save: {exc}; {path} is untouched") from None
     for name, p in model.named_parameters():
         if not math.isfinite(p.data):
             raise ValueError(
@@ -49,7 +53,7 @@ def save(model: MLP, path: str | Path) -> Path:
         raise IsADirectoryError(f"save: {path} is a directory; give a file name")
     if not path.parent.is_dir():
         raise FileNotFoundError(f"save: {path}: the folder {path.parent} does not exist")
-    text = json.dumps(_model_dict(model), indent=1, allow_nan=False)
+    text = json.dumps(fields, indent=1, allow_nan=False)
     write_atomic(path, text.encode("utf-8"))
     return path
 
@@ -232,7 +236,10 @@ def to_torch(model: MLP) -> Any:
     if not isinstance(model, MLP):
         raise TypeError(f"to_torch: expected an MLP, got {type(model).__name__}")
     modules: list[Any] = []
-    weights, biases = model.weights(), model.biases()
+    try:
+        weights, biases = model.weights(), model.biases()
+    except (TypeError, ValueError) as exc:
+        raise type(exc)(f"to_torch: {exc}") from None
     for k, layer in enumerate(model.layers):
         linear = torch.nn.Linear(len(weights[k][0]), len(weights[k]), bias=model.bias)
         linear = linear.to(torch.float64)
