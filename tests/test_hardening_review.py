@@ -151,7 +151,7 @@ def test_an_optimizer_step_refuses_a_gradient_that_is_not_a_finite_number_naming
 def test_fit_refuses_a_learning_rate_beside_an_optimizer_that_has_its_own() -> None:
     model = MLP(2, [1], seed=0)
     before = [p.data for p in model.parameters()]
-    with pytest.raises(ValueError, match=r"fit: lr .* optimizer .*SGD\(lr=0\.5\)"):
+    with pytest.raises(ValueError, match=r"fit: lr=123\.0 .*optimizer.*SGD\(lr=0\.5\)"):
         fit(model, [[1.0, 2.0]], [1.0], optimizer=SGD(model.parameters(), 0.5), lr=123.0)
     assert [p.data for p in model.parameters()] == before
 
