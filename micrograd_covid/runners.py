@@ -24,7 +24,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from typing import Any, ParamSpec, Protocol, TypeVar
 
-from . import checks
+from . import checks, ops
 from .compile import CompileWarning, Program, Unsupported, generate, recall, remember
 from .engine import Value, interior_order
 from .losses import mse, squared_error, sse
@@ -249,7 +249,9 @@ def _check_leaf_parameters(model: object) -> None:
         return
     for i, p in enumerate(parameters()):
         if isinstance(p, Value) and p.inputs:
-            raise Unsupported(f"parameter {i} ({p.name}) is computed from other Values")
+            raise Unsupported(
+                f"parameter {i} ({ops.fmt_number(p.name)}) is computed from other Values"
+            )
 
 
 class _SampleFailed(Exception):
