@@ -194,10 +194,10 @@ def _parser() -> argparse.ArgumentParser:
         description="A scalar autograd engine that makes backpropagation visible.",
         formatter_class=_Help,
     )
-    parser.add_argument(
-        "--version", action="version", version=f"{PROG} {__version__}", help="print the version"
-    )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    # A flag rather than argparse's version action, which prints and exits before it sees
+    # the rest of the line: `--version extra` is a usage error (see main).
+    parser.add_argument("--version", action="store_true", help=f"print the version ({__version__})")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     _add_tutorials(sub)
     d = sub.add_parser(
         "draw",
@@ -388,6 +388,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f for a in leaf._actions for f in a.option_strings if f not in ("-h", "--help")
             ]
             leaf.error(f"unrecognized arguments: {' '.join(extra)}; it takes {', '.join(flags)}")
+        if args.version:
+            if args.command is not None:
+                parser.error("--version takes nothing else")
+            from . import __version__
+
+            print(f"{PROG} {__version__}")
+            return 0
+        if args.command is None:
+            parser.error("the following arguments are required: COMMAND")
     except SystemExit as exc:  # --help, or a usage error already printed in one line
         return exc.code if isinstance(exc.code, int) else 2
     try:
@@ -404,6 +413,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except (ValueError, TypeError, OSError, RuntimeError, ImportError, ArithmeticError) as exc:
         print(f"{PROG}: error: {_one_line(exc)}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # a defect of ours: still one line, with what it was
+        print(
+            f"{PROG}: error: {type(exc).__name__}: {_one_line(exc)} (an unexpected error; "
+            "please report it)",
+            file=sys.stderr,
+        )
         return 1
 
 
