@@ -270,3 +270,38 @@ def test_version_alone_prints_the_version_and_no_command_is_a_usage_error(
     assert cli.main([]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "COMMAND" in err
+
+
+# --- compiled code keeps the interpreter's rules for leaves holding ints ----------------------
+
+
+def _int_leaves(make: Any, data: tuple[int, int], compiled: bool) -> tuple[Any, ...]:
+    from micrograd_covid import Tape
+
+    a, b = Value(1.0, "a"), Value(1.0, "b")
+    tape = Tape(make(a, b))
+    run = tape.compile() if compiled else tape
+    a.data, b.data = data  # type: ignore[assignment]
+    try:
+        value = run.forward()
+        run.backward()
+    except Exception as error:
+        return (type(error).__name__, str(error))
+    return ("ok", value, type(value), a.grad, b.grad)
+
+
+INT_GRAPHS = [
+    pytest.param(lambda a, b: a * b + a, id="a*b + a"),
+    pytest.param(lambda a, b: (a * b) * (a * b), id="(a*b)*(a*b)"),
+    pytest.param(lambda a, b: a * b - b, id="a*b - b"),
+    pytest.param(lambda a, b: -(a * b), id="-(a*b)"),
+]
+
+
+@pytest.mark.parametrize("make", INT_GRAPHS)
+@pytest.mark.parametrize("data", [(10**200, 10**200), (3, 4), (2**60 + 1, 3)])
+def test_compiled_code_on_int_leaves_gives_what_tape_gives(make: Any, data: tuple[int, int]) -> None:
+    tape = _int_leaves(make, data, compiled=False)
+    assert _int_leaves(make, data, compiled=True) == tape
+    if data[0] == 10**200:
+        assert tape[0] == "OverflowError" and "the result overflowed" in tape[1]
