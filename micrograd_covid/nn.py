@@ -447,8 +447,12 @@ def _nested(value: object, where: str, depth: int) -> None:
 
 
 def _param(value: object, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"from_weights: {where} must hold numbers, got {type(value).__name__}")
-    if not math.isfinite(value):
+    try:
+        number = float(value)
+    except OverflowError:
+        raise ValueError(f"from_weights: {where} holds an int too large for a float") from None
+    if not math.isfinite(number):
         raise ValueError(f"from_weights: {where} holds a non-finite number {value!r}")
-    return float(value)
+    return number

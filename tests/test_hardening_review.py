@@ -13,7 +13,20 @@ from typing import Any
 
 import pytest
 
-from micrograd_covid import MLP, SGD, Adam, Value, define_op, fit, load, save
+from micrograd_covid import (
+    MLP,
+    SGD,
+    Adam,
+    Value,
+    bce,
+    cross_entropy,
+    define_op,
+    fit,
+    gradcheck,
+    hinge,
+    load,
+    save,
+)
 from micrograd_covid import cli
 from micrograd_covid.compile import clear_cache
 from micrograd_covid.files import write_atomic
@@ -300,8 +313,48 @@ INT_GRAPHS = [
 
 @pytest.mark.parametrize("make", INT_GRAPHS)
 @pytest.mark.parametrize("data", [(10**200, 10**200), (3, 4), (2**60 + 1, 3)])
-def test_compiled_code_on_int_leaves_gives_what_tape_gives(make: Any, data: tuple[int, int]) -> None:
+def test_compiled_code_on_int_leaves_gives_what_tape_gives(
+    make: Any, data: tuple[int, int]
+) -> None:
     tape = _int_leaves(make, data, compiled=False)
     assert _int_leaves(make, data, compiled=True) == tape
     if data[0] == 10**200:
         assert tape[0] == "OverflowError" and "the result overflowed" in tape[1]
+
+
+# --- more places an odd number enters ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("call", "kind", "words"),
+    [
+        (lambda: MLP.from_weights([[[_HUGE, 1.0]]], [[0.0]]), ValueError, r"from_weights: weights\[0\]\[0\] holds an int too large"),
+        (lambda: bce([Value(1.0)], [_HUGE]), ValueError, r"bce: targets\[0\] must be 0 or 1, got an int of 401 digits"),
+        (lambda: hinge([Value(1.0)], [_HUGE]), ValueError, r"hinge: targets\[0\] must be -1 or \+1, got an int of 401 digits"),
+        (lambda: hinge([Value(1.0)], [_leaf(_HUGE)]), ValueError, r"hinge: targets\[0\] must be -1 or \+1, got an int of 401 digits"),
+        (lambda: bce([Value(1.0)], [_leaf("1")]), ValueError, r"bce: targets\[0\] must be 0 or 1, got '1'"),
+        (lambda: cross_entropy([[Value(1.0)]], [_HUGE]), ValueError, r"classes\[0\] is an int of 401 digits, but a row has 1 logits"),
+        (lambda: gradcheck(lambda a: a * 2, [Value(1.0)], eps=_HUGE), ValueError, r"gradcheck: eps must be finite"),
+        (lambda: gradcheck(lambda a: a * 2, [Value(1.0)], eps="x"), TypeError, r"gradcheck: eps must be an int or float"),
+        (lambda: gradcheck(lambda a: a * 2, [Value(1.0)], eps=0.0), ValueError, r"gradcheck: eps must be > 0, got 0"),
+        (lambda: gradcheck(lambda a: a * 2, [Value(1.0)], atol=-1.0), ValueError, r"gradcheck: atol must be >= 0, got -1"),
+        (lambda: gradcheck(lambda a: a * 2, [Value(1.0)], rtol=math.nan), ValueError, r"gradcheck: rtol must be finite"),
+    ],
+)  # fmt: skip
+def test_an_odd_number_is_refused_by_name_where_it_enters(
+    call: Any, kind: type, words: str
+) -> None:
+    with pytest.raises(kind, match=words):
+        call()
+
+
+def _leaf(data: object) -> Value:
+    leaf = Value(1.0, "y")
+    leaf.data = data  # type: ignore[assignment]
+    return leaf
+
+
+def test_from_weights_takes_numpy_scalars() -> None:
+    np = pytest.importorskip("numpy")
+    model = MLP.from_weights([[[np.float32(0.5), np.int64(2)]]], [[np.float64(0.25)]])
+    assert model.weights() == [[[0.5, 2.0]]] and model.biases() == [[0.25]]
