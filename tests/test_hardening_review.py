@@ -358,3 +358,14 @@ def test_from_weights_takes_numpy_scalars() -> None:
     np = pytest.importorskip("numpy")
     model = MLP.from_weights([[[np.float32(0.5), np.int64(2)]]], [[np.float64(0.25)]])
     assert model.weights() == [[[0.5, 2.0]]] and model.biases() == [[0.25]]
+
+
+def test_demo_refuses_an_out_folder_whose_page_folder_is_a_file_before_any_work(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "explore").write_text("not a folder")
+    assert cli.main(["demo", "--out", str(tmp_path)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.count("\n") == 1
+    assert f"{tmp_path / 'explore'} is a file, not a folder" in captured.err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["explore"]
