@@ -369,3 +369,19 @@ def test_demo_refuses_an_out_folder_whose_page_folder_is_a_file_before_any_work(
     assert captured.out == "" and captured.err.count("\n") == 1
     assert f"{tmp_path / 'explore'} is a file, not a folder" in captured.err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["explore"]
+
+
+def test_explore_refuses_a_learning_rate_beside_an_optimizer_before_training() -> None:
+    from micrograd_covid import explore
+
+    w = Value(0.5, "w")
+
+    def build(batch: list[list[Value]]) -> Value:
+        ((x, y),) = batch
+        return (w * x - y) ** 2
+
+    with pytest.raises(ValueError, match=r"explore: lr=0\.3 would be ignored.*SGD\(lr=0\.5\)"):
+        explore(build, [w], [[1.0, 2.0]], optimizer=SGD([w], 0.5), lr=0.3)
+    assert w.data == 0.5 and w.grad == 0.0
+    assert explore(build, [w], [[1.0, 2.0]]).losses == [2.25]  # lr 0.05 by default
+    assert w.data == 0.5 - 0.05 * 2 * (0.5 - 2.0)
