@@ -9,6 +9,7 @@ on stderr during long runs.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import inspect
 import math
 import os
@@ -133,6 +134,10 @@ def _plot_path(text: str) -> Path:
     if path.suffix.lower() not in (".png", ".svg", ".pdf"):
         raise argparse.ArgumentTypeError(f"{text}: give a .png, .svg or .pdf file name")
     path = _out_file(text)
+    if importlib.util.find_spec("matplotlib") is None:  # the plot is made after the run
+        raise argparse.ArgumentTypeError(
+            "matplotlib is not installed: pip install 'micrograd_covid[plot]'"
+        )
     if not path.parent.is_dir():  # the plot is written after the run: say it now
         raise argparse.ArgumentTypeError(f"{text}: the folder {path.parent} does not exist")
     return path

@@ -385,3 +385,17 @@ def test_explore_refuses_a_learning_rate_beside_an_optimizer_before_training() -
     assert w.data == 0.5 and w.grad == 0.0
     assert explore(build, [w], [[1.0, 2.0]]).losses == [2.25]  # lr 0.05 by default
     assert w.data == 0.5 - 0.05 * 2 * (0.5 - 2.0)
+
+
+def test_plot_without_matplotlib_is_refused_before_the_tutorial_runs(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # as if it were not installed
+    assert cli.main(["tutorial", "guess", "--plot", str(tmp_path / "x.png")]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.count("\n") == 1
+    assert "argument --plot: matplotlib is not installed: pip install 'micrograd_covid[plot]'" in (
+        captured.err
+    )
