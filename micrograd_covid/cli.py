@@ -473,12 +473,12 @@ def _dispatch(args: argparse.Namespace) -> int:
         if page.stopped:
             print(f"note: training {page.stopped}")
         return 0
-    for page in ("steps", "explore"):  # the folders the demo writes its pages into
-        blocker = not_a_folder(args.out / page)
+    for folder in ("steps", "explore"):  # the folders the demo writes its pages into
+        blocker = not_a_folder(args.out / folder)
         if blocker is not None:
             print(
                 f"{PROG} demo: error: argument --out: {blocker} is a file, not a folder; the "
-                f"demo writes its {page} page there (see {PROG} demo --help)",
+                f"demo writes its {folder} page there (see {PROG} demo --help)",
                 file=sys.stderr,
             )
             return 2

@@ -19,6 +19,7 @@ from micrograd_covid import (
     Adam,
     Value,
     bce,
+    cli,
     cross_entropy,
     define_op,
     fit,
@@ -27,7 +28,6 @@ from micrograd_covid import (
     load,
     save,
 )
-from micrograd_covid import cli
 from micrograd_covid.compile import clear_cache
 from micrograd_covid.files import write_atomic
 from micrograd_covid.nn import Module
@@ -45,7 +45,7 @@ _HUGE = 10**400
         (lambda v: v <= _HUGE, True),
         (lambda v: v > -_HUGE, True),
         (lambda v: v >= _HUGE, False),
-        (lambda v: _HUGE > v, True),
+        (lambda v: _HUGE > v, True),  # noqa: SIM300 (the reflected comparison)
         (lambda v: v < Value(0.5), False),
     ],
 )
@@ -328,19 +328,63 @@ def test_compiled_code_on_int_leaves_gives_what_tape_gives(
 @pytest.mark.parametrize(
     ("call", "kind", "words"),
     [
-        (lambda: MLP.from_weights([[[_HUGE, 1.0]]], [[0.0]]), ValueError, r"from_weights: weights\[0\]\[0\] holds an int too large"),
-        (lambda: bce([Value(1.0)], [_HUGE]), ValueError, r"bce: targets\[0\] must be 0 or 1, got an int of 401 digits"),
-        (lambda: hinge([Value(1.0)], [_HUGE]), ValueError, r"hinge: targets\[0\] must be -1 or \+1, got an int of 401 digits"),
-        (lambda: hinge([Value(1.0)], [_leaf(_HUGE)]), ValueError, r"hinge: targets\[0\] must be -1 or \+1, got an int of 401 digits"),
-        (lambda: bce([Value(1.0)], [_leaf("1")]), ValueError, r"bce: targets\[0\] must be 0 or 1, got '1'"),
-        (lambda: cross_entropy([[Value(1.0)]], [_HUGE]), ValueError, r"classes\[0\] is an int of 401 digits, but a row has 1 logits"),
-        (lambda: gradcheck(lambda a: a * 2, [Value(1.0)], eps=_HUGE), ValueError, r"gradcheck: eps must be finite"),
-        (lambda: gradcheck(lambda a: a * 2, [Value(1.0)], eps="x"), TypeError, r"gradcheck: eps must be an int or float"),
-        (lambda: gradcheck(lambda a: a * 2, [Value(1.0)], eps=0.0), ValueError, r"gradcheck: eps must be > 0, got 0"),
-        (lambda: gradcheck(lambda a: a * 2, [Value(1.0)], atol=-1.0), ValueError, r"gradcheck: atol must be >= 0, got -1"),
-        (lambda: gradcheck(lambda a: a * 2, [Value(1.0)], rtol=math.nan), ValueError, r"gradcheck: rtol must be finite"),
+        (
+            lambda: MLP.from_weights([[[_HUGE, 1.0]]], [[0.0]]),
+            ValueError,
+            r"from_weights: weights\[0\]\[0\] holds an int too large",
+        ),
+        (
+            lambda: bce([Value(1.0)], [_HUGE]),
+            ValueError,
+            r"bce: targets\[0\] must be 0 or 1, got an int of 401 digits",
+        ),
+        (
+            lambda: hinge([Value(1.0)], [_HUGE]),
+            ValueError,
+            r"hinge: targets\[0\] must be -1 or \+1, got an int of 401 digits",
+        ),
+        (
+            lambda: hinge([Value(1.0)], [_leaf(_HUGE)]),
+            ValueError,
+            r"hinge: targets\[0\] must be -1 or \+1, got an int of 401 digits",
+        ),
+        (
+            lambda: bce([Value(1.0)], [_leaf("1")]),
+            ValueError,
+            r"bce: targets\[0\] must be 0 or 1, got '1'",
+        ),
+        (
+            lambda: cross_entropy([[Value(1.0)]], [_HUGE]),
+            ValueError,
+            r"classes\[0\] is an int of 401 digits, but a row has 1 logits",
+        ),
+        (
+            lambda: gradcheck(lambda a: a * 2, [Value(1.0)], eps=_HUGE),
+            ValueError,
+            r"gradcheck: eps must be finite",
+        ),
+        (
+            lambda: gradcheck(lambda a: a * 2, [Value(1.0)], eps="x"),
+            TypeError,
+            r"gradcheck: eps must be an int or float",
+        ),
+        (
+            lambda: gradcheck(lambda a: a * 2, [Value(1.0)], eps=0.0),
+            ValueError,
+            r"gradcheck: eps must be > 0, got 0",
+        ),
+        (
+            lambda: gradcheck(lambda a: a * 2, [Value(1.0)], atol=-1.0),
+            ValueError,
+            r"gradcheck: atol must be >= 0, got -1",
+        ),
+        (
+            lambda: gradcheck(lambda a: a * 2, [Value(1.0)], rtol=math.nan),
+            ValueError,
+            r"gradcheck: rtol must be finite",
+        ),
     ],
-)  # fmt: skip
+)
 def test_an_odd_number_is_refused_by_name_where_it_enters(
     call: Any, kind: type, words: str
 ) -> None:
@@ -399,3 +443,49 @@ def test_plot_without_matplotlib_is_refused_before_the_tutorial_runs(
     assert "argument --plot: matplotlib is not installed: pip install 'micrograd_covid[plot]'" in (
         captured.err
     )
+
+
+class _TakesNumbers(Module):
+    """A model that makes a leaf of its input, as a model written for numbers does."""
+
+    def __init__(self) -> None:
+        self.p = Value(0.5, "p")
+
+    def parameters(self) -> list[Value]:
+        return [self.p]
+
+    def __call__(self, x: list[Any]) -> Value:
+        return Value(x[0]) * self.p
+
+
+def test_a_model_that_takes_only_numbers_trains_on_every_engine_with_a_warning() -> None:
+    xs, ys = [[1.0], [2.0], [3.0]], [0.1, 0.2, 0.3]
+    graph = _fit_rows("graph", _TakesNumbers(), xs, ys)
+    for engine in ("compiled", "numpy"):
+        with pytest.warns(UserWarning, match=rf'fit: engine="{engine}" cannot run this model') as w:
+            assert _fit_rows(engine, _TakesNumbers(), xs, ys) == graph, engine
+        assert w[0].filename == __file__  # the warning points at the fit call
+
+
+@pytest.mark.parametrize("engine", ["compiled", "numpy"])
+def test_a_bad_parameter_met_building_the_sample_raises_as_the_graph_engine_does_unwarned(
+    engine: str,
+) -> None:
+    def model() -> MLP:
+        m = MLP(2, [3, 1], seed=5)
+        m.parameters()[2].data = "0.5"  # type: ignore[assignment]
+        return m
+
+    clear_cache()  # no code kept for the structure: the sample graph is built
+    xs, ys = [[1.0, 2.0], [0.5, -1.0]], [0.5, 0.2]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert _fit_rows(engine, model(), xs, ys) == _fit_rows("graph", model(), xs, ys)
+
+
+def _fit_rows(engine: str, model: Module, xs: Any, ys: Any) -> tuple[Any, ...]:
+    try:
+        history = fit(model, xs, ys, lr=0.1, epochs=2, batch_size=2, engine=engine)
+    except Exception as error:
+        return (type(error).__name__, str(error))
+    return ("ok", history.step_loss, [p.data for p in model.parameters()])
