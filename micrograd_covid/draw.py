@@ -76,10 +76,15 @@ class GraphvizMissingError(RuntimeError):
 
 
 def fmt(x: float, digits: int = 4) -> str:
-    """A compact number: `digits` significant digits (0.2116, -4.232, 4.477)."""
+    """A compact number: `digits` significant digits (0.2116, -4.232, 4.477). What a leaf's
+    `.data` was set to that is not one (a str, None, an int too large for a float) shows as
+    `ops.fmt_number` writes it."""
     if x == 0.0:
         return "0"
-    return f"{x:.{digits}g}"
+    try:
+        return f"{x:.{digits}g}"
+    except (TypeError, ValueError, OverflowError):
+        return ops.fmt_number(x)
 
 
 def _value_text(node: Value, updated: set[int]) -> str:

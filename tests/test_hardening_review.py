@@ -489,3 +489,19 @@ def _fit_rows(engine: str, model: Module, xs: Any, ys: Any) -> tuple[Any, ...]:
     except Exception as error:
         return (type(error).__name__, str(error))
     return ("ok", history.step_loss, [p.data for p in model.parameters()])
+
+
+@pytest.mark.parametrize(
+    ("bad", "shown"),
+    [(_HUGE, "an int of 401 digits"), ("0.5", "'0.5'"), (None, "None")],
+    ids=["int of 401 digits", "str", "None"],
+)
+def test_a_drawing_shows_a_leaf_holding_an_odd_value_as_it_is(bad: object, shown: str) -> None:
+    from micrograd_covid import draw
+
+    a, b = Value(2.0, "a"), Value(3.0, "b")
+    loss = (a * b).tanh()
+    loss.backward()
+    a.data = bad  # type: ignore[assignment]
+    source = draw(loss).source
+    assert shown in source or shown.replace("'", "&#x27;") in source
