@@ -1095,10 +1095,10 @@ def gradcheck(
     for i, v in enumerate(values):
         if not isinstance(v, Value):
             raise TypeError(f"gradcheck: values[{i}] must be a Value, got {type(v).__name__}")
-    for what, x, low in (("eps", eps, "> 0"), ("atol", atol, ">= 0"), ("rtol", rtol, ">= 0")):
+    for what, x, bound in (("eps", eps, "> 0"), ("atol", atol, ">= 0"), ("rtol", rtol, ">= 0")):
         x = check_number(x, f"gradcheck: {what}")
-        if x < 0.0 or (x == 0.0 and low == "> 0"):
-            raise ValueError(f"gradcheck: {what} must be {low}, got {_fmt(x)}")
+        if not (x > 0.0 if what == "eps" else x >= 0.0):
+            raise ValueError(f"gradcheck: {what} must be {bound}, got {_fmt(x)}")
     saved = [(v.data, v.grad) for v in values]
     others: list[tuple[Value, float]] = []
     try:
