@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 import warnings
 from pathlib import Path
 from typing import Any
@@ -198,43 +197,6 @@ def test_the_warning_for_a_computed_parameter_shows_its_label_on_one_line() -> N
     texts = [str(w.message) for w in caught if "computed from other Values" in str(w.message)]
     assert len(texts) == 1 and "\n" not in texts[0]
     assert r"'w\nx = 1 #'" in texts[0]
-
-
-# --- every engine refuses a bad weight as the graph engine does ------------------------------
-
-
-ENGINES = ("graph", "tape", "compiled", "numpy")
-
-
-def _fit(engine: str, model: Module) -> tuple[Any, ...]:
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=r"fit: engine=")
-        try:
-            history = fit(model, [[1.0, 2.0], [0.5, -1.0]], [0.5, 0.2], lr=0.1, engine=engine)
-        except Exception as error:
-            return (type(error).__name__, str(error))
-    return ("ok", history.step_loss, [p.data for p in model.parameters()])
-
-
-@pytest.mark.parametrize("cached", [False, True], ids=["fresh code", "cached code"])
-@pytest.mark.parametrize(
-    "bad", [math.nan, -math.inf, "0.5", None, pytest.param(_HUGE, id="int of 401 digits")]
-)
-def test_a_bad_weight_is_refused_by_every_engine_as_by_the_graph(bad: object, cached: bool) -> None:
-    clear_cache()
-    if cached:  # the compiled engine's code for this MLP structure, kept from a good fit
-        assert _fit("compiled", MLP(2, [3, 1], seed=1))[0] == "ok"
-
-    def run(engine: str) -> tuple[Any, ...]:
-        model = MLP(2, [3, 1], seed=0)
-        model.parameters()[4].data = bad  # type: ignore[assignment]
-        return _fit(engine, model)
-
-    runs = {engine: run(engine) for engine in ENGINES}
-    assert runs["graph"][0] in ("ValueError", "TypeError")
-    assert re.match(r"dot: weight 1 (is|must be)", runs["graph"][1])
-    for engine in ENGINES:
-        assert runs[engine] == runs["graph"], engine
 
 
 # --- files and the command line --------------------------------------------------------------
