@@ -25,7 +25,7 @@ from typing import Any
 
 from . import ops
 from .engine import Value, dot_parts, topological_order
-from .files import write_atomic
+from .files import not_a_folder, write_atomic
 from .names import display_names, neuron_of
 
 __all__ = ["LEVELS", "ROLE_COLOURS", "GraphvizMissingError", "draw", "fmt", "render"]
@@ -898,6 +898,9 @@ def _check_path(path: str | Path) -> tuple[Path, str]:
             f"render: cannot tell the format of {str(path)!r}; use a .svg, .png, .pdf or .dot path"
         )
     if not path.parent.is_dir():
+        blocker = not_a_folder(path.parent)
+        if blocker is not None:
+            raise NotADirectoryError(f"render: {str(path)!r}: {blocker} is a file, not a folder")
         raise FileNotFoundError(f"render: the folder {str(path.parent)!r} does not exist")
     return path, suffix
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from . import ops
-from .files import write_atomic
+from .files import not_a_folder, write_atomic
 from .nn import ACTIVATIONS, MLP
 
 __all__ = ["FORMAT", "load", "save", "to_torch"]
@@ -52,6 +52,9 @@ def save(model: MLP, path: str | Path) -> Path:
     if path.is_dir():
         raise IsADirectoryError(f"save: {path} is a directory; give a file name")
     if not path.parent.is_dir():
+        blocker = not_a_folder(path.parent)
+        if blocker is not None:
+            raise NotADirectoryError(f"save: {path}: {blocker} is a file, not a folder")
         raise FileNotFoundError(f"save: {path}: the folder {path.parent} does not exist")
     text = json.dumps(fields, indent=1, allow_nan=False)
     write_atomic(path, text.encode("utf-8"))

@@ -11,6 +11,7 @@ from typing import Any
 
 from . import checks
 from .engine import Value
+from .files import not_a_folder
 from .losses import bce, cross_entropy, hinge, mse, sse
 from .nn import Module
 from .optim import SGD, Optimizer
@@ -156,6 +157,13 @@ class History:
         path = Path(path)
         if path.suffix.lower() not in (".png", ".svg", ".pdf"):
             raise ValueError(f"History.plot: {path}: give a .png, .svg or .pdf file name")
+        if not path.parent.is_dir():
+            blocker = not_a_folder(path.parent)
+            if blocker is not None:
+                raise NotADirectoryError(f"History.plot: {path}: {blocker} is a file, not a folder")
+            raise FileNotFoundError(
+                f"History.plot: {path}: the folder {path.parent} does not exist"
+            )
         fig.savefig(path, dpi=100)
         return path
 

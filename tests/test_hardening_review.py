@@ -467,3 +467,25 @@ def test_a_drawing_shows_a_leaf_holding_an_odd_value_as_it_is(bad: object, shown
     a.data = bad  # type: ignore[assignment]
     source = draw(loss).source
     assert shown in source or shown.replace("'", "&#x27;") in source
+
+
+@pytest.mark.parametrize("through", ["afile/x", "afile/sub/x"])
+@pytest.mark.parametrize("writer", ["save", "render", "History.plot"])
+def test_writing_through_a_file_says_it_is_a_file_not_a_missing_folder(
+    tmp_path: Path, writer: str, through: str
+) -> None:
+    (tmp_path / "afile").write_text("a file")
+    if writer == "save":
+        path, write = tmp_path / f"{through}.json", lambda p: save(MLP(2, [1], seed=0), p)
+    elif writer == "render":
+        from micrograd_covid import render
+
+        path, write = tmp_path / f"{through}.svg", lambda p: render(Value(1.0) * 2.0, p)
+    else:
+        pytest.importorskip("matplotlib")
+        history = fit(MLP(1, [1], seed=0), [[1.0]], [0.5])
+        path, write = tmp_path / f"{through}.png", history.plot
+    with pytest.raises(NotADirectoryError) as caught:
+        write(path)
+    assert f"{tmp_path / 'afile'} is a file, not a folder" in str(caught.value)
+    assert "does not exist" not in str(caught.value) and "Errno" not in str(caught.value)
