@@ -71,6 +71,8 @@ def _csv_rows(path: Path) -> list[tuple[int, list[str]]]:
     if path.is_dir():
         raise ValueError(f"{path}: is a directory, not a CSV file")
     if not path.is_file():
+        if path.exists():  # reading a pipe would wait, a device never end
+            raise ValueError(f"{path}: not a regular file (a pipe or a device), not a CSV file")
         raise FileNotFoundError(f"{path}: no such file")
     raw = path.read_bytes()
     try:

@@ -155,6 +155,8 @@ def load(path: str | Path) -> MLP:
     if path.is_dir():
         raise _bad(path, "it is a directory")
     if not path.is_file():
+        if path.exists():  # reading a pipe would wait, a device never end
+            raise _bad(path, "it is not a regular file (a pipe or a device)")
         raise FileNotFoundError(f"{path}: no such model file")
 
     def reject_constant(name: str) -> Any:

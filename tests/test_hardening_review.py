@@ -489,3 +489,17 @@ def test_writing_through_a_file_says_it_is_a_file_not_a_missing_folder(
         write(path)
     assert f"{tmp_path / 'afile'} is a file, not a folder" in str(caught.value)
     assert "does not exist" not in str(caught.value) and "Errno" not in str(caught.value)
+
+
+@pytest.mark.parametrize("reader", ["load", "load_daily_counts"])
+def test_reading_a_pipe_or_a_device_says_so_and_does_not_wait(tmp_path: Path, reader: str) -> None:
+    import os
+
+    from micrograd_covid import load_daily_counts
+
+    read = load if reader == "load" else (lambda p: load_daily_counts(p, "cases"))
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    for path in (fifo, Path("/dev/null")):
+        with pytest.raises(ValueError, match="not a regular file"):
+            read(path)
