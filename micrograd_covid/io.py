@@ -146,7 +146,7 @@ def _floats(path: Path, value: Any, where: str, shape: list[int]) -> None:
 def load(path: str | Path) -> MLP:
     """Read a model written by `save`, validating every field.
 
-    A missing file raises FileNotFoundError; anything else wrong (a directory, not UTF-8,
+    A missing file raises FileNotFoundError; anything else wrong (a directory, a pipe, not UTF-8,
     not JSON, a key repeated in one object, too deeply nested, a number out of float range,
     a wrong field) raises
     ValueError naming the file and what was wrong.
