@@ -503,3 +503,16 @@ def test_reading_a_pipe_or_a_device_says_so_and_does_not_wait(tmp_path: Path, re
     for path in (fifo, Path("/dev/null")):
         with pytest.raises(ValueError, match="not a regular file"):
             read(path)
+
+
+def test_explain_refuses_a_graph_backward_refuses_instead_of_a_nan() -> None:
+    from micrograd_covid import explain
+
+    w = Value(0.0, "w")
+    loss = (w * w).sqrt()
+    with pytest.raises(ValueError) as by_backward:
+        loss.backward()
+    with pytest.raises(ValueError) as by_explain:
+        explain(loss, w)
+    assert str(by_explain.value) == str(by_backward.value)
+    assert str(by_explain.value).startswith("backward through sqrt(0) = 0: its local derivative")
