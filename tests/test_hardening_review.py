@@ -114,7 +114,6 @@ def test_save_refuses_a_parameter_that_is_not_a_finite_number_naming_it(
 def test_to_torch_refuses_a_parameter_that_is_not_a_finite_number_naming_it(
     bad: object, kind: type, words: str
 ) -> None:
-    pytest.importorskip("torch")
     from micrograd_covid import to_torch
 
     with pytest.raises(kind, match=rf"layers\.0\.neurons\.0\.w\.1 .*{words}"):
@@ -122,7 +121,7 @@ def test_to_torch_refuses_a_parameter_that_is_not_a_finite_number_naming_it(
 
 
 def test_numpy_scalar_parameters_save_and_load_as_floats(tmp_path: Path) -> None:
-    np = pytest.importorskip("numpy")
+    import numpy as np
     model = MLP(2, [2, 1], seed=0)
     model.parameters()[0].data = np.float32(0.5)  # type: ignore[assignment]
     model.parameters()[1].data = np.int64(3)  # type: ignore[assignment]
@@ -361,7 +360,7 @@ def _leaf(data: object) -> Value:
 
 
 def test_from_weights_takes_numpy_scalars() -> None:
-    np = pytest.importorskip("numpy")
+    import numpy as np
     model = MLP.from_weights([[[np.float32(0.5), np.int64(2)]]], [[np.float64(0.25)]])
     assert model.weights() == [[[0.5, 2.0]]] and model.biases() == [[0.25]]
 
@@ -482,7 +481,6 @@ def test_writing_through_a_file_says_it_is_a_file_not_a_missing_folder(
 
         path, write = tmp_path / f"{through}.svg", lambda p: render(Value(1.0) * 2.0, p)
     else:
-        pytest.importorskip("matplotlib")
         history = fit(MLP(1, [1], seed=0), [[1.0]], [0.5])
         path, write = tmp_path / f"{through}.png", history.plot
     with pytest.raises(NotADirectoryError) as caught:
