@@ -122,6 +122,7 @@ def test_to_torch_refuses_a_parameter_that_is_not_a_finite_number_naming_it(
 
 def test_numpy_scalar_parameters_save_and_load_as_floats(tmp_path: Path) -> None:
     import numpy as np
+
     model = MLP(2, [2, 1], seed=0)
     model.parameters()[0].data = np.float32(0.5)  # type: ignore[assignment]
     model.parameters()[1].data = np.int64(3)  # type: ignore[assignment]
@@ -361,6 +362,7 @@ def _leaf(data: object) -> Value:
 
 def test_from_weights_takes_numpy_scalars() -> None:
     import numpy as np
+
     model = MLP.from_weights([[[np.float32(0.5), np.int64(2)]]], [[np.float64(0.25)]])
     assert model.weights() == [[[0.5, 2.0]]] and model.biases() == [[0.25]]
 
