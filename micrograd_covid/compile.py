@@ -436,7 +436,9 @@ def _write_program(
     if checks:
         lines += [
             f"        {_assign_sum('c', checks)}",
-            "        if c - c != 0.0:",
+            # nan or inf gives nan; an int too large for a float (leaves holding ints compute
+            # exactly, as the interpreter does) raises OverflowError
+            "        if c * 0.0 != 0.0:",
             "            raise NotFinite('a value is not finite')",
         ]
     for start in range(0, len(refusals), _CHUNK):

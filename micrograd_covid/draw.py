@@ -25,7 +25,7 @@ from typing import Any
 
 from . import ops
 from .engine import Value, dot_parts, topological_order
-from .files import write_atomic
+from .files import not_a_folder, write_atomic
 from .names import display_names, neuron_of
 from .placement import render_placed
 
@@ -77,10 +77,15 @@ class GraphvizMissingError(RuntimeError):
 
 
 def fmt(x: float, digits: int = 4) -> str:
-    """A compact number: `digits` significant digits (0.2116, -4.232, 4.477)."""
+    """A compact number: `digits` significant digits (0.2116, -4.232, 4.477). What a leaf's
+    `.data` was set to that is not one (a str, None, an int too large for a float) shows as
+    `ops.fmt_number` writes it."""
     if x == 0.0:
         return "0"
-    return f"{x:.{digits}g}"
+    try:
+        return f"{x:.{digits}g}"
+    except (TypeError, ValueError, OverflowError):
+        return ops.fmt_number(x)
 
 
 def _value_text(node: Value, updated: set[int]) -> str:
@@ -955,6 +960,9 @@ def _check_path(path: str | Path) -> tuple[Path, str]:
             f"render: cannot tell the format of {str(path)!r}; use a .svg, .png, .pdf or .dot path"
         )
     if not path.parent.is_dir():
+        blocker = not_a_folder(path.parent)
+        if blocker is not None:
+            raise NotADirectoryError(f"render: {str(path)!r}: {blocker} is a file, not a folder")
         raise FileNotFoundError(f"render: the folder {str(path.parent)!r} does not exist")
     return path, suffix
 

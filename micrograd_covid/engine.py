@@ -128,8 +128,9 @@ _fmt = ops.fmt_number
 
 
 def _fmt_repr(x: object) -> str:
-    """A field in a Value's repr; data a user wrote (a str, None) shows as its repr."""
-    if isinstance(x, (int, float)) and not isinstance(x, bool):
+    """A field in a Value's repr; data a user wrote (a str, None, an int too large for a
+    float) shows as `ops.fmt_number` writes it."""
+    if isinstance(x, float) or (type(x) is int and abs(x) < 10**30):
         return f"{x:.4g}"
     return ops.fmt_number(x)
 
@@ -229,7 +230,8 @@ class Value:
         )
 
     def __float__(self) -> float:
-        return self.data
+        data = self.data
+        return data if type(data) is float else check_number(data, "Value data")
 
     def __bool__(self) -> bool:
         """``data != 0``, as Python's float and a one-element PyTorch tensor."""
@@ -574,18 +576,19 @@ def _check_partials(order: Sequence[Value]) -> None:
     """Refuse the first node of `order` with an infinite local partial."""
     for node in order:
         if type(node.local_grads) is _INFINITE:
-            try:
-                refuse_infinite_partial(node)
-            except ValueError as error:  # named by its op and the line that made it
-                raise ValueError(f"{_debug.describe(node)}: {error}") from None
+            refuse_infinite_partial(node)
 
 
 def refuse_infinite_partial(node: Value) -> None:
-    """Raise the ValueError for backward through `node`, whose local partials are infinite
-    (the one message every engine gives: `checks.refuse_infinite_partial`)."""
+    """Raise the ValueError for backward through `node`, whose local partials are infinite:
+    the node's op and the line that made it, then the one message every engine gives
+    (`checks.refuse_infinite_partial`)."""
     from .checks import refuse_infinite_partial as refuse  # checks imports this module
 
-    refuse(node.op, [i.data for i in node.inputs], node.data, node.local_grads)
+    try:
+        refuse(node.op, [i.data for i in node.inputs], node.data, node.local_grads)
+    except ValueError as error:
+        raise ValueError(f"{_debug.describe(node)}: {error}") from None
 
 
 def interior_order(root: Value) -> list[Value]:
@@ -739,7 +742,9 @@ def _as_value(other: object, op: str) -> Value | None:
 def _data_of(other: object, op: str) -> float:
     if isinstance(other, Value):
         return other.data
-    if isinstance(other, (int, float, numbers.Real)):
+    if isinstance(other, int):
+        return other  # Python compares a float with any int exactly (10**400 too)
+    if isinstance(other, (float, numbers.Real)):
         return float(other)
     raise TypeError(f"{op}: cannot compare Value with {type(other).__name__}")
 
@@ -1132,6 +1137,10 @@ def gradcheck(
     for i, v in enumerate(values):
         if not isinstance(v, Value):
             raise TypeError(f"gradcheck: values[{i}] must be a Value, got {type(v).__name__}")
+    for what, x, bound in (("eps", eps, "> 0"), ("atol", atol, ">= 0"), ("rtol", rtol, ">= 0")):
+        x = check_number(x, f"gradcheck: {what}")
+        if not (x > 0.0 if what == "eps" else x >= 0.0):
+            raise ValueError(f"gradcheck: {what} must be {bound}, got {_fmt(x)}")
     saved = [(v.data, v.grad) for v in values]
     others: list[tuple[Value, float]] = []
     try:

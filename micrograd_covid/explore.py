@@ -732,7 +732,7 @@ def explore(
     rows: Sequence[Sequence[float]],
     optimizer: Optimizer | None = None,
     *,
-    lr: float = 0.05,
+    lr: float | None = None,
     epochs: int = 1,
     batch_size: int | None = 1,
     columns: Sequence[str] | None = None,
@@ -741,7 +741,8 @@ def explore(
     max_steps: int = MAX_STEPS,
     out: str | Path | None = None,
 ) -> Exploration:
-    """Train with `optimizer` (default ``SGD(params, lr)``) and record a page of every step.
+    """Train with `optimizer` (default ``SGD(params, lr)``, lr 0.05 unless given; `lr` beside
+    an optimizer, which has its own, is refused) and record a page of every step.
 
     `build(batch)` makes the loss of one batch: `batch` holds one list per row of the batch,
     each number of the row a placeholder Value (labelled by `columns`, default x1, x2, …, y).
@@ -784,9 +785,14 @@ def explore(
     _check_int(max_steps, "max_steps", 1)
     out_dir = _check_out(out)
     if optimizer is None:
-        optimizer = SGD(params, lr=lr)
+        optimizer = SGD(params, lr=0.05 if lr is None else lr)
     elif not isinstance(optimizer, Optimizer):
         raise TypeError(f"explore: optimizer must be an Optimizer, got {type(optimizer).__name__}")
+    elif lr is not None:
+        raise ValueError(
+            f"explore: lr={lr!r} would be ignored: the optimizer has its own learning rate "
+            f"({type(optimizer).__name__}(lr={optimizer.lr!r})); give one or the other"
+        )
     batches = [
         list(range(i, min(i + size, len(data_rows)))) for i in range(0, len(data_rows), size)
     ]

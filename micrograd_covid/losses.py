@@ -118,16 +118,25 @@ def _targets(targets: Sequence[Target], allowed: tuple[float, ...], name: str) -
     words = " or ".join(f"{a:+g}" if -1.0 in allowed else f"{a:g}" for a in allowed)
     out = []
     for i, t in enumerate(targets):
+        value: object
         if isinstance(t, Value):
             value, leaf = t.data, t
         elif isinstance(t, bool) or not isinstance(t, numbers.Real):
             raise TypeError(f"{name}: targets[{i}] must be {words}, got {type(t).__name__}")
         else:
-            value, leaf = float(t), None
-        if value not in allowed:
-            raise ValueError(f"{name}: targets[{i}] must be {words}, got {value:g}{_hint(name)}")
-        out.append(leaf if leaf is not None else Value(value, label="y", role="input"))
+            value, leaf = t, None
+        if value not in allowed:  # exact for any number (an int of 401 digits too)
+            raise ValueError(
+                f"{name}: targets[{i}] must be {words}, got {_fmt_target(value)}{_hint(name)}"
+            )
+        out.append(leaf if leaf is not None else Value(float(t), label="y", role="input"))
     return out
+
+
+def _fmt_target(value: object) -> str:
+    if isinstance(value, float) or (type(value) is int and abs(value) < 10**30):
+        return f"{value:g}"
+    return ops.fmt_number(value)  # a str a leaf was set to, an int too large for a float
 
 
 def _hint(name: str) -> str:
@@ -237,8 +246,8 @@ def cross_entropy(logit_rows: Sequence[Sequence[Value]], classes: Sequence[int])
         k = int(c)
         if not 0 <= k < width:
             raise ValueError(
-                f"{name}: classes[{i}] is {k}, but a row has {width} logits (classes 0 to "
-                f"{width - 1})"
+                f"{name}: classes[{i}] is {ops.fmt_number(k)}, but a row has {width} logits "
+                f"(classes 0 to {width - 1})"
             )
         top = _named(Value.apply("max", ops.row_max, row), "m")
         exps = [Value.apply("exp(l − m)", ops.exp_shift, (logit, top)) for logit in row]

@@ -505,7 +505,8 @@ class UserKernel:
             data = math.inf
         if not math.isfinite(data):
             names = ", ".join(map(fmt_number, values))
-            shown = fmt_number(value) + ", beyond a float's range" if data != value else repr(data)
+            huge = isinstance(value, numbers.Integral)  # an int that overflowed the float
+            shown = fmt_number(value) + ", beyond a float's range" if huge else repr(data)
             raise OverflowError(f"{op}: the kernel's value for ({names}) is not finite ({shown})")
         if isinstance(partials, (int, float)) or not isinstance(partials, Sequence):
             raise TypeError(

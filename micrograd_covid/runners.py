@@ -24,7 +24,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from typing import Any, ParamSpec, Protocol, TypeVar
 
-from . import checks
+from . import checks, ops
 from .compile import CompileWarning, Program, Unsupported, generate, recall, remember
 from .debug import MODES, watched
 from .engine import Value, interior_order
@@ -236,11 +236,27 @@ def make_runner(
         # graph engine meets it at the step that first runs that row and raises there, so
         # every engine raises the same error at the same step.
         return GraphRunner(build)
+    except _NotValues as exc:
+        # The model refused the placeholder Values. On the numbers the graph engine gives it,
+        # it may run (a model that makes leaves of its inputs: `Value(x[0])`); if it fails
+        # there too, the graph engine raises that error at the first step, as for the above.
+        try:
+            build([0])
+        except Exception:
+            return GraphRunner(build)
+        reason = " ".join(str(exc.__cause__).split())
+        warnings.warn(
+            f'fit: engine="{engine}" cannot run this model (called on placeholder Values it '
+            f'raised {type(exc.__cause__).__name__}: {reason[:160]}); running engine="graph"',
+            CompileWarning,
+            stacklevel=4,  # make_runner, fit, without_gc, the caller of fit
+        )
+        return GraphRunner(build)
     except Unsupported as exc:
         warnings.warn(
             f'fit: engine="{engine}" cannot run this model ({exc}); running engine="graph"',
             CompileWarning,
-            stacklevel=3,
+            stacklevel=4,  # make_runner, fit, without_gc, the caller of fit
         )
         return GraphRunner(build)
 
@@ -254,7 +270,9 @@ def _check_leaf_parameters(model: object) -> None:
         return
     for i, p in enumerate(parameters()):
         if isinstance(p, Value) and p.inputs:
-            raise Unsupported(f"parameter {i} ({p.name}) is computed from other Values")
+            raise Unsupported(
+                f"parameter {i} ({ops.fmt_number(p.name)}) is computed from other Values"
+            )
 
 
 class _SampleFailed(Exception):
@@ -268,6 +286,10 @@ def _check_hooks(model: object) -> None:
     reason = watched(list(parameters()) if callable(parameters) else [])
     if reason is not None:
         raise Unsupported(reason)
+
+
+class _NotValues(Exception):
+    """The model raised TypeError when called on placeholder Values (rather than numbers)."""
 
 
 Sample = tuple[
@@ -342,6 +364,8 @@ def _sample(
         sample = Value.sum(terms)  # only to order the sample's nodes as the batch's loss would
     except (ArithmeticError, ValueError) as exc:
         raise _SampleFailed from exc
+    except TypeError as exc:
+        raise _NotValues from exc
     order = interior_order(sample)[:-1]
 
     def names() -> dict[Value, str]:
