@@ -239,6 +239,10 @@
     if (typeof bias !== "boolean") {
       throw new TypeError("mlpInit: bias must be true or false, got " + describe(bias));
     }
+    if (!Number.isSafeInteger(opts.seed)) {
+      throw new TypeError("mlpInit: seed must be an integer within ±(2^53 − 1), got " +
+                          describe(opts.seed));
+    }
     var rng = new PyRandom(opts.seed);
     var params = [];
     var sizes = [nin].concat(nouts);
