@@ -37,6 +37,7 @@ function call(rng, c) {
 function answer(q) {
   if (q.calls) { const rng = new lib.PyRandom(q.seed); return q.calls.map(c => call(rng, c)); }
   if (q.mlp) return lib.mlpInit(...q.mlp);
+  if (q.libm) return q.xs.map(x => lib.pyrandomLibm[q.libm](x));
   if (q.tables) return {inits: lib.PYRANDOM_INITS, defaults: lib.PYRANDOM_DEFAULT_INIT};
   try {
     if (q.throws[0] === "PyRandom") new lib.PyRandom(q.throws[1]);
@@ -135,6 +136,41 @@ def test_gauss_agrees_with_python_to_1e_15_relative_keeping_its_second_value() -
         assert not far, f"seed {seed}: {far[:3]}"
 
 
+def test_gauss_is_bit_identical_to_pythons_in_more_than_99_percent_of_draws() -> None:
+    calls = [["gauss", 0.0, 1.0]] * 5000
+    same = total = 0
+    for seed, got in zip(SEEDS, js_calls(SEEDS, calls)):
+        want = python_calls(seed, calls)
+        same += sum(bits([g]) == bits([w]) for g, w in zip(got, want))
+        total += len(want)
+    assert same / total > 0.995, f"{same} of {total} draws are bit-identical"
+
+
+def _edges(*xs: float) -> list[float]:
+    """Each x and its two neighbouring floats."""
+    return [y for x in xs for y in (math.nextafter(x, -math.inf), x, math.nextafter(x, math.inf))]
+
+
+def test_the_scripts_cos_sin_and_log_are_correctly_rounded() -> None:
+    import mpmath  # comes with torch, a test dependency
+
+    mpmath.mp.prec = 200
+    rng = random.Random(5)
+    angles = [rng.random() * 2.0 * math.pi for _ in range(3000)]
+    angles += [0.0, 5e-324, 1e-300, 1e-8, -2.5, 100.0, 12345.678]
+    angles += _edges(*(k * math.pi / 4 for k in range(1, 9)))
+    logs = [1.0 - rng.random() for _ in range(3000)] + [5e-324, 1e-310, 1e-300, 2.0**-53]
+    logs += _edges(0.5, 1.0, 2.0, math.sqrt(0.5), math.sqrt(2.0), math.e, 1e300)
+    asked = [("cos", angles), ("sin", angles), ("log", logs)]
+    answers = node([{"libm": name, "xs": xs} for name, xs in asked])
+    for (name, xs), got in zip(asked, answers):
+        exact = getattr(mpmath, name)
+        wrong = [
+            (x, g) for x, g in zip(xs, got) if bits([g]) != bits([float(exact(mpmath.mpf(x)))])
+        ]
+        assert not wrong, f"{name}: {wrong[:3]}"
+
+
 def test_mixed_calls_share_one_stream_as_in_python() -> None:
     """An odd gauss leaves its cached value for the next gauss, whatever is drawn between."""
     calls: list[list[Any]] = [
@@ -190,8 +226,11 @@ def test_mlp_init_is_the_python_mlps_parameters_for_every_init_shape_seed_and_bi
 
 
 def test_mlp_init_zeros_gives_a_zero_for_every_parameter() -> None:
-    cases = [(nin, nouts, {"seed": 1, "init": "zeros", "bias": b}) for nin, nouts in SHAPES
-             for b in [True, False]]  # fmt: skip
+    cases = [
+        (nin, nouts, {"seed": 1, "init": "zeros", "bias": b})
+        for nin, nouts in SHAPES
+        for b in [True, False]
+    ]
     for (nin, nouts, options), got in zip(cases, node([{"mlp": c} for c in cases])):
         count = len(MLP(nin, nouts, bias=options["bias"]).parameters())
         assert got == [0.0] * count

@@ -104,8 +104,11 @@
       log m = 2·atanh((m − 1)/(m + 1)). */
   function log(u) {
     if (!(u > 0) || u === Infinity) return Math.log(u);
+    var tiny = u < 1e-300;  // 2^-e would overflow
+    if (tiny) u *= 1.6069380442589903e60;  // 2^200
     var e = Math.floor(Math.log2(u));
     var m = u * Math.pow(2, -e);
+    if (tiny) e -= 200;
     while (m < 1) { m *= 2; e -= 1; }
     while (m >= 2) { m /= 2; e += 1; }
     if (m >= Math.SQRT2) { m /= 2; e += 1; }
@@ -127,17 +130,18 @@
   function sinOf(r) { return ddMul(r, ddPoly(SIN_TERMS, ddMul(r, r))); }
   function cosOf(r) { return ddPoly(COS_TERMS, ddMul(r, r)); }
 
-  /** cos(x), correctly rounded, for |x| up to a few thousand (the draws need [0, 2π)). */
+  /** cos(x), correctly rounded for |x| ≤ 10^5 (beyond, Math.cos's). */
   function cos(x) {
-    if (!isFinite(x)) return NaN;
+    if (!(Math.abs(x) <= 1e5)) return Math.cos(x);
     var q = reduce(x);
     var v = q[1] === 0 ? cosOf(q[0]) : q[1] === 1 ? neg(sinOf(q[0]))
       : q[1] === 2 ? neg(cosOf(q[0])) : sinOf(q[0]);
     return v[0];
   }
-  /** sin(x), correctly rounded, for |x| up to a few thousand. */
+  /** sin(x), correctly rounded for |x| ≤ 10^5 (beyond, Math.sin's). */
   function sin(x) {
-    if (!isFinite(x)) return NaN;
+    if (!(Math.abs(x) <= 1e5)) return Math.sin(x);
+    if (x === 0) return x;  // keeps −0's sign
     var q = reduce(x);
     var v = q[1] === 0 ? sinOf(q[0]) : q[1] === 1 ? cosOf(q[0])
       : q[1] === 2 ? neg(sinOf(q[0])) : neg(cosOf(q[0]));
