@@ -104,12 +104,9 @@
       log m = 2·atanh((m − 1)/(m + 1)). */
   function log(u) {
     if (!(u > 0) || u === Infinity) return Math.log(u);
-    var tiny = u < 1e-300;  // 2^-e would overflow
-    if (tiny) u *= 1.6069380442589903e60;  // 2^200
-    var e = Math.floor(Math.log2(u));
-    var m = u * Math.pow(2, -e);
-    if (tiny) e -= 200;
-    while (m < 1) { m *= 2; e -= 1; }
+    var m = u;
+    var e = 0;
+    while (m < 1) { m *= 2; e -= 1; }  // exact: scaling by 2
     while (m >= 2) { m /= 2; e += 1; }
     if (m >= Math.SQRT2) { m /= 2; e += 1; }
     var s = ddDiv(twoSum(m, -1), twoSum(m, 1));
