@@ -331,7 +331,8 @@
 
   /** The initial parameters of MLP(nin, nouts, activation, output_activation, bias, init,
       seed) in parameters() order: each neuron's weights, then its bias (0, not drawn).
-      options: {seed (required int), init (null: each layer's activation default),
+      options: {seed (required int), init (one of nn.INITS, or "zeros": every parameter 0,
+      an init Python's MLP lacks; null: each layer's activation's default),
       bias (true), activation ("tanh"), output_activation ("linear")}. */
   function mlpInit(nin, nouts, options) {
     var opts = options || {};
