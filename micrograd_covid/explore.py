@@ -1031,6 +1031,112 @@ def graph_page(root: Value, *, max_nodes: int = 500, title: str | None = None) -
     return _page_from(recorder, title or f"Backprop, step by step: {name}", None, None, None, None)
 
 
+# --- the page's engine: the program as data, the op rules as the table's JavaScript ---------
+
+
+def program_data(
+    model: Callable[[Sequence[Any]], Any],
+    params: Sequence[Value],
+    xs: Sequence[Sequence[float]],
+    ys: Sequence[Any],
+    loss: str | Callable[..., Value] = "mse",
+) -> dict[str, Any]:
+    """One sample's graph of `model` with `loss` as data for the page's engine (engine.js).
+
+    The graph is the one `fit(..., engine="compiled")` replays: the model on placeholder
+    leaves, one loss term per output, interior nodes in the batch graph's order. Value slots
+    are `params` (in that order), the fed leaves (a row's inputs, then its targets), the
+    constant leaves, then the interior nodes; a node is ``[op row name, input slots,
+    params]``. Names and numbers only, never code. ValueError for a loss that is not a sum
+    or mean of per-row terms (mse, sse), an op without a JavaScript rule, or a parameter of
+    the graph missing from `params`.
+    """
+    from .compile import Unsupported
+    from .runners import _sample
+    from .train import LOSSES
+
+    loss_fn = LOSSES.get(loss) if isinstance(loss, str) else loss
+    if loss_fn is None:
+        raise ValueError(f"explore: unknown loss {loss!r}; choose one of {', '.join(LOSSES)}")
+    params = list(params)
+    try:
+        order, terms, fed, rows, names_of = _sample(model, xs, ys, loss_fn)
+    except Unsupported as exc:
+        raise ValueError(f"explore: the page cannot re-train this model: {exc}") from None
+    slot: dict[Value, int] = {p: i for i, p in enumerate(params)}
+    for j, leaf in enumerate(fed):
+        slot[leaf] = len(params) + j
+    consts: list[float] = []
+    interior = set(order)
+    for node in order:
+        for inp in node.inputs:
+            if inp in slot or inp in interior:
+                continue
+            if inp.role == "param":
+                raise ValueError(
+                    f"explore: parameter {inp.name} of the graph is not among the parameters"
+                )
+            slot[inp] = len(params) + len(fed) + len(consts)
+            consts.append(inp.data)
+    base = len(params) + len(fed) + len(consts)
+    for k, node in enumerate(order):
+        slot[node] = base + k
+    nodes = []
+    for node in order:
+        row = ops.row_of(node.kernel)
+        if row is None or row.javascript is None:
+            raise ValueError(f"explore: op {node.op!r} has no rule in the page's engine")
+        nodes.append([row.name, [slot[i] for i in node.inputs], _js_params(node.params)])
+    names = names_of()
+    record = getattr(loss_fn, "per_row", None)
+    return {
+        "params": [names.get(p) or p.name for p in params],
+        "init": [p.data for p in params],
+        "fed": len(fed),
+        "consts": consts,
+        "nodes": nodes,
+        "terms": [slot[t] - base for t in terms],
+        "mean": bool(getattr(record, "mean", False)),
+        "rows": [list(r) for r in rows],
+    }
+
+
+def _js_params(params: tuple[Any, ...]) -> list[Any]:
+    """A node's params as JSON: numbers, None, lists, BIAS_INPUT, an activation's row name."""
+    out: list[Any] = []
+    for x in params:
+        if x is None or isinstance(x, str):
+            out.append(x)
+        elif isinstance(x, bool):
+            raise ValueError(f"explore: a node param {x!r} is not a number")
+        elif isinstance(x, numbers.Real):
+            out.append(x if isinstance(x, int) else float(x))
+        elif isinstance(x, tuple):
+            out.append([float(v) for v in x])
+        else:
+            row = ops.row_of(x)
+            if row is None or row.javascript is None:
+                raise ValueError(f"explore: the page's engine has no rule for {x!r}")
+            out.append(row.name)
+    return out
+
+
+def rules_script() -> str:
+    """The script that registers every op's JavaScript rule (the table's column) with the
+    page's engine: our own source, keyed by the row names as JSON strings."""
+    rules = ",\n".join(
+        f"  {json.dumps(row.name)}: {row.javascript}"
+        for row in ops.TABLE.values()
+        if row.javascript is not None
+    )
+    return f"MGEngine.rules({{\n{rules}\n}});\n"
+
+
+def engine_script() -> str:
+    """engine.js followed by the rules: the page's whole training engine (also runs in node)."""
+    return (_PAGE_DIR / "engine.js").read_text(encoding="utf-8") + rules_script()
+
+
 # --- the tutorials ----------------------------------------------------------------------------
 
 
