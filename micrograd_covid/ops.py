@@ -769,9 +769,9 @@ class OpRow:
     `python` is the source the compiler writes for it (None: the generated code calls the
     kernel, with its own checks and errors); `numpy` its batch form (None: the numpy engine
     hands the model to the graph engine); `javascript` its rule in the page's engine
-    (``page/engine.js``): the source of a function ``(x, p, R) -> [value, partials]`` of the
-    input values `x`, the params `p` as JSON (a dot's activation by its row's name) and the
-    rules by name `R`, with the kernel's arithmetic in the kernel's order. `shape` says how its inputs are laid
+    (page/engine.js): the source of a function ``(x, p, R) -> [value, partials]`` of the input
+    values, the params as JSON (a dot's activation as its row's name) and the rules by name,
+    with the kernel's arithmetic in the kernel's order. `shape` says how its inputs are laid
     out: "fixed" (one per partial), "variadic" (any number, all alike), "dot" (weights,
     inputs and bias; params as `dot` takes them) or "power" (one input raised to the number
     `params[0]`: "fixed" to an interpreter, x^c to a drawing). `torch` is the PyTorch

@@ -35,7 +35,8 @@
 
   function finite(x) { return x - x === 0; }
 
-  function Diverged(message) { this.message = message; }
+  // Training met a number that is not finite; `forward`: in the forward pass or the loss.
+  function Diverged(message, forward) { this.message = message; this.forward = !!forward; }
 
   /* A compiled program: the slots, each node's rule looked up once. */
   function Program(data) {
@@ -62,7 +63,7 @@
       for (j = 0; j < ins.length; j++) x[j] = vals[ins[j]];
       var out = node.rule(x, node.params, RULES);
       if (!finite(out[0])) {
-        throw new Diverged("the value of node " + k + " (" + this.data.nodes[k][0] + ") is " + out[0]);
+        throw new Diverged("the value of node " + k + " (" + this.data.nodes[k][0] + ") is " + out[0], true);
       }
       vals[base + k] = out[0];
       locs[k] = out[1];
@@ -84,7 +85,7 @@
     var loss, seed;
     if (this.mean) { loss = total / out.length; seed = (1 / out.length) * 1; }
     else { loss = total; seed = 1 * 1; }
-    if (!finite(loss)) throw new Diverged("loss " + loss);
+    if (!finite(loss)) throw new Diverged("loss " + loss, true);
     var grads = new Array(P).fill(0);
     var g = new Array(size);
     for (r = saved.length - 1; r >= 0; r--) {
@@ -182,6 +183,9 @@
         } catch (e) {
           if (!(e instanceof Diverged)) throw e;
           stopped = "stopped at epoch " + epoch + ", batch " + (bi + 1) + ": " + e.message;
+          // as fit: a loss that is not finite takes back the update that made it, so the
+          // parameters are those that gave the last finite loss
+          if (e.forward && records.length) params = records[records.length - 1].before;
           break outer;
         }
         losses.push(result.loss);
