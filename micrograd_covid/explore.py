@@ -30,7 +30,9 @@ from .engine import Value, dot_parts, topological_order
 from .files import not_a_folder, write_atomic
 from .names import display_names
 from .network_view import NetworkView, for_page, network_view
-from .optim import SGD, Optimizer
+from .nn import INITS as _INITS
+from .nn import MLP
+from .optim import SGD, Adam, Optimizer
 
 __all__ = [
     "MAX_STEPS",
@@ -341,6 +343,20 @@ class _Layout:
     node_view: NetworkView | None = None
     legend: list[str] = field(default_factory=list)
 
+    def ops(self) -> list[list[Any] | None]:
+        """Each node's op row name and params (None for a leaf), for the page's engine to
+        re-compute a batch's values and partials; ValueError for an op it has no rule for."""
+        out: list[list[Any] | None] = []
+        for node in self.order:
+            if not node.inputs:
+                out.append(None)
+                continue
+            row = ops.row_of(node.kernel)
+            if row is None or row.javascript is None:
+                raise ValueError(f"its op {node.op!r} has no rule in the page's engine")
+            out.append([row.name, _js_params(node.params)])
+        return out
+
     def data(self) -> dict[str, Any]:
         order = self.order
         origins = [node.origin for node in order]
@@ -638,6 +654,7 @@ def _page(
         "LEGEND": _legend_html(legend),
         "DATA": _script_json(data),
         "KATEX_JS": katex_js,
+        "ENGINE": _page_engine(),
         "JS": js,
     }
     return re.sub(r"\{\{(\w+)\}\}", lambda m: parts[m.group(1)], template)
@@ -740,6 +757,10 @@ def explore(
     max_nodes: int = 2000,
     max_steps: int = MAX_STEPS,
     out: str | Path | None = None,
+    model: Callable[[list[Value]], Any] | None = None,
+    loss: str | None = None,
+    init: str | None = None,
+    seed: int | None = None,
 ) -> Exploration:
     """Train with `optimizer` (default ``SGD(params, lr)``) and record a page of every step.
 
@@ -754,6 +775,13 @@ def explore(
     error restores every parameter (those in `params` and the optimizer's) and the
     optimizer, and is raised. With `out`, the page is written to ``out/index.html`` too.
     Every argument is checked before training starts.
+
+    With `model` (a function of one row's input placeholders, e.g. an `MLP`) and `loss`
+    ("mse" or "sse"), where `build(batch)` is that loss of the model on the batch's rows (the
+    last column the target), the page can re-train in place: the learner changes the
+    learning rate, the optimizer, the epochs and, for an `MLP` made with `init` and `seed`
+    (say so here), the initial weights (`program_data` is what the page replays). Without
+    them the page plays back this run and says why its settings are fixed.
     """
     if not callable(build):
         raise TypeError("explore: build must be a function of one batch that returns the loss")
@@ -790,6 +818,7 @@ def explore(
     batches = [
         list(range(i, min(i + size, len(data_rows)))) for i in range(0, len(data_rows), size)
     ]
+    live = _live(model, loss, init, seed, params, data_rows, optimizer, epochs, batch_size)
     # Everything training may change: the params given and the optimizer's (which may hold
     # others), each once, and the optimizer's own state.
     touched = list(dict.fromkeys([*params, *optimizer.params]))
@@ -832,7 +861,7 @@ def explore(
         root_name = recorder.layouts[0].names[-1]
         for li, layout in enumerate(recorder.layouts):
             _draw_layout(layout, recorder.batches, li, root_name)
-        page = _page_from(recorder, title, data_rows, columns, optimizer, stopped)
+        page = _page_from(recorder, title, data_rows, columns, optimizer, stopped, live)
         result = Exploration(page, losses, _count_steps(recorder), stopped, _name_of(build))
         if out_dir is not None:
             result.write(out_dir)
@@ -842,6 +871,73 @@ def explore(
         vars(optimizer).update(saved_opt)
         raise
     return result
+
+
+_FREE_FORM = (
+    "this page was made from a free-form build(batch), so it plays back its one recorded run; "
+    "to change the settings here, make it with explore(..., model=, loss=)"
+)
+
+
+def _live(
+    model: Callable[[list[Value]], Any] | None,
+    loss: str | None,
+    init: str | None,
+    seed: int | None,
+    params: list[Value],
+    rows: list[tuple[float, ...]],
+    optimizer: Optimizer,
+    epochs: int,
+    batch_size: int | None,
+) -> dict[str, Any] | str:
+    """What the page needs to re-train (the program and the run's settings), or the reason
+    it cannot (a sentence the page shows). Raises for a model or loss that does not fit."""
+    if model is None and loss is None:
+        return _FREE_FORM
+    if model is None or not callable(model):
+        raise TypeError("explore: model must be a function of one row's inputs (with loss=)")
+    if loss not in ("mse", "sse"):
+        raise ValueError(f"explore: loss must be 'mse' or 'sse' with model=, got {loss!r}")
+    if init is not None and init not in _INITS:
+        raise ValueError(f"explore: init must be one of {', '.join(_INITS)}, got {init!r}")
+    if seed is not None:
+        _check_int(seed, "seed", -(2**63))
+    nin = getattr(model, "nin", len(rows[0]) - 1)
+    if not isinstance(nin, int) or not 0 < nin < len(rows[0]):
+        raise ValueError(f"explore: the model takes {nin} inputs, the rows have {len(rows[0])}")
+    xs = [list(r[:nin]) for r in rows]
+    ys = [list(r[nin:]) for r in rows]
+    program = program_data(model, params, xs, ys, loss)
+    if isinstance(optimizer, Adam):
+        kind = "adam"
+    elif type(optimizer) is SGD:
+        kind = "momentum" if optimizer.momentum else "sgd"
+    else:
+        return f"its optimizer, {type(optimizer).__name__}, is not one the page knows"
+    settings = {
+        "lr": optimizer.lr,
+        "optimizer": kind,
+        "momentum": getattr(optimizer, "momentum", 0.0) or 0.9,
+        "betas": list(getattr(optimizer, "betas", (0.9, 0.999))),
+        "eps": getattr(optimizer, "eps", 1e-8),
+        "weight_decay": optimizer.weight_decay,
+        "batch_size": batch_size,
+        "epochs": epochs,
+        "init": init,
+        "seed": seed,
+        "loss": loss,
+        "data": None,
+    }
+    mlp = None
+    if isinstance(model, MLP):
+        mlp = {
+            "nin": model.nin,
+            "nouts": model.nouts,
+            "activation": model.activation,
+            "output_activation": model.output_activation,
+            "bias": model.bias,
+        }
+    return {"program": program, "settings": settings, "mlp": mlp, "redraw": seed is not None}
 
 
 def _count_steps(recorder: _Recorder) -> int:
@@ -936,8 +1032,16 @@ def _page_from(
     columns: list[str] | None,
     optimizer: Optimizer | None,
     stopped: str | None,
+    live: dict[str, Any] | str | None = None,
 ) -> str:
     plain_sgd = isinstance(optimizer, SGD) and not optimizer.momentum
+    if isinstance(live, dict):
+        try:
+            ops_of = [layout.ops() for layout in recorder.layouts]
+        except ValueError as exc:
+            live = str(exc)
+        else:
+            live = {**live, "ops": ops_of}
     data = {
         "title": title,
         "layouts": [layout.data() for layout in recorder.layouts],
@@ -949,6 +1053,9 @@ def _page_from(
         if optimizer is None
         else {"name": type(optimizer).__name__, "lr": optimizer.lr, "sgd": plain_sgd},
         "stopped": stopped,
+        # what the page re-trains (the program and its settings), or why it cannot
+        "live": live if isinstance(live, dict) else None,
+        "fixed": live if isinstance(live, str) else None,
     }
     svgs = [
         (lay.node_view.svg if lay.node_view else lay.svg, lay.network.svg if lay.network else "")
@@ -1132,6 +1239,14 @@ def rules_script() -> str:
     return f"MGEngine.rules({{\n{rules}\n}});\n"
 
 
+def _page_engine() -> str:
+    """The engine and rules for a <script> element (our own source: nothing closes it)."""
+    script = engine_script()
+    if "</" in script:
+        raise ValueError("explore: the page's engine must not contain '</'")
+    return script
+
+
 def engine_script() -> str:
     """engine.js followed by the rules: the page's whole training engine (also runs in node)."""
     return (_PAGE_DIR / "engine.js").read_text(encoding="utf-8") + rules_script()
@@ -1147,7 +1262,6 @@ def explore_tutorial(
     with its data, initial weights and learning rate; `max_steps` as for `explore`."""
     from .data import daily_infections, regression_rows
     from .losses import mse, squared_error
-    from .nn import MLP
 
     if name not in EXPLORABLE:
         raise ValueError(
@@ -1160,11 +1274,14 @@ def explore_tutorial(
         w2 = Value(-0.048, "w2", role="param")
         b = Value(0.0, "b", role="param")
 
+        def line(x: list[Value]) -> Value:
+            y_hat = Value.dot([w1, w2], x, b)
+            y_hat.label, y_hat.role = "ŷ", "model"
+            return y_hat
+
         def regression(batch: list[list[Value]]) -> Value:
             x1, x2, y = batch[0]
-            y_hat = Value.dot([w1, w2], [x1, x2], b)
-            y_hat.label, y_hat.role = "ŷ", "model"
-            loss = squared_error(y_hat, y)
+            loss = squared_error(line([x1, x2]), y)
             loss.label = "L"
             return loss
 
@@ -1176,15 +1293,20 @@ def explore_tutorial(
             epochs=epochs or 3,
             max_steps=max_steps,
             title="The regression walkthrough: ŷ = w1·x1 + w2·x2 + b, L = (ŷ − y)², η = 0.05",
+            model=line,
+            loss="sse",  # of one row: (ŷ − y)²
         )
     if name == "descent":
         w = Value(0.5, "w", role="param")
 
+        def scaled(x: list[Value]) -> Value:
+            y_hat = w * x[0]
+            y_hat.label, y_hat.role = "ŷ", "model"
+            return y_hat
+
         def descent(batch: list[list[Value]]) -> Value:
             x, y = batch[0]
-            y_hat = w * x
-            y_hat.label, y_hat.role = "ŷ", "model"
-            loss = squared_error(y_hat, y)
+            loss = squared_error(scaled([x]), y)
             loss.label = "L"
             return loss
 
@@ -1198,11 +1320,16 @@ def explore_tutorial(
             columns=["x", "y"],
             max_steps=max_steps,
             title="Gradient descent on one weight: ŷ = w·x, L = (ŷ − y)²",
+            model=scaled,
+            loss="sse",
         )
     xs, ys = daily_infections()
     rows = [(*x, y) for x, y in zip(xs, ys)]
+    init: str | None = None
+    seed: int | None = None
     if name == "deep":
-        model = MLP(2, [4, 1], "tanh", "linear", bias=False, init="uniform01", seed=0)
+        init, seed = "uniform01", 0
+        model = MLP(2, [4, 1], "tanh", "linear", bias=False, init=init, seed=seed)
         lr, size, default_epochs = 0.02, None, 3
         heading = "The deep tutorial's 2-4-1 tanh network, full batch, MSE"
     else:
@@ -1230,4 +1357,8 @@ def explore_tutorial(
         batch_size=size,
         max_steps=max_steps,
         title=heading,
+        model=model,
+        loss="mse",
+        init=init,
+        seed=seed,
     )
