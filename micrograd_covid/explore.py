@@ -757,7 +757,7 @@ def explore(
     max_nodes: int = 2000,
     max_steps: int = MAX_STEPS,
     out: str | Path | None = None,
-    model: Callable[[list[Value]], Any] | None = None,
+    model: Callable[[Any], Any] | None = None,
     loss: str | None = None,
     init: str | None = None,
     seed: int | None = None,
@@ -880,7 +880,7 @@ _FREE_FORM = (
 
 
 def _live(
-    model: Callable[[list[Value]], Any] | None,
+    model: Callable[[Any], Any] | None,
     loss: str | None,
     init: str | None,
     seed: int | None,
@@ -1142,7 +1142,7 @@ def graph_page(root: Value, *, max_nodes: int = 500, title: str | None = None) -
 
 
 def program_data(
-    model: Callable[[Sequence[Any]], Any],
+    model: Callable[[Any], Any],
     params: Sequence[Value],
     xs: Sequence[Sequence[float]],
     ys: Sequence[Any],
