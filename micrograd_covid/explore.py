@@ -1240,8 +1240,9 @@ def rules_script() -> str:
 
 
 def _page_engine() -> str:
-    """The engine and rules for a <script> element (our own source: nothing closes it)."""
-    script = engine_script()
+    """Python's random (pyrandom.js: MLP's initial weights), the engine and the rules, for a
+    <script> element (our own source: nothing closes it)."""
+    script = (_PAGE_DIR / "pyrandom.js").read_text(encoding="utf-8") + engine_script()
     if "</" in script:
         raise ValueError("explore: the page's engine must not contain '</'")
     return script

@@ -3,10 +3,12 @@ row's rule against its kernel and PyTorch float64, and whole training runs again
 
 from __future__ import annotations
 
+import importlib
 import json
 import math
 import shutil
 import subprocess
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,10 +24,18 @@ from micrograd_covid.train import DivergenceError
 from .test_op_table import _torch
 
 ROWS = [row for row in ops.TABLE.values() if row.javascript is not None]
+_EXPLORE = importlib.import_module("micrograd_covid.explore")
+PYRANDOM = (Path(str(_EXPLORE.__file__)).parent / "page" / "pyrandom.js").read_text(
+    encoding="utf-8"
+)
 #: Rows whose kernel is only + − × ÷ and comparisons: the page gives the same floats.
 EXACT = {"+", "-", "*", "/", "squared_error", "neg", "relu", "abs", "leaky_relu", "sum", "mean"}
 EXACT |= {"max"}
 
+#: pyrandom.js loaded as a CommonJS module: PY.mlpInit, PY.PyRandom
+_PRELUDE = (
+    f"var PY = (function (module) {{ {PYRANDOM}\nreturn module.exports; }})({{ exports: {{}} }});\n"
+)
 _DRIVER = """
 var input = JSON.parse(require("fs").readFileSync(0, "utf8"));
 var out;
@@ -33,7 +43,8 @@ if (input.rows) {
   out = input.rows.map(function (c) { return MGEngine.apply(c.name, c.x, c.p); });
 } else {
   out = input.runs.map(function (r) {
-    var t = MGEngine.train(r.program, r.settings);
+    var init = r.mlp ? PY.mlpInit(r.mlp.nin, r.mlp.nouts, r.mlp) : undefined;
+    var t = MGEngine.train(r.program, r.settings, init);
     return { losses: t.losses, params: t.params, stopped: t.stopped };
   });
 }
@@ -46,7 +57,7 @@ def run_node(payload: dict[str, Any]) -> Any:
     node = shutil.which("node")
     assert node is not None, "node is needed to run the page's engine"
     done = subprocess.run(
-        [node, "-e", engine_script() + _DRIVER],
+        [node, "-e", _PRELUDE + engine_script() + _DRIVER],
         input=json.dumps(payload, allow_nan=False),
         capture_output=True,
         text=True,
@@ -276,3 +287,45 @@ def test_a_loss_the_page_cannot_replay_is_refused_naming_it():
     with pytest.raises(ValueError, match="explore: unknown loss 'nope'"):
         program_data(model, model.parameters(), [[1.0, 2.0]], [1.0], "nope")
     assert math.isfinite(model.parameters()[0].data)
+
+
+@pytest.mark.parametrize(
+    ("init", "seed", "activation"),
+    [("uniform01", 1, "tanh"), ("glorot", 7, "tanh"), ("he", 3, "relu"), (None, 11, "tanh")],
+)
+def test_the_page_draws_an_mlps_initial_weights_as_python_and_trains_to_fits_numbers(
+    init, seed, activation
+):  # type: ignore[no-untyped-def]
+    xs, ys = daily_infections()
+    model = MLP(2, [4, 1], activation, "linear", init=init, seed=seed)
+    program = program_data(model, model.parameters(), xs, ys)
+    program["init"] = [0.0] * len(program["init"])  # the page draws them itself
+    losses: list[float] = []
+    fit(
+        model,
+        xs,
+        ys,
+        optimizer=Adam(model.parameters(), 0.05),
+        epochs=4,
+        batch_size=2,
+        callback=lambda epoch, step, value: losses.append(value),
+    )
+    settings = {
+        "lr": 0.05,
+        "optimizer": "adam",
+        "betas": [0.9, 0.999],
+        "batch_size": 2,
+        "epochs": 4,
+    }
+    mlp = {
+        "nin": 2,
+        "nouts": [4, 1],
+        "seed": seed,
+        "init": init,
+        "activation": activation,
+        "output_activation": "linear",
+        "bias": True,
+    }
+    (page,) = run_node({"runs": [{"program": program, "settings": settings, "mlp": mlp}]})
+    assert all(map(close, page["losses"], losses)) and len(page["losses"]) == len(losses) == 8
+    assert all(map(close, page["params"], [p.data for p in model.parameters()]))
