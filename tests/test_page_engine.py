@@ -329,3 +329,271 @@ def test_the_page_draws_an_mlps_initial_weights_as_python_and_trains_to_fits_num
     (page,) = run_node({"runs": [{"program": program, "settings": settings, "mlp": mlp}]})
     assert all(map(close, page["losses"], losses)) and len(page["losses"]) == len(losses) == 8
     assert all(map(close, page["params"], [p.data for p in model.parameters()]))
+
+
+# --- the page re-trains, in headless Chromium ---------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def browser():  # type: ignore[no-untyped-def]
+    from .test_explore import _chrome
+
+    driver = _chrome()
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture(scope="module")
+def live_pages(tmp_path_factory):  # type: ignore[no-untyped-def]
+    from micrograd_covid.explore import explore_tutorial
+
+    out = tmp_path_factory.mktemp("live")
+    return {name: explore_tutorial(name).write(out / name) for name in ("regression", "deep")}
+
+
+def _load(driver, path: Path, fragment: str = "") -> None:  # type: ignore[no-untyped-def]
+    from .test_explore import _open
+
+    _open(driver, path)
+    if fragment:  # a fresh load (the same page with a new fragment would not reload)
+        driver.get("about:blank")
+        driver.get(path.as_uri() + fragment)
+    assert driver.execute_script("return typeof window.explorer.retrain") == "function"
+
+
+def _fit_walkthrough(
+    settings: dict[str, Any], rows: list[list[float]] | None = None
+) -> tuple[list[float], dict[str, float]]:
+    """fit on the walkthrough's model, data (or `rows`) and batches of one row."""
+    model = Walkthrough()
+    data = rows or [[float(x) for x in r] for r in regression_rows()]
+    return _fit(
+        model, [r[:2] for r in data], [r[2] for r in data], "sse", 1, settings, ("w1", "w2", "b")
+    )
+
+
+def _fit_deep(settings: dict[str, Any]) -> tuple[list[float], dict[str, float]]:
+    xs, ys = daily_infections()
+    model = MLP(
+        2,
+        [4, 1],
+        "tanh",
+        "linear",
+        bias=False,
+        init=settings.get("init", "uniform01"),
+        seed=settings.get("seed", 0),
+    )
+    names = [f"L{i}.n{j}.w{k}" for i, j, k in ((0, n, k) for n in range(4) for k in range(2))]
+    names += [f"L1.n0.w{k}" for k in range(4)]
+    return _fit(model, xs, ys, "mse", None, settings, tuple(names))
+
+
+def _fit(model, xs, ys, loss, batch_size, settings, names):  # type: ignore[no-untyped-def]
+    params = model.parameters()
+    kind = settings.get("optimizer", "sgd")
+    lr = settings["lr"]
+    if kind == "adam":
+        opt: Optimizer = Adam(params, lr, betas=tuple(settings.get("betas", (0.9, 0.999))))
+    else:
+        opt = SGD(params, lr, momentum=settings.get("momentum", 0.9) if kind == "momentum" else 0.0)
+    losses: list[float] = []
+    fit(
+        model,
+        xs,
+        ys,
+        loss=loss,
+        optimizer=opt,
+        epochs=settings.get("epochs", 3),
+        batch_size=batch_size,
+        callback=lambda epoch, step, value: losses.append(value),
+    )
+    return losses, {name: p.data for name, p in zip(names, params)}
+
+
+def _same_run(page: dict[str, Any], python: tuple[list[float], dict[str, float]]) -> None:
+    losses, params = python
+    assert len(page["losses"]) == len(losses) > 0
+    assert all(map(close, page["losses"], losses)), (page["losses"], losses)
+    assert set(page["params"]) == set(params)
+    assert all(close(page["params"][k], params[k]) for k in params), (page["params"], params)
+
+
+WALKTHROUGH_SETTINGS = [
+    {"lr": 0.01},
+    {"lr": 0.02, "optimizer": "momentum", "momentum": 0.5, "epochs": 2},
+    {"lr": 0.1, "optimizer": "adam", "betas": [0.9, 0.999], "epochs": 4},
+    {"lr": 0.3, "optimizer": "adam", "betas": [0.5, 0.9], "epochs": 1},
+    {"lr": 0.005, "optimizer": "sgd", "epochs": 5},
+]
+
+
+def test_the_walkthrough_page_retrains_to_fits_numbers(browser, live_pages):  # type: ignore[no-untyped-def]
+    _load(browser, live_pages["regression"])
+    for changes in WALKTHROUGH_SETTINGS:
+        page = browser.execute_script("return window.explorer.retrain(arguments[0])", changes)
+        settings = browser.execute_script("return window.explorer.settings")
+        assert {k: settings[k] for k in changes} == changes
+        _same_run(page, _fit_walkthrough(settings))
+        steps = browser.execute_script("return window.explorer.steps.length")
+        # init, then per batch: feed, forward ŷ, the loss, backward L and ŷ, update
+        assert steps == 1 + len(page["losses"]) * 6
+        # the steps read the new numbers: the last loss step's text has the last loss
+        text = browser.execute_script(
+            "const s = window.explorer.steps; for (let i = s.length - 1; i >= 0; i--)"
+            " if (s[i].phase === 'loss') return s[i].text;"
+        )
+        last = page["losses"][-1]
+        assert 1e-3 < abs(last) < 1e6  # where 7 significant digits are plain decimals
+        assert f"L = {last:.7g}".replace("-", "\u2212") in text
+
+
+DEEP_SETTINGS = [
+    {"lr": 0.01, "epochs": 4},
+    {"lr": 0.05, "optimizer": "adam", "betas": [0.9, 0.999]},
+    {"lr": 0.01, "optimizer": "momentum", "momentum": 0.9, "epochs": 5},
+    {"lr": 0.02, "seed": 3},
+    {"lr": 0.02, "init": "glorot", "seed": 5, "optimizer": "adam", "betas": [0.8, 0.99]},
+]
+
+
+def test_the_deep_2_4_1_page_retrains_to_fits_numbers_also_from_new_initial_weights(
+    browser, live_pages
+):  # type: ignore[no-untyped-def]
+    _load(browser, live_pages["deep"])
+    for changes in DEEP_SETTINGS:
+        browser.execute_script("window.explorer.reset()")
+        page = browser.execute_script("return window.explorer.retrain(arguments[0])", changes)
+        settings = browser.execute_script("return window.explorer.settings")
+        _same_run(page, _fit_deep(settings))
+
+
+def test_the_real_controls_retrain_typing_eta_and_choosing_adam(browser, live_pages):  # type: ignore[no-untyped-def]
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import Select
+
+    _load(browser, live_pages["regression"])
+    lr = browser.find_element(By.ID, "set-lr")
+    lr.send_keys(Keys.CONTROL, "a")
+    lr.send_keys("0.5", Keys.TAB)
+    assert browser.execute_script("return window.explorer.settings.lr") == 0.5
+    page = browser.execute_script("return window.explorer.retrain({})")
+    _same_run(page, _fit_walkthrough({"lr": 0.5}))
+    assert page["losses"][-1] > 1e6  # it diverges
+    Select(browser.find_element(By.ID, "set-optimizer")).select_by_value("adam")
+    settings = browser.execute_script("return window.explorer.settings")
+    assert settings["optimizer"] == "adam"
+    page = browser.execute_script("return window.explorer.retrain({})")
+    _same_run(page, _fit_walkthrough(settings))
+    assert page["losses"][-1] < page["losses"][0]  # and Adam brings it down
+    note = browser.find_element(By.ID, "settings-note").text
+    assert note.startswith("Re-trained")
+    assert browser.find_element(By.ID, "set-beta1").is_displayed()
+    assert not browser.find_element(By.ID, "set-momentum").is_displayed()
+
+
+def test_the_url_fragment_reproduces_the_run(browser, live_pages):  # type: ignore[no-untyped-def]
+    _load(browser, live_pages["regression"])
+    changes = {"lr": 0.02, "optimizer": "momentum", "momentum": 0.5, "epochs": 2}
+    first = browser.execute_script("return window.explorer.retrain(arguments[0])", changes)
+    browser.execute_script("window.explorer.go(10)")
+    fragment = browser.execute_script("return location.hash")
+    assert fragment.startswith("#step=11&")
+    _load(browser, live_pages["regression"], fragment)
+    assert browser.execute_script("return window.explorer.current") == 10
+    settings = browser.execute_script("return window.explorer.settings")
+    assert {k: settings[k] for k in changes} == changes
+    again = browser.execute_script("return window.explorer.retrain({})")
+    assert again == first
+
+
+def test_a_bad_setting_is_named_and_changes_nothing(browser, live_pages):  # type: ignore[no-untyped-def]
+    from selenium.common.exceptions import JavascriptException
+
+    _load(browser, live_pages["regression"])
+    before = browser.execute_script(
+        "return [window.explorer.settings, window.explorer.steps.length]"
+    )
+    for changes, words in [
+        ({"lr": -1}, "lr must be > 0"),
+        ({"optimizer": "<b>x</b>"}, "optimizer must be sgd, momentum or adam"),
+        ({"batch_size": 2}, "batch_size"),
+        ({"nope": 1}, 'unknown setting "nope"'),
+        ({"seed": 4}, "weights were given"),
+    ]:
+        with pytest.raises(JavascriptException, match=words):
+            browser.execute_script("window.explorer.retrain(arguments[0])", changes)
+    after = browser.execute_script(
+        "return [window.explorer.settings, window.explorer.steps.length]"
+    )
+    assert after == before
+
+
+def test_a_link_with_hostile_settings_trains_nothing_and_says_so_as_text(browser, live_pages):  # type: ignore[no-untyped-def]
+    from selenium.webdriver.common.by import By
+
+    _load(
+        browser,
+        live_pages["regression"],
+        "#step=2&optimizer=%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E",
+    )
+    assert browser.execute_script("return window.explorer.settings.optimizer") == "sgd"
+    note = browser.find_element(By.ID, "settings-note")
+    assert "optimizer must be sgd, momentum or adam" in note.text
+    assert browser.execute_script("return document.querySelectorAll('img').length") == 0
+
+
+def test_set_rows_retrains_on_the_new_data(browser, live_pages):  # type: ignore[no-untyped-def]
+    from selenium.common.exceptions import JavascriptException
+
+    _load(browser, live_pages["regression"])
+    rows = browser.execute_script("return window.explorer.rows")
+    rows[1][2] = 3.0
+    page = browser.execute_script("return window.explorer.setRows(arguments[0])", rows)
+    _same_run(page, _fit_walkthrough({"lr": 0.05}, rows))
+    assert browser.execute_script("return window.explorer.rows") == rows
+    with pytest.raises(JavascriptException, match="give 6 rows"):
+        browser.execute_script("window.explorer.setRows(arguments[0])", rows[:3])
+
+
+def test_a_free_form_page_plays_back_and_says_why_its_settings_are_fixed(browser, tmp_path):  # type: ignore[no-untyped-def]
+    from selenium.common.exceptions import JavascriptException
+    from selenium.webdriver.common.by import By
+
+    from micrograd_covid import explore
+
+    w = Value(0.5, "w", role="param")
+
+    def build(batch):  # type: ignore[no-untyped-def]
+        x, y = batch[0]
+        return (w * x - y) ** 2
+
+    path = explore(build, [w], [(1.0, 2.0), (2.0, 3.0)], epochs=2).write(tmp_path / "free")
+    _load(browser, path)
+    assert "free-form build(batch)" in browser.find_element(By.ID, "settings-note").text
+    assert not browser.find_element(By.ID, "set-lr").is_displayed()
+    with pytest.raises(JavascriptException, match="free-form"):
+        browser.execute_script("window.explorer.retrain({lr: 0.1})")
+
+
+def test_a_hostile_parameter_label_stays_text_in_a_live_page(browser, tmp_path):  # type: ignore[no-untyped-def]
+    from micrograd_covid import explore, mse
+
+    model = MLP(2, [2, 1], seed=0)
+    hostile = '</script><img src=x onerror="window.pwned=1">'
+    model.layers[0].neurons[0].w[0].label = hostile
+    xs, ys = daily_infections()
+    rows = [(*x, y) for x, y in zip(xs, ys)]
+
+    def build(batch):  # type: ignore[no-untyped-def]
+        return mse([model(r[:-1]) for r in batch], [r[-1] for r in batch])
+
+    path = explore(
+        build, model.parameters(), rows, lr=0.001, batch_size=None, model=model, loss="mse"
+    ).write(tmp_path / "hostile")
+    _load(browser, path)
+    page = browser.execute_script("return window.explorer.retrain({lr: 0.002})")
+    assert any("img" in name for name in page["params"])
+    assert browser.execute_script(
+        "return [window.pwned, document.querySelectorAll('img').length]"
+    ) == [None, 0]
