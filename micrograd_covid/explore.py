@@ -1293,7 +1293,7 @@ def explore_tutorial(
             lr=0.05,
             epochs=epochs or 3,
             max_steps=max_steps,
-            title="The regression walkthrough: ŷ = w1·x1 + w2·x2 + b, L = (ŷ − y)², η = 0.05",
+            title="The regression walkthrough: ŷ = w1·x1 + w2·x2 + b, L = (ŷ − y)²",
             model=line,
             loss="sse",  # of one row: (ŷ − y)²
         )
