@@ -873,6 +873,7 @@ def explore(
     return result
 
 
+_LIVE_LOSSES = ("mse", "sse", "hinge", "bce")
 _FREE_FORM = (
     "this page was made from a free-form build(batch), so it plays back its one recorded run; "
     "to change the settings here, make it with explore(..., model=, loss=)"
@@ -896,8 +897,10 @@ def _live(
         return _FREE_FORM
     if model is None or not callable(model):
         raise TypeError("explore: model must be a function of one row's inputs (with loss=)")
-    if loss not in ("mse", "sse"):
-        raise ValueError(f"explore: loss must be 'mse' or 'sse' with model=, got {loss!r}")
+    if loss not in _LIVE_LOSSES:
+        raise ValueError(
+            f"explore: loss must be one of {', '.join(_LIVE_LOSSES)} with model=, got {loss!r}"
+        )
     if init is not None and init not in _INITS:
         raise ValueError(f"explore: init must be one of {', '.join(_INITS)}, got {init!r}")
     if seed is not None:
@@ -1166,8 +1169,14 @@ def program_data(
     if loss_fn is None:
         raise ValueError(f"explore: unknown loss {loss!r}; choose one of {', '.join(LOSSES)}")
     params = list(params)
+    targets: list[float] | None = None
     try:
-        order, terms, fed, rows, names_of = _sample(model, xs, ys, loss_fn)
+        per_sample = _per_sample_losses()
+        if loss_fn in per_sample:
+            targets = list(per_sample[loss_fn])
+            order, terms, fed, rows, names_of = _classifier_sample(model, xs, ys, loss_fn)
+        else:
+            order, terms, fed, rows, names_of = _sample(model, xs, ys, loss_fn)
     except Unsupported as exc:
         raise ValueError(f"explore: the page cannot re-train this model: {exc}") from None
     slot: dict[Value, int] = {p: i for i, p in enumerate(params)}
@@ -1203,9 +1212,65 @@ def program_data(
         "consts": consts,
         "nodes": nodes,
         "terms": [slot[t] - base for t in terms],
-        "mean": bool(getattr(record, "mean", False)),
+        "mean": targets is not None or bool(getattr(record, "mean", False)),
         "rows": [list(r) for r in rows],
+        "targets": targets,  # the values a target may take (a classifier's), or None
     }
+
+
+def _hinge_term(score: Value, target: Value) -> Value:
+    from .losses import hinge
+
+    return hinge([score], [target])
+
+
+def _bce_term(logit: Value, target: Value) -> Value:
+    from .losses import bce
+
+    return bce([logit], [target])
+
+
+def _classifier_sample(
+    model: Callable[[Any], Any], xs: Sequence[Sequence[float]], ys: Sequence[Any], loss: Any
+) -> tuple[
+    list[Value], list[Value], list[Value], list[tuple[float, ...]], Callable[[], dict[Value, str]]
+]:
+    """One sample's graph for a classification loss that averages a per-sample term (hinge,
+    bce): the model on placeholders, each term that loss of one sample (a mean of one term,
+    exactly the term), the interior nodes in the batch graph's order; the targets fed as
+    placeholders, first holding row 0's (the loss checks them)."""
+    from .losses import bce
+
+    term = _bce_term if loss is bce else _hinge_term
+    placeholders = [Value(float(x), f"x{j + 1}", role="input") for j, x in enumerate(xs[0])]
+    out = model(placeholders)
+    preds = out if isinstance(out, list) else [out]
+    rows = [
+        (*map(float, x), *(map(float, y) if isinstance(y, Sequence) else [float(y)]))
+        for x, y in zip(xs, ys)
+    ]
+    first = rows[0][len(placeholders) :]
+    if len(first) != len(preds):
+        raise ValueError(f"explore: a row has {len(first)} targets, the model {len(preds)} outputs")
+    targets = [
+        Value(y, "y" if len(preds) == 1 else f"y{k + 1}", role="input") for k, y in enumerate(first)
+    ]
+    terms = [term(p, t) for p, t in zip(preds, targets)]
+    sample = Value.sum(terms)
+    order = [node for node in topological_order(sample) if node.inputs][:-1]
+    fed = placeholders + targets
+
+    def names() -> dict[Value, str]:
+        return display_names(topological_order(sample))
+
+    return order, terms, fed, rows, names
+
+
+def _per_sample_losses() -> dict[Any, tuple[float, ...]]:
+    """The classification losses the page replays per sample, with the labels they take."""
+    from .losses import bce, hinge
+
+    return {hinge: (-1.0, 1.0), bce: (0.0, 1.0)}
 
 
 def _js_params(params: tuple[Any, ...]) -> list[Any]:

@@ -597,3 +597,47 @@ def test_a_hostile_parameter_label_stays_text_in_a_live_page(browser, tmp_path):
     assert browser.execute_script(
         "return [window.pwned, document.querySelectorAll('img').length]"
     ) == [None, 0]
+
+
+CLASSIFIERS = [
+    ("hinge", (-1.0, 1.0), [2, 4, 4, 1], "relu", 0, ("sgd", 0.05, 0.0, None, 4, 3, 0)),
+    ("hinge", (-1.0, 1.0), [2, 16, 16, 1], "relu", 1, ("adam", 0.01, 0.0, (0.9, 0.999), 10, 2, 0)),
+    ("bce", (0.0, 1.0), [2, 4, 1], "tanh", 2, ("momentum", 0.1, 0.9, None, 5, 3, 0)),
+    ("bce", (0.0, 1.0), [2, 8, 1], "relu", 3, ("sgd", 0.2, 0.0, None, None, 4, 0)),
+]
+
+
+@pytest.mark.parametrize(("loss", "labels", "sizes", "activation", "seed", "setting"), CLASSIFIERS)
+def test_the_page_trains_a_moons_classifier_to_fits_numbers(
+    loss, labels, sizes, activation, seed, setting
+):  # type: ignore[no-untyped-def]
+    kind, lr, momentum, betas, batch_size, epochs, _ = setting
+    xs, ys = moons(40, seed=seed, labels="pm1" if labels[0] < 0 else "01")
+    targets = [float(y) for y in ys]
+    model = MLP(sizes[0], sizes[1:], activation, "linear", seed=seed)
+    params = model.parameters()
+    program = program_data(model, params, xs, targets, loss)
+    assert program["targets"] == list(labels)
+    losses: list[float] = []
+    fit(
+        model,
+        xs,
+        targets,
+        loss=loss,
+        optimizer=_optimizer(params, kind, lr, momentum, betas),
+        epochs=epochs,
+        batch_size=batch_size,
+        callback=lambda epoch, step, value: losses.append(value),
+    )
+    settings = {
+        "lr": lr,
+        "optimizer": kind,
+        "momentum": momentum,
+        "betas": betas,
+        "batch_size": batch_size,
+        "epochs": epochs,
+    }
+    (page,) = run_node({"runs": [{"program": program, "settings": settings}]})
+    assert len(page["losses"]) == len(losses) > 0
+    assert all(map(close, page["losses"], losses)), (page["losses"][:3], losses[:3])
+    assert all(map(close, page["params"], [p.data for p in params]))

@@ -1236,6 +1236,10 @@
       if (!Array.isArray(r) || r.length !== width) throw new Error("explorer.setRows: row " + i + " must be " + width + " numbers");
       return r.map(function (x, j) {
         if (typeof x !== "number" || !isFinite(x)) throw new Error("explorer.setRows: row " + i + ", column " + j + " is not a finite number: " + JSON.stringify(x));
+        var allowed = LIVE.program.targets;
+        if (allowed && j >= width - LIVE.program.terms.length && allowed.indexOf(x) < 0) {
+          throw new Error("explorer.setRows: row " + i + ", column " + j + " is a class label, " + allowed.join(" or ") + ", got " + x);
+        }
         return x;
       });
     });
