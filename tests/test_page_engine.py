@@ -641,3 +641,57 @@ def test_the_page_trains_a_moons_classifier_to_fits_numbers(
     assert len(page["losses"]) == len(losses) > 0
     assert all(map(close, page["losses"], losses)), (page["losses"][:3], losses[:3])
     assert all(map(close, page["params"], [p.data for p in params]))
+
+
+def test_a_moons_classifier_page_retrains_to_fits_numbers_and_keeps_labels(browser, tmp_path):  # type: ignore[no-untyped-def]
+    from selenium.common.exceptions import JavascriptException
+
+    from micrograd_covid import explore
+    from micrograd_covid.losses import hinge
+
+    xs, ys = moons(12, seed=4)
+    rows = [(*x, float(y)) for x, y in zip(xs, ys)]
+    model = MLP(2, [4, 4, 1], "relu", seed=2)
+
+    def build(batch):  # type: ignore[no-untyped-def]
+        return hinge([model(r[:-1]) for r in batch], [r[-1] for r in batch])
+
+    page_path = explore(
+        build,
+        model.parameters(),
+        rows,
+        lr=0.05,
+        epochs=2,
+        batch_size=4,
+        model=model,
+        loss="hinge",
+        seed=2,
+    ).write(tmp_path / "moons")
+    _load(browser, page_path)
+    changes = {"optimizer": "adam", "lr": 0.02, "epochs": 3, "seed": 5, "init": "he"}
+    page = browser.execute_script("return window.explorer.retrain(arguments[0])", changes)
+    python = MLP(2, [4, 4, 1], "relu", init="he", seed=5)
+    losses: list[float] = []
+    fit(
+        python,
+        [list(x) for x in xs],
+        [float(y) for y in ys],
+        loss="hinge",
+        optimizer=Adam(python.parameters(), 0.02),
+        epochs=3,
+        batch_size=4,
+        callback=lambda epoch, step, value: losses.append(value),
+    )
+    assert all(map(close, page["losses"], losses)) and len(losses) == 9
+    want = {
+        f"L{i}.n{j}.{'b' if k is None else f'w{k}'}": (n.b if k is None else n.w[k]).data
+        for i, layer in enumerate(python.layers)
+        for j, n in enumerate(layer.neurons)
+        for k in [*range(len(n.w)), None]
+    }
+    assert set(page["params"]) == set(want)
+    assert all(close(page["params"][name], want[name]) for name in want)
+    bad = [list(r) for r in rows]
+    bad[0][2] = 0.5
+    with pytest.raises(JavascriptException, match="class label, -1 or 1, got 0.5"):
+        browser.execute_script("window.explorer.setRows(arguments[0])", bad)
