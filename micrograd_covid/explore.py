@@ -858,6 +858,8 @@ def explore(
                 recorder.batches.append(record)
             if stopped:
                 break
+        if isinstance(live, dict):
+            _check_live(live.pop("check"), recorder.batches[0])
         root_name = recorder.layouts[0].names[-1]
         for li, layout in enumerate(recorder.layouts):
             _draw_layout(layout, recorder.batches, li, root_name)
@@ -910,7 +912,7 @@ def _live(
         raise ValueError(f"explore: the model takes {nin} inputs, the rows have {len(rows[0])}")
     xs = [list(r[:nin]) for r in rows]
     ys = [list(r[nin:]) for r in rows]
-    program = program_data(model, params, xs, ys, loss)
+    program, batch_loss = _program(model, params, xs, ys, loss)
     if isinstance(optimizer, Adam):
         kind = "adam"
     elif type(optimizer) is SGD:
@@ -940,7 +942,25 @@ def _live(
             "output_activation": model.output_activation,
             "bias": model.bias,
         }
-    return {"program": program, "settings": settings, "mlp": mlp, "redraw": seed is not None}
+    return {
+        "program": program,
+        "settings": settings,
+        "mlp": mlp,
+        "redraw": seed is not None,
+        "check": batch_loss,  # not page data: explore compares it with build's first loss
+    }
+
+
+def _check_live(batch_loss: Callable[[Sequence[int]], float], first: _Batch) -> None:
+    """ValueError unless `model=` and `loss=` give the loss `build` gave for the first batch
+    (the page would re-train a different model than it shows)."""
+    want = first.values[-1]
+    got = batch_loss(first.rows)
+    if not (got == want or abs(got - want) <= 1e-12 * max(abs(got), abs(want))):
+        raise ValueError(
+            f"explore: model= and loss= give {got!r} for the first batch, build gave {want!r}; "
+            "build(batch) must be that loss of the model on the batch's rows"
+        )
 
 
 def _count_steps(recorder: _Recorder) -> int:
@@ -1157,10 +1177,22 @@ def program_data(
     leaves, one loss term per output, interior nodes in the batch graph's order. Value slots
     are `params` (in that order), the fed leaves (a row's inputs, then its targets), the
     constant leaves, then the interior nodes; a node is ``[op row name, input slots,
-    params]``. Names and numbers only, never code. ValueError for a loss that is not a sum
-    or mean of per-row terms (mse, sse), an op without a JavaScript rule, or a parameter of
-    the graph missing from `params`.
+    params]``. Names and numbers only, never code. ValueError for a loss the page cannot
+    replay (mse, sse, hinge and bce it can), an op without a JavaScript rule, or a parameter
+    of the graph missing from `params`.
     """
+    return _program(model, params, xs, ys, loss)[0]
+
+
+def _program(
+    model: Callable[[Any], Any],
+    params: Sequence[Value],
+    xs: Sequence[Sequence[float]],
+    ys: Sequence[Any],
+    loss: str | Callable[..., Value],
+) -> tuple[dict[str, Any], Callable[[Sequence[int]], float]]:
+    """`program_data`, and the program's loss of a batch (row indices) at the initial
+    parameters, computed in Python by the nodes' kernels (to check it against `build`)."""
     from .compile import Unsupported
     from .runners import _sample
     from .train import LOSSES
@@ -1205,6 +1237,24 @@ def program_data(
         nodes.append([row.name, [slot[i] for i in node.inputs], _js_params(node.params)])
     names = names_of()
     record = getattr(loss_fn, "per_row", None)
+    mean = targets is not None or bool(getattr(record, "mean", False))
+    start = [p.data for p in params]
+    inputs = [[slot[i] for i in node.inputs] for node in order]
+    kernels = [ops.TABLE[str(n[0])].kernel for n in nodes]
+
+    def batch_loss(batch: Sequence[int]) -> float:
+        out: list[float] = []
+        for r in batch:
+            values = [*start, *rows[r], *consts, *([0.0] * len(order))]
+            for k, node in enumerate(order):
+                ins = [values[i] for i in inputs[k]]
+                values[base + k] = kernels[k](ins, *node.params)[0]
+            out += [values[slot[t]] for t in terms]
+        total = 0.0
+        for term in out:
+            total += term
+        return total / len(out) if mean else total
+
     return {
         "params": [names.get(p) or p.name for p in params],
         "init": [p.data for p in params],
@@ -1212,10 +1262,10 @@ def program_data(
         "consts": consts,
         "nodes": nodes,
         "terms": [slot[t] - base for t in terms],
-        "mean": targets is not None or bool(getattr(record, "mean", False)),
+        "mean": mean,
         "rows": [list(r) for r in rows],
         "targets": targets,  # the values a target may take (a classifier's), or None
-    }
+    }, batch_loss
 
 
 def _hinge_term(score: Value, target: Value) -> Value:

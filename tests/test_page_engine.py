@@ -695,3 +695,26 @@ def test_a_moons_classifier_page_retrains_to_fits_numbers_and_keeps_labels(brows
     bad[0][2] = 0.5
     with pytest.raises(JavascriptException, match="class label, -1 or 1, got 0.5"):
         browser.execute_script("window.explorer.setRows(arguments[0])", bad)
+
+
+def test_a_model_and_loss_that_are_not_builds_are_refused_and_the_parameters_kept():
+    from micrograd_covid import explore, mse
+
+    model = MLP(2, [2, 1], seed=0)
+    before = [p.data for p in model.parameters()]
+    xs, ys = daily_infections()
+    rows = [(*x, y) for x, y in zip(xs, ys)]
+
+    def build(batch):  # type: ignore[no-untyped-def]
+        return mse([model(r[:-1]) for r in batch], [r[-1] for r in batch])
+
+    with pytest.raises(ValueError, match="model= and loss= give .* build gave"):
+        explore(build, model.parameters(), rows, model=model, loss="sse", batch_size=2)
+    assert [p.data for p in model.parameters()] == before
+    with pytest.raises(ValueError, match="explore: loss must be one of mse, sse, hinge, bce"):
+        explore(build, model.parameters(), rows, model=model, loss="cross_entropy")
+    with pytest.raises(TypeError, match="explore: model must be a function"):
+        explore(build, model.parameters(), rows, model=3, loss="mse")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="explore: init must be one of"):
+        explore(build, model.parameters(), rows, model=model, loss="mse", init="nope")
+    assert [p.data for p in model.parameters()] == before
