@@ -913,6 +913,8 @@ def _live(
     xs = [list(r[:nin]) for r in rows]
     ys = [list(r[nin:]) for r in rows]
     program, batch_loss = _program(model, params, xs, ys, loss)
+    if set(optimizer.params) != set(params):
+        return "its optimizer updates other parameters than the page's params"
     if isinstance(optimizer, Adam):
         kind = "adam"
     elif type(optimizer) is SGD:

@@ -486,6 +486,10 @@ def test_the_real_controls_retrain_typing_eta_and_choosing_adam(browser, live_pa
     page = browser.execute_script("return window.explorer.retrain({})")
     _same_run(page, _fit_walkthrough(settings))
     assert page["losses"][-1] < page["losses"][0]  # and Adam brings it down
+    update = browser.execute_script(
+        "const s = window.explorer.steps; return s[s.length - 1].text.split('\\n')[0]"
+    )
+    assert update.startswith("Update (Adam, learning rate 0.5)")
     note = browser.find_element(By.ID, "settings-note").text
     assert note.startswith("Re-trained")
     assert browser.find_element(By.ID, "set-beta1").is_displayed()
@@ -718,3 +722,32 @@ def test_a_model_and_loss_that_are_not_builds_are_refused_and_the_parameters_kep
     with pytest.raises(ValueError, match="explore: init must be one of"):
         explore(build, model.parameters(), rows, model=model, loss="mse", init="nope")
     assert [p.data for p in model.parameters()] == before
+
+
+def _page_data(html: str) -> dict[str, Any]:
+    import re
+
+    found = re.search(
+        r'<script id="explore-data" type="application/json">(.*?)</script>', html, re.S
+    )
+    assert found is not None
+    return json.loads(found.group(1))  # type: ignore[no-any-return]
+
+
+def test_a_page_whose_optimizer_moves_other_parameters_is_a_recording_that_says_why():
+    from micrograd_covid import explore, mse
+
+    model = MLP(2, [2, 1], seed=0)
+    extra = Value(1.0, "extra", role="param")
+    xs, ys = daily_infections()
+    rows = [(*x, y) for x, y in zip(xs, ys)]
+
+    def build(batch):  # type: ignore[no-untyped-def]
+        return mse([model(r[:-1]) for r in batch], [r[-1] for r in batch])
+
+    opt = SGD([*model.parameters(), extra], 0.001)
+    data = _page_data(explore(build, model.parameters(), rows, opt, model=model, loss="mse").html)
+    assert data["live"] is None
+    assert data["fixed"] == "its optimizer updates other parameters than the page's params"
+    data = _page_data(explore(build, model.parameters(), rows, model=model, loss="mse").html)
+    assert data["fixed"] is None and data["live"]["settings"]["lr"] == 0.05
