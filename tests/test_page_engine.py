@@ -509,6 +509,16 @@ def test_the_url_fragment_reproduces_the_run(browser, live_pages):  # type: igno
     assert {k: settings[k] for k in changes} == changes
     again = browser.execute_script("return window.explorer.retrain({})")
     assert again == first
+    # a fragment edited in place re-trains too; removing a setting goes back to the recorded one
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.execute_script("location.hash = '#step=3&lr=0.01'")
+    WebDriverWait(browser, 10).until(
+        lambda d: d.execute_script("return window.explorer.settings.lr") == 0.01
+    )
+    settings = browser.execute_script("return window.explorer.settings")
+    assert (settings["lr"], settings["optimizer"], settings["epochs"]) == (0.01, "sgd", 3)
+    assert browser.execute_script("return window.explorer.current") == 2
 
 
 def test_a_bad_setting_is_named_and_changes_nothing(browser, live_pages):  # type: ignore[no-untyped-def]

@@ -1044,6 +1044,7 @@
   }
   window.addEventListener("hashchange", function () {
     var i = fromHash();
+    if (LIVE && hashRetrains()) { go(i === null ? current : i); return; }
     if (i !== null && i !== current) go(i);
   });
 
@@ -1265,6 +1266,18 @@
       if (JSON.stringify(a) !== JSON.stringify(b)) out += "&" + key + "=" + encodeURIComponent(Array.isArray(a) ? a.join(",") : String(a));
     });
     return out;
+  }
+  // A fragment edited by hand (or a link followed in the same page): its settings, trained
+  function hashRetrains() {
+    var linked = settingsFromHash() || {}, want = copySettings(recorded);
+    Object.keys(linked).forEach(function (key) { want[key] = linked[key]; });
+    var same = HASH_KEYS.every(function (key) { return JSON.stringify(want[key]) === JSON.stringify(settings[key]); });
+    if (same) return false;
+    var keep = settings;
+    settings = copySettings(recorded);
+    try { retrain(linked, true); } catch (err) { settings = keep; note("The link's settings were not used: " + err.message, true); return false; }
+    note("Re-trained with the link's settings.", false);
+    return true;
   }
   function settingsFromHash() {
     if (!LIVE) return null;
