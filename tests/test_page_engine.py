@@ -761,3 +761,51 @@ def test_a_page_whose_optimizer_moves_other_parameters_is_a_recording_that_says_
     assert data["fixed"] == "its optimizer updates other parameters than the page's params"
     data = _page_data(explore(build, model.parameters(), rows, model=model, loss="mse").html)
     assert data["fixed"] is None and data["live"]["settings"]["lr"] == 0.05
+
+
+def test_a_page_whose_last_batch_is_shorter_retrains_each_batch_on_its_own_layout(
+    browser, tmp_path
+):  # type: ignore[no-untyped-def]
+    from micrograd_covid import explore, mse
+
+    xs, ys = moons(7, seed=1)
+    rows = [(*x, float(y)) for x, y in zip(xs, ys)]
+    model = MLP(2, [3, 1], seed=4)
+
+    def build(batch):  # type: ignore[no-untyped-def]
+        return mse([model(r[:-1]) for r in batch], [r[-1] for r in batch])
+
+    path = explore(
+        build,
+        model.parameters(),
+        rows,
+        lr=0.1,
+        epochs=2,
+        batch_size=3,
+        model=model,
+        loss="mse",
+        seed=4,
+    ).write(tmp_path / "uneven")
+    _load(browser, path)
+    page = browser.execute_script(
+        "return window.explorer.retrain({optimizer: 'momentum', momentum: 0.8})"
+    )
+    python = MLP(2, [3, 1], seed=4)
+    losses: list[float] = []
+    fit(
+        python,
+        [list(x) for x in xs],
+        [float(y) for y in ys],
+        optimizer=SGD(python.parameters(), 0.1, momentum=0.8),
+        epochs=2,
+        batch_size=3,
+        callback=lambda epoch, step, value: losses.append(value),
+    )
+    assert len(losses) == 6 and all(map(close, page["losses"], losses))
+    # the steps' numbers: each loss step reads its batch's re-trained loss
+    texts = browser.execute_script(
+        "return window.explorer.steps.filter(s => s.phase === 'loss').map(s => s.text)"
+    )
+    assert len(texts) == 6
+    for text, loss in zip(texts, losses):
+        assert f"{loss:.7g}".replace("-", "\u2212") in text
