@@ -769,8 +769,10 @@ class OpRow:
 
     `python` is the source the compiler writes for it (None: the generated code calls the
     kernel, with its own checks and errors); `numpy` its batch form (None: the numpy engine
-    hands the model to the graph engine); `javascript` is kept for the page's interpreter
-    (None for every op until the live page reads it). `shape` says how its inputs are laid
+    hands the model to the graph engine); `javascript` its rule in the page's engine
+    (page/engine.js): the source of a function ``(x, p, R) -> [value, partials]`` of the input
+    values, the params as JSON (a dot's activation as its row's name) and the rules by name,
+    with the kernel's arithmetic in the kernel's order. `shape` says how its inputs are laid
     out: "fixed" (one per partial), "variadic" (any number, all alike), "dot" (weights,
     inputs and bias; params as `dot` takes them) or "power" (one input raised to the number
     `params[0]`: "fixed" to an interpreter, x^c to a drawing). `torch` is the PyTorch
@@ -840,6 +842,32 @@ _TANH_PYTHON = PythonRule(
     "{out} = tanh({x0}); {s} = 1.0 - {out} * {out}", ("{s}",), checked=False, functions=(math.tanh,)
 )
 
+#: tanh's rule in the page's JavaScript (a dot with tanh calls it too).
+_TANH_JAVASCRIPT = "function (x) { var t = Math.tanh(x[0]); return [t, [1 - t * t]]; }"
+
+#: A dot node in the page, as `dot` computes it: the sum left to right from 0, then the
+#: activation's row (by name, in `R`) for the value and slope, every partial times the slope;
+#: all 0 when the slope is 0. `p` is [n, wconst, xconst, bias ("input": the last input), act].
+_DOT_JAVASCRIPT = """function (x, p, R) {
+  var n = p[0], wc = p[1], xc = p[2], bias = p[3], act = p[4], k;
+  var start = wc === null ? n : 0, w = wc === null ? x.slice(0, n) : wc;
+  var xs = xc === null ? x.slice(start, start + n) : xc, total = 0, slope = 1, grads;
+  for (k = 0; k < n; k++) total += w[k] * xs[k];
+  if (bias === "input") total += x[x.length - 1];
+  else if (bias !== null) total += bias;
+  if (act !== null) {
+    var a = R[act]([total], []);
+    total = a[0];
+    slope = a[1][0];
+    if (slope === 0) return [total, x.map(function () { return 0; })];
+  }
+  if (wc === null) grads = xc !== null ? xs.slice() : xs.concat(w);
+  else grads = xc !== null ? [] : wc.slice();
+  if (bias === "input") grads.push(1);
+  if (slope !== 1) grads = grads.map(function (g) { return slope * g; });
+  return [total, grads];
+}"""
+
 #: The one table of ops. The engine's operators, nn, `to_torch`, the compiler, the numpy
 #: engine and the tests read it; an op is one row.
 TABLE: dict[str, OpRow] = {
@@ -850,11 +878,13 @@ TABLE: dict[str, OpRow] = {
             "+", add, "a + b", ((1.5, -2.0), (0.0, 3.0)),
             python=PythonRule("{out} = {x0} + {x1}", ("1.0", "1.0")),
             numpy=NumpyRule(lambda np, a, b: (a + b, None), lambda _, g, needed: (g, g)),
+            javascript="function (x) { return [x[0] + x[1], [1, 1]]; }",
         ),
         OpRow(
             "-", sub, "a - b", ((1.5, -2.0), (0.0, 3.0)),
             python=PythonRule("{out} = {x0} - {x1}", ("1.0", "-1.0")),
             numpy=NumpyRule(lambda np, a, b: (a - b, None), lambda _, g, needed: (g, -g)),
+            javascript="function (x) { return [x[0] - x[1], [1, -1]]; }",
         ),
         OpRow(
             "*", mul, "a * b", ((1.5, -2.0), (0.25, 3.0)),
@@ -862,66 +892,134 @@ TABLE: dict[str, OpRow] = {
             numpy=NumpyRule(
                 lambda np, a, b: (a * b, (a, b)), lambda ab, g, needed: (ab[1] * g, ab[0] * g)
             ),
+            javascript="function (x) { return [x[0] * x[1], [x[1], x[0]]]; }",
         ),
-        OpRow("/", div, "a / b", ((1.5, -2.0), (0.25, 3.0))),
-        OpRow("**", power, "a ** b", ((1.5, -2.0), (0.25, 3.0), (2.0, 0.5))),
+        OpRow(
+            "/", div, "a / b", ((1.5, -2.0), (0.25, 3.0)),
+            javascript="function (x) { var v = x[0] / x[1]; return [v, [1 / x[1], -v / x[1]]]; }",
+        ),
+        OpRow(
+            "**", power, "a ** b", ((1.5, -2.0), (0.25, 3.0), (2.0, 0.5)),
+            javascript=(
+                "function (x) { var v = Math.pow(x[0], x[1]); return [v, ["
+                "(x[1] === 0 ? 0 : x[1] * Math.pow(x[0], x[1] - 1)), "
+                "x[0] > 0 ? v * Math.log(x[0]) : 0]]; }"
+            ),
+        ),
         OpRow(
             "squared_error", squared_error, "(a - b) ** 2", ((1.5, -2.0), (0.25, 3.0)),
             python=PythonRule(
                 "{d} = {x0} - {x1}; {out} = {d} * {d}", ("(2.0 * {d})", "(-2.0 * {d})")
             ),
             numpy=NumpyRule(_np_squared_error, _np_squared_error_vjp),
+            javascript="function (x) { var d = x[0] - x[1]; return [d * d, [2 * d, -2 * d]]; }",
         ),
         # unary: (x,), and x ** c for a number c
         OpRow(
             "neg", neg, "-a", ((-1.3,), (0.4,), (2.0,)),
             python=PythonRule("{out} = -{x0}", ("-1.0",), checked=False),
             numpy=NumpyRule(lambda np, a: (-a, None), lambda _, g, needed: (-g,)),
+            javascript="function (x) { return [-x[0], [-1]]; }",
         ),
-        OpRow("exp", exp, "torch.exp(a)", ((-2.0,), (0.0,), (1.5,))),
-        OpRow("log", log, "torch.log(a)", ((0.1,), (1.0,), (7.5,))),
+        OpRow(
+            "exp", exp, "torch.exp(a)", ((-2.0,), (0.0,), (1.5,)),
+            javascript="function (x) { var t = Math.exp(x[0]); return [t, [t]]; }",
+        ),
+        OpRow(
+            "log", log, "torch.log(a)", ((0.1,), (1.0,), (7.5,)),
+            javascript="function (x) { return [Math.log(x[0]), [1 / x[0]]]; }",
+        ),
         OpRow(
             "tanh", tanh, "torch.tanh(a)", ((-2.0,), (0.3,), (1.1,)),
             python=_TANH_PYTHON, numpy=_np_unary(_np_tanh),
+            javascript=_TANH_JAVASCRIPT,
         ),
         OpRow(
             "sigmoid", sigmoid, "torch.sigmoid(a)", ((-3.0,), (0.0,), (2.5,)),
             numpy=_np_unary(_np_sigmoid),
+            javascript=(
+                "function (x) { var e, s; if (x[0] >= 0) { s = 1 / (1 + Math.exp(-x[0])); } "
+                "else { e = Math.exp(x[0]); s = e / (1 + e); } return [s, [s * (1 - s)]]; }"
+            ),
         ),
         OpRow(
-            "relu", relu, "torch.relu(a)", ((-1.0,), (0.5,), (3.0,)), numpy=_np_unary(_np_relu)
+            "relu", relu, "torch.relu(a)", ((-1.0,), (0.5,), (3.0,)), numpy=_np_unary(_np_relu),
+            javascript="function (x) { return x[0] > 0 ? [x[0], [1]] : [0, [0]]; }",
         ),
-        OpRow("sinh", sinh, "torch.sinh(a)", ((-1.5,), (0.2,), (2.0,))),
-        OpRow("cosh", cosh, "torch.cosh(a)", ((-1.5,), (0.2,), (2.0,))),
-        OpRow("sin", sin, "torch.sin(a)", ((-2.5,), (0.3,), (4.0,))),
-        OpRow("cos", cos, "torch.cos(a)", ((-2.5,), (0.3,), (4.0,))),
-        OpRow("sqrt", sqrt, "torch.sqrt(a)", ((0.04,), (1.0,), (7.5,))),
-        OpRow("abs", abs_, "torch.abs(a)", ((-1.3,), (0.4,), (2.0,))),
+        OpRow(
+            "sinh", sinh, "torch.sinh(a)", ((-1.5,), (0.2,), (2.0,)),
+            javascript="function (x) { return [Math.sinh(x[0]), [Math.cosh(x[0])]]; }",
+        ),
+        OpRow(
+            "cosh", cosh, "torch.cosh(a)", ((-1.5,), (0.2,), (2.0,)),
+            javascript="function (x) { return [Math.cosh(x[0]), [Math.sinh(x[0])]]; }",
+        ),
+        OpRow(
+            "sin", sin, "torch.sin(a)", ((-2.5,), (0.3,), (4.0,)),
+            javascript="function (x) { return [Math.sin(x[0]), [Math.cos(x[0])]]; }",
+        ),
+        OpRow(
+            "cos", cos, "torch.cos(a)", ((-2.5,), (0.3,), (4.0,)),
+            javascript="function (x) { return [Math.cos(x[0]), [-Math.sin(x[0])]]; }",
+        ),
+        OpRow(
+            "sqrt", sqrt, "torch.sqrt(a)", ((0.04,), (1.0,), (7.5,)),
+            javascript="function (x) { var r = Math.sqrt(x[0]); return [r, [0.5 / r]]; }",
+        ),
+        OpRow(
+            "abs", abs_, "torch.abs(a)", ((-1.3,), (0.4,), (2.0,)),
+            javascript=(
+                "function (x) { return x[0] > 0 ? [x[0], [1]] "
+                ": x[0] < 0 ? [-x[0], [-1]] : [0, [0]]; }"
+            ),
+        ),
         OpRow(
             "leaky_relu", leaky_relu, "torch.nn.functional.leaky_relu(a, 0.1)",
             ((-1.5,), (0.5,), (3.0,)), (0.1,),
+            javascript=(
+                "function (x, p) { return x[0] > 0 ? [x[0], [1]] : [p[0] * x[0], [p[0]]]; }"
+            ),
         ),
         OpRow(
             "pow_const", pow_const, "a ** 3.0", ((-1.5,), (0.5,), (2.0,)), (3.0,),
             shape="power",
+            javascript=(
+                "function (x, p) { return [Math.pow(x[0], p[0]), "
+                "[p[0] === 0 ? 0 : p[0] * Math.pow(x[0], p[0] - 1)]]; }"
+            ),
         ),
         # any number of inputs
         OpRow(
             "sum", sum_, "a + b + c", ((1.5, -2.0, 0.25), (0.0, 3.0, -1.0)), shape="variadic",
             python=PythonRule("{sum}", ("1.0",)),
             numpy=NumpyRule(_np_sum, lambda _, g, needed: (g,) * len(needed)),
+            javascript=(
+                "function (x) { var t = 0, k; for (k = 0; k < x.length; k++) t += x[k]; "
+                "return [t, x.map(function () { return 1; })]; }"
+            ),
         ),
         OpRow(
             "mean", mean, "(a + b + c) / 3", ((1.5, -2.0, 0.25), (0.0, 3.0, -1.0)),
             shape="variadic",
             python=PythonRule("{sum}; {out} = {out} / {n}", ("{inv_n}",)),
             numpy=NumpyRule(_np_mean, lambda n, g, needed: ((1.0 / n) * g,) * n),
+            javascript=(
+                "function (x) { var t = 0, k, n = x.length; for (k = 0; k < n; k++) t += x[k]; "
+                "return [t / n, x.map(function () { return 1 / n; })]; }"
+            ),
         ),
         OpRow(
             "max", row_max, "torch.stack([a, b, c]).max().detach()",
             ((1.5, -2.0, 0.25), (0.0, 3.0, -1.0)), shape="variadic", stops_gradient=True,
+            javascript=(
+                "function (x) { return [Math.max.apply(null, x), "
+                "x.map(function () { return 0; })]; }"
+            ),
         ),
-        OpRow("exp(l − m)", exp_shift, "torch.exp(a - b)", ((0.5, 1.5), (-1.0, 0.25))),
+        OpRow(
+            "exp(l − m)", exp_shift, "torch.exp(a - b)", ((0.5, 1.5), (-1.0, 0.25)),
+            javascript="function (x) { var e = Math.exp(x[0] - x[1]); return [e, [e, -e]]; }",
+        ),
         # a(w·x + b): here w = (a, b), x = (c, d), bias e, tanh
         OpRow(
             "tanh(dot)", dot, "torch.tanh(a * c + b * d + e)",
@@ -929,6 +1027,7 @@ TABLE: dict[str, OpRow] = {
             (2, None, None, BIAS_INPUT, tanh), shape="dot",
             python=PythonRule("{sum}", ("{x}", "{w}", "1.0")),
             numpy=NumpyRule(lambda np, w, x: (w @ x, (w, x)), _np_dot_vjp),
+            javascript=_DOT_JAVASCRIPT,
         ),
     )
 }  # fmt: skip

@@ -199,7 +199,7 @@ def test_the_table_has_a_row_for_every_op_the_compiler_or_the_numpy_engine_handl
     for kernel in (ops.squared_error, ops.sum_, ops.mean, ops.dot, ops.row_max, ops.exp_shift):
         assert kernel in kernels
     assert all(ops.row_of(row.kernel) is row for row in ROWS)
-    assert all(row.javascript is None for row in ROWS)  # the live page's column, to come
+    assert all(row.javascript is not None for row in ROWS)  # the page's engine: test_page_engine
 
 
 def test_tanh_derivative_is_written_once_in_the_row_that_the_compiler_and_a_dot_share():

@@ -63,18 +63,23 @@
   // --- the steps ---------------------------------------------------------------------------
   var steps = [], inner = [];
   var epochs = 0, batchesPerEpoch = D.batchCount || 1;
-  D.batches.forEach(function (B, bi) {
-    var lay = layouts[B.l];
-    epochs = Math.max(epochs, B.e);
-    B.p.forEach(function (phase) {
-      var ks;
-      if (phase === "forward") ks = lay.fwd;
-      else if (phase === "backward") ks = lay.bwd;
-      else if (phase === "loss") ks = [lay.root];
-      else ks = [-1];
-      ks.forEach(function (k, pos) { addStep(phase, bi, k, pos); });
+  // The steps of D.batches (again after a re-training replaced them)
+  function buildSteps() {
+    steps = []; inner = []; epochs = 0;
+    D.batches.forEach(function (B, bi) {
+      var lay = layouts[B.l];
+      epochs = Math.max(epochs, B.e);
+      B.p.forEach(function (phase) {
+        var ks;
+        if (phase === "forward") ks = lay.fwd;
+        else if (phase === "backward") ks = lay.bwd;
+        else if (phase === "loss") ks = [lay.root];
+        else ks = [-1];
+        ks.forEach(function (k, pos) { addStep(phase, bi, k, pos); });
+      });
     });
-  });
+    Object.freeze(steps);
+  }
   function addStep(phase, bi, k, pos) {
     var B = D.batches[bi], lay = layouts[B.l], i = steps.length;
     var step = { phase: phase, epoch: B.e, batch: B.b, node: k >= 0 ? lay.L.names[k] : null };
@@ -85,7 +90,7 @@
     steps.push(step);
     inner.push({ phase: phase, bi: bi, k: k, pos: pos });
   }
-  Object.freeze(steps);
+  buildSteps();
 
   // --- formulas: tokens to LaTeX and to plain text -----------------------------------------
   var LATEX_CHARS = { "\u00b7": "\\cdot ", "\u2212": "-", "\u00b2": "^{2}", "\u22ef": "\\cdots ",
@@ -880,10 +885,14 @@
     dataBox.appendChild(t);
   }
   var chart = document.getElementById("chart");
-  var losses = D.batches.map(function (B) { return B.v[layouts[B.l].root]; });
-  var allPositive = losses.every(function (x) { return x > 0; });
-  var lo = Math.min.apply(null, losses), hi = Math.max.apply(null, losses);
-  var logScale = allPositive && losses.length > 1 && hi / lo > 1e3;
+  var losses, lo, hi, logScale;
+  function chartScale() {
+    losses = D.batches.map(function (B) { return B.v[layouts[B.l].root]; });
+    var allPositive = losses.every(function (x) { return x > 0; });
+    lo = Math.min.apply(null, losses); hi = Math.max.apply(null, losses);
+    logScale = allPositive && losses.length > 1 && hi / lo > 1e3;
+  }
+  chartScale();
   function svgEl(name, attrs, text) {
     var el = document.createElementNS(SVGNS, name);
     for (var a in attrs) el.setAttribute(a, attrs[a]);
@@ -964,7 +973,7 @@
     showChart(st);
     slider.value = String(i + 1);
     counter.textContent = "step " + (i + 1) + " of " + steps.length;
-    var hash = "#step=" + (i + 1);
+    var hash = "#step=" + (i + 1) + settingsHash();
     if (location.hash !== hash) {
       try { history.replaceState(null, "", hash); } catch (err) { /* a sandboxed frame: no URL */ }
     }
@@ -1030,11 +1039,12 @@
     if (handled) ev.preventDefault();
   });
   function fromHash() {
-    var m = /^#step=(\d+)$/.exec(location.hash);
+    var m = /^#step=(\d+)(&|$)/.exec(location.hash);
     return m ? Number(m[1]) - 1 : null;
   }
   window.addEventListener("hashchange", function () {
     var i = fromHash();
+    if (LIVE && hashRetrains()) { go(i === null ? current : i); return; }
     if (i !== null && i !== current) go(i);
   });
 
@@ -1104,8 +1114,248 @@
     return name;
   }
 
+  // --- live: re-train in the page with the settings the learner picks --------------------
+  // D.live (when the page was made from a model and a loss) holds the one-sample program the
+  // engine (MGEngine, engine.js) trains, the run's settings, and each layout's ops, from which
+  // a batch's drawing numbers (values, local partials) are computed again.
+  var root = typeof globalThis !== "undefined" ? globalThis : window;
+  var LIVE = D.live, ORIGINAL = { batches: D.batches, rows: D.rows, optimizer: D.optimizer, stopped: D.stopped };
+  var MAX_PAGE_STEPS = 200000;
+  var recorded = LIVE ? LIVE.settings : null;
+  var settings = recorded ? copySettings(recorded) : {};
+  var OPTIMIZERS = { sgd: "SGD", momentum: "SGD with momentum", adam: "Adam" };
+  function copySettings(s) {
+    var out = {};
+    Object.keys(s).forEach(function (key) { out[key] = Array.isArray(s[key]) ? s[key].slice() : s[key]; });
+    return out;
+  }
+  function fail(text) { throw new Error("explorer.retrain: " + text); }
+  function number(value, what) {
+    var x = typeof value === "string" && value.trim() !== "" ? Number(value) : value;
+    if (typeof x !== "number" || !isFinite(x)) fail(what + " must be a finite number, got " + JSON.stringify(value));
+    return x;
+  }
+  // The settings after `changes`, checked (an Error naming the bad one; nothing changes)
+  function merged(changes) {
+    if (!LIVE) fail(D.fixed || "this page has no model to re-train");
+    if (changes === null || typeof changes !== "object" || Array.isArray(changes)) fail("changes must be an object of settings");
+    var s = copySettings(settings);
+    Object.keys(changes).forEach(function (key) {
+      if (!Object.prototype.hasOwnProperty.call(recorded, key)) fail("unknown setting " + JSON.stringify(key) + "; the settings are " + Object.keys(recorded).join(", "));
+      s[key] = Array.isArray(changes[key]) ? changes[key].slice() : changes[key];
+    });
+    s.lr = number(s.lr, "lr");
+    if (!(s.lr > 0)) fail("lr must be > 0, got " + s.lr);
+    if (!OPTIMIZERS.hasOwnProperty(s.optimizer)) fail("optimizer must be sgd, momentum or adam, got " + JSON.stringify(s.optimizer));
+    s.momentum = number(s.momentum, "momentum");
+    if (!(s.momentum >= 0 && s.momentum < 1)) fail("momentum must be in [0, 1), got " + s.momentum);
+    if (!Array.isArray(s.betas) || s.betas.length !== 2) fail("betas must be two numbers in [0, 1), got " + JSON.stringify(s.betas));
+    s.betas = [number(s.betas[0], "betas[0]"), number(s.betas[1], "betas[1]")];
+    s.betas.forEach(function (b, i) { if (!(b >= 0 && b < 1)) fail("betas[" + i + "] must be in [0, 1), got " + b); });
+    s.epochs = number(s.epochs, "epochs");
+    if (!(s.epochs >= 1) || Math.floor(s.epochs) !== s.epochs) fail("epochs must be a whole number >= 1, got " + s.epochs);
+    if (s.batch_size !== recorded.batch_size) {
+      fail("batch_size: this page's graph is drawn for batches of " + (recorded.batch_size === null ? "every row" : recorded.batch_size) + " and stays so");
+    }
+    if (s.loss !== recorded.loss) fail("loss: this page replays its own loss, " + recorded.loss);
+    if (s.data !== recorded.data) fail("data: use setRows(rows) to change the rows");
+    if (s.init !== recorded.init || s.seed !== recorded.seed) {
+      if (!LIVE.redraw || !LIVE.mlp || typeof root.mlpInit !== "function") {
+        fail("init and seed: this page cannot draw new initial weights" + (LIVE.redraw ? " (pyrandom.js is missing)" : " (its weights were given, not drawn)"));
+      }
+      if (s.seed !== null) s.seed = number(s.seed, "seed");
+    }
+    return s;
+  }
+  function initial(s) {
+    if (s.init === recorded.init && s.seed === recorded.seed) return LIVE.program.init.slice();
+    var m = LIVE.mlp;
+    return root.mlpInit(m.nin, m.nouts, { seed: s.seed, init: s.init, bias: m.bias, activation: m.activation,
+                                          output_activation: m.output_activation });
+  }
+  // Train with settings `s` on `rows`: new batch records in the page's format, or an Error
+  function trainRecords(s, rows) {
+    var run = root.MGEngine.train(LIVE.program, s, initial(s), rows);
+    if (!run.batches.length) fail("training stopped at its first batch: " + run.stopped);
+    var layoutOf = {}, template = {};
+    ORIGINAL.batches.forEach(function (B) {
+      if (!(B.b in layoutOf)) layoutOf[B.b] = B.l;
+      if (!(B.l in template)) template[B.l] = B;
+    });
+    var total = 0, records = run.batches.map(function (rec, i) {
+      var li = layoutOf[rec.batch], lay = layouts[li], L = lay.L, ops = LIVE.ops[li], T = template[li];
+      var v = new Array(lay.n), d = [];
+      for (var k = 0; k < lay.n; k++) {
+        if (!L.inputs[k].length) {
+          if (L.params[k] >= 0) v[k] = rec.before[L.params[k]];
+          else if (L.feeds[k][0] >= 0) v[k] = rows[rec.rows[L.feeds[k][0]]][L.feeds[k][1]];
+          else v[k] = T.v[k];
+          continue;
+        }
+        var out = root.MGEngine.apply(ops[k][0], L.inputs[k].map(function (j) { return v[j]; }), ops[k][1]);
+        v[k] = out[0];
+        for (var j = 0; j < out[1].length; j++) d.push(out[1][j]);
+      }
+      var phases = i === 0 ? ["init", "feed", "forward", "loss", "backward", "update"] : ["feed", "forward", "loss", "backward", "update"];
+      total += phases.length + lay.fwd.length + lay.bwd.length;
+      return { l: li, e: rec.epoch, b: rec.batch, r: rec.rows, v: v, d: d, k: T.k,
+               u: lay.drawn.map(function (k2) { return rec.after[L.params[k2]]; }), p: phases };
+    });
+    if (total > MAX_PAGE_STEPS) fail("the page would have " + total + " steps, more than " + MAX_PAGE_STEPS + "; train fewer epochs");
+    var names = {};
+    LIVE.program.params.forEach(function (name, i) { names[name] = run.params[i]; });
+    return { records: records, stopped: run.stopped, losses: run.losses, params: names };
+  }
+  function optimizerText(s) {
+    return { name: OPTIMIZERS[s.optimizer], lr: s.lr, sgd: s.optimizer === "sgd" || (s.optimizer === "momentum" && !s.momentum) };
+  }
+  // Re-train with `changes` merged into the settings; rebuild the steps; {losses, params}
+  function retrain(changes, quiet) {
+    var s = merged(changes || {});
+    var rows = D.rows;
+    var result = trainRecords(s, rows);
+    settings = s;
+    D.batches = result.records;
+    D.stopped = result.stopped;
+    D.optimizer = optimizerText(s);
+    buildSteps();
+    chartScale();
+    slider.max = String(Math.max(steps.length, 1));
+    showSettings();
+    if (!quiet) {
+      note(result.stopped ? "Re-trained: training " + result.stopped : "Re-trained: " + result.losses.length + " steps, last loss " + f7(result.losses[result.losses.length - 1]) + ".", !!result.stopped);
+      go(Math.min(current, steps.length - 1));
+    }
+    return { losses: result.losses, params: result.params };
+  }
+  function setRows(rows) {
+    if (!LIVE) throw new Error("explorer.setRows: " + (D.fixed || "this page has no model to re-train"));
+    if (!Array.isArray(rows) || rows.length !== D.rows.length) {
+      throw new Error("explorer.setRows: give " + D.rows.length + " rows (this page's batches are drawn for that many)");
+    }
+    var width = D.rows[0].length, clean = rows.map(function (r, i) {
+      if (!Array.isArray(r) || r.length !== width) throw new Error("explorer.setRows: row " + i + " must be " + width + " numbers");
+      return r.map(function (x, j) {
+        if (typeof x !== "number" || !isFinite(x)) throw new Error("explorer.setRows: row " + i + ", column " + j + " is not a finite number: " + JSON.stringify(x));
+        var allowed = LIVE.program.targets;
+        if (allowed && j >= width - LIVE.program.terms.length && allowed.indexOf(x) < 0) {
+          throw new Error("explorer.setRows: row " + i + ", column " + j + " is a class label, " + allowed.join(" or ") + ", got " + x);
+        }
+        return x;
+      });
+    });
+    var old = D.rows;
+    D.rows = clean;
+    try { return retrain({}); } catch (err) { D.rows = old; throw err; }
+  }
+  function resetRun() {
+    if (!LIVE) return null;
+    D.rows = ORIGINAL.rows;
+    settings = copySettings(recorded);
+    var out = retrain({});
+    note("Reset: the recorded run.", false);
+    return out;
+  }
+  // The settings that differ from the recorded run, for the URL fragment: "&lr=0.5&optimizer=adam"
+  var HASH_KEYS = ["lr", "optimizer", "momentum", "betas", "epochs", "init", "seed"];
+  function settingsHash() {
+    if (!LIVE) return "";
+    var out = "";
+    HASH_KEYS.forEach(function (key) {
+      var a = settings[key], b = recorded[key];
+      if (JSON.stringify(a) !== JSON.stringify(b)) out += "&" + key + "=" + encodeURIComponent(Array.isArray(a) ? a.join(",") : String(a));
+    });
+    return out;
+  }
+  // A fragment edited by hand (or a link followed in the same page): its settings, trained
+  function hashRetrains() {
+    var linked = settingsFromHash() || {}, want = copySettings(recorded);
+    Object.keys(linked).forEach(function (key) { want[key] = linked[key]; });
+    var same = HASH_KEYS.every(function (key) { return JSON.stringify(want[key]) === JSON.stringify(settings[key]); });
+    if (same) return false;
+    var keep = settings;
+    settings = copySettings(recorded);
+    try { retrain(linked, true); } catch (err) { settings = keep; note("The link's settings were not used: " + err.message, true); return false; }
+    note("Re-trained with the link's settings.", false);
+    return true;
+  }
+  function settingsFromHash() {
+    if (!LIVE) return null;
+    var changes = null;
+    location.hash.replace(/^#/, "").split("&").forEach(function (part) {
+      var eqAt = part.indexOf("="), key = part.slice(0, eqAt), raw;
+      if (eqAt < 0 || HASH_KEYS.indexOf(key) < 0) return;
+      try { raw = decodeURIComponent(part.slice(eqAt + 1)); } catch (err) { return; }
+      var value = raw;
+      if (key === "betas") value = raw.split(",").map(Number);
+      else if (key === "optimizer") value = raw;
+      else if (key === "init") value = raw === "null" ? null : raw;
+      else if (key === "seed") value = raw === "null" ? null : Number(raw);
+      else value = Number(raw);
+      changes = changes || {};
+      changes[key] = value;
+    });
+    return changes;
+  }
+
+  // The settings panel: the learner's controls (only on a page that can re-train)
+  var panel = document.getElementById("settings"), noteBox = document.getElementById("settings-note");
+  function note(text, bad) {
+    if (!noteBox) return;
+    noteBox.textContent = text;
+    noteBox.className = bad ? "bad" : "";
+  }
+  function field(id) { return document.getElementById(id); }
+  function showSettings() {
+    if (!LIVE || !panel) return;
+    field("set-lr").value = String(settings.lr);
+    field("set-optimizer").value = settings.optimizer;
+    field("set-momentum").value = String(settings.momentum);
+    field("set-beta1").value = String(settings.betas[0]);
+    field("set-beta2").value = String(settings.betas[1]);
+    field("set-epochs").value = String(settings.epochs);
+    field("set-batch").value = settings.batch_size === null ? "all" : String(settings.batch_size);
+    field("set-init").value = settings.init === null ? "" : settings.init;
+    field("set-seed").value = settings.seed === null ? "" : String(settings.seed);
+    panel.setAttribute("data-optimizer", settings.optimizer);
+  }
+  function setUpControls() {
+    if (!panel) return;
+    if (!LIVE) {
+      panel.classList.add("fixed");
+      note("The settings are fixed: " + (D.fixed || "this page shows one recorded run") + ".", false);
+      return;
+    }
+    var canRedraw = LIVE.redraw && LIVE.mlp && typeof root.mlpInit === "function";
+    field("set-init").disabled = !canRedraw;
+    field("set-seed").disabled = !canRedraw;
+    if (!canRedraw) {
+      field("set-init").title = field("set-seed").title = LIVE.redraw ? "needs pyrandom.js" : "this model's weights were given, not drawn";
+    }
+    field("set-batch").title = "the graph is drawn for this batch size";
+    function apply(changes) {
+      try { retrain(changes); } catch (err) { note(err.message.replace(/^explorer\.retrain: /, ""), true); showSettings(); }
+    }
+    field("set-lr").addEventListener("change", function () { apply({ lr: field("set-lr").value }); });
+    field("set-optimizer").addEventListener("change", function () { apply({ optimizer: field("set-optimizer").value }); });
+    field("set-momentum").addEventListener("change", function () { apply({ momentum: field("set-momentum").value }); });
+    field("set-beta1").addEventListener("change", function () { apply({ betas: [field("set-beta1").value, settings.betas[1]] }); });
+    field("set-beta2").addEventListener("change", function () { apply({ betas: [settings.betas[0], field("set-beta2").value] }); });
+    field("set-epochs").addEventListener("change", function () { apply({ epochs: field("set-epochs").value }); });
+    field("set-init").addEventListener("change", function () { apply({ init: field("set-init").value || null }); });
+    field("set-seed").addEventListener("change", function () { var v = field("set-seed").value; apply({ seed: v === "" ? null : v }); });
+    field("set-reset").addEventListener("click", function () { resetRun(); go(0); });
+    panel.hidden = false;
+    showSettings();
+  }
+
   var api = Object.freeze({
-    steps: steps,
+    get steps() { return steps; },
+    get settings() { return Object.freeze(copySettings(settings)); },
+    get rows() { return D.rows.map(function (r) { return r.slice(); }); },
+    retrain: function (changes) { return retrain(changes); },
+    setRows: function (rows) { return setRows(rows); },
+    reset: function () { return resetRun(); },
     go: function (i) { go(i); return current; },
     get current() { return current; },
     get playing() { return timer !== null; },
@@ -1127,6 +1377,11 @@
   var hasNeurons = layouts.some(function (lay) { return lay.views.neuron; });
   document.getElementById("levels").hidden = !hasNeurons;
   setLevel(hasNeurons ? "neuron" : "node");
+  setUpControls();
   var start = fromHash();
+  var linked = settingsFromHash();
+  if (linked) {
+    try { retrain(linked, true); } catch (err) { note("The link's settings were not used: " + err.message, true); }
+  }
   go(start === null ? 0 : start);
 })();
