@@ -31,7 +31,7 @@ import sys
 import types
 import weakref
 from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any, NamedTuple, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, ParamSpec, TypeVar, overload
 
 from . import ops
 from .names import display_names
@@ -52,6 +52,7 @@ __all__ = [
 
 P = ParamSpec("P")
 R = TypeVar("R")
+S = TypeVar("S", bound="_Switch")
 Hook = Callable[[float], Any]
 
 
@@ -392,8 +393,19 @@ class _Switch:
     _flag = ""
     _value = True
 
-    def __init__(self) -> None:
-        self._saved: list[bool] = []
+    @overload
+    def __new__(cls: type[S], fn: None = None) -> S: ...
+    @overload
+    def __new__(cls: type[S], fn: Callable[P, R]) -> Callable[P, R]: ...  # type: ignore[misc]
+
+    def __new__(cls: type[S], fn: Callable[P, R] | None = None) -> S | Callable[P, R]:  # type: ignore[misc]
+        """``no_grad()`` is the switch; ``@no_grad`` without parentheses decorates `fn` at
+        once, as ``@no_grad()`` would (PyTorch accepts both forms too)."""
+        switch = super().__new__(cls)
+        switch._saved = []
+        return switch if fn is None else switch(fn)
+
+    _saved: list[bool]
 
     def __enter__(self) -> None:
         self._saved.append(getattr(MODES, self._flag))

@@ -410,6 +410,30 @@ def test_no_grad_works_as_a_decorator_and_refuses_a_generator_function():
         no_grad()(rows)
 
 
+def test_no_grad_and_detect_anomaly_decorate_without_parentheses_as_with_them():
+    @no_grad
+    def predict(x: Value) -> Value:
+        assert not is_grad_enabled()
+        return x * 2.0
+
+    @detect_anomaly
+    def build(x: Value) -> Value:
+        assert is_anomaly_enabled()
+        return x * 3.0
+
+    x = Value(1.5)
+    assert predict(x).inputs == () and predict.__name__ == "predict"
+    made = build(x)
+    assert made.inputs[0] is x and made.origin is not None and build.__name__ == "build"
+    assert is_grad_enabled() and not is_anomaly_enabled()
+
+
+def test_no_grad_given_something_other_than_a_function_says_what_it_got():
+    with pytest.raises(TypeError, match=r"^no_grad\(\) decorates a function, got int$"):
+        no_grad(3)  # type: ignore[call-overload]
+    assert is_grad_enabled()
+
+
 def test_fit_inside_no_grad_refuses_to_run_and_changes_nothing():
     model = MLP(2, [2, 1], seed=0)
     before = [p.data for p in model.parameters()]
