@@ -174,15 +174,16 @@ def hooks_of(node: Value) -> list[tuple[int, Hook]]:
 
 
 def watched(nodes: Sequence[Value]) -> str | None:
-    """Why these nodes need the interpreter's backward ("anomaly mode is on", "node w1 has
-    a hook"), or None: what the compiled and numpy engines fall back for."""
+    """Why these nodes need the interpreter's backward ("anomaly mode is on", "node L0.n0.w1
+    has a hook", by its display name among `nodes`), or None: what the compiled and numpy
+    engines fall back for."""
     if MODES.anomaly:
         return "anomaly mode is on"
     if not MODES.hooked:
         return None
     for node in nodes:
         if hooks_of(node):
-            return f"node {node.name} has a hook"
+            return f"node {display_names(nodes)[node]} has a hook"
     return None
 
 

@@ -315,6 +315,16 @@ def test_fit_runs_a_parameters_hook_on_tape_and_falls_back_to_graph_with_a_warni
     assert len(results[0][1]) == 4  # one call per step
 
 
+@pytest.mark.parametrize("engine", ["compiled", "numpy"])
+def test_fits_fallback_warning_names_the_hooked_parameter_as_drawings_do(engine):  # type: ignore[no-untyped-def]
+    model = MLP(2, [3, 1], seed=1)
+    model.parameters()[0].register_hook(lambda g: None)
+    with pytest.warns(CompileWarning) as caught:
+        fit(model, [[0.1, 0.2], [0.3, -0.1]], [0.5, -0.5], epochs=1, engine=engine)
+    (message,) = [str(w.message) for w in caught]
+    assert "node L0.n0.w0 has a hook" in message and "layers." not in message
+
+
 def test_a_hook_returning_a_non_number_raises_naming_the_node_and_changes_nothing():
     x = Value(2.0, "x")
     x.grad = 7.0
