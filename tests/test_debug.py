@@ -548,6 +548,19 @@ def test_a_graph_built_before_anomaly_mode_says_so_when_only_backward_runs_under
     assert "run under detect_anomaly()" not in message
 
 
+def test_explain_and_tape_refuse_an_infinite_partial_naming_the_node_as_backward_does():
+    x = Value(4.0, "x")
+    loss = (Value(1.0, "c") * 2.0) + (x - 4.0).sqrt()
+    with pytest.raises(ValueError) as by_backward:
+        loss.backward()
+    with pytest.raises(ValueError) as by_explain:
+        explain(loss, x)
+    with pytest.raises(ValueError) as by_tape:
+        Tape(loss).backward()
+    assert str(by_backward.value).startswith("t3 = sqrt(x - 4) (run under detect_anomaly()")
+    assert str(by_explain.value) == str(by_backward.value) == str(by_tape.value)
+
+
 def make_a_hook_that_returns_text() -> Callable[[float], Any]:
     return lambda g: "0.5"
 
