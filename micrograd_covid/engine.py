@@ -576,10 +576,10 @@ def _check_partials(order: Sequence[Value]) -> None:
     """Refuse the first node of `order` with an infinite local partial."""
     for node in order:
         if type(node.local_grads) is _INFINITE:
-            refuse_infinite_partial(node)
+            refuse_infinite_partial(node, order[-1])
 
 
-def refuse_infinite_partial(node: Value) -> None:
+def refuse_infinite_partial(node: Value, root: Value | None = None) -> None:
     """Raise the ValueError for backward through `node`, whose local partials are infinite:
     the node's op and the line that made it, then the one message every engine gives
     (`checks.refuse_infinite_partial`)."""
@@ -588,7 +588,7 @@ def refuse_infinite_partial(node: Value) -> None:
     try:
         refuse(node.op, [i.data for i in node.inputs], node.data, node.local_grads)
     except ValueError as error:
-        raise ValueError(f"{_debug.describe(node)}: {error}") from None
+        raise ValueError(f"{_debug.describe(node, root=root)}: {error}") from None
 
 
 def interior_order(root: Value) -> list[Value]:

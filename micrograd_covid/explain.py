@@ -252,7 +252,7 @@ def explain(root: Value, wrt: Value, max_paths: int = 1000) -> Explanation:
     order = topological_order(root)
     for node in order:  # a node backward refuses (an infinite partial): refused here too
         if type(node.local_grads) is ops.InfiniteGrads:
-            refuse_infinite_partial(node)
+            refuse_infinite_partial(node, root)
     names = display_names(order)
     # The nodes from which `wrt` can be reached, found inputs-first without recursion.
     reaches = {id(wrt)}

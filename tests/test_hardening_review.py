@@ -515,5 +515,5 @@ def test_explain_refuses_a_graph_backward_refuses_instead_of_a_nan() -> None:
     with pytest.raises(ValueError) as by_explain:
         explain(loss, w)
     assert str(by_explain.value) == str(by_backward.value)
-    assert str(by_explain.value).startswith("sqrt (run under detect_anomaly() to see the line")
+    assert str(by_explain.value).startswith("L = sqrt(w * w) (run under detect_anomaly() to see")
     assert "backward through sqrt(0) = 0: its local derivative" in str(by_explain.value)
