@@ -170,6 +170,47 @@ def page_rows(repeats: int, quick: bool) -> Table:
     return rows
 
 
+def moons_page() -> Any:
+    """A 2-16-16-1 tanh net on ten moons, one sample a batch: the README's page."""
+    from micrograd_covid.datasets import moons
+
+    xs, ys = moons(10, seed=0)
+    rows = [(*x, float(y)) for x, y in zip(xs, ys)]
+    model = MLP(2, [16, 16, 1], seed=0)
+
+    def build(batch: list[list[Value]]) -> Value:
+        ((x1, x2, y),) = batch
+        out = model([x1, x2])
+        assert isinstance(out, Value)
+        return mse([out], [y])
+
+    return explore(build, model.parameters(), rows, lr=0.05, title="A 2-16-16-1 net on moons")
+
+
+def screenshot(out: Path, size: tuple[int, int] = (1100, 700)) -> Path:
+    """docs/explore.png: the moons page at a hidden neuron's backward step, at a size the
+    README shows without shrinking its text."""
+    driver = chrome()
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = moons_page().write(Path(tmp) / "moons")
+            width, height = size
+            driver.execute_cdp_cmd(
+                "Emulation.setDeviceMetricsOverride",
+                {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
+            )
+            driver.get(path.as_uri())
+            steps = driver.execute_script("return window.explorer.steps")
+            step = next(
+                i for i, s in enumerate(steps) if s["phase"] == "backward" and s["node"] == "L1.n5"
+            )
+            driver.execute_script(f"window.explorer.go({step})")
+            driver.save_screenshot(str(out))
+    finally:
+        driver.quit()
+    return out
+
+
 def markdown(headers: list[str], rows: Table) -> str:
     lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
@@ -180,7 +221,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="one repeat (smoke test)")
     parser.add_argument("--out", type=Path, default=Path(__file__).with_name("PICTURES.md"))
+    parser.add_argument("--screenshot", type=Path, help="write the README's page screenshot")
     args = parser.parse_args(argv)
+    if args.screenshot is not None:
+        print(f"wrote {screenshot(args.screenshot)}", file=sys.stderr)
+        return 0
     repeats = 1 if args.quick else 3
     text = (
         "# Benchmarks: pictures\n\n"

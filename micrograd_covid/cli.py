@@ -9,6 +9,7 @@ on stderr during long runs.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import inspect
 import math
 import os
@@ -133,6 +134,10 @@ def _plot_path(text: str) -> Path:
     if path.suffix.lower() not in (".png", ".svg", ".pdf"):
         raise argparse.ArgumentTypeError(f"{text}: give a .png, .svg or .pdf file name")
     path = _out_file(text)
+    if importlib.util.find_spec("matplotlib") is None:  # the plot is made after the run
+        raise argparse.ArgumentTypeError(
+            "matplotlib is not installed: pip install 'micrograd_covid[plot]'"
+        )
     if not path.parent.is_dir():  # the plot is written after the run: say it now
         raise argparse.ArgumentTypeError(f"{text}: the folder {path.parent} does not exist")
     return path
@@ -194,10 +199,10 @@ def _parser() -> argparse.ArgumentParser:
         description="A scalar autograd engine that makes backpropagation visible.",
         formatter_class=_Help,
     )
-    parser.add_argument(
-        "--version", action="version", version=f"{PROG} {__version__}", help="print the version"
-    )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    # A flag rather than argparse's version action, which prints and exits before it sees
+    # the rest of the line: `--version extra` is a usage error (see main).
+    parser.add_argument("--version", action="store_true", help=f"print the version ({__version__})")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     _add_tutorials(sub)
     d = sub.add_parser(
         "draw",
@@ -388,6 +393,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f for a in leaf._actions for f in a.option_strings if f not in ("-h", "--help")
             ]
             leaf.error(f"unrecognized arguments: {' '.join(extra)}; it takes {', '.join(flags)}")
+        if args.version:
+            if args.command is not None:
+                parser.error("--version takes nothing else")
+            from . import __version__
+
+            print(f"{PROG} {__version__}")
+            return 0
+        if args.command is None:
+            parser.error("the following arguments are required: COMMAND")
     except SystemExit as exc:  # --help, or a usage error already printed in one line
         return exc.code if isinstance(exc.code, int) else 2
     try:
@@ -404,6 +418,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except (ValueError, TypeError, OSError, RuntimeError, ImportError, ArithmeticError) as exc:
         print(f"{PROG}: error: {_one_line(exc)}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # a defect of ours: still one line, with what it was
+        print(
+            f"{PROG}: error: {type(exc).__name__}: {_one_line(exc)} (an unexpected error; "
+            "please report it)",
+            file=sys.stderr,
+        )
         return 1
 
 
@@ -452,6 +473,15 @@ def _dispatch(args: argparse.Namespace) -> int:
         if page.stopped:
             print(f"note: training {page.stopped}")
         return 0
+    for folder in ("steps", "explore"):  # the folders the demo writes its pages into
+        blocker = not_a_folder(args.out / folder)
+        if blocker is not None:
+            print(
+                f"{PROG} demo: error: argument --out: {blocker} is a file, not a folder; the "
+                f"demo writes its {folder} page there (see {PROG} demo --help)",
+                file=sys.stderr,
+            )
+            return 2
     return _demo(args.out)
 
 

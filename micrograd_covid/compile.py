@@ -4,10 +4,12 @@ pass, written out, one line per node.
 `Tape(root).compile()` reads every node's op record (kernel and params) and generates two
 functions: `forward`, which computes each node's value from its inputs' values, and
 `backward`, which walks the nodes in reverse and adds ``local * upstream`` along every edge,
-exactly as `Value.backward` does. The arithmetic is the kernels' own, in the same order, so
-the numbers are bit for bit the interpreter's. `.source` is the generated code; it is
-registered with `linecache`, so tracebacks, pdb and coverage show its lines, for as long as a
-cache or a compiled graph holds it.
+exactly as `Value.backward` does. Each node is written from its row of the op table
+(`ops.TABLE`): the row's `python` templates, filled in with the node's variable names, or,
+for a row without them, a call of its kernel. The arithmetic is the kernels' own, in the
+same order, so the numbers are bit for bit the interpreter's. `.source` is the generated
+code; it is registered with `linecache`, so tracebacks, pdb and coverage show its lines, for
+as long as a cache or a compiled graph holds it.
 
 User text (labels, op names) enters the source only in comments, every character that could
 end the comment (a newline, a control character) written as its escape: a label is never
@@ -32,7 +34,6 @@ from __future__ import annotations
 
 import itertools
 import linecache
-import math
 import re
 import types
 import warnings
@@ -185,15 +186,16 @@ def _leaf_data(data: tuple[Any, ...]) -> tuple[Any, ...]:
     raise BadLeaf
 
 
-# The ops written out inline (their arithmetic copied from ops.py); every other op of the
-# tables is called through its kernel, and anything else is not compiled.
-_CALLED = {
-    *(row.kernel for row in ops.UNARY.values()),
-    *(row.kernel for row in ops.BINARY.values()),
-    ops.pow_const,
-    ops.row_max,
-    ops.exp_shift,
-}
+def _functions() -> dict[str, Callable[..., float]]:
+    """Every function a rule's template calls, by name: globals of the generated code."""
+    found: dict[str, Callable[..., float]] = {}
+    rules = [row.python for row in ops.TABLE.values()]
+    rules += [act.python for act in ops.ACTIVATIONS.values()]
+    for rule in rules:
+        if rule is not None:
+            for function in rule.functions:
+                found[function.__name__] = function
+    return found
 
 
 @dataclass
@@ -427,7 +429,9 @@ def _write_program(
     if checks:
         lines += [
             f"        {_assign_sum('c', checks)}",
-            "        if c - c != 0.0:",
+            # nan or inf gives nan; an int too large for a float (leaves holding ints compute
+            # exactly, as the interpreter does) raises OverflowError
+            "        if c * 0.0 != 0.0:",
             "            raise NotFinite('a value is not finite')",
         ]
     for start in range(0, len(refusals), _CHUNK):
@@ -475,12 +479,13 @@ def _write_program(
         "IG": ops.InfiniteGrads,
         "ZeroGrads": ops.ZeroGrads,
         "leaf_data": _leaf_data,
-        "tanh": math.tanh,
+        **_functions(),
     }
     for i, node in enumerate(order):
         namespace[f"k{i}"] = node.kernel
         namespace[f"a{i}"] = node.params
-        if node.kernel is ops.dot:
+        row = ops.row_of(node.kernel)
+        if row is not None and row.shape == "dot":
             namespace[f"act{i}"] = node.params[4]
     return source, code, namespace
 
@@ -521,8 +526,8 @@ def _write(
     grad_of: dict[Value, str | None],
     names: dict[Value, str],
 ) -> _Node:
-    """The forward and backward lines of node `i`, from its kernel and params."""
-    kernel = node.kernel
+    """The forward and backward lines of node `i`, from its row's rule (or a call of its
+    kernel)."""
     v, g = f"v{i}", f"g{i}"
     ins = [value_of[inp] for inp in node.inputs]
     grads = [grad_of[inp] for inp in node.inputs]
@@ -537,50 +542,14 @@ def _write(
         """``grad += local * upstream`` for every input that keeps a gradient."""
         return "; ".join(_add(gi, local, g) for gi, local in zip(grads, locals_) if gi is not None)
 
-    if kernel is ops.dot:
-        return _write_dot(i, node, ins, grads, label)
-    if kernel is ops.add:
-        a, b = ins
-        return _Node(f"{v} = {a} + {b}{label}", _line(edges(["1.0", "1.0"]), label), [], v)
-    if kernel is ops.sub:
-        a, b = ins
-        return _Node(f"{v} = {a} - {b}{label}", _line(edges(["1.0", "-1.0"]), label), [], v)
-    if kernel is ops.mul:
-        a, b = ins
-        return _Node(f"{v} = {a} * {b}{label}", _line(edges([b, a]), label), [], v)
-    if kernel is ops.neg:
-        (a,) = ins
-        return _Node(f"{v} = -{a}{label}", _line(edges(["-1.0"]), label), [], None)
-    if kernel is ops.tanh:
-        (a,) = ins
-        s = f"s{i}"
-        return _Node(
-            f"{v} = tanh({a}); {s} = 1.0 - {v} * {v}{label}",
-            _line(edges([s]), label),
-            [s],
-            None,
+    row = ops.row_of(node.kernel)
+    if row is None:
+        raise Unsupported(
+            f"op {_comment(repr(node.op), 60)} (node {_comment(_name(names, node), 60)}) "
+            "has no code generator"
         )
-    if kernel is ops.squared_error:
-        a, b = ins
-        d = f"d{i}"
-        return _Node(
-            f"{d} = {a} - {b}; {v} = {d} * {d}{label}",
-            _line(edges([f"(2.0 * {d})", f"(-2.0 * {d})"]), label),
-            [d],
-            v,
-        )
-    if kernel is ops.sum_ or kernel is ops.mean:
-        total = _assign_sum(v, ["0.0", *ins])
-        if kernel is ops.mean:
-            n = len(ins)
-            return _Node(
-                f"{total}; {v} = {v} / {n}{label}",
-                _line(edges([_fmt_float(1.0 / n)] * n), label),
-                [],
-                v,
-            )
-        return _Node(f"{total}{label}", _line(edges(["1.0"] * len(ins)), label), [], v)
-    if kernel in _CALLED:
+    rule = row.python
+    if rule is None:
         # Called through the kernel itself: its own checks and errors, its own partials.
         lg = f"l{i}"
         arg = ", ".join(ins) + ("," if len(ins) == 1 else "")
@@ -596,10 +565,43 @@ def _write(
             None,
             lg,
         )
-    raise Unsupported(
-        f"op {_comment(repr(node.op), 60)} (node {_comment(_name(names, node), 60)}) "
-        "has no code generator"
+    if row.shape == "dot":
+        return _write_dot(i, node, rule, ins, grads, label)
+    fill = {"out": v, "d": f"d{i}", "s": f"s{i}"}
+    if row.shape == "variadic":
+        n = len(ins)
+        fill.update(sum=_assign_sum(v, ["0.0", *ins]), n=str(n), inv_n=_fmt_float(1.0 / n))
+        locals_ = [_grouped(rule.partials[0].format_map(fill))] * n
+    else:
+        fill.update((f"x{k}", a) for k, a in enumerate(ins))
+        locals_ = [_grouped(p.format_map(fill)) for p in rule.partials]
+    forward = rule.value.format_map(fill)
+    defined = [fill[t] for t in ("d", "s") if f"{{{t}}}" in rule.value]
+    return _Node(
+        f"{forward}{label}",
+        _line(edges(locals_), label),
+        defined,
+        v if rule.checked else None,
     )
+
+
+_ATOM = re.compile(r"-?[\w.]+")
+
+
+def _grouped(expression: str) -> str:
+    """`expression` as a factor of ``local * upstream``: in parentheses unless it is a name,
+    a number or already one parenthesized group."""
+    if _ATOM.fullmatch(expression):
+        return expression
+    if expression.startswith("("):
+        depth = 0
+        for k, c in enumerate(expression):
+            depth += (c == "(") - (c == ")")
+            if depth == 0:
+                if k == len(expression) - 1:
+                    return expression
+                break
+    return f"({expression})"
 
 
 def _add(grad: str, local: str, upstream: str) -> str:
@@ -617,7 +619,14 @@ def _line(body: str, label: str, condition: str | None = None) -> str:
     return f"{body}{label}"
 
 
-def _write_dot(i: int, node: Value, ins: list[str], grads: list[str | None], label: str) -> _Node:
+def _write_dot(
+    i: int,
+    node: Value,
+    rule: ops.PythonRule,
+    ins: list[str],
+    grads: list[str | None],
+    label: str,
+) -> _Node:
     """a(w·x + b): the sum left to right from 0.0, then the activation's value and slope;
     backward adds (slope·local)·upstream per edge, skipping a node whose slope is 0 as the
     interpreter skips its shared zero partials."""
@@ -635,30 +644,55 @@ def _write_dot(i: int, node: Value, ins: list[str], grads: list[str | None], lab
         terms.append(wired_b)
     elif bias is not None:
         terms.append(_fmt_float(bias))
-    # The partials in the order of the node's inputs: x for each weight, w for each input,
-    # 1 for the bias; an activation scales each by its slope first.
-    pairs = [(gw, xi) for gw, xi in zip(wg, x)] + [(gx, wi) for gx, wi in zip(xg, w)]
+    # The partials in the order of the node's inputs (the rule's: x for each weight, w for
+    # each input, 1 for the bias); an activation scales each by its slope first.
+    of_weight, of_input, of_bias = rule.partials
+    pairs = [(gw, of_weight.format(w=wi, x=xi)) for gw, wi, xi in zip(wg, w, x)]
+    pairs += [(gx, of_input.format(w=wi, x=xi)) for gx, wi, xi in zip(xg, w, x)]
+    if bias_grad is not None:
+        pairs.append((bias_grad, of_bias))
     if activation is None:
         body = "; ".join(_add(gi, local, g) for gi, local in pairs if gi is not None)
-        if bias_grad is not None:
-            body = "; ".join(filter(None, [body, _add(bias_grad, "1.0", g)]))
         return _Node(f"{_assign_sum(v, terms)}{label}", _line(body, label), [], v)
     total = _assign_sum(z, terms)
-    if activation is ops.relu:
-        # relu's slope is 1 (partials unchanged) or 0 (skipped): `v > 0` says which.
-        body = "; ".join(_add(gi, local, g) for gi, local in pairs if gi is not None)
-        if bias_grad is not None:
-            body = "; ".join(filter(None, [body, _add(bias_grad, "1.0", g)]))
-        forward = f"{total}; {v} = {z} if {z} > 0.0 else 0.0{label}"
-        return _Node(forward, _line(body, label, f"{v} > 0.0"), [], z)
-    body = "; ".join(_add(gi, f"({s} * {local})", g) for gi, local in pairs if gi is not None)
-    if bias_grad is not None:
-        body = "; ".join(filter(None, [body, _add(bias_grad, s, g)]))
-    if activation is ops.tanh:
-        forward = f"{total}; {v} = tanh({z}); {s} = 1.0 - {v} * {v}{label}"
-    else:
+    act = _ACTIVATIONS.get(activation)
+    if act is None:
         forward = f"{total}; {v}, ({s},) = act{i}(({z},)){label}"
-    return _Node(forward, _line(body, label, f"{s} != 0.0"), [s], z)
+        slope = s
+        gate = f"{s} != 0.0"
+    else:
+        fill = {"out": v, "x0": z, "s": s}
+        forward = f"{total}; {act.value.format_map(fill)}"
+        slope = act.partials[0].format_map(fill)
+        if act.gate is not None:
+            gate = act.gate.format_map(fill)
+        else:
+            if slope != s:  # kept per row for backward
+                forward = f"{forward}; {s} = {slope}"
+                slope = s
+            gate = f"{s} != 0.0"
+        forward += label
+    scaled = [(gi, _scaled(slope, local)) for gi, local in pairs]
+    if bias_grad is not None and of_bias == "1.0":
+        scaled[-1] = (bias_grad, slope)  # slope · 1 is the slope
+    body = "; ".join(_add(gi, local, g) for gi, local in scaled if gi is not None)
+    return _Node(forward, _line(body, label, gate), [slope] if slope == s else [], z)
+
+
+# How a dot applies each activation that the generated code writes inline (the others are
+# called through their kernel).
+_ACTIVATIONS = {
+    act.kernel: act.python
+    for act in ops.ACTIVATIONS.values()
+    if act.kernel is not None and act.python is not None
+}
+
+
+def _scaled(slope: str, local: str) -> str:
+    """The partial `local` times the activation's `slope` (a slope of 1.0 left out)."""
+    if slope == "1.0":
+        return local
+    return f"({slope} * {local})"
 
 
 # --- the Tape contract ------------------------------------------------------------------------

@@ -76,6 +76,8 @@ def _csv_rows(path: Path) -> list[tuple[int, list[str]]]:
     if path.is_dir():
         raise ValueError(f"{path}: is a directory, not a CSV file")
     if not path.is_file():
+        if path.exists():  # reading a pipe would wait, a device never end
+            raise ValueError(f"{path}: not a regular file (a pipe or a device), not a CSV file")
         raise FileNotFoundError(f"{path}: no such file")
     raw = path.read_bytes()
     try:
@@ -118,7 +120,7 @@ def load_daily_counts(
     sorted by `date_column` when given (ISO dates, YYYY-MM-DD). A negative daily count
     (a correction in the data) is kept with a warning (`negative="warn"`), refused
     ("error") or kept silently ("keep"). A missing file raises FileNotFoundError; anything
-    else (a directory, bytes that are not UTF-8, a repeated or missing column name, a row
+    else (a directory, a pipe, bytes that are not UTF-8, a repeated or missing column name, a row
     with more or fewer fields than the header, an empty, non-numeric or non-finite cell,
     an empty, malformed or repeated date, a decreasing
     cumulative count, too few rows) raises ValueError naming the file, line and column.

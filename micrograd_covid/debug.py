@@ -31,11 +31,11 @@ import sys
 import types
 import weakref
 from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn, ParamSpec, TypeVar, overload
 
 from . import checks
 from .formatting import fmt_number
-from .names import display_names
+from .names import display_names, short_label
 from .steps import BackwardEdge, BackwardStep
 
 if TYPE_CHECKING:
@@ -54,6 +54,7 @@ __all__ = [
 
 P = ParamSpec("P")
 R = TypeVar("R")
+S = TypeVar("S", bound="_Switch")
 Hook = Callable[[float], Any]
 
 
@@ -175,15 +176,16 @@ def hooks_of(node: Value) -> list[tuple[int, Hook]]:
 
 
 def watched(nodes: Sequence[Value]) -> str | None:
-    """Why these nodes need the interpreter's backward ("anomaly mode is on", "node w1 has
-    a hook"), or None: what the compiled and numpy engines fall back for."""
+    """Why these nodes need the interpreter's backward ("anomaly mode is on", "node L0.n0.w1
+    has a hook", by its display name among `nodes`), or None: what the compiled and numpy
+    engines fall back for."""
     if MODES.anomaly:
         return "anomaly mode is on"
     if not MODES.hooked:
         return None
     for node in nodes:
         if hooks_of(node):
-            return f"node {node.name} has a hook"
+            return f"node {display_names(nodes)[node]} has a hook"
     return None
 
 
@@ -215,8 +217,13 @@ def _run_hooks(node: Value, grad: float, names: _Names) -> float:
 
 
 def _fn_name(fn: Callable[..., Any]) -> str:
+    """A function as a message names it: ``scale()``, ``Model.hook()``, and a lambda (at
+    module level or inside a function) by where it is written: ``(the lambda at train.py:9)``."""
     name = getattr(fn, "__qualname__", None) or type(fn).__name__
-    return f"{name}()" if name != "<lambda>" else "(a lambda)"
+    code = getattr(fn, "__code__", None)
+    if name.endswith("<lambda>") and code is not None:
+        return f"(the lambda at {_short_path(code.co_filename)}:{code.co_firstlineno})"
+    return f"{name}()"
 
 
 # --- the backward loop with hooks and checks ---------------------------------------------------
@@ -378,26 +385,82 @@ def new_node(node: Value) -> Value:
     return node
 
 
-def refuse_infinite_partial(node: Value) -> NoReturn:
+def refuse_infinite_partial(node: Value, root: Value | None = None) -> NoReturn:
     """Raise the ValueError for backward through `node`, whose local partials hold an infinite
-    one (`checks.refuse_infinite_partial`'s message), naming the line that made it."""
+    one (`checks.refuse_infinite_partial`'s message), naming the node as the drawing of
+    `root`'s graph does and the line that made it."""
     try:
         checks.refuse_infinite_partial(
             node.op, [i.data for i in node.inputs], node.data, node.local_grads
         )
     except ValueError as error:
-        raise ValueError(f"{describe(node)}: {error}") from None
+        raise ValueError(f"{describe(node, root=root)}: {error}") from None
 
 
-def describe(node: Value, names: dict[Any, str] | None = None) -> str:
-    """A node in an error message: its op (and name, if labelled) and, when known, where it
-    was made: ``sqrt at train.py:12 in loss_fn``, ``d (sqrt) at train.py:12 in loss_fn``."""
-    op = node.op or "leaf"
-    what = f"{names.get(node, node.name) if names else node.name} ({op})" if node.label else op
+def describe(node: Value, names: dict[Any, str] | None = None, root: Value | None = None) -> str:
+    """A node in an error message, as the drawings and `explain` name it, with what it
+    computes and, when known, where it was made: ``t1 = sqrt(x) at train.py:12 in loss_fn``,
+    ``d = a * b at …``, a leaf ``w (leaf)``. `names` are the display names of the graph
+    backward runs through (else those of `root`'s graph); with neither, the node is written
+    by what it computes alone (a name depends on the graph it is part of)."""
+    if names is None and root is not None:
+        from .engine import topological_order  # engine imports this module
+
+        names = display_names(topological_order(root))
+    what = _formula(node, names or {})
+    if names and node in names:
+        what = f"{names[node]} {'= ' + what if node.inputs else '(leaf)'}"
     where = origin_of(node)
     if where is not None:
         return f"{what} at {where}"
+    if MODES.anomaly:
+        return (
+            f"{what} (made before anomaly mode was turned on: build the graph inside "
+            "detect_anomaly() to see its line)"
+        )
     return f"{what} (run under detect_anomaly() to see the line that made it)"
+
+
+_INFIX = {"+", "-", "*", "/", "**"}
+_MAX_ARGS = 4  # a call with more inputs shows the first three and the last
+_DEPTH = 3  # unnamed inputs written out two levels deep, by their display names below
+
+
+def _formula(node: Value, names: dict[Any, str], depth: int = 0) -> str:
+    """What `node` computes from its inputs: ``a * b``, ``x**2``, ``tanh(t1)``,
+    ``sum(a, b, …, z)``. A labelled input by its name, a number that became a leaf by its
+    value, an unlabelled op's result written out (``sqrt((a - b)**2)``) down to `_DEPTH`,
+    deeper by its display name."""
+
+    def arg(inp: Value, bare: bool) -> str:
+        if inp.label:
+            return names.get(inp, short_label(str(inp.label)))
+        if not inp.inputs:
+            return fmt_number(inp.data)
+        if depth + 1 >= _DEPTH and inp in names:
+            return names[inp]
+        text = _formula(inp, names, depth + 1)
+        return text if bare or (text.endswith(")") and not _is_infix(inp)) else f"({text})"
+
+    if not node.inputs:
+        return arg(node, True)
+    op = node.op or "op"
+    if _is_infix(node):
+        args = [arg(inp, False) for inp in node.inputs]
+        if len(args) == 2:
+            return f"{args[0]} {op} {args[1]}"
+        return f"-{args[0]}" if op == "neg" else f"{args[0]}{op}"
+    args = [arg(inp, True) for inp in node.inputs]
+    if len(args) > _MAX_ARGS:
+        args = [*args[: _MAX_ARGS - 1], "…", args[-1]]
+    return f"{op}({', '.join(args)})"
+
+
+def _is_infix(node: Value) -> bool:
+    n = len(node.inputs)
+    return (node.op in _INFIX and n == 2) or (
+        n == 1 and (node.op == "neg" or node.op.startswith("**"))
+    )
 
 
 # --- the context managers ----------------------------------------------------------------------
@@ -419,9 +482,21 @@ class _Switch:
 
     _flag = ""
     _value = True
+    _saved: list[bool]  # the flag's values before each `with` still open on this switch
 
-    def __init__(self) -> None:
-        self._saved: list[bool] = []
+    @overload
+    def __new__(cls: type[S], fn: None = None) -> S: ...
+    @overload
+    def __new__(cls: type[S], fn: Callable[P, R]) -> Callable[P, R]: ...  # type: ignore[misc]
+
+    def __new__(  # type: ignore[misc]
+        cls: type[S], fn: Callable[P, R] | None = None
+    ) -> S | Callable[P, R]:
+        """``no_grad()`` is the switch; ``@no_grad`` without parentheses decorates `fn` at
+        once, as ``@no_grad()`` would (PyTorch accepts both forms too)."""
+        switch = super().__new__(cls)
+        switch._saved = []
+        return switch if fn is None else switch(fn)
 
     def __enter__(self) -> None:
         self._saved.append(getattr(MODES, self._flag))
@@ -446,9 +521,9 @@ class _Switch:
 
 class no_grad(_Switch):
     """Evaluate without building graphs: ``with no_grad(): pred = model(x)``, or
-    ``@no_grad()`` on a function. Ops inside return leaves holding the value (no inputs, no
-    partials), so nothing is kept for backward. Nests; leaving (also by an exception) puts
-    back the previous state. Global, not thread-safe."""
+    ``@no_grad`` (or ``@no_grad()``) on a function. Ops inside return leaves holding the
+    value (no inputs, no partials), so nothing is kept for backward. Nests; leaving (also by
+    an exception) puts back the previous state. Global, not thread-safe."""
 
     _flag = "no_grad"
 

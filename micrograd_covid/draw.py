@@ -26,9 +26,10 @@ from typing import Any
 from . import ops
 from .dots import dot_parts
 from .engine import Value, topological_order
-from .files import write_atomic
+from .files import not_a_folder, write_atomic
 from .formatting import fmt
 from .names import display_names, neuron_of
+from .placement import render_placed
 
 __all__ = ["LEVELS", "ROLE_COLOURS", "GraphvizMissingError", "draw", "fmt", "render"]
 
@@ -333,6 +334,7 @@ class _Scene:
     weight_colours: bool = False
     grid: list[tuple[str, str]] = field(default_factory=list)
     ranksep: str | None = None
+    leaf_row: list[str] = field(default_factory=list)
 
 
 def draw(
@@ -423,12 +425,34 @@ def draw(
 
     if rankdir is None:
         rankdir = "LR" if neurons else "TB"
+    if rankdir == "TB":
+        _spread_heads(scene)
     hl = f"n{index[id(highlight)]}" if highlight is not None and id(highlight) in index else None
     source = _dot_source(scene, rankdir, title, hl, f"n{index[id(root)]}")
     shown = [names[root], _count(len(order), "node"), direction]
     shown += [f"level={level}"] if level != "node" else []
     shown += [f"focus={names[focus]}"] if focus is not None else []
     return Drawing(source, summary=f"Drawing({', '.join(shown)})")
+
+
+_PORTS = ("w", "nw", "n", "ne", "e")
+
+
+def _spread_heads(scene: _Scene) -> None:
+    """Edges from the top row into one node enter it side by side, in the row's order (x1
+    at its left, b at its right): aimed at its centre they would run together before it,
+    and their labels beside the wrong edge."""
+    order = {bid: i for i, bid in enumerate(scene.leaf_row)}
+    into: dict[str, list[_Edge]] = {}
+    for edge in scene.edges:
+        if edge.tail in order:
+            into.setdefault(edge.head, []).append(edge)
+    for edges in into.values():
+        if len(edges) < 3:
+            continue
+        edges.sort(key=lambda e: order[e.tail])
+        for i, edge in enumerate(edges):
+            edge.attrs["headport"] = _PORTS[round(i * (len(_PORTS) - 1) / (len(edges) - 1))]
 
 
 @dataclass
@@ -558,11 +582,22 @@ def _node_scene(ctx: _Context, neurons: list[_Neuron]) -> _Scene:
             height = math.ceil(math.sqrt(len(params)))
             for i in range(height, len(params)):
                 scene.grid.append((params[i - height], params[i]))
+        # A neuron reads as at the neuron level: a model node, named by its activation.
+        for m in {id(neuron.core): neuron.core, id(neuron.out): neuron.out}.values():
+            box = scene.boxes[ctx.bid(m)]
+            if ctx.role_of[id(m)] is None:
+                box.fill, box.font, _ = ROLE_COLOURS["model"]
+                box.role = "model"
+            if ctx.node_lines is None and m is neuron.core:
+                act = neuron.activation if neuron.out is neuron.core else "linear"
+                box.lines[0] = f"{ctx.names[m]} ({act})"
+    scene.roles = {box.role for box in scene.boxes.values()}
     scene.rows.extend(_layer_rows(ctx, neurons))
     loose = [leaf for leaf in _first_use(ctx.order) if id(leaf) not in owned]
     row = _leaf_row(ctx, loose)
     if 1 < len(row) <= _LEAF_ROW_MAX:
         scene.rows.insert(0, row)
+        scene.leaf_row = row
     return scene
 
 
@@ -625,6 +660,8 @@ def _network_scene(
     scene.weight_colours = not labelled and level == "neuron"
     if scene.weight_colours:
         scene.ranksep = "1.8"  # room to follow the many edges between two layers
+    elif labelled and level == "neuron":
+        scene.ranksep = "1.2"  # room for a label beside each weight's edge
     merged: dict[tuple[str, str], _Edge] = {}
     max_w = max((abs(w.data) for n in neurons for w in n.weights), default=1.0) or 1.0
     neuron_of_core = {id(n.core): n for n in neurons}
@@ -658,6 +695,7 @@ def _network_scene(
                     labelled,
                     max_w,
                     level,
+                    (node.grad, node.local_grads[i]),
                 )
         for position, (inp, local) in enumerate(zip(node.inputs, node.local_grads)):
             tail, head = owner[id(inp)], owner[id(node)]
@@ -669,7 +707,10 @@ def _network_scene(
                 n_w = len(current.weights)
                 if n_w <= position < 2 * n_w:
                     w = current.weights[position - n_w]
-                    _add_weight_edge(scene, merged, ctx, tail, head, w, eid, labelled, max_w, level)
+                    flow = (node.grad, node.local_grads[position - n_w])
+                    _add_weight_edge(
+                        scene, merged, ctx, tail, head, w, eid, labelled, max_w, level, flow
+                    )
                     continue
             text = ctx.edge_text(node, inp, local)
             edge = _Edge(tail, head, eid, text if ctx.edge_labels else [], ", ".join(text))
@@ -696,10 +737,15 @@ def _add_weight_edge(
     labelled: bool,
     max_w: float,
     level: str,
+    flow: tuple[float, float] | None = None,
 ) -> None:
     name = ctx.names[w]
     text = [f"{name} = {_value_text(w, ctx.updated)}"]
-    if ctx.show_grads:
+    if ctx.direction == "backward" and flow is not None:
+        # what flows back to the weight, as the node level writes it: upstream × local
+        up, local = flow
+        text.append(f"{fmt(up)} × {fmt(local)} = {fmt(up * local)}")
+    elif ctx.show_grads:
         text.append(ctx.grad_line(w))
     if level == "layer":
         edge = merged.get((tail, head))
@@ -794,6 +840,9 @@ def _dot_source(
     graph = {"rankdir": rankdir, "fontname": "Helvetica", "newrank": "true"}
     if scene.ranksep is not None:
         graph["ranksep"] = scene.ranksep
+    elif rankdir == "TB" and any(edge.label for edge in scene.edges):
+        # room between the labels, and edges apart where their labels sit
+        graph.update(ranksep="0.8", nodesep="0.35")
     if scene.grid:
         graph["nodesep"] = "0.08"  # hundreds of small parameter boxes: pack them closely
     if title is not None:
@@ -808,10 +857,18 @@ def _dot_source(
         if len(ids) < 2:
             continue
         out.append(f"  subgraph cluster_{k} {{")
+        # the frame's parameters in index order, for the second look after dot's layout
+        params = " ".join(b for b in ids if scene.boxes[b].role == "param")
         out.append(
             "    graph "
             + _attrs(
-                {"label": '""', "style": "rounded,dashed", "color": "#9A9A9A", "tooltip": name}
+                {
+                    "label": '""',
+                    "style": "rounded,dashed",
+                    "color": "#9A9A9A",
+                    "tooltip": name,
+                    "comment": f"params {params}",
+                }
             )
         )
         for bid in ids:
@@ -893,6 +950,9 @@ def _check_path(path: str | Path) -> tuple[Path, str]:
             f"render: cannot tell the format of {str(path)!r}; use a .svg, .png, .pdf or .dot path"
         )
     if not path.parent.is_dir():
+        blocker = not_a_folder(path.parent)
+        if blocker is not None:
+            raise NotADirectoryError(f"render: {str(path)!r}: {blocker} is a file, not a folder")
         raise FileNotFoundError(f"render: the folder {str(path.parent)!r} does not exist")
     return path, suffix
 
@@ -904,7 +964,10 @@ def pipe(graph: Any, format: str) -> bytes:
     if shutil.which("dot") is None:
         raise GraphvizMissingError(_INSTALL_HINT.format(fmt=format.upper()))
     try:
-        data: bytes = graph.pipe(format=format)
+        if _EDGE_LABEL.search(graph.source) or 'comment="params n' in graph.source:
+            data: bytes = render_placed(graph.source, format)
+        else:
+            data = graph.pipe(format=format)
     except graphviz.ExecutableNotFound:
         raise GraphvizMissingError(_INSTALL_HINT.format(fmt=format.upper())) from None
     except (graphviz.CalledProcessError, subprocess.CalledProcessError) as exc:
@@ -917,6 +980,7 @@ def pipe(graph: Any, format: str) -> bytes:
     return data
 
 
+_EDGE_LABEL = re.compile(r"^  \S+ -> \S+ \[.*\blabel=", re.M)
 _NODE_GROUP = re.compile(r'(<g id="node(?:-|&#45;)n\d+" class="node">)(.*?)(</g>\n</g>|</g>)', re.S)
 _SHAPE = re.compile(r'<(?:path|polygon) fill="[^"]*" stroke="[^"]*" (?:d|points)="([^"]*)"')
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")

@@ -374,7 +374,7 @@ def reset_gradients(order: Sequence[Value], root: Value) -> None:
         return
     for node in order:
         if type(node.local_grads) is ops.InfiniteGrads:
-            refuse_infinite_partial(node)  # a ValueError naming the op and its line
+            refuse_infinite_partial(node, root)  # a ValueError naming the op and its line
     for node in order:
         node.grad = 0.0
     root.grad = 1.0

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from . import ops
 from .dots import dot_parts
-from .engine import Value, topological_order
+from .engine import Value, refuse_infinite_partial, topological_order
 from .files import not_a_folder, write_atomic
 from .formatting import fmt_sentence as _num
 from .names import display_names
@@ -96,7 +96,7 @@ class _Writer:
         ins = [self.operand(i) for i in node.inputs]
         if len(ins) == 2 and op in _INFIX:
             return f"{ins[0]}{_INFIX[op]}{ins[1]}"
-        if node.kernel is ops.pow_const:
+        if ops.shape_of(node.kernel) == "power":
             c = node.params[0]
             return f"{ins[0]}²" if c == 2 else f"{ins[0]}^{self.operand(c)}"
         if op == "neg" and len(ins) == 1:
@@ -233,13 +233,17 @@ class Explanation:
 def explain(root: Value, wrt: Value, max_paths: int = 1000) -> Explanation:
     """Every path from `root` to `wrt`, each with its product of local partials.
 
-    Their sum is what backward puts in ``wrt.grad`` (for one backward from `root`).
+    Their sum is what backward puts in ``wrt.grad`` (for one backward from `root`); a graph
+    backward refuses (a node with an infinite local partial) raises its ValueError.
     Nodes are named by `display_names`. The work is linear in the graph's size plus the
     paths' total length; raises ValueError when there are more than `max_paths` paths.
     """
     if not isinstance(root, Value) or not isinstance(wrt, Value):
         raise TypeError("explain: root and wrt must be Values")
     order = topological_order(root)
+    for node in order:  # a node backward refuses (an infinite partial): refused here too
+        if type(node.local_grads) is ops.InfiniteGrads:
+            refuse_infinite_partial(node, root)
     names = display_names(order)
     # The nodes from which `wrt` can be reached, found inputs-first without recursion.
     reaches = {id(wrt)}

@@ -26,13 +26,16 @@ from typing import Any
 from . import checks, ops
 from .display import megabytes, page_frame
 from .dots import dot_parts
-from .draw import draw, pipe
+from .draw import ROLE_COLOURS, draw, pipe, resolve_roles
 from .engine import Value, topological_order
 from .files import not_a_folder, write_atomic
 from .formatting import fmt_page as _fmt4
 from .formatting import page_number as _num
 from .names import display_names
-from .optim import SGD, Optimizer
+from .network_view import NetworkView, for_page, network_view
+from .nn import INITS as _INITS
+from .nn import MLP
+from .optim import SGD, Adam, Optimizer
 
 __all__ = [
     "MAX_STEPS",
@@ -159,7 +162,7 @@ def _dot_shape(
 ) -> tuple[int, list[int] | None, list[int] | None, int | None] | None:
     """A dot node's length n and the node indices of its weights, inputs and bias (None
     where they are constants)."""
-    if node.kernel is not ops.dot:
+    if ops.shape_of(node.kernel) != "dot":
         return None
     layout = node.params[:4]
     ws, xs, bias = ops.dot_split(ins, *layout)
@@ -207,7 +210,7 @@ def _forward(node: Value, k: int, ins: list[int]) -> list[Token]:
         sym, num = [_n(a), "/", _n(b)], [_v(a), "/", _v(b)]
     elif op == "**" and len(ins) == 2:
         sym, num = [_n(a), ["^", [_n(b)]]], ["(", _v(a), ")", ["^", [_v(b)]]]
-    elif node.kernel is ops.pow_const:
+    elif ops.shape_of(node.kernel) == "power":
         c = ["x", node.params[0]]
         sym, num = [_n(a), ["^", [c]]], ["(", _v(a), ")", ["^", [c]]]
     elif op == "neg" and len(ins) == 1:
@@ -255,7 +258,7 @@ def _locals(node: Value, k: int, ins: list[int]) -> list[list[Token]]:
             ["1/", _n(b), " = 1/", _v(b)],
             ["−", _n(a), "/", _n(b), "²", " = −", _v(a), "/(", _v(b), ")²"],
         ]
-    if node.kernel is ops.pow_const:
+    if ops.shape_of(node.kernel) == "power":
         c, c1 = ["x", node.params[0]], ["x", node.params[0] - 1.0]
         return [[c, "·", _n(a), ["^", [c1]], " = ", c, "·(", _v(a), ")", ["^", [c1]]]]
     if op == "**" and len(ins) == 2:
@@ -276,7 +279,7 @@ def _locals(node: Value, k: int, ins: list[int]) -> list[list[Token]]:
         return [one for _ in ins]
     if op == "mean":
         return [["1/", ["x", float(len(ins))]] for _ in ins]
-    if node.kernel is ops.dot:
+    if ops.shape_of(node.kernel) == "dot":
         return _dot_locals(node, k, ins)
     return [[] for _ in ins]
 
@@ -339,6 +342,23 @@ class _Layout:
     feeds: list[list[int]]  # (sample, column) of each placeholder, (-1, -1) elsewhere
     svg: str = ""
     widths: list[list[int]] = field(default_factory=list)
+    network: NetworkView | None = None
+    node_view: NetworkView | None = None
+    legend: list[str] = field(default_factory=list)
+
+    def ops(self) -> list[list[Any] | None]:
+        """Each node's op row name and params (None for a leaf), for the page's engine to
+        re-compute a batch's values and partials; ValueError for an op it has no rule for."""
+        out: list[list[Any] | None] = []
+        for node in self.order:
+            if not node.inputs:
+                out.append(None)
+                continue
+            row = ops.row_of(node.kernel)
+            if row is None or row.javascript is None:
+                raise ValueError(f"its op {node.op!r} has no rule in the page's engine")
+            out.append([row.name, _js_params(node.params)])
+        return out
 
     def data(self) -> dict[str, Any]:
         order = self.order
@@ -360,6 +380,8 @@ class _Layout:
                 _locals(node, k, self.inputs[k]) if node.inputs else None
                 for k, node in enumerate(order)
             ],
+            "net": self.network.data() if self.network is not None else None,
+            "nodeView": self.node_view.data() if self.node_view is not None else None,
         }
 
 
@@ -507,9 +529,48 @@ def _draw_layout(layout: _Layout, batches: list[_Batch], li: int, root_name: str
         title=None,
         node_lines=lines,
     )
-    svg = pipe(graph, "svg").decode("utf-8")
+    import graphviz
+
+    # boxes closer side by side than draw's (unless it packs them closer still): the
+    # walkthrough fits a 1280-pixel-wide window at 12 px text
+    packed = "nodesep" in graph.source
+    source = for_page(graph.source) if packed else for_page(graph.source, nodesep="0.15")
+    if 'rankdir="LR"' in source:
+        # a network: room between its layers for the step's labels (less where its neurons'
+        # weights stand in grids: their columns are ranks too)
+        source = for_page(source, ranksep="1.0" if packed else "1.6")
+    svg = pipe(graphviz.Source(source), "svg").decode("utf-8")
     start = svg.find("<svg")
     layout.svg = svg[start:] if start >= 0 else svg
+
+    def box_lines(ks: list[int], name: str, data_grads: bool = False) -> list[str]:
+        """A box's lines, wide enough for each node it shows (one per sample)."""
+        value = max(value_w[k] for k in ks)
+        grad = max(grad_w[k] for k in ks)
+        short = name.split(" ")[0]
+        kinds = {layout.kinds[k] for k in ks}
+        if kinds == {"i"} and not data_grads:  # data: its gradient is noise beside neurons
+            return [name, "= " + "0" * value, ""]
+        out = [name, "= " + "0" * value, f"∂{root_name}/∂{short} = " + "0" * grad]
+        return [*out, "was " + "0" * value] if kinds == {"p"} else out
+
+    def node_lines_of(ks: list[int], name: str) -> list[str]:
+        return box_lines(ks, name, data_grads=True)
+
+    resolved = resolve_roles(layout.order, roles)
+    layout.legend = sorted(
+        {
+            resolved[id(node)] or ("intermediate" if node.inputs else "constant")
+            for node in layout.order
+        }
+    )
+    # a batch of several samples: its node level drawn for one sample too, not N copies
+    layout.node_view = network_view(
+        layout.order, layout.names, layout.inputs, layout.feeds, roles, node_lines_of, "node"
+    )
+    layout.network = network_view(
+        layout.order, layout.names, layout.inputs, layout.feeds, roles, box_lines
+    )
 
 
 # --- the page ---------------------------------------------------------------------------------
@@ -547,21 +608,32 @@ def _script_json(data: Any) -> str:
     return text.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
-def _page(title: str, data: dict[str, Any], svgs: list[str]) -> str:
+def _page(
+    title: str,
+    data: dict[str, Any],
+    svgs: list[tuple[str, str]],
+    legend: list[tuple[str, bool]] | None = None,
+) -> str:
     template = (_PAGE_DIR / "explore.html").read_text(encoding="utf-8")
     css = (_PAGE_DIR / "explore.css").read_text(encoding="utf-8")
     js = (_PAGE_DIR / "explore.js").read_text(encoding="utf-8")
     katex_js, katex_css = _katex()
+    legend = legend or []
     graphs = "\n".join(
-        f'<div class="layout" data-layout="{i}" hidden>{svg}</div>' for i, svg in enumerate(svgs)
+        f'<div class="{kind}" data-layout="{i}" hidden>{svg}</div>'
+        for i, pair in enumerate(svgs)
+        for kind, svg in zip(("layout", "neurons"), pair)
+        if svg
     )
     parts = {
         "TITLE": html.escape(title),
         "KATEX_CSS": katex_css,
         "CSS": css,
         "GRAPHS": graphs,
+        "LEGEND": _legend_html(legend),
         "DATA": _script_json(data),
         "KATEX_JS": katex_js,
+        "ENGINE": _page_engine(),
         "JS": js,
     }
     return re.sub(r"\{\{(\w+)\}\}", lambda m: parts[m.group(1)], template)
@@ -656,7 +728,7 @@ def explore(
     rows: Sequence[Sequence[float]],
     optimizer: Optimizer | None = None,
     *,
-    lr: float = 0.05,
+    lr: float | None = None,
     epochs: int = 1,
     batch_size: int | None = 1,
     columns: Sequence[str] | None = None,
@@ -664,8 +736,13 @@ def explore(
     max_nodes: int = 2000,
     max_steps: int = MAX_STEPS,
     out: str | Path | None = None,
+    model: Callable[[Any], Any] | None = None,
+    loss: str | None = None,
+    init: str | None = None,
+    seed: int | None = None,
 ) -> Exploration:
-    """Train with `optimizer` (default ``SGD(params, lr)``) and record a page of every step.
+    """Train with `optimizer` (default ``SGD(params, lr)``, lr 0.05 unless given; `lr` beside
+    an optimizer, which has its own, is refused) and record a page of every step.
 
     `build(batch)` makes the loss of one batch: `batch` holds one list per row of the batch,
     each number of the row a placeholder Value (labelled by `columns`, default x1, x2, …, y).
@@ -678,6 +755,13 @@ def explore(
     error restores every parameter (those in `params` and the optimizer's) and the
     optimizer, and is raised. With `out`, the page is written to ``out/index.html`` too.
     Every argument is checked before training starts.
+
+    With `model` (a function of one row's input placeholders, e.g. an `MLP`) and `loss`
+    ("mse" or "sse"), where `build(batch)` is that loss of the model on the batch's rows (the
+    last column the target), the page can re-train in place: the learner changes the
+    learning rate, the optimizer, the epochs and, for an `MLP` made with `init` and `seed`
+    (say so here), the initial weights (`program_data` is what the page replays). Without
+    them the page plays back this run and says why its settings are fixed.
     """
     if not callable(build):
         raise TypeError("explore: build must be a function of one batch that returns the loss")
@@ -708,12 +792,18 @@ def explore(
     _check_int(max_steps, "max_steps", 1)
     out_dir = _check_out(out)
     if optimizer is None:
-        optimizer = SGD(params, lr=lr)
+        optimizer = SGD(params, lr=0.05 if lr is None else lr)
     elif not isinstance(optimizer, Optimizer):
         raise TypeError(f"explore: optimizer must be an Optimizer, got {type(optimizer).__name__}")
+    elif lr is not None:
+        raise ValueError(
+            f"explore: lr={lr!r} would be ignored: the optimizer has its own learning rate "
+            f"({type(optimizer).__name__}(lr={optimizer.lr!r})); give one or the other"
+        )
     batches = [
         list(range(i, min(i + size, len(data_rows)))) for i in range(0, len(data_rows), size)
     ]
+    live = _live(model, loss, init, seed, params, data_rows, optimizer, epochs, batch_size)
     # Everything training may change: the params given and the optimizer's (which may hold
     # others), each once, and the optimizer's own state.
     touched = list(dict.fromkeys([*params, *optimizer.params]))
@@ -753,10 +843,12 @@ def explore(
                 recorder.batches.append(record)
             if stopped:
                 break
+        if isinstance(live, dict):
+            _check_live(live.pop("check"), recorder.batches[0])
         root_name = recorder.layouts[0].names[-1]
         for li, layout in enumerate(recorder.layouts):
             _draw_layout(layout, recorder.batches, li, root_name)
-        page = _page_from(recorder, title, data_rows, columns, optimizer, stopped)
+        page = _page_from(recorder, title, data_rows, columns, optimizer, stopped, live)
         result = Exploration(page, losses, _count_steps(recorder), stopped, _name_of(build))
         if out_dir is not None:
             result.write(out_dir)
@@ -766,6 +858,96 @@ def explore(
         vars(optimizer).update(saved_opt)
         raise
     return result
+
+
+_LIVE_LOSSES = ("mse", "sse", "hinge", "bce")
+_FREE_FORM = (
+    "this page was made from a free-form build(batch), so it plays back its one recorded run; "
+    "to change the settings here, make it with explore(..., model=, loss=)"
+)
+
+
+def _live(
+    model: Callable[[Any], Any] | None,
+    loss: str | None,
+    init: str | None,
+    seed: int | None,
+    params: list[Value],
+    rows: list[tuple[float, ...]],
+    optimizer: Optimizer,
+    epochs: int,
+    batch_size: int | None,
+) -> dict[str, Any] | str:
+    """What the page needs to re-train (the program and the run's settings), or the reason
+    it cannot (a sentence the page shows). Raises for a model or loss that does not fit."""
+    if model is None and loss is None:
+        return _FREE_FORM
+    if model is None or not callable(model):
+        raise TypeError("explore: model must be a function of one row's inputs (with loss=)")
+    if loss not in _LIVE_LOSSES:
+        raise ValueError(
+            f"explore: loss must be one of {', '.join(_LIVE_LOSSES)} with model=, got {loss!r}"
+        )
+    if init is not None and init not in _INITS:
+        raise ValueError(f"explore: init must be one of {', '.join(_INITS)}, got {init!r}")
+    if seed is not None:
+        _check_int(seed, "seed", -(2**63))
+    nin = getattr(model, "nin", len(rows[0]) - 1)
+    if not isinstance(nin, int) or not 0 < nin < len(rows[0]):
+        raise ValueError(f"explore: the model takes {nin} inputs, the rows have {len(rows[0])}")
+    xs = [list(r[:nin]) for r in rows]
+    ys = [list(r[nin:]) for r in rows]
+    program, batch_loss = _program(model, params, xs, ys, loss)
+    if set(optimizer.params) != set(params):
+        return "its optimizer updates other parameters than the page's params"
+    if isinstance(optimizer, Adam):
+        kind = "adam"
+    elif type(optimizer) is SGD:
+        kind = "momentum" if optimizer.momentum else "sgd"
+    else:
+        return f"its optimizer, {type(optimizer).__name__}, is not one the page knows"
+    settings = {
+        "lr": optimizer.lr,
+        "optimizer": kind,
+        "momentum": getattr(optimizer, "momentum", 0.0) or 0.9,
+        "betas": list(getattr(optimizer, "betas", (0.9, 0.999))),
+        "eps": getattr(optimizer, "eps", 1e-8),
+        "weight_decay": optimizer.weight_decay,
+        "batch_size": batch_size,
+        "epochs": epochs,
+        "init": init,
+        "seed": seed,
+        "loss": loss,
+        "data": None,
+    }
+    mlp = None
+    if isinstance(model, MLP):
+        mlp = {
+            "nin": model.nin,
+            "nouts": model.nouts,
+            "activation": model.activation,
+            "output_activation": model.output_activation,
+            "bias": model.bias,
+        }
+    return {
+        "program": program,
+        "settings": settings,
+        "mlp": mlp,
+        "redraw": seed is not None,
+        "check": batch_loss,  # not page data: explore compares it with build's first loss
+    }
+
+
+def _check_live(batch_loss: Callable[[Sequence[int]], float], first: _Batch) -> None:
+    """ValueError unless `model=` and `loss=` give the loss `build` gave for the first batch
+    (the page would re-train a different model than it shows)."""
+    want = first.values[-1]
+    got = batch_loss(first.rows)
+    if not (got == want or abs(got - want) <= 1e-12 * max(abs(got), abs(want))):
+        raise ValueError(
+            f"explore: model= and loss= give {got!r} for the first batch, build gave {want!r}; "
+            "build(batch) must be that loss of the model on the batch's rows"
+        )
 
 
 def _count_steps(recorder: _Recorder) -> int:
@@ -860,8 +1042,16 @@ def _page_from(
     columns: list[str] | None,
     optimizer: Optimizer | None,
     stopped: str | None,
+    live: dict[str, Any] | str | None = None,
 ) -> str:
     plain_sgd = isinstance(optimizer, SGD) and not optimizer.momentum
+    if isinstance(live, dict):
+        try:
+            ops_of = [layout.ops() for layout in recorder.layouts]
+        except ValueError as exc:
+            live = str(exc)
+        else:
+            live = {**live, "ops": ops_of}
     data = {
         "title": title,
         "layouts": [layout.data() for layout in recorder.layouts],
@@ -873,8 +1063,51 @@ def _page_from(
         if optimizer is None
         else {"name": type(optimizer).__name__, "lr": optimizer.lr, "sgd": plain_sgd},
         "stopped": stopped,
+        # what the page re-trains (the program and its settings), or why it cannot
+        "live": live if isinstance(live, dict) else None,
+        "fixed": live if isinstance(live, str) else None,
     }
-    return _page(title, data, [layout.svg for layout in recorder.layouts])
+    svgs = [
+        (lay.node_view.svg if lay.node_view else lay.svg, lay.network.svg if lay.network else "")
+        for lay in recorder.layouts
+    ]
+    roles = {role for lay in recorder.layouts for role in lay.legend}
+    network = any(lay.network is not None for lay in recorder.layouts)
+    legend = [(role, False) for role in _LEGEND_ORDER if role in roles]
+    if network:
+        legend.append(("model", True)) if "model" not in roles else None
+        legend.append(("weights", True))
+    return _page(title, data, svgs, legend)
+
+
+_LEGEND_ORDER = ("input", "param", "constant", "intermediate", "model", "loss")
+_LEGEND_TEXT = {
+    "input": "input (placeholder)",
+    "param": "param (weight, bias)",
+    "constant": "constant (a number)",
+    "intermediate": "intermediate (computed)",
+    "model": "model",
+    "loss": "loss",
+}
+_LEGEND_FILL = {"constant": "#E8E8E8", "intermediate": "#FFFFFF"}
+
+
+def _legend_html(entries: list[tuple[str, bool]]) -> str:
+    """The drawing's colours, above it; `True` marks an entry of the neuron level only."""
+    out = []
+    for role, neuron_only in entries:
+        cls = ' class="neuron-only"' if neuron_only else ""
+        if role == "weights":
+            out.append(
+                f'<span{cls}><span class="wline" style="background:#1F77B4"></span>'
+                '<span class="wline" style="background:#D62728"></span> weight + / −, '
+                "width |w|</span>"
+            )
+            continue
+        fill = ROLE_COLOURS[role][0] if role in ROLE_COLOURS else _LEGEND_FILL[role]
+        text = html.escape(_LEGEND_TEXT[role])
+        out.append(f'<span{cls}><span class="chip" style="background:{fill}"></span>{text}</span>')
+    return "".join(out)
 
 
 def graph_page(root: Value, *, max_nodes: int = 500, title: str | None = None) -> str:
@@ -915,6 +1148,213 @@ def graph_page(root: Value, *, max_nodes: int = 500, title: str | None = None) -
     return _page_from(recorder, title or f"Backprop, step by step: {name}", None, None, None, None)
 
 
+# --- the page's engine: the program as data, the op rules as the table's JavaScript ---------
+
+
+def program_data(
+    model: Callable[[Any], Any],
+    params: Sequence[Value],
+    xs: Sequence[Sequence[float]],
+    ys: Sequence[Any],
+    loss: str | Callable[..., Value] = "mse",
+) -> dict[str, Any]:
+    """One sample's graph of `model` with `loss` as data for the page's engine (engine.js).
+
+    The graph is the one `fit(..., engine="compiled")` replays: the model on placeholder
+    leaves, one loss term per output, interior nodes in the batch graph's order. Value slots
+    are `params` (in that order), the fed leaves (a row's inputs, then its targets), the
+    constant leaves, then the interior nodes; a node is ``[op row name, input slots,
+    params]``. Names and numbers only, never code. ValueError for a loss the page cannot
+    replay (mse, sse, hinge and bce it can), an op without a JavaScript rule, or a parameter
+    of the graph missing from `params`.
+    """
+    return _program(model, params, xs, ys, loss)[0]
+
+
+def _program(
+    model: Callable[[Any], Any],
+    params: Sequence[Value],
+    xs: Sequence[Sequence[float]],
+    ys: Sequence[Any],
+    loss: str | Callable[..., Value],
+) -> tuple[dict[str, Any], Callable[[Sequence[int]], float]]:
+    """`program_data`, and the program's loss of a batch (row indices) at the initial
+    parameters, computed in Python by the nodes' kernels (to check it against `build`)."""
+    from .compile import Unsupported
+    from .runners import _sample
+    from .train import LOSSES
+
+    loss_fn = LOSSES.get(loss) if isinstance(loss, str) else loss
+    if loss_fn is None:
+        raise ValueError(f"explore: unknown loss {loss!r}; choose one of {', '.join(LOSSES)}")
+    params = list(params)
+    targets: list[float] | None = None
+    try:
+        per_sample = _per_sample_losses()
+        if loss_fn in per_sample:
+            targets = list(per_sample[loss_fn])
+            order, terms, fed, rows, names_of = _classifier_sample(model, xs, ys, loss_fn)
+        else:
+            order, terms, fed, rows, names_of = _sample(model, xs, ys, loss_fn)
+    except Unsupported as exc:
+        raise ValueError(f"explore: the page cannot re-train this model: {exc}") from None
+    slot: dict[Value, int] = {p: i for i, p in enumerate(params)}
+    for j, leaf in enumerate(fed):
+        slot[leaf] = len(params) + j
+    consts: list[float] = []
+    interior = set(order)
+    for node in order:
+        for inp in node.inputs:
+            if inp in slot or inp in interior:
+                continue
+            if inp.role == "param":
+                raise ValueError(
+                    f"explore: parameter {inp.name} of the graph is not among the parameters"
+                )
+            slot[inp] = len(params) + len(fed) + len(consts)
+            consts.append(inp.data)
+    base = len(params) + len(fed) + len(consts)
+    for k, node in enumerate(order):
+        slot[node] = base + k
+    nodes = []
+    for node in order:
+        row = ops.row_of(node.kernel)
+        if row is None or row.javascript is None:
+            raise ValueError(f"explore: op {node.op!r} has no rule in the page's engine")
+        nodes.append([row.name, [slot[i] for i in node.inputs], _js_params(node.params)])
+    names = names_of()
+    record = getattr(loss_fn, "per_row", None)
+    mean = targets is not None or bool(getattr(record, "mean", False))
+    start = [p.data for p in params]
+    inputs = [[slot[i] for i in node.inputs] for node in order]
+    kernels = [ops.TABLE[str(n[0])].kernel for n in nodes]
+
+    def batch_loss(batch: Sequence[int]) -> float:
+        out: list[float] = []
+        for r in batch:
+            values = [*start, *rows[r], *consts, *([0.0] * len(order))]
+            for k, node in enumerate(order):
+                ins = [values[i] for i in inputs[k]]
+                values[base + k] = kernels[k](ins, *node.params)[0]
+            out += [values[slot[t]] for t in terms]
+        total = 0.0
+        for term in out:
+            total += term
+        return total / len(out) if mean else total
+
+    return {
+        "params": [names.get(p) or p.name for p in params],
+        "init": [p.data for p in params],
+        "fed": len(fed),
+        "consts": consts,
+        "nodes": nodes,
+        "terms": [slot[t] - base for t in terms],
+        "mean": mean,
+        "rows": [list(r) for r in rows],
+        "targets": targets,  # the values a target may take (a classifier's), or None
+    }, batch_loss
+
+
+def _hinge_term(score: Value, target: Value) -> Value:
+    from .losses import hinge
+
+    return hinge([score], [target])
+
+
+def _bce_term(logit: Value, target: Value) -> Value:
+    from .losses import bce
+
+    return bce([logit], [target])
+
+
+def _classifier_sample(
+    model: Callable[[Any], Any], xs: Sequence[Sequence[float]], ys: Sequence[Any], loss: Any
+) -> tuple[
+    list[Value], list[Value], list[Value], list[tuple[float, ...]], Callable[[], dict[Value, str]]
+]:
+    """One sample's graph for a classification loss that averages a per-sample term (hinge,
+    bce): the model on placeholders, each term that loss of one sample (a mean of one term,
+    exactly the term), the interior nodes in the batch graph's order; the targets fed as
+    placeholders, first holding row 0's (the loss checks them)."""
+    from .losses import bce
+
+    term = _bce_term if loss is bce else _hinge_term
+    placeholders = [Value(float(x), f"x{j + 1}", role="input") for j, x in enumerate(xs[0])]
+    out = model(placeholders)
+    preds = out if isinstance(out, list) else [out]
+    rows = [
+        (*map(float, x), *(map(float, y) if isinstance(y, Sequence) else [float(y)]))
+        for x, y in zip(xs, ys)
+    ]
+    first = rows[0][len(placeholders) :]
+    if len(first) != len(preds):
+        raise ValueError(f"explore: a row has {len(first)} targets, the model {len(preds)} outputs")
+    targets = [
+        Value(y, "y" if len(preds) == 1 else f"y{k + 1}", role="input") for k, y in enumerate(first)
+    ]
+    terms = [term(p, t) for p, t in zip(preds, targets)]
+    sample = Value.sum(terms)
+    order = [node for node in topological_order(sample) if node.inputs][:-1]
+    fed = placeholders + targets
+
+    def names() -> dict[Value, str]:
+        return display_names(topological_order(sample))
+
+    return order, terms, fed, rows, names
+
+
+def _per_sample_losses() -> dict[Any, tuple[float, ...]]:
+    """The classification losses the page replays per sample, with the labels they take."""
+    from .losses import bce, hinge
+
+    return {hinge: (-1.0, 1.0), bce: (0.0, 1.0)}
+
+
+def _js_params(params: tuple[Any, ...]) -> list[Any]:
+    """A node's params as JSON: numbers, None, lists, BIAS_INPUT, an activation's row name."""
+    out: list[Any] = []
+    for x in params:
+        if x is None or isinstance(x, str):
+            out.append(x)
+        elif isinstance(x, bool):
+            raise ValueError(f"explore: a node param {x!r} is not a number")
+        elif isinstance(x, numbers.Real):
+            out.append(x if isinstance(x, int) else float(x))
+        elif isinstance(x, tuple):
+            out.append([float(v) for v in x])
+        else:
+            row = ops.row_of(x)
+            if row is None or row.javascript is None:
+                raise ValueError(f"explore: the page's engine has no rule for {x!r}")
+            out.append(row.name)
+    return out
+
+
+def rules_script() -> str:
+    """The script that registers every op's JavaScript rule (the table's column) with the
+    page's engine: our own source, keyed by the row names as JSON strings."""
+    rules = ",\n".join(
+        f"  {json.dumps(row.name)}: {row.javascript}"
+        for row in ops.TABLE.values()
+        if row.javascript is not None
+    )
+    return f"MGEngine.rules({{\n{rules}\n}});\n"
+
+
+def _page_engine() -> str:
+    """Python's random (pyrandom.js: MLP's initial weights), the engine and the rules, for a
+    <script> element (our own source: nothing closes it)."""
+    script = (_PAGE_DIR / "pyrandom.js").read_text(encoding="utf-8") + engine_script()
+    if "</" in script:
+        raise ValueError("explore: the page's engine must not contain '</'")
+    return script
+
+
+def engine_script() -> str:
+    """engine.js followed by the rules: the page's whole training engine (also runs in node)."""
+    return (_PAGE_DIR / "engine.js").read_text(encoding="utf-8") + rules_script()
+
+
 # --- the tutorials ----------------------------------------------------------------------------
 
 
@@ -925,7 +1365,6 @@ def explore_tutorial(
     with its data, initial weights and learning rate; `max_steps` as for `explore`."""
     from .data import daily_infections, regression_rows
     from .losses import mse, squared_error
-    from .nn import MLP
 
     if name not in EXPLORABLE:
         raise ValueError(
@@ -938,11 +1377,14 @@ def explore_tutorial(
         w2 = Value(-0.048, "w2", role="param")
         b = Value(0.0, "b", role="param")
 
+        def line(x: list[Value]) -> Value:
+            y_hat = Value.dot([w1, w2], x, b)
+            y_hat.label, y_hat.role = "ŷ", "model"
+            return y_hat
+
         def regression(batch: list[list[Value]]) -> Value:
             x1, x2, y = batch[0]
-            y_hat = Value.dot([w1, w2], [x1, x2], b)
-            y_hat.label, y_hat.role = "ŷ", "model"
-            loss = squared_error(y_hat, y)
+            loss = squared_error(line([x1, x2]), y)
             loss.label = "L"
             return loss
 
@@ -953,16 +1395,21 @@ def explore_tutorial(
             lr=0.05,
             epochs=epochs or 3,
             max_steps=max_steps,
-            title="The regression walkthrough: ŷ = w1·x1 + w2·x2 + b, L = (ŷ − y)², η = 0.05",
+            title="The regression walkthrough: ŷ = w1·x1 + w2·x2 + b, L = (ŷ − y)²",
+            model=line,
+            loss="sse",  # of one row: (ŷ − y)²
         )
     if name == "descent":
         w = Value(0.5, "w", role="param")
 
+        def scaled(x: list[Value]) -> Value:
+            y_hat = w * x[0]
+            y_hat.label, y_hat.role = "ŷ", "model"
+            return y_hat
+
         def descent(batch: list[list[Value]]) -> Value:
             x, y = batch[0]
-            y_hat = w * x
-            y_hat.label, y_hat.role = "ŷ", "model"
-            loss = squared_error(y_hat, y)
+            loss = squared_error(scaled([x]), y)
             loss.label = "L"
             return loss
 
@@ -976,11 +1423,16 @@ def explore_tutorial(
             columns=["x", "y"],
             max_steps=max_steps,
             title="Gradient descent on one weight: ŷ = w·x, L = (ŷ − y)²",
+            model=scaled,
+            loss="sse",
         )
     xs, ys = daily_infections()
     rows = [(*x, y) for x, y in zip(xs, ys)]
+    init: str | None = None
+    seed: int | None = None
     if name == "deep":
-        model = MLP(2, [4, 1], "tanh", "linear", bias=False, init="uniform01", seed=0)
+        init, seed = "uniform01", 0
+        model = MLP(2, [4, 1], "tanh", "linear", bias=False, init=init, seed=seed)
         lr, size, default_epochs = 0.02, None, 3
         heading = "The deep tutorial's 2-4-1 tanh network, full batch, MSE"
     else:
@@ -1008,4 +1460,8 @@ def explore_tutorial(
         batch_size=size,
         max_steps=max_steps,
         title=heading,
+        model=model,
+        loss="mse",
+        init=init,
+        seed=seed,
     )

@@ -48,10 +48,15 @@ def fmt_repr(x: object) -> str:
 
 
 def fmt(x: float, digits: int = 4) -> str:
-    """A compact number: `digits` significant digits (0.2116, -4.232, 4.477)."""
+    """A compact number: `digits` significant digits (0.2116, -4.232, 4.477). What a leaf's
+    `.data` was set to that is not one (a str, None, an int too large for a float) shows as
+    `fmt_number` writes it."""
     if x == 0.0:
         return "0"
-    return f"{x:.{digits}g}"
+    try:
+        return f"{x:.{digits}g}"
+    except (TypeError, ValueError, OverflowError):
+        return fmt_number(x)
 
 
 def fmt_sentence(x: float) -> str:

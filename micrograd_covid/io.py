@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from . import ops
-from .files import write_atomic
+from .files import not_a_folder, write_atomic
 from .nn import ACTIVATIONS, MLP
 
 __all__ = ["FORMAT", "load", "save", "to_torch"]
@@ -39,6 +39,10 @@ def save(model: MLP, path: str | Path) -> Path:
     if not isinstance(model, MLP):
         raise TypeError(f"save: expected an MLP, got {type(model).__name__}")
     path = Path(path)
+    try:
+        fields = _model_dict(model)  # every parameter as a float, or an error naming it
+    except (TypeError, ValueError) as exc:
+        raise type(exc)(f"save: {exc}; {path} is untouched") from None
     for name, p in model.named_parameters():
         if not math.isfinite(p.data):
             raise ValueError(
@@ -48,8 +52,11 @@ def save(model: MLP, path: str | Path) -> Path:
     if path.is_dir():
         raise IsADirectoryError(f"save: {path} is a directory; give a file name")
     if not path.parent.is_dir():
+        blocker = not_a_folder(path.parent)
+        if blocker is not None:
+            raise NotADirectoryError(f"save: {path}: {blocker} is a file, not a folder")
         raise FileNotFoundError(f"save: {path}: the folder {path.parent} does not exist")
-    text = json.dumps(_model_dict(model), indent=1, allow_nan=False)
+    text = json.dumps(fields, indent=1, allow_nan=False)
     write_atomic(path, text.encode("utf-8"))
     return path
 
@@ -139,7 +146,7 @@ def _floats(path: Path, value: Any, where: str, shape: list[int]) -> None:
 def load(path: str | Path) -> MLP:
     """Read a model written by `save`, validating every field.
 
-    A missing file raises FileNotFoundError; anything else wrong (a directory, not UTF-8,
+    A missing file raises FileNotFoundError; anything else wrong (a directory, a pipe, not UTF-8,
     not JSON, a key repeated in one object, too deeply nested, a number out of float range,
     a wrong field) raises
     ValueError naming the file and what was wrong.
@@ -148,6 +155,8 @@ def load(path: str | Path) -> MLP:
     if path.is_dir():
         raise _bad(path, "it is a directory")
     if not path.is_file():
+        if path.exists():  # reading a pipe would wait, a device never end
+            raise _bad(path, "it is not a regular file (a pipe or a device)")
         raise FileNotFoundError(f"{path}: no such model file")
 
     def reject_constant(name: str) -> Any:
@@ -232,7 +241,10 @@ def to_torch(model: MLP) -> Any:
     if not isinstance(model, MLP):
         raise TypeError(f"to_torch: expected an MLP, got {type(model).__name__}")
     modules: list[Any] = []
-    weights, biases = model.weights(), model.biases()
+    try:
+        weights, biases = model.weights(), model.biases()
+    except (TypeError, ValueError) as exc:
+        raise type(exc)(f"to_torch: {exc}") from None
     for k, layer in enumerate(model.layers):
         linear = torch.nn.Linear(len(weights[k][0]), len(weights[k]), bias=model.bias)
         linear = linear.to(torch.float64)

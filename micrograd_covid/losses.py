@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import numbers
-from collections.abc import Sequence
-from typing import TypeAlias
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TypeAlias, TypeVar
 
 from . import checks, ops
 from .checks import check_number
 from .engine import Value
 
-__all__ = ["bce", "cross_entropy", "hinge", "mse", "squared_error", "sse"]
+__all__ = ["PerRow", "bce", "cross_entropy", "hinge", "mse", "squared_error", "sse"]
 
 Target: TypeAlias = "Value | float | int"
 
@@ -41,6 +42,31 @@ def _terms(preds: Sequence[Value], targets: Sequence[Target], name: str) -> list
     return [squared_error(p, t) for p, t in zip(preds, targets)]
 
 
+@dataclass(frozen=True)
+class PerRow:
+    """A loss's record for the engines that run one sample's graph per row (compiled,
+    numpy): the loss is `term(prediction, target)` for each output of each row, and the
+    mean of those terms (`mean`) or their sum. A loss function carries it as `per_row`; a
+    loss without one runs on the graph engine."""
+
+    term: Callable[[Value, Target], Value]
+    mean: bool
+
+
+_F = TypeVar("_F")
+
+
+def _per_row(record: PerRow) -> Callable[[_F], _F]:
+    """Give the decorated loss function its `per_row` record."""
+
+    def mark(loss: _F) -> _F:
+        loss.per_row = record  # type: ignore[attr-defined]
+        return loss
+
+    return mark
+
+
+@_per_row(PerRow(squared_error, mean=False))
 def sse(preds: Sequence[Value], targets: Sequence[Target]) -> Value:
     """Sum of squared errors: one sum node over the squared_error terms."""
     out = Value.sum(_terms(preds, targets, "sse"))
@@ -48,6 +74,7 @@ def sse(preds: Sequence[Value], targets: Sequence[Target]) -> Value:
     return out
 
 
+@_per_row(PerRow(squared_error, mean=True))
 def mse(preds: Sequence[Value], targets: Sequence[Target]) -> Value:
     """Mean squared error: one node over the squared_error terms, each partial 1/n."""
     out = Value.mean(_terms(preds, targets, "mse"))
@@ -92,16 +119,25 @@ def _targets(targets: Sequence[Target], allowed: tuple[float, ...], name: str) -
     words = " or ".join(f"{a:+g}" if -1.0 in allowed else f"{a:g}" for a in allowed)
     out = []
     for i, t in enumerate(targets):
+        value: object
         if isinstance(t, Value):
             value, leaf = t.data, t
         elif isinstance(t, bool) or not isinstance(t, numbers.Real):
             raise TypeError(f"{name}: targets[{i}] must be {words}, got {type(t).__name__}")
         else:
-            value, leaf = float(t), None
-        if value not in allowed:
-            raise ValueError(f"{name}: targets[{i}] must be {words}, got {value:g}{_hint(name)}")
-        out.append(leaf if leaf is not None else Value(value, label="y", role="input"))
+            value, leaf = t, None
+        if value not in allowed:  # exact for any number (an int of 401 digits too)
+            raise ValueError(
+                f"{name}: targets[{i}] must be {words}, got {_fmt_target(value)}{_hint(name)}"
+            )
+        out.append(leaf if leaf is not None else Value(float(t), label="y", role="input"))
     return out
+
+
+def _fmt_target(value: object) -> str:
+    if isinstance(value, float) or (type(value) is int and abs(value) < 10**30):
+        return f"{value:g}"
+    return ops.fmt_number(value)  # a str a leaf was set to, an int too large for a float
 
 
 def _hint(name: str) -> str:
@@ -211,8 +247,8 @@ def cross_entropy(logit_rows: Sequence[Sequence[Value]], classes: Sequence[int])
         k = int(c)
         if not 0 <= k < width:
             raise ValueError(
-                f"{name}: classes[{i}] is {k}, but a row has {width} logits (classes 0 to "
-                f"{width - 1})"
+                f"{name}: classes[{i}] is {ops.fmt_number(k)}, but a row has {width} logits "
+                f"(classes 0 to {width - 1})"
             )
         top = _named(Value.apply("max", ops.row_max, row), "m")
         exps = [Value.apply("exp(l − m)", ops.exp_shift, (logit, top)) for logit in row]

@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any, TypeAlias
 
 from . import ops
-from .checks import is_sequence
+from .checks import finite, is_sequence
 from .dots import dense, dot_inputs
 from .engine import Value
 from .names import LAYERS, NEURONS
@@ -391,20 +391,41 @@ class MLP(Module):
         return (*parts, *labels)
 
     def weights(self) -> list[list[list[float]]]:
-        """Every weight as ``[layer][neuron][input]`` floats (the form `from_weights` takes)."""
-        return [[[w.data for w in n.w] for n in layer.neurons] for layer in self.layers]
+        """Every weight as ``[layer][neuron][input]`` floats (the form `from_weights` takes);
+        a weight that is not a number (a str, an int too large) raises naming it."""
+        return [
+            [
+                [_as_float(w, k, j, i) for i, w in enumerate(n.w)]
+                for j, n in enumerate(layer.neurons)
+            ]
+            for k, layer in enumerate(self.layers)
+        ]
 
     def biases(self) -> list[list[float]] | None:
         """Every bias as ``[layer][neuron]`` floats, or None without biases."""
         if not self.bias:
             return None
-        return [[n.b.data for n in layer.neurons if n.b is not None] for layer in self.layers]
+        return [
+            [_as_float(n.b, k, j, -1) for j, n in enumerate(layer.neurons) if n.b is not None]
+            for k, layer in enumerate(self.layers)
+        ]
 
     def __repr__(self) -> str:
         return (
             f"MLP({self.nin}, {self.nouts}, activation={self.activation!r}, "
             f"output_activation={self.output_activation!r}, bias={self.bias})"
         )
+
+
+def _as_float(p: Value, k: int, j: int, i: int) -> float:
+    """Parameter ``layers.k.neurons.j.w.i`` (the bias for i = -1) as a float: numpy scalars
+    and ints are converted, a float passes as it is (nan too: `save` refuses it by name);
+    anything else raises naming the parameter."""
+    data = p.data
+    if isinstance(data, float):
+        return float(data)
+    name = "b" if i < 0 else f"w.{i}"
+    return finite(data, f"parameter layers.{k}.neurons.{j}.{name}")
 
 
 def _nested(value: object, where: str, depth: int) -> None:
@@ -428,8 +449,12 @@ def _nested(value: object, where: str, depth: int) -> None:
 
 
 def _param(value: object, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"from_weights: {where} must hold numbers, got {type(value).__name__}")
-    if not math.isfinite(value):
+    try:
+        number = float(value)
+    except OverflowError:
+        raise ValueError(f"from_weights: {where} holds an int too large for a float") from None
+    if not math.isfinite(number):
         raise ValueError(f"from_weights: {where} holds a non-finite number {value!r}")
-    return float(value)
+    return number

@@ -20,8 +20,11 @@ a tiny b, a user op): the forward pass gives the value, as PyTorch does, and the
 `local_grads` are an `InfiniteGrads` tuple; `backward` refuses such a node with a ValueError
 naming the op before it changes any gradient (PyTorch would put inf or nan in them).
 
-The tables (`UNARY`, `BINARY`, `ACTIVATIONS`) are the one list of ops: the engine, nn,
-`to_torch` and the tests derive from them.
+`TABLE` at the bottom is the one list of ops, a row per op: its name, its kernel, and its
+rule for each other interpreter (the Python the compiler writes, the numpy batch form, room
+for the page's JavaScript). `backward` and `Tape` run the kernels; the compiler and the
+numpy engine are loops that look a node's row up (`row_of`) and apply its rule. `UNARY`
+and `BINARY` (the engine's operators) and `ACTIVATIONS` (nn's choices) are views of it.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ import operator
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Final, NoReturn, TypeAlias, TypeVar
+from typing import Any, Final, NoReturn, TypeAlias, TypeVar
 
 from .formatting import fmt_number
 
@@ -40,12 +43,15 @@ __all__ = [
     "ACTIVATIONS",
     "BIAS_INPUT",
     "BINARY",
+    "TABLE",
     "UNARY",
     "Activation",
     "Grads",
     "InfiniteGrads",
     "Kernel",
+    "NumpyRule",
     "OpRow",
+    "PythonRule",
     "UserKernel",
     "ZeroGrads",
     "check_inputs",
@@ -57,6 +63,8 @@ __all__ = [
     "mean",
     "pow_const",
     "row_max",
+    "row_of",
+    "shape_of",
     "sum_",
     "zero_grads",
 ]
@@ -489,7 +497,8 @@ class UserKernel:
             data = math.inf
         if not math.isfinite(data):
             names = ", ".join(map(fmt_number, values))
-            shown = fmt_number(value) + ", beyond a float's range" if data != value else repr(data)
+            huge = isinstance(value, numbers.Integral)  # an int that overflowed the float
+            shown = fmt_number(value) + ", beyond a float's range" if huge else repr(data)
             raise OverflowError(f"{op}: the kernel's value for ({names}) is not finite ({shown})")
         if isinstance(partials, (int, float)) or not isinstance(partials, Sequence):
             raise TypeError(
@@ -697,61 +706,373 @@ def _dot_failure(
     )
 
 
-# --- the tables -------------------------------------------------------------------------------
+# --- the table: one row per op, a column per interpreter -------------------------------------
+
+
+@dataclass(frozen=True)
+class PythonRule:
+    """How the compiler writes an op inline: Python source templates, filled in once, when the
+    code is generated (the running code holds plain arithmetic, no lookups).
+
+    `value` is one or more statements (joined by ``;``) that set ``{out}`` from the inputs
+    ``{x0}``, ``{x1}``, …; `partials` has one expression per input, the local partial that
+    backward multiplies by the upstream gradient. ``{d}`` and ``{s}`` are temporaries of the
+    node (named for it when written); backward reads what `partials` name. For an op of any
+    number of inputs (shape "variadic") ``{sum}`` is the statement ``{out} = 0.0 + {x0} + …``
+    (added left to right, as the kernel adds), ``{n}`` the number of inputs, ``{inv_n}`` 1/n,
+    and the one partial applies to every input. For a dot (shape "dot") `partials` are those
+    of a weight, an input and the bias, over ``{w}`` and ``{x}``.
+
+    `checked`: finite inputs can give a value that is not finite (the code checks it, and
+    hands such a row to the interpreter). `gate`: a condition on ``{out}`` that says whether
+    the partials hold; where it is false they are all 0 and backward skips the node (relu in
+    a dot). `functions` are the functions the templates call, by their ``__name__``.
+    """
+
+    value: str
+    partials: tuple[str, ...]
+    checked: bool = True
+    gate: str | None = None
+    functions: tuple[Callable[..., float], ...] = ()
+
+
+@dataclass(frozen=True)
+class NumpyRule:
+    """An op over a batch: its inputs are numpy arrays (one entry per row) or floats (a
+    parameter's value).
+
+    ``forward(np, *inputs) -> (value, saved)`` and ``backward(saved, upstream, needed) ->
+    (contribution per input)``: what each input's gradient gains, None where `needed` (one
+    bool per input) says no gradient is kept. A function of one input saves its slope a'(x),
+    which a dot layer multiplies into its gradients. `finite_inputs`: the function would hide
+    an input that is not finite (tanh(inf) is 1), so the engine checks them first. A dot's
+    rule is a layer's: ``forward(np, W, X)`` is ``W X`` and backward gives ``G Xᵀ`` and ``Wᵀ G``.
+    """
+
+    forward: Callable[..., tuple[Any, Any]]
+    backward: Callable[[Any, Any, tuple[bool, ...]], tuple[Any, ...]]
+    finite_inputs: bool = False
 
 
 @dataclass(frozen=True)
 class OpRow:
-    """One op of a table: its kernel, the PyTorch expression it matches (of `a`, or `a`
-    and `b`), points inside its domain where the tests check it, and the params the tests
-    run it with (leaky_relu's slope)."""
+    """One op: its name, its float kernel (value and local partials: what `backward` and
+    `Tape` run), and its rule for each other interpreter.
 
+    `python` is the source the compiler writes for it (None: the generated code calls the
+    kernel, with its own checks and errors); `numpy` its batch form (None: the numpy engine
+    hands the model to the graph engine); `javascript` its rule in the page's engine
+    (page/engine.js): the source of a function ``(x, p, R) -> [value, partials]`` of the input
+    values, the params as JSON (a dot's activation as its row's name) and the rules by name,
+    with the kernel's arithmetic in the kernel's order. `shape` says how its inputs are laid
+    out: "fixed" (one per partial), "variadic" (any number, all alike), "dot" (weights,
+    inputs and bias; params as `dot` takes them) or "power" (one input raised to the number
+    `params[0]`: "fixed" to an interpreter, x^c to a drawing). `torch` is the PyTorch
+    expression it matches (of ``a``, ``b``, … for the inputs), `points` are inputs inside
+    its domain where the tests check it, with `params`. `stops_gradient`: its partials are
+    0 by design (softmax's shift), not its derivative.
+    """
+
+    name: str
     kernel: Kernel
     torch: str
     points: tuple[tuple[float, ...], ...]
-    params: tuple[float, ...] = ()
+    params: tuple[Any, ...] = ()
+    shape: str = "fixed"
+    python: PythonRule | None = None
+    numpy: NumpyRule | None = None
+    javascript: str | None = None
+    stops_gradient: bool = False
 
+
+def _np_unary(function: Callable[[Any, Any], tuple[Any, Any]]) -> NumpyRule:
+    """The batch rule of a function of one input that hides bad inputs: forward gives
+    (a(x), a'(x)), backward a'(x) · upstream."""
+    return NumpyRule(function, lambda slope, g, needed: (slope * g,), finite_inputs=True)
+
+
+def _np_tanh(np: Any, x: Any) -> tuple[Any, Any]:
+    t = np.tanh(x)
+    return t, 1.0 - t * t
+
+
+def _np_relu(np: Any, x: Any) -> tuple[Any, Any]:
+    return np.maximum(x, 0.0), x > 0.0  # a slope of True or False multiplies as 1 or 0
+
+
+def _np_sigmoid(np: Any, x: Any) -> tuple[Any, Any]:
+    e = np.exp(-np.abs(x))  # never overflows: e^-|x| <= 1
+    s = np.where(x >= 0.0, 1.0 / (1.0 + e), e / (1.0 + e))
+    return s, s * (1.0 - s)
+
+
+def _np_sum(np: Any, *xs: Any) -> tuple[Any, Any]:
+    return sum(xs[1:], xs[0]), None
+
+
+def _np_mean(np: Any, *xs: Any) -> tuple[Any, Any]:
+    return sum(xs[1:], xs[0]) / len(xs), len(xs)
+
+
+def _np_squared_error(np: Any, a: Any, b: Any) -> tuple[Any, Any]:
+    diff = a - b
+    return diff * diff, diff
+
+
+def _np_squared_error_vjp(diff: Any, g: Any, needed: tuple[bool, ...]) -> tuple[Any, ...]:
+    # A target (a placeholder) keeps no gradient: its product is not computed.
+    return (2.0 * diff * g if needed[0] else None, -2.0 * diff * g if needed[1] else None)
+
+
+def _np_dot_vjp(saved: Any, g: Any, needed: tuple[bool, ...]) -> tuple[Any, ...]:
+    w, x = saved
+    return (g @ x.T if needed[0] else None, w.T @ g if needed[1] else None)
+
+
+#: tanh's rule in generated code: the derivative 1 − t² from the value t, once per node.
+_TANH_PYTHON = PythonRule(
+    "{out} = tanh({x0}); {s} = 1.0 - {out} * {out}", ("{s}",), checked=False, functions=(math.tanh,)
+)
+
+#: tanh's rule in the page's JavaScript (a dot with tanh calls it too).
+_TANH_JAVASCRIPT = "function (x) { var t = Math.tanh(x[0]); return [t, [1 - t * t]]; }"
+
+#: A dot node in the page, as `dot` computes it: the sum left to right from 0, then the
+#: activation's row (by name, in `R`) for the value and slope, every partial times the slope;
+#: all 0 when the slope is 0. `p` is [n, wconst, xconst, bias ("input": the last input), act].
+_DOT_JAVASCRIPT = """function (x, p, R) {
+  var n = p[0], wc = p[1], xc = p[2], bias = p[3], act = p[4], k;
+  var start = wc === null ? n : 0, w = wc === null ? x.slice(0, n) : wc;
+  var xs = xc === null ? x.slice(start, start + n) : xc, total = 0, slope = 1, grads;
+  for (k = 0; k < n; k++) total += w[k] * xs[k];
+  if (bias === "input") total += x[x.length - 1];
+  else if (bias !== null) total += bias;
+  if (act !== null) {
+    var a = R[act]([total], []);
+    total = a[0];
+    slope = a[1][0];
+    if (slope === 0) return [total, x.map(function () { return 0; })];
+  }
+  if (wc === null) grads = xc !== null ? xs.slice() : xs.concat(w);
+  else grads = xc !== null ? [] : wc.slice();
+  if (bias === "input") grads.push(1);
+  if (slope !== 1) grads = grads.map(function (g) { return slope * g; });
+  return [total, grads];
+}"""
+
+#: The one table of ops. The engine's operators, nn, `to_torch`, the compiler, the numpy
+#: engine and the tests read it; an op is one row.
+TABLE: dict[str, OpRow] = {
+    row.name: row
+    for row in (
+        # binary: (a, b)
+        OpRow(
+            "+", add, "a + b", ((1.5, -2.0), (0.0, 3.0)),
+            python=PythonRule("{out} = {x0} + {x1}", ("1.0", "1.0")),
+            numpy=NumpyRule(lambda np, a, b: (a + b, None), lambda _, g, needed: (g, g)),
+            javascript="function (x) { return [x[0] + x[1], [1, 1]]; }",
+        ),
+        OpRow(
+            "-", sub, "a - b", ((1.5, -2.0), (0.0, 3.0)),
+            python=PythonRule("{out} = {x0} - {x1}", ("1.0", "-1.0")),
+            numpy=NumpyRule(lambda np, a, b: (a - b, None), lambda _, g, needed: (g, -g)),
+            javascript="function (x) { return [x[0] - x[1], [1, -1]]; }",
+        ),
+        OpRow(
+            "*", mul, "a * b", ((1.5, -2.0), (0.25, 3.0)),
+            python=PythonRule("{out} = {x0} * {x1}", ("{x1}", "{x0}")),
+            numpy=NumpyRule(
+                lambda np, a, b: (a * b, (a, b)), lambda ab, g, needed: (ab[1] * g, ab[0] * g)
+            ),
+            javascript="function (x) { return [x[0] * x[1], [x[1], x[0]]]; }",
+        ),
+        OpRow(
+            "/", div, "a / b", ((1.5, -2.0), (0.25, 3.0)),
+            javascript="function (x) { var v = x[0] / x[1]; return [v, [1 / x[1], -v / x[1]]]; }",
+        ),
+        OpRow(
+            "**", power, "a ** b", ((1.5, -2.0), (0.25, 3.0), (2.0, 0.5)),
+            javascript=(
+                "function (x) { var v = Math.pow(x[0], x[1]); return [v, ["
+                "(x[1] === 0 ? 0 : x[1] * Math.pow(x[0], x[1] - 1)), "
+                "x[0] > 0 ? v * Math.log(x[0]) : 0]]; }"
+            ),
+        ),
+        OpRow(
+            "squared_error", squared_error, "(a - b) ** 2", ((1.5, -2.0), (0.25, 3.0)),
+            python=PythonRule(
+                "{d} = {x0} - {x1}; {out} = {d} * {d}", ("(2.0 * {d})", "(-2.0 * {d})")
+            ),
+            numpy=NumpyRule(_np_squared_error, _np_squared_error_vjp),
+            javascript="function (x) { var d = x[0] - x[1]; return [d * d, [2 * d, -2 * d]]; }",
+        ),
+        # unary: (x,), and x ** c for a number c
+        OpRow(
+            "neg", neg, "-a", ((-1.3,), (0.4,), (2.0,)),
+            python=PythonRule("{out} = -{x0}", ("-1.0",), checked=False),
+            numpy=NumpyRule(lambda np, a: (-a, None), lambda _, g, needed: (-g,)),
+            javascript="function (x) { return [-x[0], [-1]]; }",
+        ),
+        OpRow(
+            "exp", exp, "torch.exp(a)", ((-2.0,), (0.0,), (1.5,)),
+            javascript="function (x) { var t = Math.exp(x[0]); return [t, [t]]; }",
+        ),
+        OpRow(
+            "log", log, "torch.log(a)", ((0.1,), (1.0,), (7.5,)),
+            javascript="function (x) { return [Math.log(x[0]), [1 / x[0]]]; }",
+        ),
+        OpRow(
+            "tanh", tanh, "torch.tanh(a)", ((-2.0,), (0.3,), (1.1,)),
+            python=_TANH_PYTHON, numpy=_np_unary(_np_tanh),
+            javascript=_TANH_JAVASCRIPT,
+        ),
+        OpRow(
+            "sigmoid", sigmoid, "torch.sigmoid(a)", ((-3.0,), (0.0,), (2.5,)),
+            numpy=_np_unary(_np_sigmoid),
+            javascript=(
+                "function (x) { var e, s; if (x[0] >= 0) { s = 1 / (1 + Math.exp(-x[0])); } "
+                "else { e = Math.exp(x[0]); s = e / (1 + e); } return [s, [s * (1 - s)]]; }"
+            ),
+        ),
+        OpRow(
+            "relu", relu, "torch.relu(a)", ((-1.0,), (0.5,), (3.0,)), numpy=_np_unary(_np_relu),
+            javascript="function (x) { return x[0] > 0 ? [x[0], [1]] : [0, [0]]; }",
+        ),
+        OpRow(
+            "sinh", sinh, "torch.sinh(a)", ((-1.5,), (0.2,), (2.0,)),
+            javascript="function (x) { return [Math.sinh(x[0]), [Math.cosh(x[0])]]; }",
+        ),
+        OpRow(
+            "cosh", cosh, "torch.cosh(a)", ((-1.5,), (0.2,), (2.0,)),
+            javascript="function (x) { return [Math.cosh(x[0]), [Math.sinh(x[0])]]; }",
+        ),
+        OpRow(
+            "sin", sin, "torch.sin(a)", ((-2.5,), (0.3,), (4.0,)),
+            javascript="function (x) { return [Math.sin(x[0]), [Math.cos(x[0])]]; }",
+        ),
+        OpRow(
+            "cos", cos, "torch.cos(a)", ((-2.5,), (0.3,), (4.0,)),
+            javascript="function (x) { return [Math.cos(x[0]), [-Math.sin(x[0])]]; }",
+        ),
+        OpRow(
+            "sqrt", sqrt, "torch.sqrt(a)", ((0.04,), (1.0,), (7.5,)),
+            javascript="function (x) { var r = Math.sqrt(x[0]); return [r, [0.5 / r]]; }",
+        ),
+        OpRow(
+            "abs", abs_, "torch.abs(a)", ((-1.3,), (0.4,), (2.0,)),
+            javascript=(
+                "function (x) { return x[0] > 0 ? [x[0], [1]] "
+                ": x[0] < 0 ? [-x[0], [-1]] : [0, [0]]; }"
+            ),
+        ),
+        OpRow(
+            "leaky_relu", leaky_relu, "torch.nn.functional.leaky_relu(a, 0.1)",
+            ((-1.5,), (0.5,), (3.0,)), (0.1,),
+            javascript=(
+                "function (x, p) { return x[0] > 0 ? [x[0], [1]] : [p[0] * x[0], [p[0]]]; }"
+            ),
+        ),
+        OpRow(
+            "pow_const", pow_const, "a ** 3.0", ((-1.5,), (0.5,), (2.0,)), (3.0,),
+            shape="power",
+            javascript=(
+                "function (x, p) { return [Math.pow(x[0], p[0]), "
+                "[p[0] === 0 ? 0 : p[0] * Math.pow(x[0], p[0] - 1)]]; }"
+            ),
+        ),
+        # any number of inputs
+        OpRow(
+            "sum", sum_, "a + b + c", ((1.5, -2.0, 0.25), (0.0, 3.0, -1.0)), shape="variadic",
+            python=PythonRule("{sum}", ("1.0",)),
+            numpy=NumpyRule(_np_sum, lambda _, g, needed: (g,) * len(needed)),
+            javascript=(
+                "function (x) { var t = 0, k; for (k = 0; k < x.length; k++) t += x[k]; "
+                "return [t, x.map(function () { return 1; })]; }"
+            ),
+        ),
+        OpRow(
+            "mean", mean, "(a + b + c) / 3", ((1.5, -2.0, 0.25), (0.0, 3.0, -1.0)),
+            shape="variadic",
+            python=PythonRule("{sum}; {out} = {out} / {n}", ("{inv_n}",)),
+            numpy=NumpyRule(_np_mean, lambda n, g, needed: ((1.0 / n) * g,) * n),
+            javascript=(
+                "function (x) { var t = 0, k, n = x.length; for (k = 0; k < n; k++) t += x[k]; "
+                "return [t / n, x.map(function () { return 1 / n; })]; }"
+            ),
+        ),
+        OpRow(
+            "max", row_max, "torch.stack([a, b, c]).max().detach()",
+            ((1.5, -2.0, 0.25), (0.0, 3.0, -1.0)), shape="variadic", stops_gradient=True,
+            javascript=(
+                "function (x) { return [Math.max.apply(null, x), "
+                "x.map(function () { return 0; })]; }"
+            ),
+        ),
+        OpRow(
+            "exp(l − m)", exp_shift, "torch.exp(a - b)", ((0.5, 1.5), (-1.0, 0.25)),
+            javascript="function (x) { var e = Math.exp(x[0] - x[1]); return [e, [e, -e]]; }",
+        ),
+        # a(w·x + b): here w = (a, b), x = (c, d), bias e, tanh
+        OpRow(
+            "tanh(dot)", dot, "torch.tanh(a * c + b * d + e)",
+            ((0.5, -1.25, 1.5, 0.75, -0.125), (2.0, 0.25, -0.5, 1.0, 0.5)),
+            (2, None, None, BIAS_INPUT, tanh), shape="dot",
+            python=PythonRule("{sum}", ("{x}", "{w}", "1.0")),
+            numpy=NumpyRule(lambda np, w, x: (w @ x, (w, x)), _np_dot_vjp),
+            javascript=_DOT_JAVASCRIPT,
+        ),
+    )
+}  # fmt: skip
 
 BINARY: dict[str, OpRow] = {
-    "+": OpRow(add, "a + b", ((1.5, -2.0), (0.0, 3.0))),
-    "-": OpRow(sub, "a - b", ((1.5, -2.0), (0.0, 3.0))),
-    "*": OpRow(mul, "a * b", ((1.5, -2.0), (0.25, 3.0))),
-    "/": OpRow(div, "a / b", ((1.5, -2.0), (0.25, 3.0))),
-    "**": OpRow(power, "a ** b", ((1.5, -2.0), (0.25, 3.0), (2.0, 0.5))),
-    "squared_error": OpRow(squared_error, "(a - b) ** 2", ((1.5, -2.0), (0.25, 3.0))),
+    name: TABLE[name] for name in ("+", "-", "*", "/", "**", "squared_error")
+}
+UNARY: dict[str, OpRow] = {
+    name: TABLE[name]
+    for name in (
+        *("neg", "exp", "log", "tanh", "sigmoid", "relu", "sinh", "cosh", "sin", "cos"),
+        *("sqrt", "abs", "leaky_relu"),
+    )
 }
 
-UNARY: dict[str, OpRow] = {
-    "neg": OpRow(neg, "-a", ((-1.3,), (0.4,), (2.0,))),
-    "exp": OpRow(exp, "torch.exp(a)", ((-2.0,), (0.0,), (1.5,))),
-    "log": OpRow(log, "torch.log(a)", ((0.1,), (1.0,), (7.5,))),
-    "tanh": OpRow(tanh, "torch.tanh(a)", ((-2.0,), (0.3,), (1.1,))),
-    "sigmoid": OpRow(sigmoid, "torch.sigmoid(a)", ((-3.0,), (0.0,), (2.5,))),
-    "relu": OpRow(relu, "torch.relu(a)", ((-1.0,), (0.5,), (3.0,))),
-    "sinh": OpRow(sinh, "torch.sinh(a)", ((-1.5,), (0.2,), (2.0,))),
-    "cosh": OpRow(cosh, "torch.cosh(a)", ((-1.5,), (0.2,), (2.0,))),
-    "sin": OpRow(sin, "torch.sin(a)", ((-2.5,), (0.3,), (4.0,))),
-    "cos": OpRow(cos, "torch.cos(a)", ((-2.5,), (0.3,), (4.0,))),
-    "sqrt": OpRow(sqrt, "torch.sqrt(a)", ((0.04,), (1.0,), (7.5,))),
-    "abs": OpRow(abs_, "torch.abs(a)", ((-1.3,), (0.4,), (2.0,))),
-    "leaky_relu": OpRow(
-        leaky_relu,
-        "torch.nn.functional.leaky_relu(a, 0.1)",
-        ((-1.5,), (0.5,), (3.0,)),
-        (0.1,),
-    ),
-}
+_BY_KERNEL: dict[Any, OpRow] = {}
+
+
+def row_of(kernel: object) -> OpRow | None:
+    """The table's row whose kernel is `kernel` (a node's op record), or None (an op made
+    with `define_op`). A row added to `TABLE` (or replaced) is found from then on."""
+    try:
+        row = _BY_KERNEL.get(kernel)
+    except TypeError:  # an unhashable kernel is no row's
+        return None
+    if row is not None and TABLE.get(row.name) is row:
+        return row
+    # Not indexed yet, or the table changed: index it again.
+    _BY_KERNEL.clear()
+    _BY_KERNEL.update((row.kernel, row) for row in TABLE.values())
+    return _BY_KERNEL.get(kernel)
+
+
+def shape_of(kernel: object) -> str | None:
+    """The `shape` of the row whose kernel is `kernel` ("fixed", "variadic", "dot",
+    "power"), or None for an op outside the table."""
+    row = row_of(kernel)
+    return None if row is None else row.shape
 
 
 @dataclass(frozen=True)
 class Activation:
     """A neuron's activation: its kernel (None for linear), the weight init an MLP uses by
-    default with it, and the `torch.nn` module that computes the same function."""
+    default with it, the `torch.nn` module that computes the same function, and how the
+    compiler and the numpy engine apply it inside a dot node (`python`: None calls the
+    kernel; `numpy`: the batch rule of its op)."""
 
     name: str
     kernel: Kernel | None
     default_init: str
     torch_module: str
+    python: PythonRule | None = None
+    numpy: NumpyRule | None = None
 
 
 #: The one list of activations: nn's choices and default inits, `to_torch` and `Value.dot`
@@ -759,9 +1080,17 @@ class Activation:
 ACTIVATIONS: dict[str, Activation] = {
     a.name: a
     for a in (
-        Activation("tanh", tanh, "glorot", "Tanh"),
-        Activation("relu", relu, "he", "ReLU"),
-        Activation("sigmoid", sigmoid, "glorot", "Sigmoid"),
+        Activation("tanh", tanh, "glorot", "Tanh", _TANH_PYTHON, TABLE["tanh"].numpy),
+        # In a dot, a relu that is off is skipped (its partials are one shared ZeroGrads).
+        Activation(
+            "relu",
+            relu,
+            "he",
+            "ReLU",
+            PythonRule("{out} = {x0} if {x0} > 0.0 else 0.0", ("1.0",), gate="{out} > 0.0"),
+            TABLE["relu"].numpy,
+        ),
+        Activation("sigmoid", sigmoid, "glorot", "Sigmoid", None, TABLE["sigmoid"].numpy),
         Activation("linear", None, "glorot", "Identity"),
     )
 }

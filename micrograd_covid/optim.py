@@ -59,15 +59,22 @@ class Optimizer:
         """
         params = self.params
         grads = [p.grad for p in params]
-        # A sum is finite exactly when every term is (an overflowing sum is checked again).
-        if not math.isfinite(sum(grads)) and not all(map(math.isfinite, grads)):
-            bad = next(p for p in params if not math.isfinite(p.grad))
-            raise FloatingPointError(f"{type(self).__name__}: gradient of {bad.name} is {bad.grad}")
-        if self.weight_decay:
-            wd = self.weight_decay
-            grads = [g + wd * p.data for g, p in zip(grads, params)]
-        changes, state = self._updates(grads, self.steps + 1)
-        new = [p.data - change for p, change in zip(params, changes)]
+        if not _all_finite(grads):
+            self._check_numbers(grads, "gradient of parameter")
+            bad = next((p for p in params if not math.isfinite(p.grad)), None)
+            if bad is not None:
+                raise FloatingPointError(
+                    f"{type(self).__name__}: gradient of {bad.name} is {bad.grad}"
+                )
+        try:
+            if self.weight_decay:
+                wd = self.weight_decay
+                grads = [g + wd * p.data for g, p in zip(grads, params)]
+            changes, state = self._updates(grads, self.steps + 1)
+            new = [p.data - change for p, change in zip(params, changes)]
+        except (TypeError, OverflowError):  # a parameter's data is not a number
+            self._check_numbers([p.data for p in params], "parameter")
+            raise
         if not math.isfinite(sum(new)) and not all(map(math.isfinite, new)):
             i = next(i for i, v in enumerate(new) if not math.isfinite(v))
             raise FloatingPointError(
@@ -82,6 +89,13 @@ class Optimizer:
         for p, value in zip(params, new):
             p.previous = p.data
             p.data = value
+
+    def _check_numbers(self, values: list[Any], what: str) -> None:
+        """Raise naming the first of `values` (one per parameter) that is not a number: a
+        str, None, an int too large for a float (a leaf's `.data` or `.grad` set to it)."""
+        for i, (p, value) in enumerate(zip(self.params, values)):
+            if not isinstance(value, float):
+                checks.finite(value, f"{type(self).__name__}: {what} {i} ({p.name})")
 
     def undo(self) -> bool:
         """Put back the parameters and the state from before the last `step()`.
@@ -124,6 +138,15 @@ class Optimizer:
         raise NotImplementedError
 
 
+def _all_finite(values: list[float]) -> bool:
+    """Whether every value is a finite number: a sum is finite exactly when every term is
+    (an overflowing sum is checked term by term)."""
+    try:
+        return math.isfinite(sum(values)) or all(map(math.isfinite, values))
+    except (TypeError, OverflowError):  # a str, None or an int too large among them
+        return False
+
+
 class SGD(Optimizer):
     """p ← p − lr·v, with v ← momentum·v + g (v = g when momentum is 0), as PyTorch.
 
@@ -157,8 +180,11 @@ class SGD(Optimizer):
         params = self.params
         lr = self.lr
         total = 0.0
-        for p in params:
-            total += p.data - lr * p.grad
+        try:
+            for p in params:
+                total += p.data - lr * p.grad
+        except (TypeError, OverflowError):  # a str, None or an int too large: named there
+            total = math.nan
         if total - total != 0.0:
             super().step()
             return

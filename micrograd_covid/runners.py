@@ -24,11 +24,11 @@ import warnings
 from collections.abc import Callable, Sequence
 from typing import Any, ParamSpec, Protocol, TypeVar
 
-from . import checks
+from . import checks, ops
 from .compile import CompileWarning, Program, Unsupported, generate, recall, remember
 from .debug import MODES, watched
 from .engine import Value, interior_order
-from .losses import mse, squared_error, sse
+from .losses import PerRow
 from .names import display_names
 from .nn import MLP
 from .tape import Tape
@@ -230,17 +230,33 @@ def make_runner(
         from .vectorized import NumpyRunner
 
         order, terms, fed, rows, _ = _sample(model, xs, ys, loss)
-        return NumpyRunner(order, fed, terms, rows, loss is mse, build)
+        return NumpyRunner(order, fed, terms, rows, _per_row(loss).mean, build)
     except _SampleFailed:
         # The first row fails in the model or the loss (an overflow, a bad parameter): the
         # graph engine meets it at the step that first runs that row and raises there, so
         # every engine raises the same error at the same step.
         return GraphRunner(build)
+    except _NotValues as exc:
+        # The model refused the placeholder Values. On the numbers the graph engine gives it,
+        # it may run (a model that makes leaves of its inputs: `Value(x[0])`); if it fails
+        # there too, the graph engine raises that error at the first step, as for the above.
+        try:
+            build([0])
+        except Exception:
+            return GraphRunner(build)
+        reason = " ".join(str(exc.__cause__).split())
+        warnings.warn(
+            f'fit: engine="{engine}" cannot run this model (called on placeholder Values it '
+            f'raised {type(exc.__cause__).__name__}: {reason[:160]}); running engine="graph"',
+            CompileWarning,
+            stacklevel=4,  # make_runner, fit, without_gc, the caller of fit
+        )
+        return GraphRunner(build)
     except Unsupported as exc:
         warnings.warn(
             f'fit: engine="{engine}" cannot run this model ({exc}); running engine="graph"',
             CompileWarning,
-            stacklevel=3,
+            stacklevel=4,  # make_runner, fit, without_gc, the caller of fit
         )
         return GraphRunner(build)
 
@@ -254,7 +270,9 @@ def _check_leaf_parameters(model: object) -> None:
         return
     for i, p in enumerate(parameters()):
         if isinstance(p, Value) and p.inputs:
-            raise Unsupported(f"parameter {i} ({p.name}) is computed from other Values")
+            raise Unsupported(
+                f"parameter {i} ({ops.fmt_number(p.name)}) is computed from other Values"
+            )
 
 
 class _SampleFailed(Exception):
@@ -268,6 +286,10 @@ def _check_hooks(model: object) -> None:
     reason = watched(list(parameters()) if callable(parameters) else [])
     if reason is not None:
         raise Unsupported(reason)
+
+
+class _NotValues(Exception):
+    """The model raised TypeError when called on placeholder Values (rather than numbers)."""
 
 
 Sample = tuple[
@@ -285,7 +307,8 @@ def _compiled(
     """The compiled engine's runner: the code from one sample's graph, or, for an `MLP` of a
     structure compiled before, that code bound to this model's parameters (no sample graph
     is built: the structure fixes the graph's shape)."""
-    mlp = model if isinstance(model, MLP) and (loss is mse or loss is sse) else None
+    record = getattr(loss, "per_row", None)
+    mlp = model if isinstance(model, MLP) and isinstance(record, PerRow) else None
     structure = mlp.structure() if mlp is not None else None
     key = None if structure is None else ("MLP", structure, loss)
     if key is not None and mlp is not None:
@@ -295,12 +318,24 @@ def _compiled(
         program = recall(key, params) if len(set(params)) == len(params) else None
         if program is not None:
             rows = _rows(xs, ys, len(xs[0]), len(mlp.layers[-1].neurons))
-            return CompiledRunner(program, rows, loss is mse, build)
+            return CompiledRunner(program, rows, _per_row(loss).mean, build)
     order, terms, fed, rows, names = _sample(model, xs, ys, loss)
     program = generate(order, terms, fed, names, title="one sample")
     if key is not None and mlp is not None and _same(program.fixed, mlp.parameters()):
         remember(key, program)
-    return CompiledRunner(program, rows, loss is mse, build)
+    return CompiledRunner(program, rows, _per_row(loss).mean, build)
+
+
+def _per_row(loss: Callable[..., Value]) -> PerRow:
+    """The loss's `per_row` record (see `losses.PerRow`); Unsupported for a loss without
+    one (it is not computed row by row)."""
+    record = getattr(loss, "per_row", None)
+    if not isinstance(record, PerRow):
+        raise Unsupported(
+            f"loss {getattr(loss, '__name__', loss)!r} is not a sum or mean of per-row terms "
+            "(mse and sse are)"
+        )
+    return record
 
 
 def _same(a: Sequence[Value], b: Sequence[Value]) -> bool:
@@ -317,8 +352,7 @@ def _sample(
     """One sample's graph on placeholders (interior nodes in the batch graph's order), its
     loss terms, the placeholders, every row's fed values, and a function that gives the
     display names (needed only when code is written for a shape not seen before)."""
-    if loss is not mse and loss is not sse:
-        raise Unsupported(f"loss {getattr(loss, '__name__', loss)!r} is not mse or sse")
+    term = _per_row(loss).term
     nin = len(xs[0])
     first = [_number(x, "xs[0]", j) for j, x in enumerate(xs[0])]
     placeholders = [Value(x, f"x{j + 1}", role="input") for j, x in enumerate(first)]
@@ -326,10 +360,12 @@ def _sample(
         out = model(placeholders)
         preds = out if isinstance(out, list) else [out]
         targets = [Value(0.0, "y" if len(preds) == 1 else f"y{k + 1}", "input") for k in preds]
-        terms = [squared_error(p, t) for p, t in zip(preds, targets)]
+        terms = [term(p, t) for p, t in zip(preds, targets)]
         sample = Value.sum(terms)  # only to order the sample's nodes as the batch's loss would
     except (ArithmeticError, ValueError) as exc:
         raise _SampleFailed from exc
+    except TypeError as exc:
+        raise _NotValues from exc
     order = interior_order(sample)[:-1]
 
     def names() -> dict[Value, str]:

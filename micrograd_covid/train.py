@@ -11,6 +11,7 @@ from typing import Any
 
 from . import checks
 from .engine import Value
+from .files import not_a_folder
 from .losses import bce, cross_entropy, hinge, mse, sse
 from .nn import Module
 from .optim import SGD, Optimizer
@@ -161,6 +162,13 @@ class History:
         path = Path(path)
         if path.suffix.lower() not in (".png", ".svg", ".pdf"):
             raise ValueError(f"History.plot: {path}: give a .png, .svg or .pdf file name")
+        if not path.parent.is_dir():
+            blocker = not_a_folder(path.parent)
+            if blocker is not None:
+                raise NotADirectoryError(f"History.plot: {path}: {blocker} is a file, not a folder")
+            raise FileNotFoundError(
+                f"History.plot: {path}: the folder {path.parent} does not exist"
+            )
         fig.savefig(path, dpi=100)
         return path
 
@@ -239,7 +247,7 @@ def fit(
     *,
     loss: str | LossFunction = "mse",
     optimizer: Optimizer | None = None,
-    lr: float = 0.01,
+    lr: float | None = None,
     epochs: int = 1,
     batch_size: int | None = None,
     shuffle: bool = False,
@@ -255,6 +263,8 @@ def fit(
     from `LOSSES` ("mse", "sse") or a function ``(predictions, targets) -> Value``; it gets
     the outputs and targets of a batch as flat lists, or, for a loss in `ROW_LOSSES`, one
     row of outputs and one target (a class index) per example.
+    `lr` is the learning rate of the SGD `fit` makes (0.01 by default); an `optimizer` you
+    make has its own, so `lr` beside it is refused.
     `batch_size=1` is per-example SGD as in the tutorials, None is full batch. Each step:
     forward, loss, zero_grad, backward, optimizer step. `callback(epoch, step, loss)` runs
     after every step; a dict it returns (``{"accuracy": 0.9}``) goes into
@@ -294,8 +304,13 @@ def fit(
         seed = checks.count(seed, "fit: seed", minimum=-(2**63))
     opt: Optimizer
     if optimizer is None:
-        opt = SGD(model.parameters(), checks.positive(lr, "fit: lr"))
+        opt = SGD(model.parameters(), 0.01 if lr is None else checks.positive(lr, "fit: lr"))
     elif isinstance(optimizer, Optimizer):
+        if lr is not None:
+            raise ValueError(
+                f"fit: lr={lr!r} would be ignored: the optimizer has its own learning rate "
+                f"({type(optimizer).__name__}(lr={optimizer.lr!r})); give one or the other"
+            )
         opt = optimizer
         own = model.parameters()  # (a Module may list none and leave them to the optimizer)
         if own and set(opt.params).isdisjoint(own):

@@ -9,9 +9,10 @@ bit for bit; a long run can amplify that (the deep tutorial's saturated tanh uni
 10 epochs, 3e-11 after 20).
 
 numpy is an optional dependency (``pip install numpy``). The model is called once, on
-placeholder Values, as for the compiled engine; ops other than dot (with or without an
-activation), tanh, relu, sigmoid, +, -, *, neg, squared_error, sum and mean are not
-vectorized and make `fit` fall back to the graph engine with a warning.
+placeholder Values, as for the compiled engine. Each node's arithmetic is its row's `numpy`
+rule in the op table (`ops.TABLE`: today dot with or without an activation, tanh, relu,
+sigmoid, +, -, *, neg, squared_error, sum and mean); an op whose row has none makes `fit`
+fall back to the graph engine with a warning.
 
 The interpreter's rules hold here too: a batch that meets a value that is not finite (an
 overflow, even one a tanh would hide as tanh(inf) = 1) or a leaf that is not a finite float
@@ -53,6 +54,8 @@ class _Layer:
     biases: list[Value | None]
     inputs: tuple[Value, ...]
     activation: ops.Kernel | None
+    product: ops.NumpyRule  # the dot row's batch rule: W X, and G Xᵀ, Wᵀ G
+    activate: ops.NumpyRule | None  # the activation's batch rule: a(Z) and a'(Z)
 
     @property
     def input_key(self) -> tuple[int, ...]:
@@ -70,7 +73,8 @@ def _layers(order: Sequence[Value], fixed: set[Value]) -> dict[Value, _Layer]:
     groups: dict[tuple[Any, ...], _Layer] = {}
     layer_of: dict[Value, _Layer] = {}
     for node in order:
-        if node.kernel is not ops.dot:
+        row = ops.row_of(node.kernel)
+        if row is None or row.shape != "dot" or row.numpy is None:
             continue
         n, wconst, xconst, bias, activation = node.params
         if (
@@ -89,7 +93,8 @@ def _layers(order: Sequence[Value], fixed: set[Value]) -> dict[Value, _Layer]:
         key = (tuple(map(id, xs)), b is None, activation)
         layer = groups.get(key)
         if layer is None:
-            layer = groups[key] = _Layer([], [], [], xs, activation)
+            rule = _activation_rule(activation)
+            layer = groups[key] = _Layer([], [], [], xs, activation, row.numpy, rule)
         layer.members.append(node)
         layer.weights += weights
         layer.biases.append(b)
@@ -97,14 +102,21 @@ def _layers(order: Sequence[Value], fixed: set[Value]) -> dict[Value, _Layer]:
     return layer_of
 
 
-_ELEMENTWISE = {ops.add, ops.sub, ops.mul, ops.neg, ops.squared_error, ops.sum_, ops.mean}
-_UNARY = {ops.tanh, ops.relu, ops.sigmoid}
-_VECTORIZED = _ELEMENTWISE | _UNARY
+def _activation_rule(activation: ops.Kernel | None) -> ops.NumpyRule | None:
+    """The batch rule of a dot layer's activation (None for none); Unsupported when it has
+    none."""
+    if activation is None:
+        return None
+    for act in ops.ACTIVATIONS.values():
+        if act.kernel is activation and act.numpy is not None:
+            return act.numpy
+    raise Unsupported(f"activation {getattr(activation, '__name__', activation)!r}")
 
 
 def batched_program(order: Sequence[Value], fed: Sequence[Value]) -> tuple[Any, list[Value]]:
-    """Check that every node of `order` can be vectorized; returns the dot layers by member
-    and the fixed leaves (parameters), or raises Unsupported."""
+    """Check that every node of `order` can be vectorized (its row has a numpy rule);
+    returns the dot layers by member and the fixed leaves (parameters), or raises
+    Unsupported."""
     fixed: list[Value] = []
     seen: set[Value] = set(fed)
     for node in order:
@@ -114,8 +126,11 @@ def batched_program(order: Sequence[Value], fed: Sequence[Value]) -> tuple[Any, 
             if inp not in seen:
                 seen.add(inp)
                 fixed.append(inp)
-        if node.kernel is not ops.dot and node.kernel not in _VECTORIZED:
+        row = ops.row_of(node.kernel)
+        if row is None or row.numpy is None:
             raise Unsupported(f"op {node.op!r} is not vectorized")
+        if row.shape == "dot":
+            _activation_rule(node.params[4])
     return _layers(order, set(fixed)), fixed
 
 
@@ -153,6 +168,14 @@ class NumpyRunner:
         self.layer_of, self.params = batched_program(order, fed)
         self.param_set = set(self.params)
         self.fed_set = set(fed)
+        # Each node's batch rule (a dot's is its layer's), and which of its inputs keep a
+        # gradient (placeholders do not).
+        self._plan: list[tuple[Value, ops.NumpyRule, bool, tuple[bool, ...]]] = []
+        for node in order:
+            row = ops.row_of(node.kernel)
+            assert row is not None and row.numpy is not None  # batched_program checked
+            needed = tuple(inp not in self.fed_set for inp in node.inputs)
+            self._plan.append((node, row.numpy, node in self.layer_of, needed))
         # One row per placeholder, one column per example.
         width = len(fed)
         cells = itertools.chain.from_iterable(rows)
@@ -160,8 +183,7 @@ class NumpyRunner:
         self.data = np.ascontiguousarray(table.T)
         self.mean = mean
         self._all = list(range(len(rows)))
-        self._values: dict[Value, Any] = {}
-        self._slopes: dict[int, Any] = {}
+        self._saved: dict[int, Any] = {}
         self._rows = 0
         self._seed = 1.0
         # The layers in the order of their first member, with the keys of their input and
@@ -220,13 +242,12 @@ class NumpyRunner:
         values: dict[Value, Any] = {p: p.data for p in self._read}
         for j, leaf in enumerate(self.fed):
             values[leaf] = data[j]
-        slopes: dict[int, Any] = {}
+        saved: dict[int, Any] = {}
         matrices: dict[tuple[int, ...], Any] = {key: data[: len(key)] for key in self._fed_prefixes}
         layer_keys: set[tuple[int, ...]] = set()
         first, keys = self._first, self._keys
-        for node in self.order:
-            kernel = node.kernel
-            if kernel is ops.dot:
+        for node, rule, in_layer, _ in self._plan:
+            if in_layer:
                 layer = first.get(node)
                 if layer is None:  # computed with its layer's first member
                     continue
@@ -235,39 +256,24 @@ class NumpyRunner:
                 if x is None:
                     x = np.stack([np.broadcast_to(values[i], count) for i in layer.inputs])
                 w = np.array([p.data for p in layer.weights]).reshape(len(layer.members), -1)
-                z = w @ x
+                z, _ = layer.product.forward(np, w, x)
                 if layer.biases[0] is not None:
                     z += np.array([b.data for b in layer.biases])[:, None]
                 if not np.isfinite(z).all():
                     raise _NotFinite
-                out, slope = _activate(np, z, layer.activation)
-                slopes[id(layer)] = (x, w, slope)
+                out, slope = (z, None) if layer.activate is None else layer.activate.forward(np, z)
+                saved[id(layer)] = (x, w, slope)
                 matrices[output_key] = out
                 layer_keys.add(output_key)
                 for k, member in self._rows_read[id(layer)]:
                     values[member] = out[k]
                 continue
             ins = [values[i] for i in node.inputs]
-            if kernel is ops.add:
-                values[node] = ins[0] + ins[1]
-            elif kernel is ops.sub:
-                values[node] = ins[0] - ins[1]
-            elif kernel is ops.mul:
-                values[node] = ins[0] * ins[1]
-            elif kernel is ops.neg:
-                values[node] = -ins[0]
-            elif kernel is ops.squared_error:
-                diff = ins[0] - ins[1]
-                values[node] = diff * diff
-            elif kernel is ops.sum_ or kernel is ops.mean:
-                total = sum(ins[1:], ins[0])
-                values[node] = total / len(ins) if kernel is ops.mean else total
-            else:
-                if not np.isfinite(ins[0]).all():  # tanh(inf) would be 1, relu(-inf) 0
-                    raise _NotFinite
-                out, slope = _activate(np, ins[0], kernel)
-                values[node] = out
-                slopes[id(node)] = slope
+            if rule.finite_inputs:
+                for x in ins:
+                    if not np.isfinite(x).all():  # tanh(inf) would be 1, relu(-inf) 0
+                        raise _NotFinite
+            values[node], saved[id(node)] = rule.forward(np, *ins)
         terms = [values[o] for o in self.outputs]
         if len(terms) == 1 and np.shape(terms[0]) == (count,):
             terms = terms[0]
@@ -278,7 +284,7 @@ class NumpyRunner:
         loss = total / size if self.mean else total
         if not np.isfinite(loss) or not np.isfinite(terms).all():
             raise _NotFinite
-        self._values, self._slopes, self._rows = values, slopes, count
+        self._saved, self._rows = saved, count
         self._fed_keys = set(matrices) - layer_keys
         self._layer_keys = layer_keys
         self._seed = 1.0 / size if self.mean else 1.0
@@ -286,7 +292,7 @@ class NumpyRunner:
 
     def _backward(self) -> None:
         np = self.np
-        values, slopes = self._values, self._slopes
+        saved = self._saved
         grads: dict[Value, Any] = {o: np.full(self._rows, self._seed) for o in self.outputs}
         params, fed = self.param_set, self.fed_set
         # ∂L/∂(a layer's outputs) as one matrix, when the next layer read them as a matrix.
@@ -304,13 +310,12 @@ class NumpyRunner:
             else:
                 grads[node] = g
 
-        for node in reversed(self.order):
-            kernel = node.kernel
-            if kernel is ops.dot:
+        for node, rule, in_layer, needed in reversed(self._plan):
+            if in_layer:
                 layer = first.get(node)
                 if layer is None:  # its layer runs at its first member
                     continue
-                x, w, slope = slopes[id(layer)]
+                x, w, slope = saved[id(layer)]
                 input_key, output_key = keys[id(layer)]
                 g = matrix_grads.pop(output_key, None)
                 rows = [grads.get(m) for m in layer.members]
@@ -322,16 +327,17 @@ class NumpyRunner:
                     continue
                 if slope is not None:
                     g *= slope  # g is a fresh array here: scaled in place
+                # The placeholders keep no gradient.
+                gw, gx = layer.product.backward((w, x), g, (True, input_key not in fed_keys))
                 # Weights and biases are parameters: their sums over the rows go straight
                 # into .grad.
-                for leaf, value in zip(layer.weights, (g @ x.T).ravel().tolist()):
+                for leaf, value in zip(layer.weights, gw.ravel().tolist()):
                     leaf.grad += value
                 if layer.biases[0] is not None:
                     for bias, value in zip(layer.biases, g.sum(1).tolist()):
                         bias.grad += value
-                if input_key in fed_keys:
-                    continue  # the placeholders keep no gradient
-                gx = w.T @ g
+                if gx is None:
+                    continue
                 if input_key in layer_keys:
                     earlier = matrix_grads.get(input_key)
                     matrix_grads[input_key] = gx if earlier is None else earlier + gx
@@ -342,42 +348,6 @@ class NumpyRunner:
             g = grads.get(node)
             if g is None:
                 continue
-            a = node.inputs
-            if kernel is ops.add:
-                add(a[0], g)
-                add(a[1], g)
-            elif kernel is ops.sub:
-                add(a[0], g)
-                add(a[1], -g)
-            elif kernel is ops.mul:
-                add(a[0], values[a[1]] * g)
-                add(a[1], values[a[0]] * g)
-            elif kernel is ops.neg:
-                add(a[0], -g)
-            elif kernel is ops.squared_error:
-                diff = values[a[0]] - values[a[1]]
-                for inp, sign in zip(a, (2.0, -2.0)):
-                    if inp not in fed:  # a target: no gradient
-                        add(inp, sign * diff * g)
-            elif kernel is ops.sum_ or kernel is ops.mean:
-                scale = 1.0 / len(a) if kernel is ops.mean else 1.0
-                for inp in a:
-                    add(inp, scale * g)
-            else:
-                add(a[0], slopes[id(node)] * g)
-
-
-def _activate(np: Any, z: Any, activation: ops.Kernel | None) -> tuple[Any, Any]:
-    """a(z) and a'(z), elementwise, as the activation kernels compute them."""
-    if activation is None:
-        return z, None
-    if activation is ops.tanh:
-        t = np.tanh(z)
-        return t, 1.0 - t * t
-    if activation is ops.relu:
-        return np.maximum(z, 0.0), z > 0.0  # a slope of True or False multiplies as 1 or 0
-    if activation is ops.sigmoid:
-        e = np.exp(-np.abs(z))
-        s = np.where(z >= 0.0, 1.0 / (1.0 + e), e / (1.0 + e))
-        return s, s * (1.0 - s)
-    raise Unsupported(f"activation {getattr(activation, '__name__', activation)!r}")
+            for inp, contribution in zip(node.inputs, rule.backward(saved[id(node)], g, needed)):
+                if contribution is not None:
+                    add(inp, contribution)

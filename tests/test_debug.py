@@ -30,7 +30,9 @@ from micrograd_covid import (
 )
 from micrograd_covid.compile import CompileWarning
 from micrograd_covid.debug import MODES, is_anomaly_enabled, is_grad_enabled
+from micrograd_covid.engine import topological_order
 from micrograd_covid.explain import render_steps, step_sentence
+from micrograd_covid.names import display_names
 
 HERE = os.path.relpath(__file__)  # as an origin shows it
 
@@ -313,14 +315,29 @@ def test_fit_runs_a_parameters_hook_on_tape_and_falls_back_to_graph_with_a_warni
     assert len(results[0][1]) == 4  # one call per step
 
 
+@pytest.mark.parametrize("engine", ["compiled", "numpy"])
+def test_fits_fallback_warning_names_the_hooked_parameter_as_drawings_do(engine):  # type: ignore[no-untyped-def]
+    model = MLP(2, [3, 1], seed=1)
+    model.parameters()[0].register_hook(lambda g: None)
+    with pytest.warns(CompileWarning) as caught:
+        fit(model, [[0.1, 0.2], [0.3, -0.1]], [0.5, -0.5], epochs=1, engine=engine)
+    (message,) = [str(w.message) for w in caught]
+    assert "node L0.n0.w0 has a hook" in message and "layers." not in message
+
+
 def test_a_hook_returning_a_non_number_raises_naming_the_node_and_changes_nothing():
     x = Value(2.0, "x")
     x.grad = 7.0
     with detect_anomaly():
         y, line = x.tanh(), here()
     loss = y * 3.0
-    y.register_hook(lambda g: "big")
-    with pytest.raises(TypeError, match=rf"tanh at {HERE}:{line} in test_a_hook_returning.*str"):
+    hook, hook_line = (lambda g: "big"), here()
+    y.register_hook(hook)
+    with pytest.raises(
+        TypeError,
+        match=rf"^t1 = tanh\(x\) at {HERE}:{line} in test_a_hook_returning\S*: its hook "
+        rf"\(the lambda at {HERE}:{hook_line}\) returned str \('big'\)",
+    ):
         loss.backward()
     assert x.grad == 7.0 and y.grad == 0.0 and loss.grad == 0.0
 
@@ -410,6 +427,30 @@ def test_no_grad_works_as_a_decorator_and_refuses_a_generator_function():
         no_grad()(rows)
 
 
+def test_no_grad_and_detect_anomaly_decorate_without_parentheses_as_with_them():
+    @no_grad
+    def predict(x: Value) -> Value:
+        assert not is_grad_enabled()
+        return x * 2.0
+
+    @detect_anomaly
+    def build(x: Value) -> Value:
+        assert is_anomaly_enabled()
+        return x * 3.0
+
+    x = Value(1.5)
+    assert predict(x).inputs == () and predict.__name__ == "predict"
+    made = build(x)
+    assert made.inputs[0] is x and made.origin is not None and build.__name__ == "build"
+    assert is_grad_enabled() and not is_anomaly_enabled()
+
+
+def test_no_grad_given_something_other_than_a_function_says_what_it_got():
+    with pytest.raises(TypeError, match=r"^no_grad\(\) decorates a function, got int$"):
+        no_grad(3)  # type: ignore[call-overload]
+    assert is_grad_enabled()
+
+
 def test_fit_inside_no_grad_refuses_to_run_and_changes_nothing():
     model = MLP(2, [2, 1], seed=0)
     before = [p.data for p in model.parameters()]
@@ -457,7 +498,8 @@ def test_an_infinite_partial_made_in_a_helper_names_the_helpers_line():
         loss = y * 3.0
     with pytest.raises(
         ValueError,
-        match=rf"^sqrt at {HERE}:{line} in helper_that_takes_a_root: backward through sqrt\(0\)",
+        match=rf"^t2 = sqrt\(x - 4\) at {HERE}:{line} in helper_that_takes_a_root: backward "
+        r"through sqrt\(0\)",
     ):
         loss.backward()
     assert x.grad == 0.0
@@ -468,7 +510,9 @@ def test_an_op_in_a_comprehension_names_the_comprehensions_line():
     with detect_anomaly():
         roots, line = [x.sqrt() for x in xs], here()
     loss = Value.sum(roots)
-    with pytest.raises(ValueError, match=rf"^sqrt at {HERE}:{line} in \S+: backward through"):
+    with pytest.raises(
+        ValueError, match=rf"^t1 = sqrt\(0\) at {HERE}:{line} in \S+: backward through"
+    ):
         loss.backward()
     assert all(r.origin is not None and r.origin.lineno == line for r in roots)
 
@@ -485,8 +529,58 @@ def test_a_node_made_through_nn_names_the_users_line_that_called_the_model():
 
 def test_without_anomaly_mode_the_error_names_the_op_and_says_how_to_see_the_line():
     loss = Value(0.0).sqrt() * 2.0
-    with pytest.raises(ValueError, match=r"^sqrt \(run under detect_anomaly\(\) to see the line"):
+    with pytest.raises(
+        ValueError, match=r"^t1 = sqrt\(0\) \(run under detect_anomaly\(\) to see the line"
+    ):
         loss.backward()
+
+
+def test_a_graph_built_before_anomaly_mode_says_so_when_only_backward_runs_under_it():
+    x = Value(0.0, "x")
+    loss = x.sqrt() * 2.0
+    with detect_anomaly(), pytest.raises(ValueError) as info:
+        loss.backward()
+    message = str(info.value)
+    assert message.startswith(
+        "t1 = sqrt(x) (made before anomaly mode was turned on: build the graph inside "
+        "detect_anomaly() to see its line): backward through sqrt(0)"
+    )
+    assert "run under detect_anomaly()" not in message
+
+
+def test_explain_and_tape_refuse_an_infinite_partial_naming_the_node_as_backward_does():
+    x = Value(4.0, "x")
+    loss = (Value(1.0, "c") * 2.0) + (x - 4.0).sqrt()
+    with pytest.raises(ValueError) as by_backward:
+        loss.backward()
+    with pytest.raises(ValueError) as by_explain:
+        explain(loss, x)
+    with pytest.raises(ValueError) as by_tape:
+        Tape(loss).backward()
+    assert str(by_backward.value).startswith("t3 = sqrt(x - 4) (run under detect_anomaly()")
+    assert str(by_explain.value) == str(by_backward.value) == str(by_tape.value)
+
+
+def make_a_hook_that_returns_text() -> Callable[[float], Any]:
+    return lambda g: "0.5"
+
+
+def test_a_hook_error_writes_an_unlabelled_node_as_the_drawing_names_it_and_a_lambda_by_its_line():
+    a, b = Value(2.0, "a"), Value(-0.25, "b")
+    product = a * b
+    loss = (product + 1.0).tanh()
+    hook = make_a_hook_that_returns_text()
+    line = hook.__code__.co_firstlineno
+    product.register_hook(hook)
+    with pytest.raises(TypeError) as info:
+        loss.backward()
+    message = str(info.value)
+    assert message.startswith(
+        "t1 = a * b (run under detect_anomaly() to see the line that made it): "
+        f"its hook (the lambda at {HERE}:{line}) returned str ('0.5')"
+    )
+    assert "<lambda>" not in message and "a lambda)" not in message
+    assert display_names(topological_order(loss))[product] == "t1"  # as a drawing names it
 
 
 def test_anomaly_mode_refuses_a_gradient_that_overflows_naming_the_op_that_made_it():
@@ -497,8 +591,8 @@ def test_anomaly_mode_refuses_a_gradient_that_overflows_naming_the_op_that_made_
         loss = z * 1e200
         with pytest.raises(
             ValueError,
-            match=rf"^\* at {HERE}:{line} in \S+: backward made the gradient of its input 0 "
-            r"\(x\) inf",
+            match=rf"^t1 = x \* 1e\+200 at {HERE}:{line} in \S+: backward made the gradient of "
+            r"its input 0 \(x\) inf",
         ):
             loss.backward()
     assert x.grad == 5.0 and z.grad == 0.0  # nothing changed

@@ -388,7 +388,8 @@ def test_svg_ids_follow_topological_order_and_node_lines_replace_labels(tmp_path
     edges = [(inp, node) for node in order for inp in node.inputs]
     for i, (inp, node) in enumerate(edges):
         title = by_id[f"edge-{i}"].find("s:title", ns).text  # type: ignore[union-attr]
-        assert title == f"n{order.index(inp)}->n{order.index(node)}"
+        # (an edge entering at a side of its node names the side: n0->n5:nw)
+        assert title.split(":")[0] == f"n{order.index(inp)}->n{order.index(node)}"
 
 
 def test_cli_draw_takes_level_focus_and_direction(tmp_path, capsys):  # type: ignore[no-untyped-def]
@@ -411,3 +412,137 @@ def test_cli_draw_takes_level_focus_and_direction(tmp_path, capsys):  # type: ig
     help_text = " ".join(capsys.readouterr().out.split())
     assert "(default: node)" in help_text and "(default: forward)" in help_text
     assert "(default: the whole graph)" in help_text
+
+
+# --- edge labels, measured where a browser draws the SVG dot wrote ---------------------------
+
+LABELS_JS = """
+const svg = document.querySelector('svg');
+const edges = [...svg.querySelectorAll('g.edge')].filter(g => g.querySelector('path'));
+const lines = new Map(edges.map(g => {
+  const p = g.querySelector('path'), n = 200, len = p.getTotalLength(), pts = [];
+  for (let q = 0; q <= n; q++) {
+    const pt = p.getPointAtLength(len * q / n); pts.push([pt.x, pt.y]);
+  }
+  return [g.id, pts];
+}));
+const labels = edges.filter(g => g.querySelector('text')).map(g => {
+  const bs = [...g.querySelectorAll('text')].map(t => t.getBBox());
+  return {id: g.id, text: [...g.querySelectorAll('text')].map(t => t.textContent).join(' / '),
+          x0: Math.min(...bs.map(b => b.x)), y0: Math.min(...bs.map(b => b.y)),
+          x1: Math.max(...bs.map(b => b.x + b.width)),
+          y1: Math.max(...bs.map(b => b.y + b.height))};
+});
+// the distance from a label's box to a line: 0 where the line runs through it
+const dist = (b, pts) => Math.min(...pts.map(([x, y]) =>
+  Math.hypot(Math.max(b.x0 - x, 0, x - b.x1), Math.max(b.y0 - y, 0, y - b.y1))));
+const touching = [], astray = [];
+labels.forEach((a, i) => labels.forEach((b, j) => {
+  if (j > i && a.x0 < b.x1 + 2 && b.x0 < a.x1 + 2 && a.y0 < b.y1 + 2 && b.y0 < a.y1 + 2)
+    touching.push([a.text, b.text]);
+}));
+labels.forEach(a => {
+  const own = dist(a, lines.get(a.id));
+  const other = Math.min(...edges.filter(g => g.id !== a.id).map(g => dist(a, lines.get(g.id))));
+  if (!(own < other)) astray.push([a.text, own, other]);
+});
+return {count: labels.length, touching: touching, astray: astray};
+"""
+
+
+@pytest.fixture(scope="module")
+def browser():  # type: ignore[no-untyped-def]
+    from tests.test_page_layout import _chrome
+
+    driver = _chrome()
+    yield driver
+    driver.quit()
+
+
+def _labels(browser, path: Path) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    browser.get(path.as_uri())
+    return browser.execute_script(LABELS_JS)  # type: ignore[no-any-return]
+
+
+def _pictures(tmp_path: Path) -> dict[str, Path]:
+    from micrograd_covid.tutorials import tutorial_graph
+
+    step = regression_graph()
+    SGD([n for n in step.inputs[0].inputs if n.role == "param"], lr=0.05).step()
+    deep = tutorial_graph("deep")
+    return {
+        "walkthrough": render(step, tmp_path / "walkthrough.svg"),
+        "backward": render(regression_graph(), tmp_path / "back.svg", direction="backward"),
+        "deep nodes": render(deep, tmp_path / "deep.svg"),
+        "deep neurons backward": render(
+            deep, tmp_path / "deep_b.svg", level="neuron", direction="backward"
+        ),
+    }
+
+
+def test_edge_labels_sit_by_their_own_edge_and_never_touch(browser, tmp_path):  # type: ignore[no-untyped-def]
+    # In the backward walkthrough "-4.232 × -0.048 = 0.2031" touched "-4.232 × 4 = -16.93"
+    # and x1's and x2's edges merged before ŷ; in the 2-4-1 network ∂L0.n1/∂x2 sat far
+    # from its edge, nearer others.
+    for name, path in _pictures(tmp_path).items():
+        found = _labels(browser, path)
+        assert found["count"] >= 7, name
+        assert found["touching"] == [], (name, found["touching"])
+        if name.startswith("deep"):
+            # where two edges run side by side into a neuron no spot is nearer one than the
+            # other: at most one such label in the network
+            assert len(found["astray"]) <= 1, (name, found["astray"])
+        else:
+            assert found["astray"] == [], (name, found["astray"])
+
+
+def test_edges_from_the_top_row_enter_their_node_side_by_side():
+    # x1 → ŷ and x2 → ŷ aimed at ŷ's centre and ran together before it
+    source = draw(regression_graph()).source
+    ports = dict(re.findall(r"(n\d) -> n5 \[.*?headport=\"?(\w+)", source))
+    names = {f"n{k}": n.label for k, n in enumerate(topological_order(regression_graph()))}
+    sides = ["w", "nw", "n", "ne", "e"]  # from ŷ's left side over its top to its right
+    assert [names[tail] for tail in sorted(ports, key=lambda t: sides.index(ports[t]))] == [
+        "x1",
+        "x2",
+        "w1",
+        "w2",
+        "b",
+    ]
+
+
+def test_a_neuron_reads_the_same_at_the_node_and_the_neuron_level(tmp_path):  # type: ignore[no-untyped-def]
+    from micrograd_covid.tutorials import tutorial_graph
+
+    deep = tutorial_graph("deep")
+    for level in ("node", "neuron"):
+        nodes = drawn(deep, tmp_path, f"{level}.svg", level=level).by_first_word()
+        # hidden neurons green "model" as the output is, named by their activation
+        for name, act in [("L0.n0", "tanh"), ("L0.n3", "tanh"), ("L1.n0", "linear")]:
+            texts, _, _, fill = nodes[name]
+            assert texts[0] == f"{name} ({act})", (level, texts)
+            assert fill.upper() == "#90EE90", (level, name, fill)
+
+
+def test_the_neuron_level_backward_writes_upstream_times_local(tmp_path):  # type: ignore[no-untyped-def]
+    from micrograd_covid.draw import fmt
+    from micrograd_covid.tutorials import tutorial_graph
+
+    deep = tutorial_graph("deep")
+    out = deep.inputs[0].inputs[0]  # t1's prediction: L1.n0
+    assert out.op == "dot"
+    text = render(deep, tmp_path / "b.svg", level="neuron", direction="backward").read_text()
+    for w, local in zip(out.inputs[:4], out.local_grads[:4]):
+        flow = f"{fmt(out.grad)} × {fmt(local)} = {fmt(out.grad * local)}".replace("-", "&#45;")
+        assert flow in text, flow
+        assert f"∂L/∂{w.label}" not in text  # the weight's gradient as the node level: a product
+
+
+def test_weights_stand_in_index_order_in_their_neurons_frame(tmp_path):  # type: ignore[no-untyped-def]
+    # The output neuron's weights read w2, w3, w0, w1 down its frame.
+    from micrograd_covid.tutorials import tutorial_graph
+
+    nodes = drawn(tutorial_graph("deep"), tmp_path).by_first_word()
+    for neuron, count in [("L0.n0", 2), ("L0.n1", 2), ("L0.n2", 2), ("L0.n3", 2), ("L1.n0", 4)]:
+        ys = [nodes[f"{neuron}.w{i}"][2] for i in range(count)]
+        assert ys == sorted(ys), (neuron, ys)  # top to bottom

@@ -315,15 +315,19 @@ def test_a_2_16_16_1_network_over_3_epochs_is_small_and_opens_fast(browser, tmp_
     assert browser.execute_script("return window.explorer.steps.length") > 4000
     # The bound is 2 s, measured by make bench; here only a hang could fail.
     assert time.perf_counter() - start < 20.0
-    # one drawing for every batch: 2 + 16·(2+1) + 16 + 16·(16+1) + 16 + (16+1) + 1 + y + L
+    # one drawing for every batch: 2 + 16·(2+1) + 16 + 16·(16+1) + 16 + (16+1) + 1 + y + L,
+    # and one of its neurons
     assert browser.execute_script("return document.querySelectorAll('.layout').length") == 1
-    # legible without zooming: a node's text is at least the body's 16 px
+    assert browser.execute_script("return document.querySelectorAll('.neurons').length") == 1
+    assert browser.execute_script("return window.explorer.level") == "neuron"
+    # legible without zooming: a box's text is at least 12 px
     height = browser.execute_script(
-        "return document.querySelector('.layout svg g.node text').getBoundingClientRect().height"
+        "const t = document.querySelector('.neurons svg g.node text');"
+        "return Number(t.getAttribute('font-size')) * t.getScreenCTM().a"
     )
-    assert height >= 16
+    assert height >= 12
     # zoom and pan
-    width = "return document.querySelector('.layout svg').getBoundingClientRect().width"
+    width = "return document.querySelector('.neurons svg').getBoundingClientRect().width"
     before = browser.execute_script(width)
     browser.find_element(By.ID, "zoom-in").click()
     assert browser.execute_script(width) == pytest.approx(before * 1.25, rel=1e-3)

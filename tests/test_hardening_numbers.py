@@ -26,6 +26,7 @@ from micrograd_covid import (
     squared_error,
     to_torch,
 )
+from micrograd_covid.compile import clear_cache
 from micrograd_covid.nn import Module
 
 ENGINES = ("graph", "tape", "compiled", "numpy")
@@ -426,19 +427,25 @@ def test_an_overflow_after_some_steps_is_the_same_divergence_on_every_engine() -
     assert float(ours.group(1)) == pytest.approx(float(theirs.group(1)), rel=1e-13)
 
 
+@pytest.mark.parametrize("cached", [False, True], ids=["fresh code", "cached code"])
 @pytest.mark.parametrize(
     "bad", [math.nan, -math.inf, "0.5", None, pytest.param(_HUGE, id="int of 401 digits")]
 )
-def test_a_bad_weight_is_refused_by_the_numpy_and_tape_engines_as_by_the_graph(bad: object) -> None:
+def test_a_bad_weight_is_refused_by_every_engine_as_by_the_graph(bad: object, cached: bool) -> None:
+    xs, ys = [[1.0, 2.0], [0.5, -1.0]], [0.5, 0.2]
+    clear_cache()
+    if cached:  # the compiled engine's code for this MLP structure, kept from a good fit
+        assert _fit("compiled", MLP(2, [3, 1], seed=1), xs, ys, lr=0.1)[0] == "ok"
+
     def run(engine: str) -> tuple[Any, ...]:
         model = MLP(2, [3, 1], seed=0)
         model.parameters()[4].data = bad  # type: ignore[assignment]
-        return _fit(engine, model, [[1.0, 2.0], [0.5, -1.0]], [0.5, 0.2], lr=0.1)
+        return _fit(engine, model, xs, ys, lr=0.1)
 
-    runs = {engine: run(engine) for engine in ("graph", "tape", "numpy")}
+    runs = {engine: run(engine) for engine in ENGINES}
     assert runs["graph"][0] in ("ValueError", "TypeError")
     assert re.match(r"dot: weight 1 (is|must be)", runs["graph"][1])
-    for engine in ("tape", "numpy"):
+    for engine in ENGINES:
         assert runs[engine] == runs["graph"], engine
 
 

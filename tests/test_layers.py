@@ -23,7 +23,19 @@ LAYERS: list[tuple[str, set[str]]] = [
     ),
     (
         "what the learner sees",
-        {"io", "display", "draw", "explain", "explore", "tutorials", "cli", "__main__", "__init__"},
+        {
+            "io",
+            "display",
+            "placement",
+            "draw",
+            "network_view",
+            "explain",
+            "explore",
+            "tutorials",
+            "cli",
+            "__main__",
+            "__init__",
+        },
     ),
 ]
 

@@ -54,25 +54,32 @@
     var listed = drawn.slice().sort(function (a, b) { return L.params[a] - L.params[b]; });
     var fwdPos = new Array(n).fill(-1);
     fwd.forEach(function (k, i) { fwdPos[k] = i; });
-    return { L: L, n: n, off: off, edges: e, fwd: fwd, bwd: bwd, fwdPos: fwdPos,
+    var neuronAt = {};
+    if (L.net) L.net.neurons.forEach(function (nr) { neuronAt[nr.k] = nr; });
+    return { L: L, n: n, off: off, edges: e, fwd: fwd, bwd: bwd, fwdPos: fwdPos, neuronAt: neuronAt,
              drawn: drawn, listed: listed, pindex: pindex, root: n - 1, svg: null, nodes: [], edgeEls: [], li: li };
   });
 
   // --- the steps ---------------------------------------------------------------------------
   var steps = [], inner = [];
   var epochs = 0, batchesPerEpoch = D.batchCount || 1;
-  D.batches.forEach(function (B, bi) {
-    var lay = layouts[B.l];
-    epochs = Math.max(epochs, B.e);
-    B.p.forEach(function (phase) {
-      var ks;
-      if (phase === "forward") ks = lay.fwd;
-      else if (phase === "backward") ks = lay.bwd;
-      else if (phase === "loss") ks = [lay.root];
-      else ks = [-1];
-      ks.forEach(function (k, pos) { addStep(phase, bi, k, pos); });
+  // The steps of D.batches (again after a re-training replaced them)
+  function buildSteps() {
+    steps = []; inner = []; epochs = 0;
+    D.batches.forEach(function (B, bi) {
+      var lay = layouts[B.l];
+      epochs = Math.max(epochs, B.e);
+      B.p.forEach(function (phase) {
+        var ks;
+        if (phase === "forward") ks = lay.fwd;
+        else if (phase === "backward") ks = lay.bwd;
+        else if (phase === "loss") ks = [lay.root];
+        else ks = [-1];
+        ks.forEach(function (k, pos) { addStep(phase, bi, k, pos); });
+      });
     });
-  });
+    Object.freeze(steps);
+  }
   function addStep(phase, bi, k, pos) {
     var B = D.batches[bi], lay = layouts[B.l], i = steps.length;
     var step = { phase: phase, epoch: B.e, batch: B.b, node: k >= 0 ? lay.L.names[k] : null };
@@ -83,7 +90,7 @@
     steps.push(step);
     inner.push({ phase: phase, bi: bi, k: k, pos: pos });
   }
-  Object.freeze(steps);
+  buildSteps();
 
   // --- formulas: tokens to LaTeX and to plain text -----------------------------------------
   var LATEX_CHARS = { "\u00b7": "\\cdot ", "\u2212": "-", "\u00b2": "^{2}", "\u22ef": "\\cdots ",
@@ -187,7 +194,48 @@
   function more(count, what) {
     return count > 0 ? [{ t: "\u2026 and " + count + " more " + what + " (on the graph).", cls: "more" }] : [];
   }
+  // What the generated names of a step stand for: "where t1 = (L2.n0 − y)²".
+  function whereNames(lay, ks, skip) {
+    var out = [];
+    ks.forEach(function (k) {
+      if (k === skip || !generated(lay.L.names[k])) return;
+      var def = definition(lay, k);
+      if (def) out.push([T("where "), M([lay.L.latex[k] + " = " + def[0], lay.L.names[k] + " = " + def[1]]), T(" (a name the page gave the unnamed node)")]);
+    });
+    return out.slice(0, 3);
+  }
+  // A neuron's backward step as a network reads it: δ = ∂L/∂z, then each weight's gradient
+  // δ·x (upstream × local), the numbers on its weight edges at the neuron level.
+  var SLOPE_TEXT = { tanh: ["1 - a^{2}", "1 \u2212 a\u00b2"], sigmoid: ["a(1 - a)", "a(1 \u2212 a)"],
+                     relu: ["[z > 0]", "[z > 0]"], linear: ["1", "1"] };
+  function neuronParas(lay, B, k, up, rootTex, rootName) {
+    var nr = lay.neuronAt[k];
+    if (!nr) return [];
+    var slope = SLOPE[nr.act](B.v[k]), delta = up * slope, st = SLOPE_TEXT[nr.act];
+    var out = [[T("As a neuron " + baseName(lay.L.names[k]) + " = a(z), z = w\u00b7x + b: "),
+      M(["\\delta = \\partial " + rootTex + "/\\partial z = \\partial " + rootTex + "/\\partial a \\cdot a'(z) = (" +
+         numLatex(f7(up)) + ")(" + numLatex(f7(slope)) + ") = " + numLatex(f7(delta)),
+         "\u03b4 = \u2202" + rootName + "/\u2202z = \u2202" + rootName + "/\u2202a \u00b7 a\u2032(z) = (" + f7(up) + ")(" + f7(slope) + ") = " + f7(delta)]),
+      T(", with a\u2032(z) = "), M(st), T("; each weight's gradient is \u03b4 \u00d7 the input it multiplies:")]];
+    nr.w.slice(0, 6).forEach(function (we, i) {
+      var w = lay.L.inputs[k][i], x = nr.x[i] >= 0 ? B.v[nr.x[i]] : (B.k[String(k)] || [])[nr.w.length + i];
+      if (x === undefined) return;
+      var gw = partial(lay, -1, w, rootTex), gt = partial(lay, -1, w, rootName);
+      out.push({ cls: "edge-line", items: [M([gw[0] + " \\mathrel{+}= \\delta\\cdot " + (nr.x[i] >= 0 ? "{" + lay.L.latex[nr.x[i]] + "}" : "x") + " = (" + numLatex(f7(delta)) + ")(" + numLatex(f7(x)) + ") = " + numLatex(f7(delta * x)),
+        gt[1] + " += \u03b4\u00b7" + (nr.x[i] >= 0 ? lay.L.names[nr.x[i]] : "x") + " = (" + f7(delta) + ")(" + f7(x) + ") = " + f7(delta * x)])] });
+    });
+    if (nr.w.length > 6) out.push([{ t: "\u2026 and " + (nr.w.length - 6) + " more weights (on the graph).", cls: "more" }]);
+    return out;
+  }
   function explain(i) {
+    var paras = explainStep(i), st = state(i), S = st.S, lay = st.lay;
+    if (S.k >= 0) {
+      var skip = S.phase === "forward" || S.phase === "loss" ? S.k : -1;
+      paras = paras.concat(whereNames(lay, [S.k].concat(lay.L.inputs[S.k]), skip));
+    }
+    return paras;
+  }
+  function explainStep(i) {
     var st = state(i), S = st.S, B = st.B, lay = st.lay, L = lay.L, paras = [];
     var rootName = L.names[lay.root], rootTex = L.latex[lay.root];
     if (S.phase === "init") {
@@ -226,6 +274,7 @@
           T(" (every node computed from it has passed its share back). It passes it on to its " +
             ins.length + " input" + (ins.length > 1 ? "s" : "") + ":")]);
       }
+      paras = paras.concat(neuronParas(lay, B, k0, up, rootTex, rootName));
       ins.slice(0, MAX_LINES).forEach(function (inp, j) {
         var local = B.d[lay.off[k0] + j], tpl = L.loc[k0][j] || [];
         var parts = [partial(lay, k0, inp, rootTex)];
@@ -310,8 +359,11 @@
   }
 
   // --- the drawings ------------------------------------------------------------------------
+  // A view is one Graphviz drawing of a layout: its node level (every node), or its neuron
+  // level (one box per neuron, an edge per weight, one sample's network). Each box and edge
+  // of a view shows one or more of the layout's nodes and edges.
   var pane = document.getElementById("graph");
-  var layoutDivs = pane.querySelectorAll(".layout");
+  var level = "node", sample = 0, opened = null;
   function marker(defs, id, colour, back) {
     var m = document.createElementNS(SVGNS, "marker");
     m.setAttribute("id", id);
@@ -328,86 +380,187 @@
     m.appendChild(p);
     defs.appendChild(m);
   }
-  layouts.forEach(function (lay, li) {
-    var div = layoutDivs[li], svg = div.querySelector("svg");
-    lay.div = div; lay.svg = svg;
-    lay.width = svg.viewBox.baseVal.width; lay.height = svg.viewBox.baseVal.height;
+  // Each view's own ids (the node and neuron levels' drawings both have a node-n8)
+  function idsOf(svg) {
+    var ids = {};
+    svg.querySelectorAll("g[id]").forEach(function (el) { ids[el.id] = el; });
+    return ids;
+  }
+  // The name a generated node stands for (t27 = L1.n3 · L2.n0.w3): its forward formula.
+  function definition(lay, k) {
+    var f = lay.L.fwd[k];
+    if (!f) return null;
+    var cut = f.indexOf(" = ", 2);
+    var B0 = null;
+    D.batches.forEach(function (B) { if (!B0 && B.l === lay.li) B0 = B; });
+    return B0 ? render(f.slice(2, cut < 0 ? f.length : cut), lay, B0) : null;
+  }
+  function generated(name) { return /^[tc]\d+(#\d+)?$/.test(name); }
+  function makeView(lay, div, kind, uid) {
+    var svg = div.querySelector("svg"), L = lay.L, net = L.net;
+    // one sample's drawing: its boxes and edges by the ids the page was given
+    var map = kind === "neuron" ? net : L.nodeView;
+    var V = { lay: lay, kind: kind, div: div, svg: svg, uid: uid,
+              width: svg.viewBox.baseVal.width, height: svg.viewBox.baseVal.height,
+              boxOf: [], boxes: [], edgeOf: [], edges: [], labels: null, placedBoxes: null,
+              mapped: !!map };
     svg.removeAttribute("width"); svg.removeAttribute("height");
     var defs = document.createElementNS(SVGNS, "defs");
-    marker(defs, "fwd" + li, "#777", false); marker(defs, "fwd-on" + li, "#D62728", false);
-    marker(defs, "back" + li, "#777", true); marker(defs, "back-on" + li, "#D62728", true);
+    marker(defs, "fwd" + uid, "#777", false); marker(defs, "fwd-on" + uid, "#D62728", false);
+    marker(defs, "back" + uid, "#777", true); marker(defs, "back-on" + uid, "#D62728", true);
     svg.insertBefore(defs, svg.firstChild);
     svg.querySelectorAll("a").forEach(function (a) {
       a.removeAttribute("xlink:title"); a.removeAttributeNS("http://www.w3.org/1999/xlink", "title");
       a.removeAttribute("title");
     });
     var byTitle = {}, pairs = {};
-    svg.querySelectorAll("g.node").forEach(function (g) {
-      var t = g.querySelector("title");
-      if (t) byTitle[t.textContent] = g;
-    });
-    svg.querySelectorAll("g.edge").forEach(function (g) {
-      var t = g.querySelector("title");
-      if (!t) return;
-      var key = t.textContent.replace("->", ">");
-      (pairs[key] = pairs[key] || []).push(g);
-    });
-    lay.nodes = []; lay.texts = [];
-    for (var k = 0; k < lay.n; k++) {
-      var g = document.getElementById("node-n" + k);
-      if (!g || !svg.contains(g)) g = byTitle["n" + k];
-      lay.nodes.push(g || null);
-      lay.texts.push(g ? g.querySelectorAll("text") : []);
+    if (!map) {
+      svg.querySelectorAll("g.node").forEach(function (g) {
+        var t = g.querySelector("title");
+        if (t) byTitle[t.textContent] = g;
+      });
+      svg.querySelectorAll("g.edge").forEach(function (g) {
+        var t = g.querySelector("title");
+        if (!t) return;
+        var key = t.textContent.replace("->", ">");
+        (pairs[key] = pairs[key] || []).push(g);
+      });
     }
-    lay.edgeEls = []; lay.edgeTo = [];
-    var used = {}, e = 0;
+    var records = new Map(), k, e = 0, used = {}, ids = idsOf(svg);
+    function byId(_svg, id) { return (id && ids[id]) || null; }
+    var cores = {};
+    if (net) net.neurons.forEach(function (nr) { cores[nr.k] = nr; });
     for (k = 0; k < lay.n; k++) {
-      lay.L.inputs[k].forEach(function (inp) {
-        var el = document.getElementById("edge-" + e);
-        if (!el || !svg.contains(el)) {
-          var key = "n" + inp + ">n" + k, list = pairs[key] || [];
-          used[key] = (used[key] || 0) + 1;
-          el = list[used[key] - 1] || null;
+      var g = !map ? (byId(svg, "node-n" + k) || byTitle["n" + k] || null) : byId(svg, map.boxes[k]);
+      V.boxOf.push(g);
+      if (!g) continue;
+      var rec = records.get(g);
+      if (!rec) {
+        rec = { el: g, texts: g.querySelectorAll("text"), main: {}, named: {}, neuron: false };
+        records.set(g, rec);
+        V.boxes.push(rec);
+      }
+      var s = map && map.samples[k] >= 0 ? map.samples[k] : "all";
+      if (rec.main[s] === undefined || k > rec.main[s]) rec.main[s] = k;
+      if (cores[k] && kind === "neuron") { rec.neuron = true; rec.named[s] = k; }
+    }
+    V.boxes.forEach(function (rec) {
+      var first = rec.named[0] !== undefined ? rec.named[0] : (rec.named.all !== undefined ? rec.named.all : mainOf(rec, 0));
+      rec.el.setAttribute("data-node", L.names[first]);
+      rec.line0 = rec.texts[0] ? rec.texts[0].textContent : "";
+      rec.name0 = baseName(L.names[first]);
+      rec.el.classList.add("box");
+      // a tooltip: what the box is; a generated name says what it stands for
+      var tip = document.createElementNS(SVGNS, "title"), name = L.names[first], def = definition(lay, first);
+      tip.textContent = name + (def && generated(name) ? " = " + def[1] : "");
+      // inside the box's link, after Graphviz's own <title> (the node's DOT id)
+      var holder = rec.el.querySelector("a") || rec.el;
+      holder.insertBefore(tip, holder.firstChild);
+      rec.tip = tip;
+      if (rec.neuron) {
+        rec.el.addEventListener("click", function () { if (!moved) api.open(L.names[rec.named[sample] !== undefined ? rec.named[sample] : first]); });
+      }
+    });
+    var erecs = new Map();
+    for (k = 0; k < lay.n; k++) {
+      L.inputs[k].forEach(function (inp) {
+        var el = null;
+        if (!map) {
+          el = byId(svg, "edge-" + e);
+          if (!el) {
+            var key = "n" + inp + ">n" + k, list = pairs[key] || [];
+            used[key] = (used[key] || 0) + 1;
+            el = list[used[key] - 1] || null;
+          }
+        } else {
+          el = byId(svg, map.edges[e]);
         }
-        lay.edgeEls.push(el);
+        var er = null;
+        if (el) {
+          er = erecs.get(el);
+          if (!er) {
+            er = { el: el, path: el.querySelector("path"), state: "", weight: -1 };
+            erecs.set(el, er);
+            V.edges.push(er);
+          }
+        }
+        V.edgeOf.push(er);
         e += 1;
       });
     }
-    lay.paths = lay.edgeEls.map(function (el) { return el ? el.querySelector("path") : null; });
-    lay.edgeState = [];
-    lay.boxes = null;  // read at the first backward step: a hidden layout's boxes are all 0
-    // Each edge's middle, read now while nothing is pending: read after a change, every
-    // call would lay the whole graph out again.
-    // Several points along each edge, the middle first: a label goes at the first one where
-    // it covers no node (an edge's middle can lie on a node it passes, as y → L passes ŷ).
-    lay.mids = lay.paths.map(function (path) {
-      if (!path) return null;
-      var len = path.getTotalLength();
-      return [0.5, 0.4, 0.6, 0.3, 0.7, 0.22, 0.78].map(function (f) {
-        var p = path.getPointAtLength(len * f);
+    if (kind === "neuron") {
+      net.neurons.forEach(function (nr) {
+        nr.w.forEach(function (we, i) {
+          var er = V.edgeOf[we];
+          if (er) { er.weight = L.inputs[nr.k][i]; er.el.classList.add("weight"); }
+        });
+      });
+    }
+    // Points along each edge, the middle first: a label goes at the first one where it is
+    // clear. Read now while nothing is pending: read after a change, every call would lay
+    // the whole graph out again.
+    V.edges.forEach(function (er) {
+      if (!er.path) { er.mids = null; return; }
+      var len = er.path.getTotalLength();
+      er.mids = [0.5, 0.4, 0.6, 0.3, 0.7, 0.22, 0.78, 0.15, 0.85, 0.1, 0.9].map(function (f) {
+        var p = er.path.getPointAtLength(len * f);
         return { x: p.x, y: p.y };
       });
+      // the whole edge, coarsely, to keep a label off every other edge
+      er.trace = [];
+      for (var q = 0; q <= 40; q++) {
+        var p = er.path.getPointAtLength(len * q / 40);
+        er.trace.push({ x: p.x, y: p.y });
+      }
+      er.bbox = {
+        x0: Math.min.apply(null, er.trace.map(function (t) { return t.x; })),
+        x1: Math.max.apply(null, er.trace.map(function (t) { return t.x; })),
+        y0: Math.min.apply(null, er.trace.map(function (t) { return t.y; })),
+        y1: Math.max.apply(null, er.trace.map(function (t) { return t.y; }))
+      };
     });
-    lay.labels = document.createElementNS(SVGNS, "g");
-    lay.labels.setAttribute("class", "elabels");
-    (svg.querySelector("g.graph") || svg).appendChild(lay.labels);
+    V.labels = document.createElementNS(SVGNS, "g");
+    V.labels.setAttribute("class", "elabels");
+    (svg.querySelector("g.graph") || svg).appendChild(V.labels);
+    // the smallest text of the view, in graph units: the zoom keeps it at 12 px or more
+    var sizes = [].map.call(svg.querySelectorAll("g.node text"), function (t) { return Number(t.getAttribute("font-size")) || 14; });
+    V.minFont = sizes.length ? Math.min.apply(null, sizes) : 14;
+    return V;
+  }
+  function mainOf(rec, s) { return rec.main[s] !== undefined ? rec.main[s] : rec.main.all; }
+  function namedOf(rec, s) {
+    if (!rec.neuron) return mainOf(rec, s);
+    return rec.named[s] !== undefined ? rec.named[s] : rec.named.all;
+  }
+  var layoutDivs = pane.querySelectorAll(".layout"), neuronDivs = pane.querySelectorAll(".neurons");
+  layouts.forEach(function (lay, li) {
+    lay.views = { node: makeView(lay, layoutDivs[li], "node", "n" + li) };
+    var nd = null;
+    neuronDivs.forEach(function (d) { if (Number(d.getAttribute("data-layout")) === li) nd = d; });
+    if (nd && lay.L.net) lay.views.neuron = makeView(lay, nd, "neuron", "u" + li);
   });
+  function viewOf(lay) { return (level === "neuron" && lay.views.neuron) || lay.views.node; }
 
   // --- zoom and pan --------------------------------------------------------------------------
-  var scale = 1, current = -1, shownLayout = -1;
-  // At scale 1 a 14 pt node label is 18.7 px; below 16/18.7 it would be smaller than the body text.
-  var MIN_LEGIBLE = 16 / (14 * 4 / 3);
+  var scale = 1, current = -1, shownLayout = -1, moved = false;
+  var MIN_TEXT_PX = 12;  // the zoom that fits or follows never makes graph text smaller
+  function shown() { var lay = layouts[Math.max(shownLayout, 0)]; return lay ? viewOf(lay) : null; }
+  function minScale(V) { return MIN_TEXT_PX * 1.001 / (V.minFont * 4 / 3); }  // a hair over: rounding
   function applyScale() {
     layouts.forEach(function (lay) {
-      lay.svg.style.width = (lay.width * 4 / 3 * scale) + "px";
-      lay.svg.style.height = (lay.height * 4 / 3 * scale) + "px";
+      [lay.views.node, lay.views.neuron].forEach(function (V) {
+        if (!V) return;
+        V.svg.style.width = (V.width * 4 / 3 * scale) + "px";
+        V.svg.style.height = (V.height * 4 / 3 * scale) + "px";
+      });
     });
   }
-  function fitScale() {
-    var lay = layouts[Math.max(shownLayout, 0)];
-    if (!lay) return 1;
-    var w = (pane.clientWidth - 30) / (lay.width * 4 / 3), h = (pane.clientHeight - 30) / (lay.height * 4 / 3);
-    return Math.min(w, h);
+  var PAD = 12;  // the drawing's margin in the pane, as the stylesheet sets it
+  function fitScale(V, w, h) {
+    V = V || shown();
+    if (!V) return 1;
+    w = w === undefined ? V.width : w; h = h === undefined ? V.height : h;
+    return Math.min((pane.clientWidth - 2 * PAD - 2) / (w * 4 / 3), (pane.clientHeight - 2 * PAD - 2) / (h * 4 / 3));
   }
   function zoom(to, cx, cy) {
     var old = scale;
@@ -431,164 +584,267 @@
   pane.addEventListener("mousedown", function (ev) {
     if (ev.button !== 0) return;
     drag = { x: ev.clientX, y: ev.clientY, l: pane.scrollLeft, t: pane.scrollTop };
+    moved = false;
     pane.classList.add("panning");
   });
   window.addEventListener("mousemove", function (ev) {
     if (!drag) return;
+    if (Math.abs(ev.clientX - drag.x) + Math.abs(ev.clientY - drag.y) > 4) moved = true;
     pane.scrollLeft = drag.l - (ev.clientX - drag.x); pane.scrollTop = drag.t - (ev.clientY - drag.y);
   });
   window.addEventListener("mouseup", function () { drag = null; pane.classList.remove("panning"); });
-  // Scroll so the step's nodes and labels show: all of them when they fit the pane (the
-  // three parameters of an update, a node and the inputs its labels point at), else the focus.
-  function reveal(el, also) {
-    if (!el) return;
-    var r = el.getBoundingClientRect(), p = pane.getBoundingClientRect();
-    var u = { left: r.left, right: r.right, top: r.top, bottom: r.bottom };
-    (also || []).forEach(function (o) {
-      var q = o.getBoundingClientRect();
-      u.left = Math.min(u.left, q.left); u.right = Math.max(u.right, q.right);
-      u.top = Math.min(u.top, q.top); u.bottom = Math.max(u.bottom, q.bottom);
+  function union(rects) {
+    var u = null;
+    rects.forEach(function (q) {
+      if (!q || !(q.right - q.left || q.bottom - q.top)) return;  // a hidden element: no box
+      if (!u) u = { left: q.left, right: q.right, top: q.top, bottom: q.bottom };
+      else {
+        u.left = Math.min(u.left, q.left); u.right = Math.max(u.right, q.right);
+        u.top = Math.min(u.top, q.top); u.bottom = Math.max(u.bottom, q.bottom);
+      }
     });
-    if (u.right - u.left <= p.width - 8 && u.bottom - u.top <= p.height - 8) {
-      r = { left: u.left, right: u.right, top: u.top, bottom: u.bottom, width: u.right - u.left, height: u.bottom - u.top };
+    return u;
+  }
+  // Keep the step in view: the current box always inside the pane; with it, as much of the
+  // rest (its labels, its inputs, the parameters an update moves) as fits. Zooms out where
+  // they do not fit, never below 12 px text; pans as little as it can.
+  function follow(V, focusEls, alsoEls) {
+    var focus = union(focusEls.map(function (el) { return el.getBoundingClientRect(); }));
+    if (!focus) return;
+    var also = union(alsoEls.map(function (el) { return el.getBoundingClientRect(); }).concat([focus]));
+    var p = pane.getBoundingClientRect(), m = 10;
+    var W = pane.clientWidth - 2 * m, H = pane.clientHeight - 2 * m;
+    var want = also;
+    if (also.right - also.left > W || also.bottom - also.top > H) {
+      var need = scale * Math.min(W / (also.right - also.left), H / (also.bottom - also.top));
+      if (need >= minScale(V) * 0.999) {
+        zoom(need, focus.left - p.left, focus.top - p.top);
+      } else if (scale > minScale(V)) {
+        zoom(minScale(V), focus.left - p.left, focus.top - p.top);
+      }
+      focus = union(focusEls.map(function (el) { return el.getBoundingClientRect(); }));
+      also = union(alsoEls.map(function (el) { return el.getBoundingClientRect(); }).concat([focus]));
+      want = also;
     }
-    if (r.left >= p.left && r.right <= p.right && r.top >= p.top && r.bottom <= p.bottom) return;
-    pane.scrollLeft += (r.left + r.width / 2) - (p.left + p.width / 2);
-    pane.scrollTop += (r.top + r.height / 2) - (p.top + p.height / 2);
+    var left = p.left + m, top = p.top + m;
+    // the window over as much of the rest as fits, the focus inside it
+    function shift(lo, hi, flo, fhi, start, size) {
+      if (hi - lo <= size) {
+        if (lo >= start && hi <= start + size) return 0;
+        return lo < start ? lo - start : hi - (start + size);
+      }
+      var centre = Math.max(fhi - size / 2, Math.min(flo + size / 2, (lo + hi) / 2));
+      return centre - (start + size / 2);
+    }
+    pane.scrollLeft += shift(want.left, want.right, focus.left, focus.right, left, W);
+    pane.scrollTop += shift(want.top, want.bottom, focus.top, focus.bottom, top, H);
   }
 
   // --- applying a step to the drawing --------------------------------------------------------
   function setLine(texts, i, s) { if (texts[i] && texts[i].textContent !== s) texts[i].textContent = s; }
+  function baseName(s) { return s.replace(/#\d+$/, ""); }
+  var SLOPE = {
+    tanh: function (v) { return 1 - v * v; }, sigmoid: function (v) { return v * (1 - v); },
+    relu: function (v) { return v > 0 ? 1 : 0; }, linear: function () { return 1; }
+  };
+  function showLayout(lay) {
+    layouts.forEach(function (other) {
+      [other.views.node, other.views.neuron].forEach(function (V) { if (V) V.div.hidden = V !== viewOf(lay) || other !== lay; });
+    });
+    shownLayout = lay.li;
+  }
   function paint(st) {
-    var lay = st.lay, L = lay.L, B = st.B, S = st.S, rootName = L.names[lay.root];
-    if (lay.div.hidden) {
-      layouts.forEach(function (other) { other.div.hidden = other !== lay; });
-      shownLayout = lay.li;
-    }
+    var lay = st.lay, L = lay.L, B = st.B, S = st.S, rootName = L.names[lay.root], net = L.net;
+    var V = viewOf(lay);
+    if (V.div.hidden) showLayout(lay);
+    var samplesOf = net || L.nodeView;
+    if (samplesOf && S.k >= 0 && samplesOf.samples[S.k] >= 0) sample = samplesOf.samples[S.k];
+    var s = V.mapped ? sample : "all";
     var lit = {};
     if (S.phase === "init" || S.phase === "update") lay.drawn.forEach(function (k) { lit[k] = 1; });
-    if (S.phase === "feed") for (var q = 0; q < lay.n; q++) if (L.kinds[q] === "i") lit[q] = 1;
-    for (var k = 0; k < lay.n; k++) {
-      var g = lay.nodes[k];
-      if (!g) continue;
-      var isKnown = known(st, k), texts = lay.texts[k], v = B.v[k];
+    if (S.phase === "feed") for (var q = 0; q < lay.n; q++) if (L.kinds[q] === "i" && (!V.mapped || samplesOf.samples[q] === sample)) lit[q] = 1;
+    var cur = S.k >= 0 ? V.boxOf[S.k] : null;
+    var litBoxes = [];
+    V.boxes.forEach(function (rec) {
+      var k = mainOf(rec, s), texts = rec.texts, v = B.v[k], isKnown = known(st, k);
       if (L.kinds[k] === "p" && S.phase === "update") v = B.u[lay.pindex[k]];
+      var named = namedOf(rec, s), name = V.mapped ? baseName(L.names[named]) : L.names[k];
+      // one sample's drawing shows this sample's names: x1[4], t4
+      if (V.mapped && rec.line0.indexOf(rec.name0) === 0) setLine(texts, 0, name + rec.line0.slice(rec.name0.length));
       setLine(texts, 1, isKnown ? "= " + f4(v) : "= ?");
-      var hasGrad = st.gr && st.gr.has[k];
-      setLine(texts, 2, hasGrad ? "\u2202" + rootName + "/\u2202" + L.names[k] + " = " + f4(st.gr.g[k]) : "");
-      if (L.kinds[k] === "p") {
-        setLine(texts, 3, S.phase === "update" ? "was " + f4(B.v[k]) : "");
-      }
-      g.classList.toggle("pending", !isKnown);
-      g.classList.toggle("current", S.k === k);
-      g.classList.toggle("lit", !!lit[k]);
-    }
+      var hasGrad = st.gr && st.gr.has[k] && !(V.kind === "neuron" && L.kinds[k] === "i");
+      setLine(texts, 2, hasGrad ? "\u2202" + rootName + "/\u2202" + name + " = " + f4(st.gr.g[k]) : "");
+      if (L.kinds[k] === "p") setLine(texts, 3, S.phase === "update" ? "was " + f4(B.v[k]) : "");
+      if (rec.el.getAttribute("data-node") !== L.names[named]) rec.el.setAttribute("data-node", L.names[named]);
+      rec.el.classList.toggle("pending", !isKnown);
+      var isCur = rec.el === cur;
+      rec.el.classList.toggle("current", isCur);
+      if (isCur) rec.el.setAttribute("data-current", ""); else rec.el.removeAttribute("data-current");
+      var isLit = false;
+      for (var key in rec.main) if (lit[rec.main[key]]) isLit = true;
+      if (V.kind === "neuron" && S.phase === "update" && rec.neuron) isLit = true;
+      rec.el.classList.toggle("lit", isLit);
+      if (isLit) litBoxes.push(rec.el);
+    });
     var back = S.phase === "backward" || S.phase === "update";
-    var e = 0, active = {};
+    var active = new Set(), activeEls = [];
     if (S.k >= 0 && (S.phase === "forward" || S.phase === "loss" || S.phase === "backward")) {
-      for (var j = 0; j < L.inputs[S.k].length; j++) active[lay.off[S.k] + j] = 1;
-    }
-    for (k = 0; k < lay.n; k++) {
-      for (j = 0; j < L.inputs[k].length; j++, e++) {
-        var el = lay.edgeEls[e], path = lay.paths[e];
-        if (!el || !path) continue;
-        var on = !!active[e];
-        var id = (back ? "back" : "fwd") + (on ? "-on" : "") + lay.li;
-        if (lay.edgeState[e] === id) continue;  // touch only what changes: the graph is big
-        lay.edgeState[e] = id;
-        el.classList.toggle("active", on);
-        if (back) { path.setAttribute("marker-start", "url(#" + id + ")"); path.removeAttribute("marker-end"); }
-        else { path.setAttribute("marker-end", "url(#" + id + ")"); path.removeAttribute("marker-start"); }
+      for (var j = 0; j < L.inputs[S.k].length; j++) {
+        var er = V.edgeOf[lay.off[S.k] + j];
+        if (er && !active.has(er)) { active.add(er); activeEls.push(er.el); }
       }
     }
-    lay.labels.textContent = "";
+    var maxW = 0;
+    V.edges.forEach(function (er) { if (er.weight >= 0) maxW = Math.max(maxW, Math.abs(B.v[er.weight])); });
+    V.svg.classList.toggle("stepping", active.size > 0);
+    V.edges.forEach(function (er) {
+      if (!er.path) return;
+      var on = active.has(er);
+      var id = (back ? "back" : "fwd") + (on ? "-on" : "") + V.uid;
+      if (er.weight >= 0) {  // a weight: blue +, red −, as wide as it is large
+        var w = S.phase === "update" && lay.pindex[er.weight] >= 0 ? B.u[lay.pindex[er.weight]] : B.v[er.weight];
+        var style = (w >= 0 ? "#1F77B4" : "#D62728") + ":" + (0.6 + 3.4 * Math.abs(w) / (maxW || 1)).toFixed(2);
+        if (er.style !== style) {
+          er.style = style;
+          er.path.style.stroke = w >= 0 ? "#1F77B4" : "#D62728";
+          er.path.style.strokeWidth = (0.6 + 3.4 * Math.abs(w) / (maxW || 1)).toFixed(2);
+        }
+      }
+      if (er.state === id) return;  // touch only what changes: the graph is big
+      er.state = id;
+      er.el.classList.toggle("active", on);
+      if (back) { er.path.setAttribute("marker-start", "url(#" + id + ")"); er.path.removeAttribute("marker-end"); }
+      else { er.path.setAttribute("marker-end", "url(#" + id + ")"); er.path.removeAttribute("marker-start"); }
+    });
+    V.labels.textContent = "";
+    var labelEls = [];
     if (S.phase === "backward") {
       var up = gradients(lay, B, S.pos).g[S.k], placed = [];
-      var boxes = nodeBoxes(lay);
-      boxes.forEach(function (b) { if (b) placed.push(b); });  // keep the labels off every node
-      if (lay.legendBox) placed.push(lay.legendBox);  // and off the legend
-      // every point first, then the labels: a path's geometry read after an insertion
-      // would lay the whole graph out again, once per edge
-      var points = L.inputs[S.k].map(function (inp, j) { return edgeMiddle(lay, lay.off[S.k] + j); });
-      L.inputs[S.k].forEach(function (inp, j) {
-        var pt = points[j];
-        if (!pt) return;
-        var local = B.d[lay.off[S.k] + j];
-        // upstream × local, as the panel's sums, explain() and the backward drawing write it
-        label(lay, pt, f4(up) + " \u00d7 " + f4(local) + " = " + f4(local * up), placed);
-      });
+      boxesOf(V).forEach(function (b) { placed.push(b); });  // keep the labels off every node
+      var nr = null;
+      if (V.kind === "neuron" && net) net.neurons.forEach(function (x) { if (x.k === S.k) nr = x; });
+      var todo = [];
+      if (nr) {
+        // a neuron: δ = ∂L/∂z, and along each weight's edge the weight's gradient δ·x
+        var delta = up * SLOPE[nr.act](B.v[S.k]);
+        nr.w.forEach(function (we, i) {
+          var er = V.edgeOf[we], x = nr.x[i] >= 0 ? B.v[nr.x[i]] : (B.k[String(S.k)] || [])[nr.w.length + i];
+          if (er && x !== undefined) todo.push([er, f4(delta) + " \u00d7 " + f4(x) + " = " + f4(delta * x)]);
+        });
+      } else {
+        var seen = new Set();
+        L.inputs[S.k].forEach(function (inp, j) {
+          var er = V.edgeOf[lay.off[S.k] + j];
+          if (!er || seen.has(er)) return;
+          seen.add(er);
+          var local = B.d[lay.off[S.k] + j];
+          // upstream × local, as the panel's sums, explain() and the backward drawing write it
+          todo.push([er, f4(up) + " \u00d7 " + f4(local) + " = " + f4(local * up)]);
+        });
+      }
+      var others = V.edges.filter(function (er) { return er.trace; });
+      todo.forEach(function (t) { labelEls.push(label(V, t[0], t[1], placed, others)); });
     }
-    var focus = S.k >= 0 ? lay.nodes[S.k] : null;
-    if (!focus) for (var key in lit) { focus = lay.nodes[key]; break; }
-    var also = Object.keys(lit).map(function (k) { return lay.nodes[k]; }).filter(Boolean);
-    lay.labels.querySelectorAll("g.elabel").forEach(function (g) { also.push(g); });
-    if (focus) requestAnimationFrame(function () { reveal(focus, also); });
+    var focusEls = cur ? [cur] : (opened && V.kind === "node" ? opened.els : litBoxes.slice(0, 1));
+    var alsoEls = litBoxes.concat(labelEls);
+    if (S.k >= 0) L.inputs[S.k].forEach(function (inp) { var b = V.boxOf[inp]; if (b) alsoEls.push(b); });
+    if (opened && V.kind === "node") alsoEls = alsoEls.concat(opened.els);
+    if (focusEls.length) follow(V, focusEls, alsoEls);
   }
-  function edgeMiddle(lay, e) { return lay.mids[e]; }
   var CHAR_WIDTH = 8.2;  // 14 px bold Helvetica digits and signs, in graph units
-  function nodeBoxes(lay) {
-    if (!lay.boxes || lay.div.hidden) {
-      var legend = lay.svg.querySelector("#legend"), lb = legend ? legend.getBBox() : null;
-      lay.legendBox = lb && lb.width ? { x: lb.x, y: lb.y, w: lb.width, h: lb.height } : null;
-      lay.boxes = lay.nodes.map(function (g) {
-        if (!g) return null;
-        var b = g.getBBox();
+  function boxesOf(V) {
+    if (!V.placedBoxes) {
+      V.placedBoxes = V.boxes.map(function (rec) {
+        var b = rec.el.getBBox();
         return { x: b.x, y: b.y, w: b.width, h: b.height };
-      });
+      }).filter(function (b) { return b.w > 0; });
     }
-    return lay.boxes;
+    return V.placedBoxes;
   }
-  // Edge labels of the current step, each near its edge; a label that would cover one already
-  // placed moves up or down by its height until it is clear.
-  function label(lay, pt, text, placed) {
+  function distToTrace(pt, trace) {
+    var best = Infinity;
+    for (var i = 1; i < trace.length; i++) {
+      var a = trace[i - 1], b = trace[i], dx = b.x - a.x, dy = b.y - a.y, l2 = dx * dx + dy * dy;
+      var t = l2 ? Math.max(0, Math.min(1, ((pt.x - a.x) * dx + (pt.y - a.y) * dy) / l2)) : 0;
+      var ex = a.x + t * dx - pt.x, ey = a.y + t * dy - pt.y;
+      best = Math.min(best, ex * ex + ey * ey);
+    }
+    return Math.sqrt(best);
+  }
+  // An edge's label, centred on the edge where it covers no box and no other label and is
+  // nearer its own edge than any other (not at a crossing); where no point along the edge is
+  // clear (a dense graph), the same a label's height up or down with a leader back to it, and
+  // failing that the spot that covers the fewest.
+  function label(V, er, text, placed, others) {
     var g = document.createElementNS(SVGNS, "g"), t = document.createElementNS(SVGNS, "text");
     g.setAttribute("class", "elabel");
     t.setAttribute("text-anchor", "middle");
-    t.textContent = text;
     g.appendChild(t);
-    lay.labels.appendChild(g);
-    // measured once per label length class, not per label: getBBox forces a layout of the graph
-    var width = text.length * CHAR_WIDTH, pts = pt, bb, h = 21, dy = 0, ox = 0;
-    function at(p, dx) { pt = p; ox = dx; bb = { x: p.x - width / 2 + dx, y: p.y - 11, width: width, height: 17 }; }
-    // centred on the edge, else beside it (left, then right), at the first point where it is clear
-    // then the same a label's height further up or down, with a leader back to the edge
-    // Where no spot is clear (a dense graph), the one that covers the fewest nodes and labels.
-    var sides = [0, -width / 2 - 8, width / 2 + 8], found = false, best = null;
-    for (var tries = 0; tries < 12 && !found; tries++) {
-      dy = (tries % 2 ? 1 : -1) * Math.ceil(tries / 2) * h;
-      for (var si = 0; si < sides.length && !found; si++) {
-        for (var c = 0; c < pts.length && !found; c++) {
-          at(pts[c], sides[si]);
-          var hits = covered(dy);
-          found = hits === 0;
-          if (!best || hits < best.hits) best = { hits: hits, c: c, si: si, dy: dy };
-        }
-      }
-    }
-    if (!found) { at(pts[best.c], sides[best.si]); dy = best.dy; }
-    function covered(off) {
-      // inside the drawing (graph units: x from 0 to its width, y from minus its height to 0,
-      // Graphviz's 4-unit margin aside): a label past the edge of the SVG is cut off
-      if (bb.x < -2 || bb.x + bb.width > lay.width - 6 || bb.y + off < 6 - lay.height || bb.y + off + bb.height > 2) return Infinity;
+    V.labels.appendChild(g);
+    // between the layers of a network a long label takes two lines: upstream × local, = sum
+    var cut = text.indexOf(" = "), two = !!V.lay.L.net && text.length > 16 && cut > 0;
+    var lines = two ? [text.slice(0, cut + 1), text.slice(cut + 1)] : [text];
+    var spans = lines.map(function (line, i) {
+      var sp = document.createElementNS(SVGNS, "tspan");
+      sp.textContent = line;
+      if (i) sp.setAttribute("dy", "17");
+      t.appendChild(sp);
+      return sp;
+    });
+    var width = Math.max.apply(null, lines.map(function (line) { return line.trim().length; })) * CHAR_WIDTH;
+    var tall = 17 * lines.length, h = tall + 4, best = null;
+    // a weight's label next to the neuron whose output it multiplies: from the edge's tail
+    // on, so the labels stand in the order of the layer they come from
+    if (!er.trace) return g;
+    var pts = V.kind === "neuron" && er.weight >= 0 ? er.trace.slice(1, -1) : er.mids.concat(er.trace.slice(2, -2));
+    function rectAt(p, dy) { return { x: p.x - width / 2, y: p.y - 11 - (tall - 17) / 2 + dy, w: width, h: tall }; }
+    function cost(p, dy) {
+      var bb = rectAt(p, dy);
+      if (bb.x < -2 || bb.x + bb.w > V.width - 6 || bb.y < 6 - V.height || bb.y + bb.h > 2) return Infinity;
       var n = 0;
-      placed.forEach(function (p) {
-        if (!(bb.x + bb.width + 4 < p.x || p.x + p.w < bb.x - 4 || bb.y + off + h < p.y || p.y + p.h < bb.y + off)) n++;
+      placed.forEach(function (q) {
+        if (!(bb.x + bb.w + 4 < q.x || q.x + q.w < bb.x - 4 || bb.y + bb.h + 2 < q.y || q.y + q.h < bb.y - 2)) n++;
       });
+      // centred on its edge: the centre nearer that edge than any other (a crossing fails
+      // this); led by a line: the line's foot on the edge
+      var c = dy ? { x: p.x, y: p.y } : { x: p.x, y: p.y - 2.5 }, own = distToTrace(c, er.trace);
+      // (between two layers a weight's label stands by its neuron's fan of edges, all close
+      // at its foot: there the leader shows which one it is)
+      var reach = own + (dy ? 1 : 6);
+      for (var i = 0; i < others.length && !(dy && V.kind === "neuron"); i++) {
+        var ob = others[i].bbox;  // an edge whose box is farther away cannot be nearer
+        if (others[i] === er || c.x < ob.x0 - reach || c.x > ob.x1 + reach || c.y < ob.y0 - reach || c.y > ob.y1 + reach) continue;
+        if (distToTrace(c, others[i].trace) < reach) { n += dy ? 0.25 : 0.5; break; }
+      }
       return n;
     }
-    t.setAttribute("x", pt.x + ox); t.setAttribute("y", pt.y + 4 + dy);
-    placed.push({ x: bb.x - 3, y: bb.y - 1 + dy, w: bb.width + 6, h: bb.height + 2 });
+    var offsets = [0];
+    for (var o = 1; o <= 8; o++) offsets.push(-o * h, o * h);
+    for (var oi = 0; oi < offsets.length && !(best && best.cost === 0); oi++) {
+      for (var c = 0; c < pts.length; c++) {
+        var k = cost(pts[c], offsets[oi]);
+        if (!best || k < best.cost) best = { cost: k, p: pts[c], dy: offsets[oi] };
+        if (k === 0) break;
+      }
+    }
+    if (!best || !pts.length) return g;
+    var p = best.p, dy = best.dy, bb = rectAt(p, dy);
+    t.setAttribute("x", p.x); t.setAttribute("y", bb.y + 15);
+    spans.forEach(function (sp) { sp.setAttribute("x", p.x); });
+    placed.push({ x: bb.x - 3, y: bb.y - 1, w: bb.w + 6, h: bb.h + 2 });
     var r = document.createElementNS(SVGNS, "rect");
-    r.setAttribute("x", bb.x - 3); r.setAttribute("y", bb.y - 1 + dy);
-    r.setAttribute("width", bb.width + 6); r.setAttribute("height", bb.height + 2); r.setAttribute("rx", 3);
+    r.setAttribute("x", bb.x - 3); r.setAttribute("y", bb.y - 1);
+    r.setAttribute("width", bb.w + 6); r.setAttribute("height", bb.h + 2); r.setAttribute("rx", 3);
     g.insertBefore(r, t);
+    g.setAttribute("data-edge", er.el.id);
     if (dy) {  // a thin leader back to the edge it belongs to
       var lead = document.createElementNS(SVGNS, "line");
-      lead.setAttribute("x1", pt.x); lead.setAttribute("y1", pt.y);
-      lead.setAttribute("x2", Math.max(bb.x, Math.min(bb.x + bb.width, pt.x))); lead.setAttribute("y2", dy > 0 ? bb.y - 1 + dy : bb.y + bb.height + 1 + dy);
+      lead.setAttribute("x1", p.x); lead.setAttribute("y1", p.y);
+      lead.setAttribute("x2", p.x); lead.setAttribute("y2", dy > 0 ? bb.y - 1 : bb.y + bb.h + 1);
       lead.setAttribute("class", "leader");
       g.insertBefore(lead, r);
     }
+    return g;
   }
 
   // --- the side panel: where, data table, loss chart ---------------------------------------
@@ -600,9 +856,11 @@
     badge.textContent = PHASE_NAMES[st.S.phase];
     where.appendChild(badge);
     var words = D.rows.length ? "epoch " + st.B.e + " of " + epochs + " \u00b7 batch " + st.B.b + " of " + batchesPerEpoch : "one backward pass";
+    if (viewOf(st.lay).mapped && samplesIn(st.lay) > 1) words += " \u00b7 sample " + (sample + 1) + " of " + samplesIn(st.lay);
     if (st.S.k >= 0) words += " \u00b7 node " + st.lay.L.names[st.S.k];
     where.appendChild(document.createTextNode(words));
   }
+  function samplesIn(lay) { return Math.max.apply(null, (lay.L.net || lay.L.nodeView).samples.concat([0])) + 1; }
   var dataBox = document.getElementById("data");
   function showData(st) {
     if (!D.rows.length) { dataBox.hidden = true; document.getElementById("data-heading").hidden = true; return; }
@@ -627,10 +885,14 @@
     dataBox.appendChild(t);
   }
   var chart = document.getElementById("chart");
-  var losses = D.batches.map(function (B) { return B.v[layouts[B.l].root]; });
-  var allPositive = losses.every(function (x) { return x > 0; });
-  var lo = Math.min.apply(null, losses), hi = Math.max.apply(null, losses);
-  var logScale = allPositive && losses.length > 1 && hi / lo > 1e3;
+  var losses, lo, hi, logScale;
+  function chartScale() {
+    losses = D.batches.map(function (B) { return B.v[layouts[B.l].root]; });
+    var allPositive = losses.every(function (x) { return x > 0; });
+    lo = Math.min.apply(null, losses); hi = Math.max.apply(null, losses);
+    logScale = allPositive && losses.length > 1 && hi / lo > 1e3;
+  }
+  chartScale();
   function svgEl(name, attrs, text) {
     var el = document.createElementNS(SVGNS, name);
     for (var a in attrs) el.setAttribute(a, attrs[a]);
@@ -677,11 +939,22 @@
       svgEl("polyline", { points: pts.join(" "), fill: "none", stroke: "#2a7ab0", "stroke-width": 2 });
       var lx = fx(shown - 1), ly = fy(losses[shown - 1]);
       svgEl("circle", { cx: lx, cy: ly, r: 4, fill: "#D62728" });
-      // below the point near the top, where the epoch names are
-      // right of the point in the chart's left half, left of it in the right half: never cut off
-      var right = lx > (X0 + X1) / 2;
-      svgEl("text", { x: right ? lx - 6 : lx + 6, y: ly < Y0 + 24 ? ly + 18 : ly - 6, id: "chart-last",
-                      "text-anchor": right ? "end" : "start" }, "L = " + f7(losses[shown - 1]));
+      // beside the point, inside the chart, clear of the axis numbers and the epoch names:
+      // right of it in the chart's left half, left of it in the right half; above, else below
+      var right = lx > (X0 + X1) / 2, taken = [];
+      chart.querySelectorAll("text").forEach(function (t) { var b = t.getBBox(); if (b.width) taken.push(b); });
+      var last = svgEl("text", { id: "chart-last" }, "L = " + f7(losses[shown - 1]));
+      var spots = [[right, -6], [right, 18], [!right, -6], [!right, 18], [right, -24], [right, 36]];
+      for (var si = 0; si < spots.length; si++) {
+        var end = spots[si][0];
+        last.setAttribute("x", end ? lx - 6 : lx + 6);
+        last.setAttribute("y", ly + spots[si][1]);
+        last.setAttribute("text-anchor", end ? "end" : "start");
+        var bb = last.getBBox();
+        var clear = bb.x >= 0 && bb.x + bb.width <= 440 && bb.y >= 0 && bb.y + bb.height <= Y1 - 2 &&
+          taken.every(function (o) { return bb.x > o.x + o.width + 2 || o.x > bb.x + bb.width + 2 || bb.y > o.y + o.height || o.y > bb.y + bb.height; });
+        if (clear) break;
+      }
     }
   }
 
@@ -700,7 +973,7 @@
     showChart(st);
     slider.value = String(i + 1);
     counter.textContent = "step " + (i + 1) + " of " + steps.length;
-    var hash = "#step=" + (i + 1);
+    var hash = "#step=" + (i + 1) + settingsHash();
     if (location.hash !== hash) {
       try { history.replaceState(null, "", hash); } catch (err) { /* a sandboxed frame: no URL */ }
     }
@@ -760,24 +1033,337 @@
     else if (ev.key === "Home") go(0);
     else if (ev.key === "End") go(steps.length - 1);
     else if (ev.key === " ") setPlaying(!timer);
+    else if (ev.key === "o" && level === "neuron" && currentNeuron()) openNeuron(currentNeuron());
+    else if (ev.key === "Escape" && opened) setLevel("neuron");
     else handled = false;
     if (handled) ev.preventDefault();
   });
   function fromHash() {
-    var m = /^#step=(\d+)$/.exec(location.hash);
+    var m = /^#step=(\d+)(&|$)/.exec(location.hash);
     return m ? Number(m[1]) - 1 : null;
   }
   window.addEventListener("hashchange", function () {
     var i = fromHash();
+    if (LIVE && hashRetrains()) { go(i === null ? current : i); return; }
     if (i !== null && i !== current) go(i);
   });
 
-  window.explorer = Object.freeze({
-    steps: steps,
+  // --- the level: one box per neuron, or every node; a neuron's nodes opened in place -----
+  var levelButtons = { neuron: document.getElementById("level-neuron"), node: document.getElementById("level-node") };
+  function startScale(V) { return Math.max(minScale(V), Math.min(1, fitScale(V))); }
+  function setLevel(to) {
+    var lay = layouts[Math.max(shownLayout, 0)];
+    if (!lay) return;
+    level = to === "neuron" && lay.views.neuron ? "neuron" : "node";
+    if (opened) {
+      opened.els.forEach(function (el) { el.classList.remove("opened"); });
+      lay.views.node.svg.classList.remove("focused");
+      opened = null;
+    }
+    showLayout(lay);
+    document.getElementById("graph-pane").classList.toggle("neuron", level === "neuron");
+    for (var key in levelButtons) {
+      if (levelButtons[key]) levelButtons[key].setAttribute("aria-pressed", key === level ? "true" : "false");
+    }
+    scale = startScale(viewOf(lay));
+    applyScale();
+    pane.scrollLeft = 0; pane.scrollTop = 0;
+    if (current >= 0) go(current);
+  }
+  // Open neuron `name` (L1.n3, or the sample's own L1.n3#2): its weights, inputs, bias and
+  // its node at the node level, in the middle of the pane; the rest of the graph dimmed.
+  function openNeuron(name) {
+    var lay = layouts[Math.max(shownLayout, 0)], net = lay && lay.L.net;
+    var found = null;
+    if (net) {
+      net.neurons.forEach(function (nr) {
+        var n = lay.L.names[nr.k];
+        if (n === name) found = nr;
+        else if (!found && baseName(n) === name && net.samples[nr.k] === sample) found = nr;
+      });
+      if (!found) net.neurons.forEach(function (nr) { if (!found && baseName(lay.L.names[nr.k]) === name) found = nr; });
+    }
+    if (!found) throw new Error("explorer.open: no neuron named " + JSON.stringify(String(name)));
+    if (net.samples[found.k] >= 0) sample = net.samples[found.k];
+    setLevel("node");
+    var V = lay.views.node, ins = lay.L.inputs[found.k];
+    // its frame: the neuron and the parameters it owns; its inputs lit too, wherever they are
+    var own = [found.k].concat(ins.filter(function (k) { return lay.L.kinds[k] === "p"; }));
+    var frame = own.map(function (k) { return V.boxOf[k]; }).filter(Boolean);
+    var els = [found.k].concat(ins).map(function (k) { return V.boxOf[k]; }).filter(Boolean);
+    els.forEach(function (el) { el.classList.add("opened"); });
+    V.svg.classList.add("focused");
+    opened = { k: found.k, els: frame };
+    var u = union(frame.map(function (el) { return el.getBoundingClientRect(); }));
+    if (u) {
+      var W = pane.clientWidth - 24, H = pane.clientHeight - 24;
+      zoom(Math.max(minScale(V), Math.min(1, scale * Math.min(W / (u.right - u.left), H / (u.bottom - u.top)))));
+      u = union(frame.map(function (el) { return el.getBoundingClientRect(); }));
+      var p = pane.getBoundingClientRect();
+      pane.scrollLeft += (u.left + u.right) / 2 - (p.left + pane.clientLeft + pane.clientWidth / 2);
+      pane.scrollTop += (u.top + u.bottom) / 2 - (p.top + pane.clientTop + pane.clientHeight / 2);
+    }
+    if (current >= 0) go(current);
+    return lay.L.names[found.k];
+  }
+  if (levelButtons.neuron) levelButtons.neuron.addEventListener("click", function () { setLevel("neuron"); });
+  if (levelButtons.node) levelButtons.node.addEventListener("click", function () { setLevel("node"); });
+  function currentNeuron() {
+    var st = current >= 0 ? state(current) : null, net = st && st.lay.L.net, name = null;
+    if (net && st.S.k >= 0) net.neurons.forEach(function (nr) { if (nr.k === st.S.k) name = st.lay.L.names[nr.k]; });
+    return name;
+  }
+
+  // --- live: re-train in the page with the settings the learner picks --------------------
+  // D.live (when the page was made from a model and a loss) holds the one-sample program the
+  // engine (MGEngine, engine.js) trains, the run's settings, and each layout's ops, from which
+  // a batch's drawing numbers (values, local partials) are computed again.
+  var root = typeof globalThis !== "undefined" ? globalThis : window;
+  var LIVE = D.live, ORIGINAL = { batches: D.batches, rows: D.rows, optimizer: D.optimizer, stopped: D.stopped };
+  var MAX_PAGE_STEPS = 200000;
+  var recorded = LIVE ? LIVE.settings : null;
+  var settings = recorded ? copySettings(recorded) : {};
+  var OPTIMIZERS = { sgd: "SGD", momentum: "SGD with momentum", adam: "Adam" };
+  function copySettings(s) {
+    var out = {};
+    Object.keys(s).forEach(function (key) { out[key] = Array.isArray(s[key]) ? s[key].slice() : s[key]; });
+    return out;
+  }
+  function fail(text) { throw new Error("explorer.retrain: " + text); }
+  function number(value, what) {
+    var x = typeof value === "string" && value.trim() !== "" ? Number(value) : value;
+    if (typeof x !== "number" || !isFinite(x)) fail(what + " must be a finite number, got " + JSON.stringify(value));
+    return x;
+  }
+  // The settings after `changes`, checked (an Error naming the bad one; nothing changes)
+  function merged(changes) {
+    if (!LIVE) fail(D.fixed || "this page has no model to re-train");
+    if (changes === null || typeof changes !== "object" || Array.isArray(changes)) fail("changes must be an object of settings");
+    var s = copySettings(settings);
+    Object.keys(changes).forEach(function (key) {
+      if (!Object.prototype.hasOwnProperty.call(recorded, key)) fail("unknown setting " + JSON.stringify(key) + "; the settings are " + Object.keys(recorded).join(", "));
+      s[key] = Array.isArray(changes[key]) ? changes[key].slice() : changes[key];
+    });
+    s.lr = number(s.lr, "lr");
+    if (!(s.lr > 0)) fail("lr must be > 0, got " + s.lr);
+    if (!OPTIMIZERS.hasOwnProperty(s.optimizer)) fail("optimizer must be sgd, momentum or adam, got " + JSON.stringify(s.optimizer));
+    s.momentum = number(s.momentum, "momentum");
+    if (!(s.momentum >= 0 && s.momentum < 1)) fail("momentum must be in [0, 1), got " + s.momentum);
+    if (!Array.isArray(s.betas) || s.betas.length !== 2) fail("betas must be two numbers in [0, 1), got " + JSON.stringify(s.betas));
+    s.betas = [number(s.betas[0], "betas[0]"), number(s.betas[1], "betas[1]")];
+    s.betas.forEach(function (b, i) { if (!(b >= 0 && b < 1)) fail("betas[" + i + "] must be in [0, 1), got " + b); });
+    s.epochs = number(s.epochs, "epochs");
+    if (!(s.epochs >= 1) || Math.floor(s.epochs) !== s.epochs) fail("epochs must be a whole number >= 1, got " + s.epochs);
+    if (s.batch_size !== recorded.batch_size) {
+      fail("batch_size: this page's graph is drawn for batches of " + (recorded.batch_size === null ? "every row" : recorded.batch_size) + " and stays so");
+    }
+    if (s.loss !== recorded.loss) fail("loss: this page replays its own loss, " + recorded.loss);
+    if (s.data !== recorded.data) fail("data: use setRows(rows) to change the rows");
+    if (s.init !== recorded.init || s.seed !== recorded.seed) {
+      if (!LIVE.redraw || !LIVE.mlp || typeof root.mlpInit !== "function") {
+        fail("init and seed: this page cannot draw new initial weights" + (LIVE.redraw ? " (pyrandom.js is missing)" : " (its weights were given, not drawn)"));
+      }
+      if (s.seed !== null) s.seed = number(s.seed, "seed");
+    }
+    return s;
+  }
+  function initial(s) {
+    if (s.init === recorded.init && s.seed === recorded.seed) return LIVE.program.init.slice();
+    var m = LIVE.mlp;
+    return root.mlpInit(m.nin, m.nouts, { seed: s.seed, init: s.init, bias: m.bias, activation: m.activation,
+                                          output_activation: m.output_activation });
+  }
+  // Train with settings `s` on `rows`: new batch records in the page's format, or an Error
+  function trainRecords(s, rows) {
+    var run = root.MGEngine.train(LIVE.program, s, initial(s), rows);
+    if (!run.batches.length) fail("training stopped at its first batch: " + run.stopped);
+    var layoutOf = {}, template = {};
+    ORIGINAL.batches.forEach(function (B) {
+      if (!(B.b in layoutOf)) layoutOf[B.b] = B.l;
+      if (!(B.l in template)) template[B.l] = B;
+    });
+    var total = 0, records = run.batches.map(function (rec, i) {
+      var li = layoutOf[rec.batch], lay = layouts[li], L = lay.L, ops = LIVE.ops[li], T = template[li];
+      var v = new Array(lay.n), d = [];
+      for (var k = 0; k < lay.n; k++) {
+        if (!L.inputs[k].length) {
+          if (L.params[k] >= 0) v[k] = rec.before[L.params[k]];
+          else if (L.feeds[k][0] >= 0) v[k] = rows[rec.rows[L.feeds[k][0]]][L.feeds[k][1]];
+          else v[k] = T.v[k];
+          continue;
+        }
+        var out = root.MGEngine.apply(ops[k][0], L.inputs[k].map(function (j) { return v[j]; }), ops[k][1]);
+        v[k] = out[0];
+        for (var j = 0; j < out[1].length; j++) d.push(out[1][j]);
+      }
+      var phases = i === 0 ? ["init", "feed", "forward", "loss", "backward", "update"] : ["feed", "forward", "loss", "backward", "update"];
+      total += phases.length + lay.fwd.length + lay.bwd.length;
+      return { l: li, e: rec.epoch, b: rec.batch, r: rec.rows, v: v, d: d, k: T.k,
+               u: lay.drawn.map(function (k2) { return rec.after[L.params[k2]]; }), p: phases };
+    });
+    if (total > MAX_PAGE_STEPS) fail("the page would have " + total + " steps, more than " + MAX_PAGE_STEPS + "; train fewer epochs");
+    var names = {};
+    LIVE.program.params.forEach(function (name, i) { names[name] = run.params[i]; });
+    return { records: records, stopped: run.stopped, losses: run.losses, params: names };
+  }
+  function optimizerText(s) {
+    return { name: OPTIMIZERS[s.optimizer], lr: s.lr, sgd: s.optimizer === "sgd" || (s.optimizer === "momentum" && !s.momentum) };
+  }
+  // Re-train with `changes` merged into the settings; rebuild the steps; {losses, params}
+  function retrain(changes, quiet) {
+    var s = merged(changes || {});
+    var rows = D.rows;
+    var result = trainRecords(s, rows);
+    settings = s;
+    D.batches = result.records;
+    D.stopped = result.stopped;
+    D.optimizer = optimizerText(s);
+    buildSteps();
+    chartScale();
+    slider.max = String(Math.max(steps.length, 1));
+    showSettings();
+    if (!quiet) {
+      note(result.stopped ? "Re-trained: training " + result.stopped : "Re-trained: " + result.losses.length + " steps, last loss " + f7(result.losses[result.losses.length - 1]) + ".", !!result.stopped);
+      go(Math.min(current, steps.length - 1));
+    }
+    return { losses: result.losses, params: result.params };
+  }
+  function setRows(rows) {
+    if (!LIVE) throw new Error("explorer.setRows: " + (D.fixed || "this page has no model to re-train"));
+    if (!Array.isArray(rows) || rows.length !== D.rows.length) {
+      throw new Error("explorer.setRows: give " + D.rows.length + " rows (this page's batches are drawn for that many)");
+    }
+    var width = D.rows[0].length, clean = rows.map(function (r, i) {
+      if (!Array.isArray(r) || r.length !== width) throw new Error("explorer.setRows: row " + i + " must be " + width + " numbers");
+      return r.map(function (x, j) {
+        if (typeof x !== "number" || !isFinite(x)) throw new Error("explorer.setRows: row " + i + ", column " + j + " is not a finite number: " + JSON.stringify(x));
+        var allowed = LIVE.program.targets;
+        if (allowed && j >= width - LIVE.program.terms.length && allowed.indexOf(x) < 0) {
+          throw new Error("explorer.setRows: row " + i + ", column " + j + " is a class label, " + allowed.join(" or ") + ", got " + x);
+        }
+        return x;
+      });
+    });
+    var old = D.rows;
+    D.rows = clean;
+    try { return retrain({}); } catch (err) { D.rows = old; throw err; }
+  }
+  function resetRun() {
+    if (!LIVE) return null;
+    D.rows = ORIGINAL.rows;
+    settings = copySettings(recorded);
+    var out = retrain({});
+    note("Reset: the recorded run.", false);
+    return out;
+  }
+  // The settings that differ from the recorded run, for the URL fragment: "&lr=0.5&optimizer=adam"
+  var HASH_KEYS = ["lr", "optimizer", "momentum", "betas", "epochs", "init", "seed"];
+  function settingsHash() {
+    if (!LIVE) return "";
+    var out = "";
+    HASH_KEYS.forEach(function (key) {
+      var a = settings[key], b = recorded[key];
+      if (JSON.stringify(a) !== JSON.stringify(b)) out += "&" + key + "=" + encodeURIComponent(Array.isArray(a) ? a.join(",") : String(a));
+    });
+    return out;
+  }
+  // A fragment edited by hand (or a link followed in the same page): its settings, trained
+  function hashRetrains() {
+    var linked = settingsFromHash() || {}, want = copySettings(recorded);
+    Object.keys(linked).forEach(function (key) { want[key] = linked[key]; });
+    var same = HASH_KEYS.every(function (key) { return JSON.stringify(want[key]) === JSON.stringify(settings[key]); });
+    if (same) return false;
+    var keep = settings;
+    settings = copySettings(recorded);
+    try { retrain(linked, true); } catch (err) { settings = keep; note("The link's settings were not used: " + err.message, true); return false; }
+    note("Re-trained with the link's settings.", false);
+    return true;
+  }
+  function settingsFromHash() {
+    if (!LIVE) return null;
+    var changes = null;
+    location.hash.replace(/^#/, "").split("&").forEach(function (part) {
+      var eqAt = part.indexOf("="), key = part.slice(0, eqAt), raw;
+      if (eqAt < 0 || HASH_KEYS.indexOf(key) < 0) return;
+      try { raw = decodeURIComponent(part.slice(eqAt + 1)); } catch (err) { return; }
+      var value = raw;
+      if (key === "betas") value = raw.split(",").map(Number);
+      else if (key === "optimizer") value = raw;
+      else if (key === "init") value = raw === "null" ? null : raw;
+      else if (key === "seed") value = raw === "null" ? null : Number(raw);
+      else value = Number(raw);
+      changes = changes || {};
+      changes[key] = value;
+    });
+    return changes;
+  }
+
+  // The settings panel: the learner's controls (only on a page that can re-train)
+  var panel = document.getElementById("settings"), noteBox = document.getElementById("settings-note");
+  function note(text, bad) {
+    if (!noteBox) return;
+    noteBox.textContent = text;
+    noteBox.className = bad ? "bad" : "";
+  }
+  function field(id) { return document.getElementById(id); }
+  function showSettings() {
+    if (!LIVE || !panel) return;
+    field("set-lr").value = String(settings.lr);
+    field("set-optimizer").value = settings.optimizer;
+    field("set-momentum").value = String(settings.momentum);
+    field("set-beta1").value = String(settings.betas[0]);
+    field("set-beta2").value = String(settings.betas[1]);
+    field("set-epochs").value = String(settings.epochs);
+    field("set-batch").value = settings.batch_size === null ? "all" : String(settings.batch_size);
+    field("set-init").value = settings.init === null ? "" : settings.init;
+    field("set-seed").value = settings.seed === null ? "" : String(settings.seed);
+    panel.setAttribute("data-optimizer", settings.optimizer);
+  }
+  function setUpControls() {
+    if (!panel) return;
+    if (!LIVE) {
+      panel.classList.add("fixed");
+      note("The settings are fixed: " + (D.fixed || "this page shows one recorded run") + ".", false);
+      return;
+    }
+    var canRedraw = LIVE.redraw && LIVE.mlp && typeof root.mlpInit === "function";
+    field("set-init").disabled = !canRedraw;
+    field("set-seed").disabled = !canRedraw;
+    if (!canRedraw) {
+      field("set-init").title = field("set-seed").title = LIVE.redraw ? "needs pyrandom.js" : "this model's weights were given, not drawn";
+    }
+    field("set-batch").title = "the graph is drawn for this batch size";
+    function apply(changes) {
+      try { retrain(changes); } catch (err) { note(err.message.replace(/^explorer\.retrain: /, ""), true); showSettings(); }
+    }
+    field("set-lr").addEventListener("change", function () { apply({ lr: field("set-lr").value }); });
+    field("set-optimizer").addEventListener("change", function () { apply({ optimizer: field("set-optimizer").value }); });
+    field("set-momentum").addEventListener("change", function () { apply({ momentum: field("set-momentum").value }); });
+    field("set-beta1").addEventListener("change", function () { apply({ betas: [field("set-beta1").value, settings.betas[1]] }); });
+    field("set-beta2").addEventListener("change", function () { apply({ betas: [settings.betas[0], field("set-beta2").value] }); });
+    field("set-epochs").addEventListener("change", function () { apply({ epochs: field("set-epochs").value }); });
+    field("set-init").addEventListener("change", function () { apply({ init: field("set-init").value || null }); });
+    field("set-seed").addEventListener("change", function () { var v = field("set-seed").value; apply({ seed: v === "" ? null : v }); });
+    field("set-reset").addEventListener("click", function () { resetRun(); go(0); });
+    panel.hidden = false;
+    showSettings();
+  }
+
+  var api = Object.freeze({
+    get steps() { return steps; },
+    get settings() { return Object.freeze(copySettings(settings)); },
+    get rows() { return D.rows.map(function (r) { return r.slice(); }); },
+    retrain: function (changes) { return retrain(changes); },
+    setRows: function (rows) { return setRows(rows); },
+    reset: function () { return resetRun(); },
     go: function (i) { go(i); return current; },
     get current() { return current; },
-    get playing() { return timer !== null; }
+    get playing() { return timer !== null; },
+    get level() { return level; },
+    open: function (name) { return openNeuron(name); },
+    close: function () { setLevel("neuron"); return level; }
   });
+  window.explorer = api;
   if (!D.rows.length) {
     // one backward pass (render_steps): no epochs, batches or loss curve to move through
     ["first-epoch", "prev-batch", "next-batch", "next-epoch", "chart", "chart-heading"].forEach(function (id) {
@@ -788,9 +1374,14 @@
     if (help) help.textContent = help.textContent.replace(", Page Up/Down batch", "");
   }
   shownLayout = D.batches.length ? D.batches[0].l : 0;
-  layouts.forEach(function (lay) { lay.div.hidden = lay.li !== shownLayout; });
-  scale = Math.max(MIN_LEGIBLE, Math.min(1, fitScale()));
-  applyScale();
+  var hasNeurons = layouts.some(function (lay) { return lay.views.neuron; });
+  document.getElementById("levels").hidden = !hasNeurons;
+  setLevel(hasNeurons ? "neuron" : "node");
+  setUpControls();
   var start = fromHash();
+  var linked = settingsFromHash();
+  if (linked) {
+    try { retrain(linked, true); } catch (err) { note("The link's settings were not used: " + err.message, true); }
+  }
   go(start === null ? 0 : start);
 })();

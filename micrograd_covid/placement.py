@@ -1,0 +1,304 @@
+"""A second look at Graphviz's layout: weights in index order, each label by its own edge.
+
+dot orders the boxes of a rank to cross as few edges as it can, which can set a neuron's
+weights w2, w3, w0, w1 down its frame; it sets an edge's label beside the edge's middle, where
+it reserved room, and where edges run close or cross there the label can sit nearer another
+edge than its own, on a crossing, or at a distance. After dot's layout, the weights of each
+frame take their column's places in index order (each with its edge), and each label that does
+not sit cleanly moves to the first spot along its own edge (from the middle out, on either
+side) where it touches no box, no other label, no line, and is nearer its own edge than any
+other; then the drawing is made from that layout (Graphviz's ``neato -n2`` draws given
+positions as they are).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["render_placed"]
+
+# from the middle out, every 5 % of the edge's length
+_FRACTIONS = tuple(sorted((k / 20 for k in range(1, 20)), key=lambda f: abs(f - 0.5)))
+_GAP = 3.0  # points between a label and its own edge
+_CLEAR = 4.0  # points between a label and anything else
+_WIDER = 1.1
+# beside the point: right, left, above, below, then the four corners
+_SIDES = ((1, 0), (-1, 0), (0, 1), (0, -1), (1, 1), (-1, 1), (1, -1), (-1, -1))
+
+
+@dataclass
+class _Label:
+    edge: str
+    lp: tuple[float, float]
+    half: tuple[float, float]  # half its width and height
+    line: list[tuple[float, float]]  # its edge, as points along the drawn curve
+
+    def box(self, at: tuple[float, float]) -> tuple[float, float, float, float]:
+        return (
+            at[0] - self.half[0],
+            at[1] - self.half[1],
+            at[0] + self.half[0],
+            at[1] + self.half[1],
+        )
+
+
+def _bezier(points: list[list[float]]) -> list[tuple[float, float]]:
+    """Points along a chain of cubic Bézier segments (p0, c1, c2, p1, c1, c2, p2, …)."""
+    out = [(points[0][0], points[0][1])]
+    for i in range(0, len(points) - 3, 3):
+        p0, p1, p2, p3 = points[i : i + 4]
+        for step in range(1, 13):
+            t = step / 12
+            u = 1 - t
+            out.append(
+                (
+                    u**3 * p0[0] + 3 * u * u * t * p1[0] + 3 * u * t * t * p2[0] + t**3 * p3[0],
+                    u**3 * p0[1] + 3 * u * u * t * p1[1] + 3 * u * t * t * p2[1] + t**3 * p3[1],
+                )
+            )
+    return out
+
+
+def _text_box(ops: list[dict[str, Any]]) -> tuple[float, float, float, float] | None:
+    """The box of the text drawn by xdot operations (baseline points, widths, font sizes)."""
+    size = 14.0
+    box: tuple[float, float, float, float] | None = None
+    for op in ops:
+        if op.get("op") == "F":
+            size = float(op.get("size", size))
+        elif op.get("op") == "T":
+            x, y = op["pt"]
+            width = float(op["width"])
+            left = {"l": x, "r": x - width}.get(op.get("align", "c"), x - width / 2)
+            b = (left, y - 0.25 * size, left + width, y + 0.85 * size)
+            box = (
+                b
+                if box is None
+                else (min(box[0], b[0]), min(box[1], b[1]), max(box[2], b[2]), max(box[3], b[3]))
+            )
+    return box
+
+
+def _distance(box: tuple[float, float, float, float], line: list[tuple[float, float]]) -> float:
+    best = math.inf
+    for x, y in line:
+        dx = max(box[0] - x, 0.0, x - box[2])
+        dy = max(box[1] - y, 0.0, y - box[3])
+        best = min(best, math.hypot(dx, dy))
+    return best
+
+
+def _meets(a: tuple[float, ...], b: tuple[float, ...], margin: float) -> bool:
+    return (
+        a[0] < b[2] + margin
+        and b[0] < a[2] + margin
+        and a[1] < b[3] + margin
+        and b[1] < a[3] + margin
+    )
+
+
+def _along(line: list[tuple[float, float]], fraction: float) -> tuple[float, float]:
+    lengths = [0.0]
+    for (x0, y0), (x1, y1) in itertools.pairwise(line):
+        lengths.append(lengths[-1] + math.hypot(x1 - x0, y1 - y0))
+    goal = lengths[-1] * fraction
+    for i in range(1, len(line)):
+        if lengths[i] >= goal:
+            span = lengths[i] - lengths[i - 1] or 1.0
+            t = (goal - lengths[i - 1]) / span
+            return (
+                line[i - 1][0] + t * (line[i][0] - line[i - 1][0]),
+                line[i - 1][1] + t * (line[i][1] - line[i - 1][1]),
+            )
+    return line[-1]
+
+
+def placements(layout: dict[str, Any]) -> dict[str, tuple[float, float]]:
+    """New label positions (by edge id) for the labels of `layout` (dot's JSON) that sit
+    nearer another edge than their own, touch a box, a line or a label, or float away."""
+    boxes: list[tuple[float, float, float, float]] = []
+    for obj in layout.get("objects", []):
+        if "pos" in obj and "width" in obj and "nodes" not in obj:
+            x, y = (float(v) for v in obj["pos"].split(","))
+            w, h = float(obj["width"]) * 36, float(obj["height"]) * 36
+            boxes.append((x - w, y - h, x + w, y + h))
+    title = _text_box(layout.get("_ldraw_", []))
+    if title is not None:
+        boxes.append(title)
+    bb = [float(v) for v in layout.get("bb", "0,0,0,0").split(",")]
+    lines: dict[str, list[tuple[float, float]]] = {}
+    labels: list[_Label] = []
+    for edge in layout.get("edges", []):
+        if edge.get("style") == "invis":
+            continue
+        curve = [op for op in edge.get("_draw_", []) if op.get("op") == "b"]
+        if not curve:
+            continue
+        key = str(edge.get("id") or f"_{edge['_gvid']}")
+        lines[key] = _bezier(curve[0]["points"])
+        text = _text_box(edge.get("_ldraw_", []))
+        if "lp" in edge and text is not None and edge.get("id"):
+            # a little wider than dot measured it: a browser may draw the SVG in a wider font
+            half = ((text[2] - text[0]) / 2 * _WIDER, (text[3] - text[1]) / 2)
+            centre = ((text[0] + text[2]) / 2, (text[1] + text[3]) / 2)
+            labels.append(_Label(key, centre, half, lines[key]))
+    placed: list[tuple[float, float, float, float]] = []
+    moves: dict[str, tuple[float, float]] = {}
+
+    def clean(
+        label: _Label, at: tuple[float, float], slack: float = 2.0, gap: float = _GAP
+    ) -> bool:
+        box = label.box(at)
+        if box[0] < bb[0] or box[1] < bb[1] or box[2] > bb[2] or box[3] > bb[3]:
+            return False
+        if any(_meets(box, b, 2.0) for b in boxes) or any(_meets(box, p, _CLEAR) for p in placed):
+            return False
+        own = _distance(box, label.line)
+        if not 0.5 <= own <= 3 * gap:  # beside its edge, not on it, not away from it
+            return False
+        return all(
+            _distance(box, line) > own + slack for key, line in lines.items() if key != label.edge
+        )
+
+    def spot(label: _Label, slack: float, gap: float = _GAP) -> tuple[float, float] | None:
+        hw, hh = label.half
+        for fraction in _FRACTIONS:
+            x, y = _along(label.line, fraction)
+            for dx, dy in _SIDES:
+                at = (x + dx * (hw + gap), y + dy * (hh + gap))
+                if clean(label, at, slack, gap):
+                    return at
+        return None
+
+    def anywhere(label: _Label) -> tuple[float, float] | None:
+        """Beside its edge, else a little away from it (still nearer it than any other)."""
+        return spot(label, 2.0) or spot(label, 0.0) or spot(label, 8.0, 3 * _GAP)
+
+    # the labels dot set cleanly stay; the others move, else stay where dot set them
+    unclean = []
+    for label in labels:
+        if clean(label, label.lp):
+            placed.append(label.box(label.lp))
+        else:
+            unclean.append(label)
+    # a label with nowhere better stays: the others keep clear of it
+    movable = []
+    for label in unclean:
+        if anywhere(label) is None:
+            placed.append(label.box(label.lp))
+        else:
+            movable.append(label)
+    # and none moves onto a spot another may have to stay in
+    waiting = [label.box(label.lp) for label in movable]
+    placed.extend(waiting)
+    for label in movable:
+        placed.remove(label.box(label.lp))
+        at = anywhere(label)
+        if at is not None:
+            moves[label.edge] = at
+        placed.append(label.box(at or label.lp))
+    return moves
+
+
+def _in_index_order(layout: dict[str, Any]) -> tuple[dict[str, str], dict[str, int]]:
+    """Put each frame's parameters (its ``comment``: ``params n4 n5``) down their column in
+    index order, in `layout` itself: each box takes the place of the one that stood at its
+    rank, and its edge that one's edge. Returns the new node positions by node id and, by edge
+    id, the index of the edge whose curve and label place it took."""
+    by_name = {obj["name"]: obj for obj in layout.get("objects", []) if "pos" in obj}
+    out_edges: dict[str, list[dict[str, Any]]] = {}
+    objects = layout.get("objects", [])
+    for edge in layout.get("edges", []):
+        if edge.get("style") != "invis":
+            out_edges.setdefault(objects[edge["tail"]]["name"], []).append(edge)
+    moved: dict[str, str] = {}
+    took: dict[str, int] = {}
+    for frame in objects:
+        names = str(frame.get("comment", "")).removeprefix("params ").split()
+        if not str(frame.get("comment", "")).startswith("params ") or len(names) < 2:
+            continue
+        boxes = [by_name.get(n) for n in names]
+        if any(b is None or len(out_edges.get(b["name"], [])) != 1 for b in boxes):
+            continue
+        spots = [tuple(float(v) for v in b["pos"].split(",")) for b in boxes]  # type: ignore[index]
+        if max(x for x, _ in spots) - min(x for x, _ in spots) > 1.0:
+            continue  # not one column
+        down = sorted(range(len(spots)), key=lambda i: -spots[i][1])  # top first (y is up)
+        if down == list(range(len(spots))):
+            continue
+        edges = [out_edges[n][0] for n in names]
+        saved = [(e.get("_draw_"), e.get("lp"), e.get("pos")) for e in edges]
+        for i, (box, edge) in enumerate(zip(boxes, edges)):
+            j = down[i]  # the place the i-th parameter takes: the i-th from the top
+            x, y = spots[j]
+            box["pos"] = f"{x:.2f},{y:.2f}"  # type: ignore[index]
+            moved[box["id"]] = box["pos"]  # type: ignore[index]
+            draw_ops, lp, pos = saved[j]
+            edge["_draw_"], edge["pos"] = draw_ops, pos
+            if lp is not None and "lp" in edge:
+                # the label keeps its own text, set where the other edge's label was
+                ox, oy = (float(v) for v in edge["lp"].split(","))
+                nx, ny = (float(v) for v in lp.split(","))
+                for op in edge.get("_ldraw_", []):
+                    if op.get("op") == "T":
+                        op["pt"] = [op["pt"][0] + nx - ox, op["pt"][1] + ny - oy]
+                edge["lp"] = lp
+            took[edge["id"]] = j
+    return moved, took
+
+
+def _replace(text: str, key: str, attribute: str, old: str, new: str) -> str:
+    """`text` (xdot) with `attribute` of the statement whose id is `key` set to `new`, where
+    it reads `old` (else unchanged)."""
+    start = text.find(f'id="{key}"')
+    if start < 0:
+        return text
+    head = text.rfind("[", 0, start)
+    end = text.find("];", start)
+    for at in (text.find(f'{attribute}="', head), text.find(f'{attribute}="', start)):
+        if head <= at < end:
+            stop = text.find('"', at + len(attribute) + 2)
+            if text[at + len(attribute) + 2 : stop].replace("\\\n", "") == old:
+                return f'{text[:at]}{attribute}="{new}"{text[stop + 1 :]}'
+    return text
+
+
+def render_placed(source: str, format: str) -> bytes:
+    """`source` (DOT) laid out by dot and drawn in `format`, its edge labels by their edges."""
+    import graphviz
+
+    data = source.encode("utf-8")
+    layout = json.loads(graphviz.pipe("dot", "json", data))
+    before = {e.get("id"): (e.get("pos"), e.get("lp")) for e in layout.get("edges", [])}
+    nodes_before = {o.get("id"): o.get("pos") for o in layout.get("objects", [])}
+    moved, took = _in_index_order(layout)
+    moves = placements(layout)
+    if not moves and not moved:
+        return bytes(graphviz.pipe("dot", format, data))
+    xdot = graphviz.pipe("dot", "xdot", data).decode("utf-8")
+    for key, pos in moved.items():
+        xdot = _replace(xdot, key, "pos", str(nodes_before[key]), pos)
+    for edge in layout.get("edges", []):
+        key = edge.get("id")
+        if key is None or (key not in moves and key not in took):
+            continue
+        old_pos, old_lp = before[key]
+        if key in took and edge.get("pos") != old_pos:
+            xdot = _replace(xdot, key, "pos", str(old_pos), str(edge["pos"]))
+        if "lp" not in edge:
+            continue
+        x, y = (float(v) for v in edge["lp"].split(","))
+        if key in moves:
+            # the label's centre moves by the text box's offset from lp
+            text = _text_box(edge.get("_ldraw_", []))
+            assert text is not None
+            x, y = (
+                moves[key][0] - (text[0] + text[2]) / 2 + x,
+                moves[key][1] - (text[1] + text[3]) / 2 + y,
+            )
+        xdot = _replace(xdot, key, "lp", str(old_lp), f"{x:.2f},{y:.2f}")
+    return bytes(graphviz.pipe("neato", format, xdot.encode("utf-8"), neato_no_op=2))

@@ -1,0 +1,329 @@
+"""The explore page at network size: geometry read from headless Chromium.
+
+Three pages (the walkthrough, the deep tutorial's 2-4-1 net on its full batch, a 2-16-16-1 net
+on ten moons) at 1280 × 720 and 1920 × 1080, each at a forward, a backward and an update step:
+the current box inside the graph's viewport, no label on another label or on a box, each edge
+label nearer its own edge than any other, nothing under the page's buttons, and the two small
+graphs whole at text of at least 12 px.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from micrograd_covid import MLP, Value, explore, mse
+from micrograd_covid.datasets import moons
+from micrograd_covid.explore import explore_tutorial
+
+SIZES = [(1280, 720), (1920, 1080)]
+
+
+def _chrome():  # type: ignore[no-untyped-def]
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
+    for flag in [
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--hide-scrollbars",
+        "--disable-dev-shm-usage",
+    ]:
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    service = Service(executable_path=shutil.which("chromedriver") or "/usr/bin/chromedriver")
+    return webdriver.Chrome(options=options, service=service)
+
+
+@pytest.fixture(scope="module")
+def browser():  # type: ignore[no-untyped-def]
+    driver = _chrome()
+    yield driver
+    driver.quit()
+
+
+def moons_page() -> Any:
+    """A 2-16-16-1 tanh net on ten moons, one sample a batch, one epoch."""
+    xs, ys = moons(10, seed=0)
+    rows = [(*x, float(y)) for x, y in zip(xs, ys)]
+    model = MLP(2, [16, 16, 1], seed=0)
+
+    def build(batch: list[list[Value]]) -> Value:
+        ((x1, x2, y),) = batch
+        out = model([x1, x2])
+        assert isinstance(out, Value)
+        return mse([out], [y])
+
+    return explore(build, model.parameters(), rows, lr=0.05, title="moons, 2-16-16-1")
+
+
+@pytest.fixture(scope="module")
+def pages(tmp_path_factory):  # type: ignore[no-untyped-def]
+    out = tmp_path_factory.mktemp("layout")
+    return {
+        "regression": explore_tutorial("regression").write(out / "regression"),
+        "deep": explore_tutorial("deep", epochs=1).write(out / "deep"),
+        "moons": moons_page().write(out / "moons"),
+    }
+
+
+def _open(driver, path: Path, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
+    width, height = size
+    driver.get("about:blank")
+    driver.get_log("browser")
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
+    )
+    driver.get(path.as_uri())
+
+
+def _step(driver, phase: str, n: int) -> int:  # type: ignore[no-untyped-def]
+    """The index of the n-th step of `phase` (from 0), shown."""
+    i = driver.execute_script(
+        "return window.explorer.steps.map((s, i) => [s.phase, i])"
+        ".filter(p => p[0] === arguments[0])[arguments[1]][1]",
+        phase,
+        n,
+    )
+    assert driver.execute_script(f"return window.explorer.go({i})") == i
+    return int(i)
+
+
+GEOMETRY = """
+const pane = document.getElementById('graph');
+const pr = pane.getBoundingClientRect();
+const view = {left: pr.left + pane.clientLeft, top: pr.top + pane.clientTop};
+view.right = view.left + pane.clientWidth; view.bottom = view.top + pane.clientHeight;
+const svg = [...pane.querySelectorAll('svg')].find(s => s.getBoundingClientRect().width > 0);
+const r = e => { const b = e.getBoundingClientRect();
+  return {left: b.left, top: b.top, right: b.right, bottom: b.bottom}; };
+const meets = (a, b) => a.left < b.right && b.left < a.right
+  && a.top < b.bottom && b.top < a.bottom;
+const inside = (a, b) => a.left >= b.left - 0.5 && a.right <= b.right + 0.5
+  && a.top >= b.top - 0.5 && a.bottom <= b.bottom + 0.5;
+const current = [...svg.querySelectorAll('[data-current]')];
+const boxes = [...svg.querySelectorAll('[data-node]')];
+const labels = [...svg.querySelectorAll('g.elabel')];
+const overlaps = [];
+labels.forEach((a, i) => {
+  const ra = r(a.querySelector('rect'));
+  labels.forEach((b, j) => { if (j > i && meets(ra, r(b.querySelector('rect'))))
+    overlaps.push([a.textContent, b.textContent]); });
+  boxes.forEach(b => { if (meets(ra, r(b))) overlaps.push([a.textContent, b.dataset.node]); });
+});
+// where a label meets its edge: its centre, or the end of its leader line on the edge
+const edges = [...svg.querySelectorAll('g.edge')].filter(g => g.querySelector('path'));
+const traces = new Map(edges.map(g => { const p = g.querySelector('path');
+  const n = 200, len = p.getTotalLength(), pts = [];
+  for (let q = 0; q <= n; q++) {
+    const pt = p.getPointAtLength(len * q / n); pts.push([pt.x, pt.y]);
+  }
+  return [g.id, pts]; }));
+// from a point to a polyline, segment by segment
+const dist = (x, y, pts) => {
+  let best = Infinity;
+  for (let i = 1; i < pts.length; i++) {
+    const [ax, ay] = pts[i - 1], [bx, by] = pts[i], dx = bx - ax, dy = by - ay;
+    const t = Math.max(0, Math.min(1, ((x - ax) * dx + (y - ay) * dy) / (dx * dx + dy * dy || 1)));
+    best = Math.min(best, Math.hypot(ax + t * dx - x, ay + t * dy - y));
+  }
+  return best;
+};
+const strays = [];
+labels.forEach(g => {
+  const lead = g.querySelector('line'), box = g.querySelector('rect');
+  const at = (name, size) => +box.getAttribute(name) + box.getAttribute(size) / 2;
+  const x = lead ? +lead.getAttribute('x1') : at('x', 'width');
+  const y = lead ? +lead.getAttribute('y1') : at('y', 'height');
+  const own = dist(x, y, traces.get(g.dataset.edge));
+  let nearest = Infinity, other = null;
+  traces.forEach((pts, id) => { if (id !== g.dataset.edge) { const d = dist(x, y, pts);
+    if (d < nearest) { nearest = d; other = id; } } });
+  if (!(own < nearest)) strays.push([g.textContent, own, nearest, other]);
+});
+const texts = [...svg.querySelectorAll('g.node text, g.elabel text')]
+  .filter(t => t.textContent.trim());
+const px = Math.min(...texts.map(t => parseFloat(getComputedStyle(t).fontSize)
+  * t.getScreenCTM().a));
+const buttons = [...document.querySelectorAll('button')]
+  .filter(b => b.getBoundingClientRect().width && meets(r(b), view)).map(b => b.id);
+return {
+  current: current.map(e => e.dataset.node),
+  currentInside: current.every(e => inside(r(e), view)),
+  whole: inside(r(svg), view),
+  overlaps: overlaps, strays: strays, px: px, labels: labels.length,
+  underButtons: buttons, level: window.explorer.level,
+};
+"""
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize(
+    ("name", "level"),
+    [
+        ("regression", "node"),
+        ("deep", "neuron"),
+        ("moons", "neuron"),
+        ("deep", "node"),
+        ("moons", "node"),
+    ],
+)
+def test_the_step_in_view_and_every_label_clear_and_by_its_edge(browser, pages, name, level, size):  # type: ignore[no-untyped-def]
+    _open(browser, pages[name], size)
+    if name != "regression" and level == "node":
+        browser.find_element("id", "level-node").click()
+    for phase, n in [("forward", 1), ("backward", 3), ("backward", 6), ("update", 0)]:
+        i = _step(browser, phase, n)
+        shown = browser.execute_script(GEOMETRY)
+        node = browser.execute_script(f"return window.explorer.steps[{i}].node")
+        assert shown["level"] == level
+        if node is not None:
+            assert shown["current"] == [node], (phase, shown["current"])
+            assert shown["currentInside"], (phase, size)
+        if phase == "backward":
+            assert shown["labels"] > 0
+        assert shown["overlaps"] == [], (phase, shown["overlaps"])
+        assert shown["strays"] == [], (phase, shown["strays"])
+        assert shown["underButtons"] == []
+        assert shown["px"] >= 12, (phase, shown["px"])
+        if name != "moons" and name + level != "deepnode":  # the walkthrough, the 2-4-1 net
+            assert shown["whole"], (phase, size)
+    assert [e for e in browser.get_log("browser") if e["level"] == "SEVERE"] == []
+
+
+def test_a_network_opens_at_the_neuron_level_and_a_neuron_opens_in_place(browser, pages):  # type: ignore[no-untyped-def]
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    _open(browser, pages["moons"], SIZES[0])
+    assert browser.execute_script("return window.explorer.level") == "neuron"
+    # one box per neuron: 16 + 16 + 1, and the two inputs, y and the loss terms
+    names = browser.execute_script(
+        "return [...document.querySelector('.neurons svg').querySelectorAll('[data-node]')]"
+        ".map(g => g.dataset.node)"
+    )
+    assert sum(1 for n in names if n.startswith(("L0.n", "L1.n", "L2.n"))) == 33
+    assert not any(".w" in n for n in names)  # weights are edges
+    assert browser.execute_script("return window.explorer.open('L1.n3')") == "L1.n3"
+    assert browser.execute_script("return window.explorer.level") == "node"
+    opened = browser.execute_script(
+        "const pane = document.getElementById('graph').getBoundingClientRect();"
+        "return [...document.querySelectorAll('.layout svg g.opened')].map(g => {"
+        "const b = g.getBoundingClientRect(); return [g.dataset.node, b.left >= pane.left &&"
+        " b.right <= pane.right && b.top >= pane.top && b.bottom <= pane.bottom]; })"
+    )
+    # the neuron, its 16 weights, its bias and its 16 inputs marked; the neuron in view with
+    # the parameters beside it that fit
+    assert len(opened) == 34 and ["L1.n3", True] in opened
+    seen = [n for n, shown in opened if shown]
+    assert sum(1 for n in seen if n.startswith("L1.n3.")) >= 6, seen
+    assert browser.execute_script("return window.explorer.close()") == "neuron"
+    # a click on a neuron opens it; Escape goes back
+    _step(browser, "forward", 20)
+    box = browser.find_element(By.CSS_SELECTOR, ".neurons svg [data-current] text")
+    box.click()
+    assert browser.execute_script("return window.explorer.level") == "node"
+    browser.find_element(By.TAG_NAME, "body").send_keys(Keys.ESCAPE)
+    assert browser.execute_script("return window.explorer.level") == "neuron"
+    with pytest.raises(Exception, match="no neuron named"):
+        browser.execute_script("return window.explorer.open('L9.n9')")
+
+
+def test_a_full_batch_shows_one_samples_network_and_the_batchs_sum(browser, pages):  # type: ignore[no-untyped-def]
+    _open(browser, pages["deep"], SIZES[0])
+    names = browser.execute_script(
+        "return [...document.querySelector('.neurons svg').querySelectorAll('[data-node]')]"
+        ".map(g => g.dataset.node)"
+    )
+    # four hidden neurons and one output, once (not once per sample)
+    assert sorted(n for n in names if n.startswith("L")) == [
+        "L",
+        "L0.n0",
+        "L0.n1",
+        "L0.n2",
+        "L0.n3",
+        "L1.n0",
+    ]
+    steps = browser.execute_script("return window.explorer.steps")
+    last = max(i for i, s in enumerate(steps) if s["phase"] == "forward")
+    browser.execute_script(f"window.explorer.go({last})")  # the last sample's output
+    where = browser.find_element("id", "where").text
+    assert "sample 4 of 4" in where
+    current = "return document.querySelector('.neurons [data-current]').dataset.node"
+    assert browser.execute_script(current) == steps[last]["node"]
+    # the loss's backward step: one term per sample in the maths
+    i = next(i for i, s in enumerate(steps) if s["phase"] == "backward")
+    text = browser.execute_script(f"return window.explorer.steps[{i}].text")
+    assert all(f"∂L/∂t{j}" in text for j in (1, 2, 3, 4)), text
+    # the node level too: one sample's nodes (its own names), not four copies
+    browser.find_element("id", "level-node").click()
+    browser.execute_script(f"window.explorer.go({last})")
+    shown = browser.execute_script(
+        "return [...document.querySelector('.layout svg').querySelectorAll('[data-node]')]"
+        ".map(g => [g.dataset.node, g.querySelector('text').textContent])"
+    )
+    assert sum(1 for n, _ in shown if n.startswith("L0.n0.w")) == 2
+    assert sum(1 for n, _ in shown if n.startswith("L0.n0")) == 3  # its two weights and it
+    assert ["x1[4]", "x1[4]"] in shown
+
+
+def test_a_neurons_backward_step_shows_delta_and_each_weights_gradient(browser, pages):  # type: ignore[no-untyped-def]
+    _open(browser, pages["deep"], SIZES[0])
+    steps = browser.execute_script("return window.explorer.steps")
+    i = next(i for i, s in enumerate(steps) if s["phase"] == "backward" and s["node"] == "L0.n3#4")
+    browser.execute_script(f"window.explorer.go({i})")
+    text = steps[i]["text"]
+    assert "δ = ∂L/∂z" in text and "+= δ·x1[4]" in text and "+= δ·x2[4]" in text
+    labels = browser.execute_script(
+        "return [...document.querySelectorAll('.neurons g.elabel text')].map(t => t.textContent)"
+    )
+    delta = float(text.split("a′(z) = ")[1].split(" = ")[1].split(",")[0].replace("−", "-"))
+    assert len(labels) == 2
+    # δ × x on each weight's edge, as the maths writes it (δ at 4 digits)
+    for label, x in zip(sorted(labels), ["12", "5"]):
+        upstream, rest = label.replace("−", "-").split(" × ")
+        assert float(upstream) == pytest.approx(delta, rel=1e-3) and rest.startswith(f"{x} = ")
+
+
+def test_generated_names_are_explained_in_the_tooltip_and_the_maths(browser, pages):  # type: ignore[no-untyped-def]
+    _open(browser, pages["moons"], SIZES[0])
+    tips = browser.execute_script(
+        "return [...document.querySelectorAll('.layout [data-node]')].map(g => "
+        "[g.dataset.node, g.querySelector('a > title').textContent])"
+    )
+    generated = [(n, t) for n, t in tips if n.startswith("t")]
+    assert generated and all(t.startswith(f"{n} = ") for n, t in generated), generated
+    steps = browser.execute_script("return window.explorer.steps")
+    i = next(i for i, s in enumerate(steps) if s["phase"] == "backward")  # at L: t1 → L
+    text = steps[i]["text"]
+    name = generated[0][0]
+    assert f"where {name} = " in text, text
+
+
+def test_the_current_loss_label_keeps_off_the_axis_and_epoch_names(browser, pages):  # type: ignore[no-untyped-def]
+    # "L = 927317.3" sat on "epoch 3"
+    _open(browser, pages["regression"], SIZES[0])
+    count = browser.execute_script("return window.explorer.steps.length")
+    for i in range(3, count, 7):
+        browser.execute_script(f"window.explorer.go({i})")
+        hits = browser.execute_script(
+            """
+            const r = e => e.getBoundingClientRect();
+            const last = r(document.getElementById('chart-last'));
+            return [...document.querySelectorAll('#chart text:not(#chart-last)')].map(r)
+              .filter(o => last.left < o.right && o.left < last.right && last.top < o.bottom
+                           && o.top < last.bottom).length;
+            """
+        )
+        assert hits == 0, i
