@@ -1,27 +1,29 @@
 """micrograd_covid: a minimal scalar autograd engine that makes backpropagation visible."""
 
 from .classify import accuracy, plot_decision_boundary
-from .data import Scaler, daily_infections, load_daily_counts, regression_rows, sir_curve, windows
-from .datasets import moons
+from .data import (
+    Scaler,
+    daily_infections,
+    load_daily_counts,
+    moons,
+    regression_rows,
+    sir_curve,
+    windows,
+)
 from .debug import HookHandle, Origin, detect_anomaly, no_grad, set_detect_anomaly
 from .draw import GraphvizMissingError, draw, render
-from .engine import (
-    BackwardEdge,
-    BackwardStep,
-    GradcheckReport,
-    Value,
-    define_op,
-    gradcheck,
-    topological_order,
-)
+from .engine import Value, topological_order
 from .explain import Explanation, explain, render_steps
 from .explore import Exploration, explore
+from .finite_differences import GradcheckReport, gradcheck
 from .io import load, save, to_torch
 from .losses import bce, cross_entropy, hinge, mse, squared_error, sse
 from .nn import MLP, Layer, Module, Neuron
 from .optim import SGD, Adam, Optimizer
+from .steps import BackwardEdge, BackwardStep
 from .tape import Tape
 from .train import DivergenceError, History, fit
+from .user_ops import define_op
 
 __all__ = [
     "MLP",

@@ -1,4 +1,5 @@
-"""One validation path per kind of argument: numbers, counts and rows of numbers.
+"""One validation path per kind of argument: a Value's data and label, numbers, counts and
+rows of numbers.
 
 Every public function that takes a hyper-parameter, a count or a table of numbers checks it
 here, so the same input gets the same error wherever it goes in. A wrong type raises
@@ -11,14 +12,17 @@ from __future__ import annotations
 import itertools
 import math
 import numbers
+import re
 from collections.abc import Sequence
 from typing import Any, NoReturn, TypeGuard
 
-from . import ops
-from .engine import Value
+from .formatting import fmt_number
 
 __all__ = [
+    "MAX_LABEL",
     "as_list",
+    "check_label",
+    "check_number",
     "count",
     "finite",
     "float_table_width",
@@ -29,6 +33,64 @@ __all__ = [
     "refuse_infinite_partial",
     "rows_of_numbers",
 ]
+
+
+def check_number(data: object, what: str) -> float:
+    """Return `data` as a finite float (a Value's data), or raise naming the type or the value."""
+    if isinstance(data, float):
+        value = data
+    elif isinstance(data, (int, numbers.Real)):
+        try:
+            value = float(data)
+        except OverflowError:
+            raise ValueError(
+                f"{what} must be finite, got {fmt_number(data)} (beyond a float's range)"
+            ) from None
+    else:
+        raise TypeError(
+            f"{what} must be an int or float, got {type(data).__name__}: {fmt_number(data)}"
+        )
+    if not math.isfinite(value):
+        raise ValueError(f"{what} must be finite, got {value!r}")
+    return value
+
+
+#: The longest label a Value takes (a drawing or a page shows it whole).
+MAX_LABEL = 16_384
+# Control characters (all but newline), lone surrogates and U+FFFE/U+FFFF: text a drawing,
+# an SVG or a page cannot show as itself.
+_BAD_LABEL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+# Labels check_label has passed (at most 4,096): a leaf labelled "y" per sample is checked once.
+_GOOD_LABELS: set[str] = set()
+
+
+def check_label(label: object, what: str = "Value label") -> str:
+    """Return `label` if a drawing can show it as itself, else raise naming what is wrong.
+
+    Refused: a non-str, more than 16,384 characters, control characters other than
+    newline (NUL, tab, ESC, ...), lone surrogates, U+FFFE and U+FFFF. Everything else
+    (any script, emoji, ``<b>``, ``&lt;``, quotes, backslashes) is allowed and is drawn as
+    written.
+    """
+    if type(label) is str and label in _GOOD_LABELS:
+        return label
+    if not isinstance(label, str):
+        raise TypeError(f"{what} must be a str, got {type(label).__name__}")
+    if len(label) > MAX_LABEL:
+        raise ValueError(f"{what} is {len(label):,} characters long; at most {MAX_LABEL:,}")
+    bad = _BAD_LABEL.search(label)
+    if bad is not None:
+        char = bad.group()
+        kind = "a lone surrogate" if "\ud800" <= char <= "\udfff" else "a control character"
+        if char in "\ufffe\uffff":
+            kind = "a non-character"
+        raise ValueError(
+            f"{what} contains {kind} U+{ord(char):04X} at index {bad.start()}; "
+            "labels may hold any text but control characters (newline is allowed)"
+        )
+    if type(label) is str and len(_GOOD_LABELS) < 4096:
+        _GOOD_LABELS.add(label)
+    return label
 
 
 def finite(value: object, what: str) -> float:
@@ -77,8 +139,9 @@ def count(value: object, what: str, minimum: int = 1) -> int:
 
 
 def is_sequence(obj: object) -> TypeGuard[Sequence[Any]]:
-    """A sequence (not a string, not a Value) or a numpy-style array of at least one dimension."""
-    if isinstance(obj, (str, bytes, Value)):
+    """A sequence (not a string; a Value is none) or a numpy-style array of at least one
+    dimension."""
+    if isinstance(obj, (str, bytes)):
         return False
     return isinstance(obj, Sequence) or getattr(obj, "ndim", 0) >= 1
 
@@ -104,14 +167,14 @@ def as_list(values: Any, what: str) -> list[Any]:
 
 
 def rows_of_numbers(
-    rows: Any, what: str, *, flat_ok: bool = True, values_ok: bool = False
+    rows: Any, what: str, *, flat_ok: bool = True, values_ok: type[Any] | None = None
 ) -> tuple[list[list[Any]], bool]:
     """A table of finite floats, every row as wide as the first, and whether it was flat.
 
     `rows` is a list of rows, or (when `flat_ok`) a flat list of numbers, one column. Strings
     are refused (``"12"`` is not a row of digits), as are NaN, infinity and rows of another
-    width; the error names the row (and column). With `values_ok`, a cell may be a `Value`
-    (kept as it is; its `.data` must be finite).
+    width; the error names the row (and column). With `values_ok` (a class: `Value`), a cell
+    may be one of those (kept as it is; its `.data` must be finite).
     """
     plain = _plain_table(rows, flat_ok)
     if plain is not None:
@@ -181,8 +244,8 @@ def float_table_width(values: Any) -> int | None:
     return width if total - total == 0.0 else None
 
 
-def _cell(cell: object, what: str, values_ok: bool) -> Any:
-    if values_ok and isinstance(cell, Value):
+def _cell(cell: object, what: str, values_ok: type[Any] | None) -> Any:
+    if values_ok is not None and isinstance(cell, values_ok):
         finite(cell.data, what)
         return cell
     return finite(cell, what)
@@ -212,7 +275,7 @@ def refuse_infinite_partial(
     """Raise the ValueError for backward through a node (`op` applied to the values `inputs`,
     giving `value`) whose local partials `local_grads` hold one that is infinite or beyond a
     float's range. Every engine raises this one, before it changes any gradient."""
-    fmt = ops.fmt_number
+    fmt = fmt_number
     which = [i for i, g in enumerate(local_grads) if not math.isfinite(g)]
     raise ValueError(
         f"backward through {op}({', '.join(map(fmt, inputs))}) = {fmt(value)}: its local "

@@ -8,9 +8,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from . import checks, ops
-from .datasets import moons
+from . import checks
+from .data import moons
 from .engine import Value
+from .formatting import fmt_number
 from .losses import hinge
 from .nn import MLP
 from .optim import SGD
@@ -30,7 +31,7 @@ def _number(x: object, what: str) -> float:
     try:
         return float(x)
     except OverflowError:
-        raise ValueError(f"{what} is {ops.fmt_number(x)}, beyond a float's range") from None
+        raise ValueError(f"{what} is {fmt_number(x)}, beyond a float's range") from None
 
 
 def _prediction(x: object, what: str) -> float:

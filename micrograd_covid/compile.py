@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import itertools
 import linecache
-import math
 import re
 import types
 import warnings
@@ -45,6 +44,7 @@ from typing import Any
 from . import checks, ops
 from .debug import MODES, watched
 from .engine import Value
+from .formatting import float_literal as _fmt_float
 from .names import display_names
 
 __all__ = [
@@ -237,13 +237,6 @@ def clear_cache() -> None:
     _CODE.clear()
     _SHAPES.clear()
     _KEYED.clear()
-
-
-def _fmt_float(x: float) -> str:
-    """A constant as a float literal (one that is not finite, never made by the engine, as
-    a call that makes it)."""
-    value = float(x)
-    return repr(value) if math.isfinite(value) else f"float('{value!r}')"
 
 
 def generate(

@@ -31,10 +31,12 @@ import sys
 import types
 import weakref
 from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any, NamedTuple, ParamSpec, TypeVar, overload
+from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn, ParamSpec, TypeVar, overload
 
-from . import ops
+from . import checks
+from .formatting import fmt_number
 from .names import display_names, short_label
+from .steps import BackwardEdge, BackwardStep
 
 if TYPE_CHECKING:
     from .engine import Value
@@ -201,14 +203,14 @@ def _run_hooks(node: Value, grad: float, names: _Names) -> float:
         if isinstance(result, bool) or not isinstance(result, numbers.Real):
             raise TypeError(
                 f"{describe(node, names())}: its hook {_fn_name(fn)} returned "
-                f"{type(result).__name__} ({ops.fmt_number(result)}); a hook returns the new "
+                f"{type(result).__name__} ({fmt_number(result)}); a hook returns the new "
                 "gradient (a number) or None"
             )
         new = float(result)
         if not math.isfinite(new):
             raise ValueError(
                 f"{describe(node, names())}: its hook {_fn_name(fn)} returned {new!r} for "
-                f"the gradient {ops.fmt_number(grad)}; a hook must return a finite number or None"
+                f"the gradient {fmt_number(grad)}; a hook must return a finite number or None"
             )
         grad = new
     return grad
@@ -294,6 +296,21 @@ def steps(
                 node.grad = grad
 
 
+def backward_steps(
+    root: Value,
+    interior: Callable[[Value], list[Value]],
+    prepare: Callable[[Sequence[Value], Value], None],
+    walk: Callable[[Value], list[Value]],
+) -> Iterator[BackwardStep]:
+    """`Value.backward_steps` with hooks and anomaly checks: `steps`, as step records.
+    `interior` is `engine.interior_order`."""
+    names = display_names(walk(root))
+    order = interior(root)
+    for index, (total, node, upstream, passed) in enumerate(steps(root, order, prepare, walk)):
+        edges = tuple(BackwardEdge(*edge) for edge in passed)
+        yield BackwardStep(index, total, node, upstream, edges, root, names)
+
+
 def _pass_back(node: Value, upstream: float, check: bool, names: _Names) -> list[Edge]:
     """One node's step of the chain rule, each edge recorded; with `check`, a gradient that
     is not finite raises, naming the node that made it and the input."""
@@ -306,8 +323,8 @@ def _pass_back(node: Value, upstream: float, check: bool, names: _Names) -> list
         if check and not math.isfinite(inp.grad):
             raise ValueError(
                 f"{describe(node, names())}: backward made the gradient of its input "
-                f"{i} ({names()[inp]}) {inp.grad!r}: {ops.fmt_number(upstream)} × "
-                f"local partial {ops.fmt_number(local)} = {contribution!r}"
+                f"{i} ({names()[inp]}) {inp.grad!r}: {fmt_number(upstream)} × "
+                f"local partial {fmt_number(local)} = {contribution!r}"
             )
         edges.append((inp, local, contribution))
     return edges
@@ -368,6 +385,18 @@ def new_node(node: Value) -> Value:
     return node
 
 
+def refuse_infinite_partial(node: Value, root: Value | None = None) -> NoReturn:
+    """Raise the ValueError for backward through `node`, whose local partials hold an infinite
+    one (`checks.refuse_infinite_partial`'s message), naming the node as the drawing of
+    `root`'s graph does and the line that made it."""
+    try:
+        checks.refuse_infinite_partial(
+            node.op, [i.data for i in node.inputs], node.data, node.local_grads
+        )
+    except ValueError as error:
+        raise ValueError(f"{describe(node, root=root)}: {error}") from None
+
+
 def describe(node: Value, names: dict[Any, str] | None = None, root: Value | None = None) -> str:
     """A node in an error message, as the drawings and `explain` name it, with what it
     computes and, when known, where it was made: ``t1 = sqrt(x) at train.py:12 in loss_fn``,
@@ -407,7 +436,7 @@ def _formula(node: Value, names: dict[Any, str], depth: int = 0) -> str:
         if inp.label:
             return names.get(inp, short_label(str(inp.label)))
         if not inp.inputs:
-            return ops.fmt_number(inp.data)
+            return fmt_number(inp.data)
         if depth + 1 >= _DEPTH and inp in names:
             return names[inp]
         text = _formula(inp, names, depth + 1)

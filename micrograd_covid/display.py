@@ -17,8 +17,10 @@ from typing import TYPE_CHECKING, Any
 
 import graphviz
 
+from .formatting import fmt as _num
+
 if TYPE_CHECKING:
-    from .engine import GradcheckReport
+    from .finite_differences import GradcheckReport
     from .train import History
 
 __all__ = ["Drawing", "PageFiles", "gradcheck_html", "history_html", "page_frame", "scaled_svg"]
@@ -109,10 +111,6 @@ class PageFiles(list[Path]):
             f"<p>{html.escape(self.caption)}: wrote <code>{where}</code> ({size})</p>"
             + page_frame(self.page)
         )
-
-
-def _num(x: float) -> str:
-    return "0" if x == 0 else f"{x:.4g}"
 
 
 def _table(head: Sequence[str], rows: Iterable[Sequence[str]], caption: str = "") -> str:

@@ -24,8 +24,10 @@ from pathlib import Path
 from typing import Any
 
 from . import ops
-from .engine import Value, dot_parts, topological_order
+from .dots import dot_parts
+from .engine import Value, topological_order
 from .files import not_a_folder, write_atomic
+from .formatting import fmt
 from .names import display_names, neuron_of
 from .placement import render_placed
 
@@ -74,18 +76,6 @@ _INSTALL_HINT = (
 
 class GraphvizMissingError(RuntimeError):
     """Rendering needs Graphviz's `dot` program and it is not installed."""
-
-
-def fmt(x: float, digits: int = 4) -> str:
-    """A compact number: `digits` significant digits (0.2116, -4.232, 4.477). What a leaf's
-    `.data` was set to that is not one (a str, None, an int too large for a float) shows as
-    `ops.fmt_number` writes it."""
-    if x == 0.0:
-        return "0"
-    try:
-        return f"{x:.{digits}g}"
-    except (TypeError, ValueError, OverflowError):
-        return ops.fmt_number(x)
 
 
 def _value_text(node: Value, updated: set[int]) -> str:

@@ -12,23 +12,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import ops
-from .draw import fmt
-from .engine import (
-    BackwardStep,
-    Value,
-    dot_parts,
-    refuse_infinite_partial,
-    topological_order,
-)
+from .dots import dot_parts
+from .engine import Value, refuse_infinite_partial, topological_order
 from .files import not_a_folder, write_atomic
+from .formatting import fmt_sentence as _num
 from .names import display_names
+from .steps import BackwardStep
 
 __all__ = ["ChainPath", "Explanation", "definition", "explain", "render_steps", "step_sentence"]
-
-
-def _num(x: float) -> str:
-    """Numbers in sentences: 6 significant digits (-16.928), more than the drawings' 4."""
-    return fmt(x, 6)
 
 
 def _factor(x: float) -> str:

@@ -25,9 +25,12 @@ from typing import Any
 
 from . import checks, ops
 from .display import megabytes, page_frame
+from .dots import dot_parts
 from .draw import ROLE_COLOURS, draw, pipe, resolve_roles
-from .engine import Value, dot_parts, topological_order
+from .engine import Value, topological_order
 from .files import not_a_folder, write_atomic
+from .formatting import fmt_page as _fmt4
+from .formatting import page_number as _num
 from .names import display_names
 from .network_view import NetworkView, for_page, network_view
 from .nn import INITS as _INITS
@@ -382,17 +385,6 @@ class _Layout:
         }
 
 
-def _num(x: float) -> float | str:
-    """A number for the page's data: 10 significant digits (the page shows at most 7).
-
-    A value within 0.001 of ±1 keeps every digit: the page writes a saturated tanh's or
-    sigmoid's slope (1 − v², v(1 − v)) from it, which 10 digits would leave 3 digits right.
-    """
-    if 0.999 < abs(x) < 1.001:
-        return x
-    return float(f"{x:.10g}")
-
-
 @dataclass
 class _Batch:
     layout: int
@@ -490,19 +482,6 @@ class _Recorder:
             _Layout(signature, order, names, kinds, inputs, params, [list(f) for f in feeds])
         )
         return len(self.layouts) - 1, order
-
-
-def _fmt4(x: float) -> str:
-    """The drawing's numbers, as the page writes them (4 significant digits)."""
-    if x == 0:
-        return "0"
-    if 1e-4 <= abs(x) < 1e6:
-        s = f"{x:.4g}"
-    else:
-        m, e = f"{x:.3e}".split("e")
-        m = m.rstrip("0").rstrip(".")
-        s = f"{m}e{int(e):+d}"
-    return s.replace("-", "−")
 
 
 def _draw_layout(layout: _Layout, batches: list[_Batch], li: int, root_name: str) -> None:

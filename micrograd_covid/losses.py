@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from typing import TypeAlias, TypeVar
 
 from . import checks, ops
-from .engine import Value, check_number
+from .checks import check_number
+from .engine import Value
 
 __all__ = ["PerRow", "bce", "cross_entropy", "hinge", "mse", "squared_error", "sse"]
 

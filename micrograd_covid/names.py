@@ -1,7 +1,9 @@
 """Short display names: one per node, the same in drawings, sentences, formulas and code.
 
-A node is shown by its label, shortened where it is an MLP parameter's dotted name
-(``layers.1.neurons.0.w.2`` → ``L1.n0.w2``; the indices are `named_parameters()`'s, from 0).
+A node is shown by its label, shortened where it is a parameter path (``layers.1.neurons.0.w.2``
+→ ``L1.n0.w2``; the indices are `named_parameters()`'s, from 0). The path words are defined
+here, `LAYERS` and `NEURONS`, and `nn` writes its paths with them: this module works on any
+graph and imports nothing from the package.
 An unlabelled neuron output is named after its neuron (``L1.n0``), any other unlabelled
 interior node ``t1, t2, …`` (the root, the last node, ``L``) and an unlabelled leaf (a
 number that became a leaf) ``c1, c2, …``,
@@ -13,15 +15,29 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import Protocol, TypeVar
 
-if TYPE_CHECKING:
-    from .engine import Value
+__all__ = ["LAYERS", "NEURONS", "Node", "display_names", "neuron_of", "short_label"]
 
-__all__ = ["display_names", "neuron_of", "short_label"]
+#: The words of a parameter path: ``layers.k.neurons.j.w.i`` (a neuron's weights are ``w.i``,
+#: its bias ``b``), shortened to ``Lk.nj.wi``.
+LAYERS, NEURONS = "layers", "neurons"
 
-_PARAM = re.compile(r"^(?:layers\.(\d+)\.)?(?:neurons\.(\d+)\.)?(?:(w)\.(\d+)|(b))$")
-_NEURON_PARAM = re.compile(r"^(?:layers\.(\d+)\.)?neurons\.(\d+)\.(?:w\.\d+|b)$")
+_PARAM = re.compile(rf"^(?:{LAYERS}\.(\d+)\.)?(?:{NEURONS}\.(\d+)\.)?(?:(w)\.(\d+)|(b))$")
+_NEURON_PARAM = re.compile(rf"^(?:{LAYERS}\.(\d+)\.)?{NEURONS}\.(\d+)\.(?:w\.\d+|b)$")
+
+
+class Node(Protocol):
+    """What naming reads of a node (a `Value`): its label and its inputs."""
+
+    @property
+    def label(self) -> str: ...
+
+    @property
+    def inputs(self) -> Sequence[Node]: ...
+
+
+N = TypeVar("N", bound=Node)
 
 
 def short_label(label: str) -> str:
@@ -42,7 +58,7 @@ def short_label(label: str) -> str:
     return ".".join(parts)
 
 
-def neuron_of(node: Value) -> tuple[int | None, int] | None:
+def neuron_of(node: Node) -> tuple[int | None, int] | None:
     """(layer, neuron) of an unlabelled node computed straight from one neuron's parameters
     (its dot node), or None. The layer is None for a lone `Layer`'s neurons."""
     found: tuple[int | None, int] | None = None
@@ -57,13 +73,13 @@ def neuron_of(node: Value) -> tuple[int | None, int] | None:
     return found
 
 
-def _label(node: Value) -> str:
+def _label(node: Node) -> str:
     """A node's label as text (a label assigned after construction is not checked)."""
     label = node.label
     return label if isinstance(label, str) else str(label)
 
 
-def _base_name(node: Value, counters: list[int]) -> str:
+def _base_name(node: Node, counters: list[int]) -> str:
     if node.label:
         return short_label(_label(node))
     if node.inputs:
@@ -77,7 +93,7 @@ def _base_name(node: Value, counters: list[int]) -> str:
     return f"c{counters[1]}"
 
 
-def display_names(order: Sequence[Value]) -> dict[Value, str]:
+def display_names(order: Sequence[N]) -> dict[N, str]:
     """One unique short name per node of `order` (a topological order, leaves included)."""
     counters = [0, 0]
     bases = [_base_name(node, counters) for node in order]
@@ -86,7 +102,7 @@ def display_names(order: Sequence[Value]) -> dict[Value, str]:
         bases[-1] = "L"  # the unlabelled root: what the gradients ∂L/∂name are of
     taken = set(bases)
     seen: dict[str, int] = {}
-    names: dict[Value, str] = {}
+    names: dict[N, str] = {}
     for node, base in zip(order, bases):
         count = seen.get(base, 0) + 1
         seen[base] = count

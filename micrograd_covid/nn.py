@@ -14,7 +14,9 @@ from typing import Any, TypeAlias
 
 from . import ops
 from .checks import finite, is_sequence
-from .engine import Value, dense, dot_inputs
+from .dots import dense, dot_inputs
+from .engine import Value
+from .names import LAYERS, NEURONS
 
 __all__ = ["ACTIVATIONS", "INITS", "MLP", "Layer", "Module", "Neuron"]
 
@@ -208,7 +210,7 @@ class Layer(Module):
         """``neurons.j.w.i`` and ``neurons.j.b``."""
         for j, neuron in enumerate(self.neurons):
             for name, p in neuron.named_parameters():
-                yield f"neurons.{j}.{name}", p
+                yield f"{NEURONS}.{j}.{name}", p
 
     def parameters(self) -> list[Value]:
         """Every neuron's parameters in turn: `named_parameters()`'s order, without names."""
@@ -346,7 +348,7 @@ class MLP(Module):
         """``layers.k.neurons.j.w.i`` and ``layers.k.neurons.j.b``."""
         for k, layer in enumerate(self.layers):
             for name, p in layer.named_parameters():
-                yield f"layers.{k}.{name}", p
+                yield f"{LAYERS}.{k}.{name}", p
 
     def parameters(self) -> list[Value]:
         """Every layer's parameters in turn: `named_parameters()`'s order, without names."""

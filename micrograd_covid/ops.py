@@ -37,6 +37,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, NoReturn, TypeAlias, TypeVar
 
+from .formatting import fmt_number
+
 __all__ = [
     "ACTIVATIONS",
     "BIAS_INPUT",
@@ -112,16 +114,6 @@ class InfiniteGrads(tuple[float, ...]):
 
     def __del__(self) -> None:
         type(self).alive -= 1
-
-
-def fmt_number(x: object) -> str:
-    """A number in an error message (anything else as its short repr, never a crash)."""
-    if isinstance(x, float):
-        return f"{x:.6g}"
-    if isinstance(x, int) and not isinstance(x, bool):
-        return str(x) if abs(x) < 10**30 else f"an int of {len(str(abs(x)))} digits"
-    text = repr(x)
-    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def check_inputs(op: str, values: Sequence[object], names: Sequence[str] | None = None) -> None:

@@ -17,7 +17,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .debug import MODES
-from .engine import Value, backpropagate, interior_order, reset_gradients
+from .engine import Value, interior_order, reset_gradients
+from .ops import ZeroGrads
 
 if TYPE_CHECKING:
     from .compile import Compiled
@@ -79,7 +80,13 @@ class Tape:
             self.root.backward()
             return
         reset_gradients(self.order, self.root)
-        backpropagate(self.order)
+        # `Value.backward`'s chain-rule loop, over the recorded order
+        for node in reversed(self.order):
+            upstream = node.grad
+            if type(node.local_grads) is ZeroGrads:
+                continue  # a switched-off relu neuron passes nothing back
+            for inp, local in zip(node.inputs, node.local_grads):
+                inp.grad += local * upstream
 
     def compile(self) -> Compiled:
         """This graph as generated Python with the same contract, bit for bit: see

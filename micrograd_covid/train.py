@@ -229,7 +229,7 @@ def _loss_function(loss: str | LossFunction) -> LossFunction:
 
 def _data(model: Module, xs: Any, ys: Any) -> tuple[list[list[Any]], list[list[float]]]:
     """xs and ys checked up front: every row a list of finite numbers of the same width."""
-    rows, _ = checks.rows_of_numbers(xs, "fit: xs", flat_ok=False, values_ok=True)
+    rows, _ = checks.rows_of_numbers(xs, "fit: xs", flat_ok=False, values_ok=Value)
     targets, _ = checks.rows_of_numbers(ys, "fit: ys")
     if len(rows) != len(targets):
         raise ValueError(f"fit: {len(rows)} inputs but {len(targets)} targets")

@@ -656,7 +656,7 @@ def moons_sample_graph(epochs: int = 30) -> tuple[Value, str]:
     """One sample's loss, backpropagated, through a 2-16-16-1 tanh network trained `epochs`
     epochs on two moons, and the picture's title. The sample is fed as the placeholders
     x1, x2 and y (drawn orange, as in the walkthrough), not as numbers."""
-    from .datasets import moons
+    from .data import moons
 
     xs, labels = moons(80, seed=0)
     ys = [float(label) for label in labels]

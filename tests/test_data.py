@@ -238,3 +238,11 @@ def test_a_row_of_another_width_or_a_repeated_date_is_refused_naming_file_and_li
     with pytest.raises(ValueError) as info:
         load_daily_counts(path, "cases", window=1, **kwargs)
     assert str(info.value) == f"{path}, {words}"
+
+
+def test_moons_live_in_data_and_datasets_still_answers_scikit_learns_import():
+    from micrograd_covid import data, datasets, moons
+
+    assert datasets.make_moons is data.make_moons and datasets.moons is data.moons is moons
+    xs, ys = data.moons(6, noise=0.0, seed=1)
+    assert len(xs) == 6 and sorted(ys) == [-1, -1, -1, 1, 1, 1]
