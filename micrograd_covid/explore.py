@@ -44,7 +44,7 @@ __all__ = [
 ]
 
 #: The tutorials that train, as `explore_tutorial` and `micrograd-covid explore` know them.
-EXPLORABLE = ("regression", "descent", "generalized", "vectorized", "deep")
+EXPLORABLE = ("regression", "descent", "generalized", "vectorized", "deep", "moons")
 #: How many steps a page may have unless `max_steps` says otherwise.
 MAX_STEPS = 200_000
 
@@ -1383,7 +1383,8 @@ def explore_tutorial(
     name: str, epochs: int | None = None, *, max_steps: int = MAX_STEPS
 ) -> Exploration:
     """The page of a tutorial that trains (regression, descent, generalized, vectorized, deep),
-    with its data, initial weights and learning rate; `max_steps` as for `explore`."""
+    with its data, initial weights and learning rate, or of a 2-16-16-1 moons classifier
+    ("moons"); `max_steps` as for `explore`."""
     from .data import daily_infections, regression_rows
     from .losses import mse, squared_error
 
@@ -1447,6 +1448,8 @@ def explore_tutorial(
             model=scaled,
             loss="sse",
         )
+    if name == "moons":
+        return _explore_moons(epochs or MOONS_EPOCHS, max_steps)
     xs, ys = daily_infections()
     rows = [(*x, y) for x, y in zip(xs, ys)]
     init: str | None = None
@@ -1483,6 +1486,43 @@ def explore_tutorial(
         title=heading,
         model=model,
         loss="mse",
+        init=init,
+        seed=seed,
+    )
+
+
+MOONS_ROWS, MOONS_EPOCHS = 20, 2
+
+
+def _explore_moons(epochs: int, max_steps: int) -> Exploration:
+    """A 2-16-16-1 ReLU classifier of 20 moons points (labels -1 and 1), hinge loss, one
+    sample per batch: small enough a page, and the learner can add and remove points."""
+    from .datasets import moons
+    from .losses import hinge
+
+    init, seed = "he", 1
+    model = MLP(2, [16, 16, 1], "relu", "linear", init=init, seed=seed)
+    xs, ys = moons(MOONS_ROWS, noise=0.1, seed=0)
+    rows = [(*x, float(y)) for x, y in zip(xs, ys)]
+
+    def moons_classifier(batch: list[list[Value]]) -> Value:
+        scores = [model(row[:-1]) for row in batch]
+        loss = hinge([s for s in scores if isinstance(s, Value)], [row[-1] for row in batch])
+        loss.label = "L"
+        return loss
+
+    return explore(
+        moons_classifier,
+        model.parameters(),
+        rows,
+        optimizer=Adam(model.parameters(), lr=0.05),
+        epochs=epochs,
+        batch_size=1,
+        columns=["x1", "x2", "y"],
+        max_steps=max_steps,
+        title="A 2-16-16-1 ReLU network learns the moons: hinge loss, one point per batch",
+        model=model,
+        loss="hinge",
         init=init,
         seed=seed,
     )

@@ -809,3 +809,47 @@ def test_a_page_whose_last_batch_is_shorter_retrains_each_batch_on_its_own_layou
     assert len(texts) == 6
     for text, loss in zip(texts, losses):
         assert f"{loss:.7g}".replace("-", "\u2212") in text
+
+
+# --- the moons page -------------------------------------------------------------------------
+
+
+def _fit_moons(
+    settings: dict[str, Any], rows: list[list[float]]
+) -> tuple[list[float], dict[str, float]]:
+    """fit on the moons page's 2-16-16-1 ReLU network, `rows`, hinge loss, batches of one."""
+    model = MLP(2, [16, 16, 1], "relu", init=settings["init"], seed=settings["seed"])
+    names = tuple(
+        f"L{i}.n{j}.{'b' if k is None else f'w{k}'}"
+        for i, layer in enumerate(model.layers)
+        for j, n in enumerate(layer.neurons)
+        for k in [*range(len(n.w)), None]
+    )
+    xs, ys = [r[:2] for r in rows], [r[2] for r in rows]
+    return _fit(model, xs, ys, "hinge", settings["batch_size"], settings, names)
+
+
+@pytest.fixture(scope="module")
+def moons_page(tmp_path_factory):  # type: ignore[no-untyped-def]
+    from micrograd_covid.cli import main
+
+    out = tmp_path_factory.mktemp("moons")
+    assert main(["explore", "moons", "--out", str(out)]) == 0
+    return out / "index.html"
+
+
+def test_explore_moons_writes_a_live_2_16_16_1_classifier_page_of_fits_numbers(
+    browser, moons_page
+):  # type: ignore[no-untyped-def]
+    assert moons_page.stat().st_size < 5_000_000
+    _load(browser, moons_page)
+    settings = browser.execute_script("return window.explorer.settings")
+    assert (settings["loss"], settings["optimizer"], settings["batch_size"]) == ("hinge", "adam", 1)
+    rows = browser.execute_script("return window.explorer.rows")
+    assert len(rows) == 20 and {r[2] for r in rows} == {-1.0, 1.0}
+    page = browser.execute_script("return window.explorer.retrain({})")
+    _same_run(page, _fit_moons(settings, rows))
+    for changes in ({"optimizer": "sgd", "lr": 0.02, "epochs": 1}, {"seed": 7, "init": "glorot"}):
+        page = browser.execute_script("return window.explorer.retrain(arguments[0])", changes)
+        settings = browser.execute_script("return window.explorer.settings")
+        _same_run(page, _fit_moons(settings, rows))
