@@ -958,6 +958,136 @@
     }
   }
 
+  // --- the data plot: for two inputs, the points over the model's output --------------------
+  // The model's output over a GRID x GRID lattice of the input plane (the JS engine's forward
+  // at the step's parameters) is the background: for a classifier, the side of the boundary
+  // (score > 0 blue, < 0 orange, paler near 0); for a regression, the fitted surface's value.
+  var plotBox = document.getElementById("plot-box"), plot = document.getElementById("plot");
+  var GRID = 40, PLOT_W = 440, PLOT_H = 300, plotRun = null, plotFrame = null, plotCache = {};
+  var plotOn = !!(D.live && plot && D.columns.length === 3 && D.live.program.fed === 3);
+  var CLASS_COLOURS = ["#d9731a", "#2a7ab0"];
+  function frameOf(rows) {
+    var x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
+    rows.forEach(function (r) { x0 = Math.min(x0, r[0]); x1 = Math.max(x1, r[0]); y0 = Math.min(y0, r[1]); y1 = Math.max(y1, r[1]); });
+    var px = (x1 - x0) * 0.15 || 1, py = (y1 - y0) * 0.15 || 1;
+    return { x0: x0 - px, x1: x1 + px, y0: y0 - py, y1: y1 + py };
+  }
+  function toPlot(x1, x2) {
+    var f = plotFrame;
+    return [(x1 - f.x0) / (f.x1 - f.x0) * PLOT_W, PLOT_H - (x2 - f.y0) / (f.y1 - f.y0) * PLOT_H];
+  }
+  function fromPlot(px, py) {
+    var f = plotFrame;
+    return [f.x0 + px / PLOT_W * (f.x1 - f.x0), f.y0 + (PLOT_H - py) / PLOT_H * (f.y1 - f.y0)];
+  }
+  // The parameters before every batch and after the last: the run the page shows, in full
+  function plotParams(st) {
+    if (!plotRun) {
+      plotRun = { program: new root.MGEngine.Program(LIVE.program), trail: [] };
+      try {
+        var run = root.MGEngine.train(LIVE.program, settings, initial(settings), D.rows);
+        run.batches.forEach(function (rec) { plotRun.trail.push(rec.before); });
+        if (run.batches.length) plotRun.trail.push(run.batches[run.batches.length - 1].after);
+      } catch (err) { plotRun.trail = [LIVE.program.init]; }
+      plotCache = {};
+    }
+    var at = Math.min(st.S.bi + (st.pi >= 5 ? 1 : 0), plotRun.trail.length - 1);
+    return { at: at, params: plotRun.trail[at] };
+  }
+  function plotGrid(at, params) {
+    if (plotCache.at === at) return plotCache.out;
+    var xs = [];
+    for (var j = 0; j < GRID; j++) for (var i = 0; i < GRID; i++) {
+      xs.push(fromPlot((i + 0.5) * PLOT_W / GRID, (j + 0.5) * PLOT_H / GRID));
+    }
+    var out;
+    try { out = plotRun.program.predict(params, xs); } catch (err) { out = null; }
+    plotCache = { at: at, out: out };
+    return out;
+  }
+  function showPlot(st) {
+    if (!plotOn) return;
+    var targets = LIVE.program.targets, ctx = plot.getContext("2d");
+    if (!plotFrame) plotFrame = frameOf(D.rows);
+    var p = plotParams(st), out = plotGrid(p.at, p.params);
+    ctx.clearRect(0, 0, PLOT_W, PLOT_H);
+    if (out) {
+      var lo = Infinity, hi = -Infinity;
+      if (!targets) D.rows.concat([]).forEach(function (r) { lo = Math.min(lo, r[2]); hi = Math.max(hi, r[2]); });
+      var cw = PLOT_W / GRID, ch = PLOT_H / GRID;
+      for (var j = 0; j < GRID; j++) for (var i = 0; i < GRID; i++) {
+        var v = out[j * GRID + i], colour;
+        if (targets) {
+          var c = v > 0 ? [42, 122, 176] : [217, 115, 26], a = Math.min(1, Math.abs(v)) * 0.35 + 0.08;
+          colour = "rgba(" + c.join(",") + "," + a.toFixed(3) + ")";
+        } else {
+          var t = hi > lo ? Math.max(0, Math.min(1, (v - lo) / (hi - lo))) : 0.5;
+          colour = "rgba(42,122,176," + (0.05 + 0.45 * t).toFixed(3) + ")";
+        }
+        ctx.fillStyle = colour;
+        ctx.fillRect(i * cw, j * ch, cw + 0.5, ch + 0.5);
+      }
+    }
+    var cur = {};
+    st.B.r.forEach(function (r) { cur[r] = 1; });
+    D.rows.forEach(function (r, ri) {
+      var q = toPlot(r[0], r[1]);
+      ctx.beginPath();
+      ctx.arc(q[0], q[1], cur[ri] ? 7 : 5, 0, 2 * Math.PI);
+      ctx.fillStyle = targets ? CLASS_COLOURS[r[2] > 0 ? 1 : 0] : "#555";
+      ctx.fill();
+      ctx.lineWidth = cur[ri] ? 3 : 1;
+      ctx.strokeStyle = cur[ri] ? "#D62728" : "#fff";
+      ctx.stroke();
+    });
+  }
+  // A click on a point removes it; elsewhere adds one (of the chosen class); then re-train
+  function plotClick(px, py) {
+    var hit = -1, best = 8 * 8;
+    D.rows.forEach(function (r, ri) {
+      var q = toPlot(r[0], r[1]), d = (q[0] - px) * (q[0] - px) + (q[1] - py) * (q[1] - py);
+      if (d <= best) { best = d; hit = ri; }
+    });
+    var rows = D.rows.map(function (r) { return r.slice(); });
+    if (hit >= 0) rows.splice(hit, 1);
+    else {
+      var x = fromPlot(px, py), label = Number(document.getElementById("plot-label").value);
+      rows.push([x[0], x[1], label]);
+    }
+    try {
+      setRows(rows);
+      note((hit >= 0 ? "Removed row " + (hit + 1) : "Added a point") + "; re-trained on " + rows.length + " rows.", false);
+    } catch (err) { note(err.message.replace(/^explorer\.(setRows|retrain): /, ""), true); }
+  }
+  function setUpPlot() {
+    if (!plotOn) return;
+    plotBox.hidden = false;
+    var one = LIVE.settings.batch_size === 1, targets = LIVE.program.targets, select = document.getElementById("plot-label");
+    (targets || []).forEach(function (t) {
+      var o = document.createElement("option");
+      o.value = String(t); o.textContent = "class " + t;
+      select.appendChild(o);
+    });
+    if (targets) select.value = String(targets[targets.length - 1]);
+    document.getElementById("plot-add").hidden = !one || !targets;
+    document.getElementById("plot-help").textContent = !one
+      ? "The points over the model's output. The rows cannot be added or removed here: the graph is drawn for batches of " +
+        (LIVE.settings.batch_size === null ? "every row" : LIVE.settings.batch_size) + " rows, and a new count would change its drawing."
+      : targets ? "Click a point to remove it, elsewhere to add one; the page re-trains." : "Click a point to remove it; the page re-trains.";
+    plot.addEventListener("click", function (ev) {
+      var rect = plot.getBoundingClientRect();
+      var px = (ev.clientX - rect.left) * PLOT_W / rect.width, py = (ev.clientY - rect.top) * PLOT_H / rect.height;
+      if (!one) return;
+      var before = D.rows.length;
+      if (!targets) {  // regression: remove only (a new point's target is not the learner's to click)
+        var near = D.rows.some(function (r) { var q = toPlot(r[0], r[1]); return (q[0] - px) * (q[0] - px) + (q[1] - py) * (q[1] - py) <= 64; });
+        if (!near) return;
+      }
+      plotClick(px, py);
+      if (D.rows.length !== before) go(Math.min(current, steps.length - 1));
+    });
+  }
+
   // --- navigation ----------------------------------------------------------------------------
   var slider = document.getElementById("slider"), counter = document.getElementById("counter");
   slider.max = String(Math.max(steps.length, 1));
@@ -971,6 +1101,7 @@
     show(explain(i), box);
     showData(st);
     showChart(st);
+    showPlot(st);
     slider.value = String(i + 1);
     counter.textContent = "step " + (i + 1) + " of " + steps.length;
     var hash = "#step=" + (i + 1) + settingsHash();
@@ -1183,7 +1314,7 @@
       if (!(B.l in template)) template[B.l] = B;
     });
     var total = 0, records = run.batches.map(function (rec, i) {
-      var li = layoutOf[rec.batch], lay = layouts[li], L = lay.L, ops = LIVE.ops[li], T = template[li];
+      var li = rec.batch in layoutOf ? layoutOf[rec.batch] : layoutOf[1], lay = layouts[li], L = lay.L, ops = LIVE.ops[li], T = template[li];
       var v = new Array(lay.n), d = [];
       for (var k = 0; k < lay.n; k++) {
         if (!L.inputs[k].length) {
@@ -1201,6 +1332,9 @@
       return { l: li, e: rec.epoch, b: rec.batch, r: rec.rows, v: v, d: d, k: T.k,
                u: lay.drawn.map(function (k2) { return rec.after[L.params[k2]]; }), p: phases };
     });
+    if (records.some(function (R) { return layouts[R.l].L.feeds.some(function (f) { return f[0] >= R.r.length; }); })) {
+      fail("a batch of " + rows.length % (s.batch_size || rows.length) + " rows has no drawing on this page");
+    }
     if (total > MAX_PAGE_STEPS) fail("the page would have " + total + " steps, more than " + MAX_PAGE_STEPS + "; train fewer epochs");
     var names = {};
     LIVE.program.params.forEach(function (name, i) { names[name] = run.params[i]; });
@@ -1216,6 +1350,8 @@
     var result = trainRecords(s, rows);
     settings = s;
     D.batches = result.records;
+    D.batchCount = batchesPerEpoch = Math.max.apply(null, result.records.map(function (R) { return R.b; }));
+    plotRun = null;
     D.stopped = result.stopped;
     D.optimizer = optimizerText(s);
     buildSteps();
@@ -1230,8 +1366,11 @@
   }
   function setRows(rows) {
     if (!LIVE) throw new Error("explorer.setRows: " + (D.fixed || "this page has no model to re-train"));
-    if (!Array.isArray(rows) || rows.length !== D.rows.length) {
-      throw new Error("explorer.setRows: give " + D.rows.length + " rows (this page's batches are drawn for that many)");
+    // With batches of one row, every batch has the one-sample drawing, so any count will do;
+    // otherwise the drawings are of this page's batches, and so is the count.
+    var anyCount = recorded.batch_size === 1;
+    if (!Array.isArray(rows) || (anyCount ? rows.length < 1 : rows.length !== D.rows.length)) {
+      throw new Error("explorer.setRows: give " + (anyCount ? "at least one row" : D.rows.length + " rows (this page's batches are drawn for that many)"));
     }
     var width = D.rows[0].length, clean = rows.map(function (r, i) {
       if (!Array.isArray(r) || r.length !== width) throw new Error("explorer.setRows: row " + i + " must be " + width + " numbers");
@@ -1353,6 +1492,15 @@
     get steps() { return steps; },
     get settings() { return Object.freeze(copySettings(settings)); },
     get rows() { return D.rows.map(function (r) { return r.slice(); }); },
+    // where the point (x1, x2) is drawn in the data plot, in CSS pixels from its top left
+    plotPoint: function (x1, x2) {
+      if (!plotOn) return null;
+      if (!plotFrame) plotFrame = frameOf(D.rows);
+      var q = toPlot(x1, x2), rect = plot.getBoundingClientRect();
+      return [q[0] * rect.width / PLOT_W, q[1] * rect.height / PLOT_H];
+    },
+    // the model's output at each input in `xs`, with the parameters of the current step
+    predict: function (xs) { plotParams(state(current)); return plotOn ? plotRun.program.predict(plotParams(state(current)).params, xs) : null; },
     retrain: function (changes) { return retrain(changes); },
     setRows: function (rows) { return setRows(rows); },
     reset: function () { return resetRun(); },
@@ -1378,6 +1526,7 @@
   document.getElementById("levels").hidden = !hasNeurons;
   setLevel(hasNeurons ? "neuron" : "node");
   setUpControls();
+  setUpPlot();
   var start = fromHash();
   var linked = settingsFromHash();
   if (linked) {
