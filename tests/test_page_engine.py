@@ -838,9 +838,7 @@ def moons_page(tmp_path_factory):  # type: ignore[no-untyped-def]
     return out / "index.html"
 
 
-def test_explore_moons_writes_a_live_2_16_16_1_classifier_page_of_fits_numbers(
-    browser, moons_page
-):  # type: ignore[no-untyped-def]
+def test_explore_moons_writes_a_live_2_16_16_1_classifier_page_of_fits_numbers(browser, moons_page):  # type: ignore[no-untyped-def]
     assert moons_page.stat().st_size < 5_000_000
     _load(browser, moons_page)
     settings = browser.execute_script("return window.explorer.settings")
@@ -853,3 +851,79 @@ def test_explore_moons_writes_a_live_2_16_16_1_classifier_page_of_fits_numbers(
         page = browser.execute_script("return window.explorer.retrain(arguments[0])", changes)
         settings = browser.execute_script("return window.explorer.settings")
         _same_run(page, _fit_moons(settings, rows))
+
+
+def _click_plot(browser, x1: float, x2: float) -> None:  # type: ignore[no-untyped-def]
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+
+    plot = browser.find_element(By.ID, "plot")
+    browser.execute_script("arguments[0].scrollIntoView()", plot)
+    px, py = browser.execute_script(
+        "return window.explorer.plotPoint(arguments[0], arguments[1])", x1, x2
+    )
+    size = plot.size  # selenium's offsets are from the element's centre
+    ActionChains(browser).move_to_element_with_offset(
+        plot, round(px - size["width"] / 2), round(py - size["height"] / 2)
+    ).click().perform()
+
+
+def test_clicking_the_moons_plot_adds_and_removes_a_point_and_retrains_to_fits_numbers(
+    browser, moons_page
+):  # type: ignore[no-untyped-def]
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    _load(browser, moons_page)
+    rows = browser.execute_script("return window.explorer.rows")
+    Select(browser.find_element(By.ID, "plot-label")).select_by_value("-1")
+    _click_plot(browser, 1.0, -0.8)
+    added = browser.execute_script("return window.explorer.rows")
+    assert len(added) == 21 and added[:20] == rows
+    x1, x2, label = added[20]
+    assert abs(x1 - 1.0) < 0.05 and abs(x2 + 0.8) < 0.05 and label == -1.0
+    settings = browser.execute_script("return window.explorer.settings")
+    steps = browser.execute_script("return window.explorer.steps.map(s => s.batch)")
+    assert max(steps) == 21
+    page = browser.execute_script("return window.explorer.retrain({})")
+    _same_run(page, _fit_moons(settings, added))
+    # the third point is removed by a click on it
+    _click_plot(browser, *rows[2][:2])
+    left = browser.execute_script("return window.explorer.rows")
+    assert left == added[:2] + added[3:]
+    page = browser.execute_script("return window.explorer.retrain({})")
+    _same_run(page, _fit_moons(settings, left))
+
+
+def test_the_moons_plot_shows_the_models_sign_from_the_page_engines_forward(browser, moons_page):  # type: ignore[no-untyped-def]
+    _load(browser, moons_page)
+    last = browser.execute_script("return window.explorer.steps.length") - 1
+    browser.execute_script(f"window.explorer.go({last})")
+    settings = browser.execute_script("return window.explorer.settings")
+    rows = browser.execute_script("return window.explorer.rows")
+    model = MLP(2, [16, 16, 1], "relu", init=settings["init"], seed=settings["seed"])
+    fit(
+        model,
+        [r[:2] for r in rows],
+        [r[2] for r in rows],
+        loss="hinge",
+        optimizer=Adam(model.parameters(), settings["lr"]),
+        epochs=settings["epochs"],
+        batch_size=1,
+    )
+    grid = [[-1.0 + 0.5 * i, -0.5 + 0.5 * j] for i in range(6) for j in range(4)]
+    page = browser.execute_script("return window.explorer.predict(arguments[0])", grid)
+    python = [model(x).data for x in grid]
+    assert all(map(close, page, python)), (page[:3], python[:3])
+    # the plot's pixel at a point is coloured by its side of the boundary
+    for x, score in zip(grid, python):
+        rgba = browser.execute_script(
+            "const p = window.explorer.plotPoint(arguments[0], arguments[1]);"
+            "const c = document.getElementById('plot');"
+            "const k = c.width / c.getBoundingClientRect().width;"
+            "const at = [Math.round(p[0] * k), Math.round(p[1] * k)];"
+            "return Array.from(c.getContext('2d').getImageData(at[0], at[1], 1, 1).data);",
+            *x,
+        )
+        if abs(score) > 0.3 and rgba[3] > 0:
+            assert (rgba[2] > rgba[0]) == (score > 0), (x, score, rgba)
