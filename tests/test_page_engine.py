@@ -927,3 +927,32 @@ def test_the_moons_plot_shows_the_models_sign_from_the_page_engines_forward(brow
         )
         if abs(score) > 0.3 and rgba[3] > 0:
             assert (rgba[2] > rgba[0]) == (score > 0), (x, score, rgba)
+
+
+def test_the_chart_switches_to_a_parameter_and_reads_its_value_after_each_update(
+    browser, live_pages
+):  # type: ignore[no-untyped-def]
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    _load(browser, live_pages["regression"])
+    page = browser.execute_script("return window.explorer.retrain({'lr': 0.01})")
+    options = browser.execute_script(
+        "return [...document.querySelectorAll('#chart-of option')].map(o => o.value)"
+    )
+    assert options == ["", "w1", "w2", "b"]
+    Select(browser.find_element(By.ID, "chart-of")).select_by_value("w2")
+    assert browser.execute_script("return window.explorer.charted") == "w2"
+    last = browser.execute_script("return window.explorer.steps.length") - 1
+    browser.execute_script(f"window.explorer.go({last})")
+    text = browser.find_element(By.ID, "chart-last").text
+    assert text == f"w2 = {page['params']['w2']:.7g}".replace("-", "\u2212")
+    points = browser.execute_script(
+        "return document.querySelector('#chart polyline').getAttribute('points').split(' ').length"
+    )
+    assert points == len(page["losses"]) == 18
+    # before the first update there is no point yet; the loss is back with "loss"
+    browser.execute_script("window.explorer.go(3)")
+    assert browser.execute_script("return document.querySelector('#chart polyline')") is None
+    assert browser.execute_script("return window.explorer.chart('loss')") == "loss"
+    assert browser.find_element(By.ID, "chart-last").text.startswith("L = ")

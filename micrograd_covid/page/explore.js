@@ -885,10 +885,17 @@
     dataBox.appendChild(t);
   }
   var chart = document.getElementById("chart");
-  var losses, lo, hi, logScale;
+  var losses, lo, hi, logScale, chartOf = "";
+  // A parameter's value after each batch's update (its node in each batch's drawing, by name)
+  function paramSeries(name) {
+    return D.batches.map(function (B) {
+      var lay = layouts[B.l], k = lay.L.names.indexOf(name);
+      return k >= 0 && lay.pindex[k] >= 0 ? B.u[lay.pindex[k]] : NaN;
+    });
+  }
   function chartScale() {
-    losses = D.batches.map(function (B) { return B.v[layouts[B.l].root]; });
-    var allPositive = losses.every(function (x) { return x > 0; });
+    losses = chartOf ? paramSeries(chartOf) : D.batches.map(function (B) { return B.v[layouts[B.l].root]; });
+    var allPositive = !chartOf && losses.every(function (x) { return x > 0; });
     lo = Math.min.apply(null, losses); hi = Math.max.apply(null, losses);
     logScale = allPositive && losses.length > 1 && hi / lo > 1e3;
   }
@@ -902,12 +909,12 @@
   }
   function showChart(st) {
     chart.textContent = "";
-    var yTop = f4(hi), yBottom = f4(logScale ? lo : Math.min(0, lo));
+    var yTop = f4(hi), yBottom = f4(logScale ? lo : (chartOf ? lo : Math.min(0, lo)));
     // room on the left for the longer axis number (14 px text: about 8 units a character)
     var X0 = Math.max(62, 10 + 8 * Math.max(yTop.length, yBottom.length)), X1 = 430, Y0 = 12, Y1 = 160, n = losses.length;
-    var shown = st.S.bi + (st.pi >= 3 ? 1 : 0);
+    var shown = st.S.bi + (st.pi >= (chartOf ? 5 : 3) ? 1 : 0);
     function fy(v) {
-      var a = logScale ? Math.log10(lo) : Math.min(0, lo), b = logScale ? Math.log10(hi) : hi;
+      var a = logScale ? Math.log10(lo) : (chartOf ? lo : Math.min(0, lo)), b = logScale ? Math.log10(hi) : hi;
       var t = logScale ? Math.log10(v) : v;
       return b === a ? (Y0 + Y1) / 2 : Y1 - (t - a) / (b - a) * (Y1 - Y0);
     }
@@ -915,7 +922,7 @@
     svgEl("line", { x1: X0, y1: Y1, x2: X1, y2: Y1, stroke: "#999" });
     svgEl("line", { x1: X0, y1: Y0, x2: X0, y2: Y1, stroke: "#999" });
     svgEl("text", { x: X0 - 4, y: fy(hi) + 4, "text-anchor": "end" }, yTop);
-    svgEl("text", { x: X0 - 4, y: fy(logScale ? lo : Math.min(0, lo)) + 4, "text-anchor": "end" }, yBottom);
+    svgEl("text", { x: X0 - 4, y: fy(logScale ? lo : (chartOf ? lo : Math.min(0, lo))) + 4, "text-anchor": "end" }, yBottom);
     // an epoch's name where there is room for it (about 60 units), else every k-th epoch's
     var gap = n <= 1 ? X1 - X0 : batchesPerEpoch / (n - 1) * (X1 - X0);
     var every = Math.max(1, Math.ceil(60 / Math.max(gap, 1e-9)));
@@ -932,7 +939,7 @@
     var compact = epochs > 1 && (every > 1 || gap < 60);
     if (compact) svgEl("text", { x: X0 + 3, y: Y0 + 10, "class": "epoch-name" }, "1");
     svgEl("text", { x: (X0 + X1) / 2, y: 184, "text-anchor": "middle" },
-      "batch" + (compact ? ", epochs numbered" : "") + (logScale ? " (loss on a log scale)" : ""));
+      (chartOf ? chartOf + " after each batch's update, by batch" : "batch") + (compact ? ", epochs numbered" : "") + (logScale ? " (loss on a log scale)" : ""));
     if (shown > 0) {
       var pts = [];
       for (var i = 0; i < shown; i++) pts.push(fx(i).toFixed(1) + "," + fy(losses[i]).toFixed(1));
@@ -943,7 +950,7 @@
       // right of it in the chart's left half, left of it in the right half; above, else below
       var right = lx > (X0 + X1) / 2, taken = [];
       chart.querySelectorAll("text").forEach(function (t) { var b = t.getBBox(); if (b.width) taken.push(b); });
-      var last = svgEl("text", { id: "chart-last" }, "L = " + f7(losses[shown - 1]));
+      var last = svgEl("text", { id: "chart-last" }, (chartOf || "L") + " = " + f7(losses[shown - 1]));
       var spots = [[right, -6], [right, 18], [!right, -6], [!right, 18], [right, -24], [right, 36]];
       for (var si = 0; si < spots.length; si++) {
         var end = spots[si][0];
@@ -1058,6 +1065,33 @@
       setRows(rows);
       note((hit >= 0 ? "Removed row " + (hit + 1) : "Added a point") + "; re-trained on " + rows.length + " rows.", false);
     } catch (err) { note(err.message.replace(/^explorer\.(setRows|retrain): /, ""), true); }
+  }
+  // The chart's select: the loss, or any parameter the graph draws (by its name)
+  var chartSelect = document.getElementById("chart-of");
+  function setUpChartSelect() {
+    if (!chartSelect || !D.rows.length) return;
+    var seen = {};
+    layouts.forEach(function (lay) {
+      lay.listed.forEach(function (k) {
+        var name = lay.L.names[k];
+        if (seen[name]) return;
+        seen[name] = 1;
+        var o = document.createElement("option");
+        o.value = name; o.textContent = name;
+        chartSelect.appendChild(o);
+      });
+    });
+    chartSelect.addEventListener("change", function () { chartBy(chartSelect.value); });
+  }
+  function chartBy(name) {
+    if (name && !layouts.some(function (lay) { return lay.listed.some(function (k) { return lay.L.names[k] === name; }); })) {
+      throw new Error("explorer.chart: no parameter named " + JSON.stringify(String(name)));
+    }
+    chartOf = name || "";
+    if (chartSelect) chartSelect.value = chartOf;
+    chartScale();
+    if (current >= 0) showChart(state(current));
+    return chartOf || "loss";
   }
   function setUpPlot() {
     if (!plotOn) return;
@@ -1500,6 +1534,9 @@
       return [q[0] * rect.width / PLOT_W, q[1] * rect.height / PLOT_H];
     },
     // the model's output at each input in `xs`, with the parameters of the current step
+    // what the chart shows: "" or "loss" for the loss, else a parameter's name
+    chart: function (name) { return chartBy(name === "loss" ? "" : name); },
+    get charted() { return chartOf || "loss"; },
     predict: function (xs) { plotParams(state(current)); return plotOn ? plotRun.program.predict(plotParams(state(current)).params, xs) : null; },
     retrain: function (changes) { return retrain(changes); },
     setRows: function (rows) { return setRows(rows); },
@@ -1527,6 +1564,7 @@
   setLevel(hasNeurons ? "neuron" : "node");
   setUpControls();
   setUpPlot();
+  setUpChartSelect();
   var start = fromHash();
   var linked = settingsFromHash();
   if (linked) {
