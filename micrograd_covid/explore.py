@@ -18,6 +18,7 @@ import json
 import math
 import numbers
 import re
+import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -379,7 +380,61 @@ class _Layout:
             ],
             "net": self.network.data() if self.network is not None else None,
             "nodeView": self.node_view.data() if self.node_view is not None else None,
+            **_code_data(self.order, self.names),
         }
+
+
+def _code_data(order: list[Value], names: list[str]) -> dict[str, Any]:
+    """{"code": each node's lines of the compiled program (``Tape(root).compile().source``),
+    its forward line and its backward line ("" where it has none), None for a leaf;
+    "codeVars": what the program's variables hold (p0: a leaf's name, v3: a node's)}, or {}
+    for a graph the compiler does not take. The page shows them as text, never runs them."""
+    from .tape import Tape
+
+    try:
+        with warnings.catch_warnings():  # an op without a code generator: no code to show
+            warnings.simplefilter("ignore")
+            compiled = Tape(order[-1]).compile()
+    except Exception:  # a graph the compiler refuses: the page shows no code
+        return {}
+    if compiled.source is None:
+        return {}
+    code = _code_lines(order, compiled.order, compiled.source)
+    if code is None:
+        return {}
+    at = {node: k for k, node in enumerate(order)}
+    where = {f"v{i}": names[at[node]] for i, node in enumerate(compiled.order) if node in at}
+    for line in compiled.source.splitlines():
+        m = re.fullmatch(r"    # (p\d+) = (.*)", line)
+        if m:
+            where[m.group(1)] = m.group(2)
+    return {"code": code, "codeVars": where}
+
+
+def _code_lines(
+    order: list[Value], compiled_order: list[Value], source: str
+) -> list[list[str] | None] | None:
+    """Each node's forward and backward line of `source`, None for a leaf; None if the
+    source is not laid out as the compiler writes it."""
+    lines = source.splitlines()
+    start = next((i for i, line in enumerate(lines) if " in ROWS:" in line), -1) + 1
+    forward = [line.strip() for line in lines[start : start + len(compiled_order)]]
+    back = next((i for i, line in enumerate(lines) if line.startswith("def backward")), None)
+    if not start or back is None or len(forward) != len(compiled_order):
+        return None
+    if not all("  # " in line for line in forward):
+        return None
+    body = lines[back:]
+    backward: dict[str, str] = {}
+    for line in body:
+        if "  # " in line:
+            backward.setdefault(line[line.index("  # ") :], line.strip())
+    at = {node: k for k, node in enumerate(order)}
+    out: list[list[str] | None] = [None] * len(order)
+    for node, line in zip(compiled_order, forward):
+        if node in at:
+            out[at[node]] = [line, backward.get(line[line.index("  # ") :], "")]
+    return out
 
 
 def _num(x: float) -> float | str:

@@ -566,7 +566,16 @@ def test_set_rows_retrains_on_the_new_data(browser, live_pages):  # type: ignore
     page = browser.execute_script("return window.explorer.setRows(arguments[0])", rows)
     _same_run(page, _fit_walkthrough({"lr": 0.05}, rows))
     assert browser.execute_script("return window.explorer.rows") == rows
-    with pytest.raises(JavascriptException, match="give 6 rows"):
+    # batches of one row all have the one-sample drawing: any number of rows re-trains
+    page = browser.execute_script("return window.explorer.setRows(arguments[0])", rows[:3])
+    _same_run(page, _fit_walkthrough({"lr": 0.05}, rows[:3]))
+    assert browser.execute_script("return window.explorer.steps.length") == 1 + 9 * 6
+    with pytest.raises(JavascriptException, match="give at least one row"):
+        browser.execute_script("window.explorer.setRows(arguments[0])", [])
+    # the deep net's full batch is drawn for its rows: their count stays
+    _load(browser, live_pages["deep"])
+    rows = browser.execute_script("return window.explorer.rows")
+    with pytest.raises(JavascriptException, match=f"give {len(rows)} rows"):
         browser.execute_script("window.explorer.setRows(arguments[0])", rows[:3])
 
 
@@ -608,6 +617,16 @@ def test_a_hostile_parameter_label_stays_text_in_a_live_page(browser, tmp_path):
     _load(browser, path)
     page = browser.execute_script("return window.explorer.retrain({lr: 0.002})")
     assert any("img" in name for name in page["params"])
+    # the compiled program's comment names it too, as text in the code view
+    first = browser.execute_script(
+        "return window.explorer.steps.findIndex(s => s.phase === 'forward')"
+    )
+    browser.execute_script(f"window.explorer.open('L0.n0'); window.explorer.go({first})")
+    code = browser.execute_script(
+        "return document.getElementById('code-forward').textContent"
+        " + document.getElementById('code-where').textContent"
+    )
+    assert hostile in code
     assert browser.execute_script(
         "return [window.pwned, document.querySelectorAll('img').length]"
     ) == [None, 0]

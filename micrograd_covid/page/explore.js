@@ -965,6 +965,35 @@
     }
   }
 
+  // --- the code view: the compiled program's lines for the current node -------------------
+  // (Tape(loss).compile().source, as data; shown as text)
+  var codeView = document.getElementById("code-view");
+  function showCode(st) {
+    if (!codeView) return;
+    var code = st.lay.L.code, k = st.S.phase === "loss" ? st.lay.root : st.S.k;
+    var lines = code && k >= 0 ? code[k] : null;
+    codeView.hidden = !lines;
+    if (!lines) return;
+    var fwd = document.getElementById("code-forward"), bwd = document.getElementById("code-backward");
+    fwd.textContent = lines[0];
+    bwd.textContent = lines[1] || "(nothing flows back from here)";
+    fwd.className = "code-line" + (st.S.phase === "forward" || st.S.phase === "loss" ? " now" : "");
+    bwd.className = "code-line" + (st.S.phase === "backward" ? " now" : "");
+    document.getElementById("code-what").textContent = "of " + st.lay.L.names[k] + ", in the compiled program";
+    // what its variables hold: p (a leaf), v (a node's value), g and gp (their gradients)
+    var vars = st.lay.L.codeVars || {}, seen = {}, where = [];
+    [lines[0], lines[1]].forEach(function (line) {
+      var src = line.split("  # ")[0], re = /\b(gp|g|p|v)(\d+)\b/g, m;
+      while ((m = re.exec(src)) !== null) {
+        var grad = m[1][0] === "g", name = vars[(m[1] === "gp" || m[1] === "p" ? "p" : "v") + m[2]];
+        if (seen[m[0]] || name === undefined) continue;
+        seen[m[0]] = 1;
+        where.push(m[0] + " = " + (grad ? "\u2202" + st.lay.L.names[st.lay.root] + "/\u2202" + name : name));
+      }
+    });
+    document.getElementById("code-where").textContent = where.length ? "where " + where.join(", ") : "";
+  }
+
   // --- the data plot: for two inputs, the points over the model's output --------------------
   // The model's output over a GRID x GRID lattice of the input plane (the JS engine's forward
   // at the step's parameters) is the background: for a classifier, the side of the boundary
@@ -1136,6 +1165,7 @@
     showData(st);
     showChart(st);
     showPlot(st);
+    showCode(st);
     slider.value = String(i + 1);
     counter.textContent = "step " + (i + 1) + " of " + steps.length;
     var hash = "#step=" + (i + 1) + settingsHash();
