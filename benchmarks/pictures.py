@@ -244,6 +244,45 @@ def screenshot(out: Path, size: tuple[int, int] = (1100, 700)) -> Path:
     return out
 
 
+def live_screenshot(out: Path, size: tuple[int, int] = (1280, 720)) -> Path:
+    """docs/explore_live.png: the live moons page (`micrograd-covid explore moons`) after a
+    learner typed η = 0.01 into its settings, at hidden neuron L1.n5's backward step in the
+    last batch whose point is inside the margin."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    driver = chrome()
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = explore_tutorial("moons").write(Path(tmp) / "moons")
+            width, height = size
+            driver.execute_cdp_cmd(
+                "Emulation.setDeviceMetricsOverride",
+                {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
+            )
+            driver.get(path.as_uri())
+            field = driver.find_element(By.ID, "set-lr")
+            field.send_keys(Keys.CONTROL, "a")
+            field.send_keys("0.01", Keys.ENTER)
+            losses = driver.execute_script("return window.explorer.retrain({})")["losses"]
+            steps = driver.execute_script("return window.explorer.steps")
+            # the last batch with a point inside the margin: gradients that are not all 0
+            batch = max(i for i, loss in enumerate(losses) if loss > 0.2)
+            epoch, batch = divmod(batch, len(losses) // steps[-1]["epoch"])
+            step = next(
+                i
+                for i, s in enumerate(steps)
+                if (s["epoch"], s["batch"]) == (epoch + 1, batch + 1)
+                and s["phase"] == "backward"
+                and s["node"] == "L1.n5"
+            )
+            driver.execute_script(f"window.explorer.go({step})")
+            driver.save_screenshot(str(out))
+    finally:
+        driver.quit()
+    return out
+
+
 def markdown(headers: list[str], rows: Table) -> str:
     lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
@@ -258,6 +297,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.screenshot is not None:
         print(f"wrote {screenshot(args.screenshot)}", file=sys.stderr)
+        live = args.screenshot.with_name(args.screenshot.stem + "_live.png")
+        print(f"wrote {live_screenshot(live)}", file=sys.stderr)
         return 0
     repeats = 1 if args.quick else 3
     text = (
