@@ -975,3 +975,16 @@ def test_the_chart_switches_to_a_parameter_and_reads_its_value_after_each_update
     assert browser.execute_script("return document.querySelector('#chart polyline')") is None
     assert browser.execute_script("return window.explorer.chart('loss')") == "loss"
     assert browser.find_element(By.ID, "chart-last").text.startswith("L = ")
+
+
+def test_a_full_batch_page_plots_its_rows_and_says_why_a_click_changes_none(browser, live_pages):  # type: ignore[no-untyped-def]
+    from selenium.webdriver.common.by import By
+
+    _load(browser, live_pages["deep"])
+    rows = browser.execute_script("return window.explorer.rows")
+    assert browser.find_element(By.ID, "plot-help").text.endswith(
+        "the graph is drawn for a batch of every row, and a new count would change its drawing."
+    )
+    _click_plot(browser, *rows[0][:2])
+    _click_plot(browser, 3.0, 3.0)
+    assert browser.execute_script("return window.explorer.rows") == rows

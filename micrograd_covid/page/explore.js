@@ -1134,8 +1134,9 @@
     if (targets) select.value = String(targets[targets.length - 1]);
     document.getElementById("plot-add").hidden = !one || !targets;
     document.getElementById("plot-help").textContent = !one
-      ? "The points over the model's output. The rows cannot be added or removed here: the graph is drawn for batches of " +
-        (LIVE.settings.batch_size === null ? "every row" : LIVE.settings.batch_size) + " rows, and a new count would change its drawing."
+      ? "The points over the model's output. The rows cannot be added or removed here: the graph is drawn for " +
+        (LIVE.settings.batch_size === null ? "a batch of every row" : "batches of " + LIVE.settings.batch_size + " rows") +
+        ", and a new count would change its drawing."
       : targets ? "Click a point to remove it, elsewhere to add one; the page re-trains." : "Click a point to remove it; the page re-trains.";
     plot.addEventListener("click", function (ev) {
       var rect = plot.getBoundingClientRect();
