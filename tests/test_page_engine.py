@@ -988,3 +988,34 @@ def test_a_full_batch_page_plots_its_rows_and_says_why_a_click_changes_none(brow
     _click_plot(browser, *rows[0][:2])
     _click_plot(browser, 3.0, 3.0)
     assert browser.execute_script("return window.explorer.rows") == rows
+
+
+def test_the_moons_plot_shows_the_current_neurons_output_over_the_plane(browser, moons_page):  # type: ignore[no-untyped-def]
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    _load(browser, moons_page)
+    Select(browser.find_element(By.ID, "plot-of")).select_by_value("node")
+    first = browser.execute_script(
+        "return window.explorer.steps.findIndex(s => s.phase === 'forward' && s.node === 'L1.n5')"
+    )
+    browser.execute_script(f"window.explorer.go({first})")  # epoch 1, batch 1: initial weights
+    text = browser.find_element(By.ID, "plot-node").text
+    settings = browser.execute_script("return window.explorer.settings")
+    rows = browser.execute_script("return window.explorer.rows")
+    model = MLP(2, [16, 16, 1], "relu", init=settings["init"], seed=settings["seed"])
+    # the plot's frame: the rows' extent and 15% more each side; a 20 × 20 grid of centres
+    x0, x1 = min(r[0] for r in rows), max(r[0] for r in rows)
+    y0, y1 = min(r[1] for r in rows), max(r[1] for r in rows)
+    x0, x1 = x0 - 0.15 * (x1 - x0), x1 + 0.15 * (x1 - x0)
+    y0, y1 = y0 - 0.15 * (y1 - y0), y1 + 0.15 * (y1 - y0)
+    values = []
+    for j in range(20):
+        for i in range(20):
+            x = [x0 + (i + 0.5) / 20 * (x1 - x0), y1 - (j + 0.5) / 20 * (y1 - y0)]
+            hidden = [n(x) for n in model.layers[0].neurons]
+            values.append(model.layers[1].neurons[5](hidden).data)  # type: ignore[arg-type]
+    assert text.startswith("L1.n5 over the plane, from ")
+    low, high = text.removeprefix("L1.n5 over the plane, from ").split(" to ")
+    assert high == f"{max(values):.4g}" and max(values) > 0
+    assert low.replace("\u2212", "-") == f"{min(values):.4g}"

@@ -999,7 +999,7 @@
   // at the step's parameters) is the background: for a classifier, the side of the boundary
   // (score > 0 blue, < 0 orange, paler near 0); for a regression, the fitted surface's value.
   var plotBox = document.getElementById("plot-box"), plot = document.getElementById("plot");
-  var GRID = 40, PLOT_W = 440, PLOT_H = 300, plotRun = null, plotFrame = null, plotCache = {};
+  var GRID = 40, NODE_GRID = 20, PLOT_W = 440, PLOT_H = 300, plotRun = null, plotFrame = null, plotCache = {};
   var plotOn = !!(D.live && plot && D.columns.length === 3 && D.live.program.fed === 3);
   var CLASS_COLOURS = ["#d9731a", "#2a7ab0"];
   function frameOf(rows) {
@@ -1030,6 +1030,34 @@
     var at = Math.min(st.S.bi + (st.pi >= 5 ? 1 : 0), plotRun.trail.length - 1);
     return { at: at, params: plotRun.trail[at] };
   }
+  // The value of node k of the drawing of batch B at input (x1, x2): the batch's graph run
+  // forward by the ops' rules (the target fed 0), as Playground's per-neuron maps show
+  function nodeAt(B, k, params, x) {
+    var lay = layouts[B.l], L = lay.L, ops = LIVE.ops[B.l], v = new Array(k + 1);
+    for (var j = 0; j <= k; j++) {
+      if (!L.inputs[j].length) {
+        if (L.params[j] >= 0) v[j] = params[L.params[j]];
+        else if (L.feeds[j][0] >= 0) v[j] = L.feeds[j][1] < 2 ? x[L.feeds[j][1]] : 0;
+        else v[j] = B.v[j];
+        continue;
+      }
+      v[j] = root.MGEngine.apply(ops[j][0], L.inputs[j].map(function (i) { return v[i]; }), ops[j][1])[0];
+    }
+    return v[k];
+  }
+  var plotOf = document.getElementById("plot-of");
+  function nodeGrid(st, at, params) {
+    var key = at + ":" + st.S.bi + ":" + st.S.k;
+    if (plotCache.key === key) return plotCache.out;
+    var out = [];
+    try {
+      for (var j = 0; j < NODE_GRID; j++) for (var i = 0; i < NODE_GRID; i++) {
+        out.push(nodeAt(st.B, st.S.k, params, fromPlot((i + 0.5) * PLOT_W / NODE_GRID, (j + 0.5) * PLOT_H / NODE_GRID)));
+      }
+    } catch (err) { out = null; }
+    plotCache = { key: key, out: out };
+    return out;
+  }
   function plotGrid(at, params) {
     if (plotCache.at === at) return plotCache.out;
     var xs = [];
@@ -1045,9 +1073,18 @@
     if (!plotOn) return;
     var targets = LIVE.program.targets, ctx = plot.getContext("2d");
     if (!plotFrame) plotFrame = frameOf(D.rows);
-    var p = plotParams(st), out = plotGrid(p.at, p.params);
+    var p = plotParams(st), byNode = plotOf && plotOf.value === "node" && st.S.k >= 0 && st.lay.L.inputs[st.S.k].length > 0;
+    var out = byNode ? nodeGrid(st, p.at, p.params) : plotGrid(p.at, p.params);
     ctx.clearRect(0, 0, PLOT_W, PLOT_H);
-    if (out) {
+    if (out && byNode) {
+      var top = Math.max.apply(null, out.map(Math.abs)) || 1, w0 = PLOT_W / NODE_GRID, h0 = PLOT_H / NODE_GRID;
+      for (var j0 = 0; j0 < NODE_GRID; j0++) for (var i0 = 0; i0 < NODE_GRID; i0++) {
+        var u = out[j0 * NODE_GRID + i0] / top;  // blue positive, orange negative, white 0
+        ctx.fillStyle = u >= 0 ? "rgba(42,122,176," + (0.6 * u).toFixed(3) + ")" : "rgba(217,115,26," + (-0.6 * u).toFixed(3) + ")";
+        ctx.fillRect(i0 * w0, j0 * h0, w0 + 0.5, h0 + 0.5);
+      }
+      document.getElementById("plot-node").textContent = st.lay.L.names[st.S.k] + " over the plane, from " + f4(Math.min.apply(null, out)) + " to " + f4(Math.max.apply(null, out));
+    } else if (out) {
       var lo = Infinity, hi = -Infinity;
       if (!targets) D.rows.concat([]).forEach(function (r) { lo = Math.min(lo, r[2]); hi = Math.max(hi, r[2]); });
       var cw = PLOT_W / GRID, ch = PLOT_H / GRID;
@@ -1064,6 +1101,7 @@
         ctx.fillRect(i * cw, j * ch, cw + 0.5, ch + 0.5);
       }
     }
+    if (!byNode && plotOf) document.getElementById("plot-node").textContent = plotOf.value === "node" ? "(a step at a node shows its map)" : "";
     var cur = {};
     st.B.r.forEach(function (r) { cur[r] = 1; });
     D.rows.forEach(function (r, ri) {
@@ -1138,6 +1176,7 @@
         (LIVE.settings.batch_size === null ? "a batch of every row" : "batches of " + LIVE.settings.batch_size + " rows") +
         ", and a new count would change its drawing."
       : targets ? "Click a point to remove it, elsewhere to add one; the page re-trains." : "Click a point to remove it; the page re-trains.";
+    if (plotOf) plotOf.addEventListener("change", function () { if (current >= 0) showPlot(state(current)); });
     plot.addEventListener("click", function (ev) {
       var rect = plot.getBoundingClientRect();
       var px = (ev.clientX - rect.left) * PLOT_W / rect.width, py = (ev.clientY - rect.top) * PLOT_H / rect.height;
@@ -1397,9 +1436,6 @@
       return { l: li, e: rec.epoch, b: rec.batch, r: rec.rows, v: v, d: d, k: T.k,
                u: lay.drawn.map(function (k2) { return rec.after[L.params[k2]]; }), p: phases };
     });
-    if (records.some(function (R) { return layouts[R.l].L.feeds.some(function (f) { return f[0] >= R.r.length; }); })) {
-      fail("a batch of " + rows.length % (s.batch_size || rows.length) + " rows has no drawing on this page");
-    }
     if (total > MAX_PAGE_STEPS) fail("the page would have " + total + " steps, more than " + MAX_PAGE_STEPS + "; train fewer epochs");
     var names = {};
     LIVE.program.params.forEach(function (name, i) { names[name] = run.params[i]; });
@@ -1568,7 +1604,7 @@
     // what the chart shows: "" or "loss" for the loss, else a parameter's name
     chart: function (name) { return chartBy(name === "loss" ? "" : name); },
     get charted() { return chartOf || "loss"; },
-    predict: function (xs) { plotParams(state(current)); return plotOn ? plotRun.program.predict(plotParams(state(current)).params, xs) : null; },
+    predict: function (xs) { return plotOn ? plotRun.program.predict(plotParams(state(current)).params, xs) : null; },
     retrain: function (changes) { return retrain(changes); },
     setRows: function (rows) { return setRows(rows); },
     reset: function () { return resetRun(); },
