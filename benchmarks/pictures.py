@@ -170,6 +170,39 @@ def page_rows(repeats: int, quick: bool) -> Table:
     return rows
 
 
+def retrain_rows(repeats: int) -> Table:
+    """The live moons page (`micrograd-covid explore moons`, a 2-16-16-1 ReLU classifier)
+    re-training in the page on 100 moons points for 3 epochs (batches of one, Adam): the
+    time of ``explorer.setRows(rows)`` inside the page, steps and drawings rebuilt."""
+    from micrograd_covid.datasets import moons
+
+    xs, ys = moons(100, seed=1)
+    rows = [[*x, float(y)] for x, y in zip(xs, ys)]
+    driver = chrome()
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = explore_tutorial("moons").write(Path(tmp) / "moons")
+            driver.get(path.as_uri())
+            driver.execute_script("window.explorer.retrain({epochs: 3})")
+            times = []
+            for _ in range(repeats):
+                times.append(
+                    driver.execute_script(
+                        "window.explorer.setRows([[0, 0, 1]]);"  # back to a short run
+                        "const t = performance.now(); window.explorer.setRows(arguments[0]);"
+                        "return (performance.now() - t) / 1000",
+                        rows,
+                    )
+                )
+            steps = driver.execute_script("return window.explorer.steps.length")
+    finally:
+        driver.quit()
+    ms = sorted(times)[len(times) // 2] * 1000
+    return [
+        ["2-16-16-1 ReLU on 100 moons points, 3 epochs, batches of one", str(steps), f"{ms:.0f} ms"]
+    ]
+
+
 def moons_page() -> Any:
     """A 2-16-16-1 tanh net on ten moons, one sample a batch: the README's page."""
     from micrograd_covid.datasets import moons
@@ -211,6 +244,45 @@ def screenshot(out: Path, size: tuple[int, int] = (1100, 700)) -> Path:
     return out
 
 
+def live_screenshot(out: Path, size: tuple[int, int] = (1280, 720)) -> Path:
+    """docs/explore_live.png: the live moons page (`micrograd-covid explore moons`) after a
+    learner typed η = 0.01 into its settings, at hidden neuron L1.n5's backward step in the
+    last batch whose point is inside the margin."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    driver = chrome()
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = explore_tutorial("moons").write(Path(tmp) / "moons")
+            width, height = size
+            driver.execute_cdp_cmd(
+                "Emulation.setDeviceMetricsOverride",
+                {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
+            )
+            driver.get(path.as_uri())
+            field = driver.find_element(By.ID, "set-lr")
+            field.send_keys(Keys.CONTROL, "a")
+            field.send_keys("0.01", Keys.ENTER)
+            losses = driver.execute_script("return window.explorer.retrain({})")["losses"]
+            steps = driver.execute_script("return window.explorer.steps")
+            # the last batch with a point inside the margin: gradients that are not all 0
+            batch = max(i for i, loss in enumerate(losses) if loss > 0.2)
+            epoch, batch = divmod(batch, len(losses) // steps[-1]["epoch"])
+            step = next(
+                i
+                for i, s in enumerate(steps)
+                if (s["epoch"], s["batch"]) == (epoch + 1, batch + 1)
+                and s["phase"] == "backward"
+                and s["node"] == "L1.n5"
+            )
+            driver.execute_script(f"window.explorer.go({step})")
+            driver.save_screenshot(str(out))
+    finally:
+        driver.quit()
+    return out
+
+
 def markdown(headers: list[str], rows: Table) -> str:
     lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
@@ -225,6 +297,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.screenshot is not None:
         print(f"wrote {screenshot(args.screenshot)}", file=sys.stderr)
+        live = args.screenshot.with_name(args.screenshot.stem + "_live.png")
+        print(f"wrote {live_screenshot(live)}", file=sys.stderr)
         return 0
     repeats = 1 if args.quick else 3
     text = (
@@ -242,6 +316,10 @@ def main(argv: list[str] | None = None) -> int:
             ["page", "steps", "size", "built in Python", "opens in", "one step"],
             page_rows(repeats, args.quick),
         )
+        + "\n\n## Re-training in the page\n\n"
+        "`explorer.setRows(rows)` timed inside the page (`performance.now()`): the JavaScript "
+        "engine trains, then the page rebuilds every step's numbers.\n\n"
+        + markdown(["run", "steps", "re-trains in"], retrain_rows(repeats))
         + "\n"
     )
     print(text)

@@ -18,6 +18,7 @@ import json
 import math
 import numbers
 import re
+import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,7 +48,7 @@ __all__ = [
 ]
 
 #: The tutorials that train, as `explore_tutorial` and `micrograd-covid explore` know them.
-EXPLORABLE = ("regression", "descent", "generalized", "vectorized", "deep")
+EXPLORABLE = ("regression", "descent", "generalized", "vectorized", "deep", "moons")
 #: How many steps a page may have unless `max_steps` says otherwise.
 MAX_STEPS = 200_000
 
@@ -382,7 +383,61 @@ class _Layout:
             ],
             "net": self.network.data() if self.network is not None else None,
             "nodeView": self.node_view.data() if self.node_view is not None else None,
+            **_code_data(self.order, self.names),
         }
+
+
+def _code_data(order: list[Value], names: list[str]) -> dict[str, Any]:
+    """{"code": each node's lines of the compiled program (``Tape(root).compile().source``),
+    its forward line and its backward line ("" where it has none), None for a leaf;
+    "codeVars": what the program's variables hold (p0: a leaf's name, v3: a node's)}, or {}
+    for a graph the compiler does not take. The page shows them as text, never runs them."""
+    from .tape import Tape
+
+    try:
+        with warnings.catch_warnings():  # an op without a code generator: no code to show
+            warnings.simplefilter("ignore")
+            compiled = Tape(order[-1]).compile()
+    except Exception:  # a graph the compiler refuses: the page shows no code
+        return {}
+    if compiled.source is None:
+        return {}
+    code = _code_lines(order, compiled.order, compiled.source)
+    if code is None:
+        return {}
+    at = {node: k for k, node in enumerate(order)}
+    where = {f"v{i}": names[at[node]] for i, node in enumerate(compiled.order) if node in at}
+    for line in compiled.source.splitlines():
+        m = re.fullmatch(r"    # (p\d+) = (.*)", line)
+        if m:
+            where[m.group(1)] = m.group(2)
+    return {"code": code, "codeVars": where}
+
+
+def _code_lines(
+    order: list[Value], compiled_order: list[Value], source: str
+) -> list[list[str] | None] | None:
+    """Each node's forward and backward line of `source`, None for a leaf; None if the
+    source is not laid out as the compiler writes it."""
+    lines = source.splitlines()
+    start = next((i for i, line in enumerate(lines) if " in ROWS:" in line), -1) + 1
+    forward = [line.strip() for line in lines[start : start + len(compiled_order)]]
+    back = next((i for i, line in enumerate(lines) if line.startswith("def backward")), None)
+    if not start or back is None or len(forward) != len(compiled_order):
+        return None
+    if not all("  # " in line for line in forward):
+        return None
+    body = lines[back:]
+    backward: dict[str, str] = {}
+    for line in body:
+        if "  # " in line:
+            backward.setdefault(line[line.index("  # ") :], line.strip())
+    at = {node: k for k, node in enumerate(order)}
+    out: list[list[str] | None] = [None] * len(order)
+    for node, line in zip(compiled_order, forward):
+        if node in at:
+            out[at[node]] = [line, backward.get(line[line.index("  # ") :], "")]
+    return out
 
 
 @dataclass
@@ -1362,7 +1417,8 @@ def explore_tutorial(
     name: str, epochs: int | None = None, *, max_steps: int = MAX_STEPS
 ) -> Exploration:
     """The page of a tutorial that trains (regression, descent, generalized, vectorized, deep),
-    with its data, initial weights and learning rate; `max_steps` as for `explore`."""
+    with its data, initial weights and learning rate, or of a 2-16-16-1 moons classifier
+    ("moons"); `max_steps` as for `explore`."""
     from .data import daily_infections, regression_rows
     from .losses import mse, squared_error
 
@@ -1426,6 +1482,8 @@ def explore_tutorial(
             model=scaled,
             loss="sse",
         )
+    if name == "moons":
+        return _explore_moons(epochs or MOONS_EPOCHS, max_steps)
     xs, ys = daily_infections()
     rows = [(*x, y) for x, y in zip(xs, ys)]
     init: str | None = None
@@ -1462,6 +1520,43 @@ def explore_tutorial(
         title=heading,
         model=model,
         loss="mse",
+        init=init,
+        seed=seed,
+    )
+
+
+MOONS_ROWS, MOONS_EPOCHS = 20, 2
+
+
+def _explore_moons(epochs: int, max_steps: int) -> Exploration:
+    """A 2-16-16-1 ReLU classifier of 20 moons points (labels -1 and 1), hinge loss, one
+    sample per batch: small enough a page, and the learner can add and remove points."""
+    from .datasets import moons
+    from .losses import hinge
+
+    init, seed = "he", 1
+    model = MLP(2, [16, 16, 1], "relu", "linear", init=init, seed=seed)
+    xs, ys = moons(MOONS_ROWS, noise=0.1, seed=0)
+    rows = [(*x, float(y)) for x, y in zip(xs, ys)]
+
+    def moons_classifier(batch: list[list[Value]]) -> Value:
+        scores = [model(row[:-1]) for row in batch]
+        loss = hinge([s for s in scores if isinstance(s, Value)], [row[-1] for row in batch])
+        loss.label = "L"
+        return loss
+
+    return explore(
+        moons_classifier,
+        model.parameters(),
+        rows,
+        optimizer=Adam(model.parameters(), lr=0.05),
+        epochs=epochs,
+        batch_size=1,
+        columns=["x1", "x2", "y"],
+        max_steps=max_steps,
+        title="A 2-16-16-1 ReLU network learns the moons: hinge loss, one point per batch",
+        model=model,
+        loss="hinge",
         init=init,
         seed=seed,
     )

@@ -470,7 +470,42 @@ def test_unknown_ops_and_hostile_labels_render_as_text_and_run_nothing(browser, 
         "return window.explorer.steps.find(s => s.node === '<b>out</b>').text"
     )
     assert "</script>{my op}\\(" in forward
+    # the compiler has no code for the user's op, so the page shows none (and warns not)
+    assert browser.execute_script("return document.getElementById('code-view').hidden")
+    assert browser.execute_script("return window.pwned === undefined")
     assert _severe(browser) == []
+
+
+def test_the_code_view_shows_the_compiled_programs_lines_of_the_current_node(browser, pages):  # type: ignore[no-untyped-def]
+    from micrograd_covid import Tape
+
+    w1, w2, b = Value(-0.017, "w1"), Value(-0.048, "w2"), Value(0.0, "b")
+    x1, x2, y = Value(4.0, "x1"), Value(1.0, "x2"), Value(2.0, "y")
+    y_hat = Value.dot([w1, w2], [x1, x2], b)
+    y_hat.label = "ŷ"
+    loss = squared_error(y_hat, y)
+    loss.label = "L"
+    source = [line.strip() for line in Tape(loss).compile().source.splitlines()]
+    _open(browser, pages["regression"])
+    _go(browser, 2)  # forward: ŷ
+    shown = browser.execute_script(
+        "return ['code-forward', 'code-backward', 'code-where'].map(id => "
+        "[document.getElementById(id).textContent, document.getElementById(id).className])"
+    )
+    (forward, fwd_class), (backward, bwd_class), (where, _) = shown
+    assert forward in source and forward.endswith("# ŷ = dot(w1, w2, x1, x2, b)")
+    assert backward in source and backward.startswith("gp0 += p2 * g0")
+    assert "now" in fwd_class and "now" not in bwd_class
+    assert "v0 = ŷ" in where and "p2 = x1" in where and "g0 = ∂L/∂ŷ" in where
+    _go(browser, 4)  # backward: L
+    assert browser.execute_script("return document.getElementById('code-what').textContent") == (
+        "of L, in the compiled program"
+    )
+    assert "now" in browser.execute_script(
+        "return document.getElementById('code-backward').className"
+    )
+    _go(browser, 0)  # init: no node, no code
+    assert browser.execute_script("return document.getElementById('code-view').hidden")
 
 
 def test_render_steps_is_the_backward_part_of_the_page_and_changes_nothing(browser, tmp_path):  # type: ignore[no-untyped-def]

@@ -566,7 +566,16 @@ def test_set_rows_retrains_on_the_new_data(browser, live_pages):  # type: ignore
     page = browser.execute_script("return window.explorer.setRows(arguments[0])", rows)
     _same_run(page, _fit_walkthrough({"lr": 0.05}, rows))
     assert browser.execute_script("return window.explorer.rows") == rows
-    with pytest.raises(JavascriptException, match="give 6 rows"):
+    # batches of one row all have the one-sample drawing: any number of rows re-trains
+    page = browser.execute_script("return window.explorer.setRows(arguments[0])", rows[:3])
+    _same_run(page, _fit_walkthrough({"lr": 0.05}, rows[:3]))
+    assert browser.execute_script("return window.explorer.steps.length") == 1 + 9 * 6
+    with pytest.raises(JavascriptException, match="give at least one row"):
+        browser.execute_script("window.explorer.setRows(arguments[0])", [])
+    # the deep net's full batch is drawn for its rows: their count stays
+    _load(browser, live_pages["deep"])
+    rows = browser.execute_script("return window.explorer.rows")
+    with pytest.raises(JavascriptException, match=f"give {len(rows)} rows"):
         browser.execute_script("window.explorer.setRows(arguments[0])", rows[:3])
 
 
@@ -608,6 +617,16 @@ def test_a_hostile_parameter_label_stays_text_in_a_live_page(browser, tmp_path):
     _load(browser, path)
     page = browser.execute_script("return window.explorer.retrain({lr: 0.002})")
     assert any("img" in name for name in page["params"])
+    # the compiled program's comment names it too, as text in the code view
+    first = browser.execute_script(
+        "return window.explorer.steps.findIndex(s => s.phase === 'forward')"
+    )
+    browser.execute_script(f"window.explorer.open('L0.n0'); window.explorer.go({first})")
+    code = browser.execute_script(
+        "return document.getElementById('code-forward').textContent"
+        " + document.getElementById('code-where').textContent"
+    )
+    assert hostile in code
     assert browser.execute_script(
         "return [window.pwned, document.querySelectorAll('img').length]"
     ) == [None, 0]
@@ -809,3 +828,194 @@ def test_a_page_whose_last_batch_is_shorter_retrains_each_batch_on_its_own_layou
     assert len(texts) == 6
     for text, loss in zip(texts, losses):
         assert f"{loss:.7g}".replace("-", "\u2212") in text
+
+
+# --- the moons page -------------------------------------------------------------------------
+
+
+def _fit_moons(
+    settings: dict[str, Any], rows: list[list[float]]
+) -> tuple[list[float], dict[str, float]]:
+    """fit on the moons page's 2-16-16-1 ReLU network, `rows`, hinge loss, batches of one."""
+    model = MLP(2, [16, 16, 1], "relu", init=settings["init"], seed=settings["seed"])
+    names = tuple(
+        f"L{i}.n{j}.{'b' if k is None else f'w{k}'}"
+        for i, layer in enumerate(model.layers)
+        for j, n in enumerate(layer.neurons)
+        for k in [*range(len(n.w)), None]
+    )
+    xs, ys = [r[:2] for r in rows], [r[2] for r in rows]
+    return _fit(model, xs, ys, "hinge", settings["batch_size"], settings, names)
+
+
+@pytest.fixture(scope="module")
+def moons_page(tmp_path_factory):  # type: ignore[no-untyped-def]
+    from micrograd_covid.cli import main
+
+    out = tmp_path_factory.mktemp("moons")
+    assert main(["explore", "moons", "--out", str(out)]) == 0
+    return out / "index.html"
+
+
+def test_explore_moons_writes_a_live_2_16_16_1_classifier_page_of_fits_numbers(browser, moons_page):  # type: ignore[no-untyped-def]
+    assert moons_page.stat().st_size < 5_000_000
+    _load(browser, moons_page)
+    settings = browser.execute_script("return window.explorer.settings")
+    assert (settings["loss"], settings["optimizer"], settings["batch_size"]) == ("hinge", "adam", 1)
+    rows = browser.execute_script("return window.explorer.rows")
+    assert len(rows) == 20 and {r[2] for r in rows} == {-1.0, 1.0}
+    page = browser.execute_script("return window.explorer.retrain({})")
+    _same_run(page, _fit_moons(settings, rows))
+    for changes in ({"optimizer": "sgd", "lr": 0.02, "epochs": 1}, {"seed": 7, "init": "glorot"}):
+        page = browser.execute_script("return window.explorer.retrain(arguments[0])", changes)
+        settings = browser.execute_script("return window.explorer.settings")
+        _same_run(page, _fit_moons(settings, rows))
+
+
+def _click_plot(browser, x1: float, x2: float) -> None:  # type: ignore[no-untyped-def]
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+
+    plot = browser.find_element(By.ID, "plot")
+    browser.execute_script("arguments[0].scrollIntoView()", plot)
+    px, py = browser.execute_script(
+        "return window.explorer.plotPoint(arguments[0], arguments[1])", x1, x2
+    )
+    size = plot.size  # selenium's offsets are from the element's centre
+    ActionChains(browser).move_to_element_with_offset(
+        plot, round(px - size["width"] / 2), round(py - size["height"] / 2)
+    ).click().perform()
+
+
+def test_clicking_the_moons_plot_adds_and_removes_a_point_and_retrains_to_fits_numbers(
+    browser, moons_page
+):  # type: ignore[no-untyped-def]
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    _load(browser, moons_page)
+    rows = browser.execute_script("return window.explorer.rows")
+    Select(browser.find_element(By.ID, "plot-label")).select_by_value("-1")
+    _click_plot(browser, 1.0, -0.8)
+    added = browser.execute_script("return window.explorer.rows")
+    assert len(added) == 21 and added[:20] == rows
+    x1, x2, label = added[20]
+    assert abs(x1 - 1.0) < 0.05 and abs(x2 + 0.8) < 0.05 and label == -1.0
+    settings = browser.execute_script("return window.explorer.settings")
+    steps = browser.execute_script("return window.explorer.steps.map(s => s.batch)")
+    assert max(steps) == 21
+    page = browser.execute_script("return window.explorer.retrain({})")
+    _same_run(page, _fit_moons(settings, added))
+    # the third point is removed by a click on it
+    _click_plot(browser, *rows[2][:2])
+    left = browser.execute_script("return window.explorer.rows")
+    assert left == added[:2] + added[3:]
+    page = browser.execute_script("return window.explorer.retrain({})")
+    _same_run(page, _fit_moons(settings, left))
+
+
+def test_the_moons_plot_shows_the_models_sign_from_the_page_engines_forward(browser, moons_page):  # type: ignore[no-untyped-def]
+    _load(browser, moons_page)
+    last = browser.execute_script("return window.explorer.steps.length") - 1
+    browser.execute_script(f"window.explorer.go({last})")
+    settings = browser.execute_script("return window.explorer.settings")
+    rows = browser.execute_script("return window.explorer.rows")
+    model = MLP(2, [16, 16, 1], "relu", init=settings["init"], seed=settings["seed"])
+    fit(
+        model,
+        [r[:2] for r in rows],
+        [r[2] for r in rows],
+        loss="hinge",
+        optimizer=Adam(model.parameters(), settings["lr"]),
+        epochs=settings["epochs"],
+        batch_size=1,
+    )
+    grid = [[-1.0 + 0.5 * i, -0.5 + 0.5 * j] for i in range(6) for j in range(4)]
+    page = browser.execute_script("return window.explorer.predict(arguments[0])", grid)
+    python = [model(x).data for x in grid]
+    assert all(map(close, page, python)), (page[:3], python[:3])
+    # the plot's pixel at a point is coloured by its side of the boundary
+    for x, score in zip(grid, python):
+        rgba = browser.execute_script(
+            "const p = window.explorer.plotPoint(arguments[0], arguments[1]);"
+            "const c = document.getElementById('plot');"
+            "const k = c.width / c.getBoundingClientRect().width;"
+            "const at = [Math.round(p[0] * k), Math.round(p[1] * k)];"
+            "return Array.from(c.getContext('2d').getImageData(at[0], at[1], 1, 1).data);",
+            *x,
+        )
+        if abs(score) > 0.3 and rgba[3] > 0:
+            assert (rgba[2] > rgba[0]) == (score > 0), (x, score, rgba)
+
+
+def test_the_chart_switches_to_a_parameter_and_reads_its_value_after_each_update(
+    browser, live_pages
+):  # type: ignore[no-untyped-def]
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    _load(browser, live_pages["regression"])
+    page = browser.execute_script("return window.explorer.retrain({'lr': 0.01})")
+    options = browser.execute_script(
+        "return [...document.querySelectorAll('#chart-of option')].map(o => o.value)"
+    )
+    assert options == ["", "w1", "w2", "b"]
+    Select(browser.find_element(By.ID, "chart-of")).select_by_value("w2")
+    assert browser.execute_script("return window.explorer.charted") == "w2"
+    last = browser.execute_script("return window.explorer.steps.length") - 1
+    browser.execute_script(f"window.explorer.go({last})")
+    text = browser.find_element(By.ID, "chart-last").text
+    assert text == f"w2 = {page['params']['w2']:.7g}".replace("-", "\u2212")
+    points = browser.execute_script(
+        "return document.querySelector('#chart polyline').getAttribute('points').split(' ').length"
+    )
+    assert points == len(page["losses"]) == 18
+    # before the first update there is no point yet; the loss is back with "loss"
+    browser.execute_script("window.explorer.go(3)")
+    assert browser.execute_script("return document.querySelector('#chart polyline')") is None
+    assert browser.execute_script("return window.explorer.chart('loss')") == "loss"
+    assert browser.find_element(By.ID, "chart-last").text.startswith("L = ")
+
+
+def test_a_full_batch_page_plots_its_rows_and_says_why_a_click_changes_none(browser, live_pages):  # type: ignore[no-untyped-def]
+    from selenium.webdriver.common.by import By
+
+    _load(browser, live_pages["deep"])
+    rows = browser.execute_script("return window.explorer.rows")
+    assert browser.find_element(By.ID, "plot-help").text.endswith(
+        "the graph is drawn for a batch of every row, and a new count would change its drawing."
+    )
+    _click_plot(browser, *rows[0][:2])
+    _click_plot(browser, 3.0, 3.0)
+    assert browser.execute_script("return window.explorer.rows") == rows
+
+
+def test_the_moons_plot_shows_the_current_neurons_output_over_the_plane(browser, moons_page):  # type: ignore[no-untyped-def]
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    _load(browser, moons_page)
+    Select(browser.find_element(By.ID, "plot-of")).select_by_value("node")
+    first = browser.execute_script(
+        "return window.explorer.steps.findIndex(s => s.phase === 'forward' && s.node === 'L1.n5')"
+    )
+    browser.execute_script(f"window.explorer.go({first})")  # epoch 1, batch 1: initial weights
+    text = browser.find_element(By.ID, "plot-node").text
+    settings = browser.execute_script("return window.explorer.settings")
+    rows = browser.execute_script("return window.explorer.rows")
+    model = MLP(2, [16, 16, 1], "relu", init=settings["init"], seed=settings["seed"])
+    # the plot's frame: the rows' extent and 15% more each side; a 20 × 20 grid of centres
+    x0, x1 = min(r[0] for r in rows), max(r[0] for r in rows)
+    y0, y1 = min(r[1] for r in rows), max(r[1] for r in rows)
+    x0, x1 = x0 - 0.15 * (x1 - x0), x1 + 0.15 * (x1 - x0)
+    y0, y1 = y0 - 0.15 * (y1 - y0), y1 + 0.15 * (y1 - y0)
+    values = []
+    for j in range(20):
+        for i in range(20):
+            x = [x0 + (i + 0.5) / 20 * (x1 - x0), y1 - (j + 0.5) / 20 * (y1 - y0)]
+            hidden = [n(x) for n in model.layers[0].neurons]
+            values.append(model.layers[1].neurons[5](hidden).data)  # type: ignore[arg-type]
+    assert text.startswith("L1.n5 over the plane, from ")
+    low, high = text.removeprefix("L1.n5 over the plane, from ").split(" to ")
+    assert high == f"{max(values):.4g}" and max(values) > 0
+    assert low.replace("\u2212", "-") == f"{min(values):.4g}"

@@ -102,6 +102,31 @@
     return { loss: loss, grads: grads, rows: saved };
   };
 
+  /* The slot of the model's output: the other input of the first node that reads the target
+     (the program's last fed slot), e.g. s in y·s or ŷ in ŷ − y; -1 if there is none. */
+  Program.prototype.outputSlot = function () {
+    var target = this.P + this.F - 1;
+    for (var k = 0; k < this.nodes.length; k++) {
+      var ins = this.nodes[k].ins;
+      if (ins.indexOf(target) >= 0) {
+        for (var j = 0; j < ins.length; j++) if (ins[j] !== target && ins[j] >= this.base) return ins[j];
+      }
+    }
+    return -1;
+  };
+
+  /* The model's output for each input in `xs` (the target slot fed 0), at `params`. */
+  Program.prototype.predict = function (params, xs) {
+    var slot = this.outputSlot(), size = this.base + this.nodes.length, out = new Array(xs.length);
+    if (slot < 0) throw new Error("predict: the program has no model output");
+    var vals = new Array(size), locs = new Array(this.nodes.length);
+    for (var i = 0; i < xs.length; i++) {
+      this.forwardRow(params, xs[i].concat([0]), vals, locs);
+      out[i] = vals[slot];
+    }
+    return out;
+  };
+
   /* The optimizers of optim.py: make(settings) -> an object with step(params, grads). */
   function optimizer(s, count) {
     var lr = s.lr, wd = s.weight_decay || 0, kind = s.optimizer || "sgd";

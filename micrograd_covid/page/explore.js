@@ -885,10 +885,17 @@
     dataBox.appendChild(t);
   }
   var chart = document.getElementById("chart");
-  var losses, lo, hi, logScale;
+  var losses, lo, hi, logScale, chartOf = "";
+  // A parameter's value after each batch's update (its node in each batch's drawing, by name)
+  function paramSeries(name) {
+    return D.batches.map(function (B) {
+      var lay = layouts[B.l], k = lay.L.names.indexOf(name);
+      return k >= 0 && lay.pindex[k] >= 0 ? B.u[lay.pindex[k]] : NaN;
+    });
+  }
   function chartScale() {
-    losses = D.batches.map(function (B) { return B.v[layouts[B.l].root]; });
-    var allPositive = losses.every(function (x) { return x > 0; });
+    losses = chartOf ? paramSeries(chartOf) : D.batches.map(function (B) { return B.v[layouts[B.l].root]; });
+    var allPositive = !chartOf && losses.every(function (x) { return x > 0; });
     lo = Math.min.apply(null, losses); hi = Math.max.apply(null, losses);
     logScale = allPositive && losses.length > 1 && hi / lo > 1e3;
   }
@@ -902,12 +909,12 @@
   }
   function showChart(st) {
     chart.textContent = "";
-    var yTop = f4(hi), yBottom = f4(logScale ? lo : Math.min(0, lo));
+    var yTop = f4(hi), yBottom = f4(logScale ? lo : (chartOf ? lo : Math.min(0, lo)));
     // room on the left for the longer axis number (14 px text: about 8 units a character)
     var X0 = Math.max(62, 10 + 8 * Math.max(yTop.length, yBottom.length)), X1 = 430, Y0 = 12, Y1 = 160, n = losses.length;
-    var shown = st.S.bi + (st.pi >= 3 ? 1 : 0);
+    var shown = st.S.bi + (st.pi >= (chartOf ? 5 : 3) ? 1 : 0);
     function fy(v) {
-      var a = logScale ? Math.log10(lo) : Math.min(0, lo), b = logScale ? Math.log10(hi) : hi;
+      var a = logScale ? Math.log10(lo) : (chartOf ? lo : Math.min(0, lo)), b = logScale ? Math.log10(hi) : hi;
       var t = logScale ? Math.log10(v) : v;
       return b === a ? (Y0 + Y1) / 2 : Y1 - (t - a) / (b - a) * (Y1 - Y0);
     }
@@ -915,7 +922,7 @@
     svgEl("line", { x1: X0, y1: Y1, x2: X1, y2: Y1, stroke: "#999" });
     svgEl("line", { x1: X0, y1: Y0, x2: X0, y2: Y1, stroke: "#999" });
     svgEl("text", { x: X0 - 4, y: fy(hi) + 4, "text-anchor": "end" }, yTop);
-    svgEl("text", { x: X0 - 4, y: fy(logScale ? lo : Math.min(0, lo)) + 4, "text-anchor": "end" }, yBottom);
+    svgEl("text", { x: X0 - 4, y: fy(logScale ? lo : (chartOf ? lo : Math.min(0, lo))) + 4, "text-anchor": "end" }, yBottom);
     // an epoch's name where there is room for it (about 60 units), else every k-th epoch's
     var gap = n <= 1 ? X1 - X0 : batchesPerEpoch / (n - 1) * (X1 - X0);
     var every = Math.max(1, Math.ceil(60 / Math.max(gap, 1e-9)));
@@ -932,7 +939,7 @@
     var compact = epochs > 1 && (every > 1 || gap < 60);
     if (compact) svgEl("text", { x: X0 + 3, y: Y0 + 10, "class": "epoch-name" }, "1");
     svgEl("text", { x: (X0 + X1) / 2, y: 184, "text-anchor": "middle" },
-      "batch" + (compact ? ", epochs numbered" : "") + (logScale ? " (loss on a log scale)" : ""));
+      (chartOf ? chartOf + " after each batch's update, by batch" : "batch") + (compact ? ", epochs numbered" : "") + (logScale ? " (loss on a log scale)" : ""));
     if (shown > 0) {
       var pts = [];
       for (var i = 0; i < shown; i++) pts.push(fx(i).toFixed(1) + "," + fy(losses[i]).toFixed(1));
@@ -943,7 +950,7 @@
       // right of it in the chart's left half, left of it in the right half; above, else below
       var right = lx > (X0 + X1) / 2, taken = [];
       chart.querySelectorAll("text").forEach(function (t) { var b = t.getBBox(); if (b.width) taken.push(b); });
-      var last = svgEl("text", { id: "chart-last" }, "L = " + f7(losses[shown - 1]));
+      var last = svgEl("text", { id: "chart-last" }, (chartOf || "L") + " = " + f7(losses[shown - 1]));
       var spots = [[right, -6], [right, 18], [!right, -6], [!right, 18], [right, -24], [right, 36]];
       for (var si = 0; si < spots.length; si++) {
         var end = spots[si][0];
@@ -956,6 +963,232 @@
         if (clear) break;
       }
     }
+  }
+
+  // --- the code view: the compiled program's lines for the current node -------------------
+  // (Tape(loss).compile().source, as data; shown as text)
+  var codeView = document.getElementById("code-view");
+  function showCode(st) {
+    if (!codeView) return;
+    var code = st.lay.L.code, k = st.S.phase === "loss" ? st.lay.root : st.S.k;
+    var lines = code && k >= 0 ? code[k] : null;
+    codeView.hidden = !lines;
+    if (!lines) return;
+    var fwd = document.getElementById("code-forward"), bwd = document.getElementById("code-backward");
+    fwd.textContent = lines[0];
+    bwd.textContent = lines[1] || "(nothing flows back from here)";
+    fwd.className = "code-line" + (st.S.phase === "forward" || st.S.phase === "loss" ? " now" : "");
+    bwd.className = "code-line" + (st.S.phase === "backward" ? " now" : "");
+    document.getElementById("code-what").textContent = "of " + st.lay.L.names[k] + ", in the compiled program";
+    // what its variables hold: p (a leaf), v (a node's value), g and gp (their gradients)
+    var vars = st.lay.L.codeVars || {}, seen = {}, where = [];
+    [lines[0], lines[1]].forEach(function (line) {
+      var src = line.split("  # ")[0], re = /\b(gp|g|p|v)(\d+)\b/g, m;
+      while ((m = re.exec(src)) !== null) {
+        var grad = m[1][0] === "g", name = vars[(m[1] === "gp" || m[1] === "p" ? "p" : "v") + m[2]];
+        if (seen[m[0]] || name === undefined) continue;
+        seen[m[0]] = 1;
+        where.push(m[0] + " = " + (grad ? "\u2202" + st.lay.L.names[st.lay.root] + "/\u2202" + name : name));
+      }
+    });
+    document.getElementById("code-where").textContent = where.length ? "where " + where.join(", ") : "";
+  }
+
+  // --- the data plot: for two inputs, the points over the model's output --------------------
+  // The model's output over a GRID x GRID lattice of the input plane (the JS engine's forward
+  // at the step's parameters) is the background: for a classifier, the side of the boundary
+  // (score > 0 blue, < 0 orange, paler near 0); for a regression, the fitted surface's value.
+  var plotBox = document.getElementById("plot-box"), plot = document.getElementById("plot");
+  var GRID = 40, NODE_GRID = 20, PLOT_W = 440, PLOT_H = 300, plotRun = null, plotFrame = null, plotCache = {};
+  var plotOn = !!(D.live && plot && D.columns.length === 3 && D.live.program.fed === 3);
+  var CLASS_COLOURS = ["#d9731a", "#2a7ab0"];
+  function frameOf(rows) {
+    var x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
+    rows.forEach(function (r) { x0 = Math.min(x0, r[0]); x1 = Math.max(x1, r[0]); y0 = Math.min(y0, r[1]); y1 = Math.max(y1, r[1]); });
+    var px = (x1 - x0) * 0.15 || 1, py = (y1 - y0) * 0.15 || 1;
+    return { x0: x0 - px, x1: x1 + px, y0: y0 - py, y1: y1 + py };
+  }
+  function toPlot(x1, x2) {
+    var f = plotFrame;
+    return [(x1 - f.x0) / (f.x1 - f.x0) * PLOT_W, PLOT_H - (x2 - f.y0) / (f.y1 - f.y0) * PLOT_H];
+  }
+  function fromPlot(px, py) {
+    var f = plotFrame;
+    return [f.x0 + px / PLOT_W * (f.x1 - f.x0), f.y0 + (PLOT_H - py) / PLOT_H * (f.y1 - f.y0)];
+  }
+  // The parameters before every batch and after the last: the run the page shows, in full
+  function plotParams(st) {
+    if (!plotRun) {
+      plotRun = { program: new root.MGEngine.Program(LIVE.program), trail: [] };
+      try {
+        var run = root.MGEngine.train(LIVE.program, settings, initial(settings), D.rows);
+        run.batches.forEach(function (rec) { plotRun.trail.push(rec.before); });
+        if (run.batches.length) plotRun.trail.push(run.batches[run.batches.length - 1].after);
+      } catch (err) { plotRun.trail = [LIVE.program.init]; }
+      plotCache = {};
+    }
+    var at = Math.min(st.S.bi + (st.pi >= 5 ? 1 : 0), plotRun.trail.length - 1);
+    return { at: at, params: plotRun.trail[at] };
+  }
+  // The value of node k of the drawing of batch B at input (x1, x2): the batch's graph run
+  // forward by the ops' rules (the target fed 0), as Playground's per-neuron maps show
+  function nodeAt(B, k, params, x) {
+    var lay = layouts[B.l], L = lay.L, ops = LIVE.ops[B.l], v = new Array(k + 1);
+    for (var j = 0; j <= k; j++) {
+      if (!L.inputs[j].length) {
+        if (L.params[j] >= 0) v[j] = params[L.params[j]];
+        else if (L.feeds[j][0] >= 0) v[j] = L.feeds[j][1] < 2 ? x[L.feeds[j][1]] : 0;
+        else v[j] = B.v[j];
+        continue;
+      }
+      v[j] = root.MGEngine.apply(ops[j][0], L.inputs[j].map(function (i) { return v[i]; }), ops[j][1])[0];
+    }
+    return v[k];
+  }
+  var plotOf = document.getElementById("plot-of");
+  function nodeGrid(st, at, params) {
+    var key = at + ":" + st.S.bi + ":" + st.S.k;
+    if (plotCache.key === key) return plotCache.out;
+    var out = [];
+    try {
+      for (var j = 0; j < NODE_GRID; j++) for (var i = 0; i < NODE_GRID; i++) {
+        out.push(nodeAt(st.B, st.S.k, params, fromPlot((i + 0.5) * PLOT_W / NODE_GRID, (j + 0.5) * PLOT_H / NODE_GRID)));
+      }
+    } catch (err) { out = null; }
+    plotCache = { key: key, out: out };
+    return out;
+  }
+  function plotGrid(at, params) {
+    if (plotCache.at === at) return plotCache.out;
+    var xs = [];
+    for (var j = 0; j < GRID; j++) for (var i = 0; i < GRID; i++) {
+      xs.push(fromPlot((i + 0.5) * PLOT_W / GRID, (j + 0.5) * PLOT_H / GRID));
+    }
+    var out;
+    try { out = plotRun.program.predict(params, xs); } catch (err) { out = null; }
+    plotCache = { at: at, out: out };
+    return out;
+  }
+  function showPlot(st) {
+    if (!plotOn) return;
+    var targets = LIVE.program.targets, ctx = plot.getContext("2d");
+    if (!plotFrame) plotFrame = frameOf(D.rows);
+    var p = plotParams(st), byNode = plotOf && plotOf.value === "node" && st.S.k >= 0 && st.lay.L.inputs[st.S.k].length > 0;
+    var out = byNode ? nodeGrid(st, p.at, p.params) : plotGrid(p.at, p.params);
+    ctx.clearRect(0, 0, PLOT_W, PLOT_H);
+    if (out && byNode) {
+      var top = Math.max.apply(null, out.map(Math.abs)) || 1, w0 = PLOT_W / NODE_GRID, h0 = PLOT_H / NODE_GRID;
+      for (var j0 = 0; j0 < NODE_GRID; j0++) for (var i0 = 0; i0 < NODE_GRID; i0++) {
+        var u = out[j0 * NODE_GRID + i0] / top;  // blue positive, orange negative, white 0
+        ctx.fillStyle = u >= 0 ? "rgba(42,122,176," + (0.6 * u).toFixed(3) + ")" : "rgba(217,115,26," + (-0.6 * u).toFixed(3) + ")";
+        ctx.fillRect(i0 * w0, j0 * h0, w0 + 0.5, h0 + 0.5);
+      }
+      document.getElementById("plot-node").textContent = st.lay.L.names[st.S.k] + " over the plane, from " + f4(Math.min.apply(null, out)) + " to " + f4(Math.max.apply(null, out));
+    } else if (out) {
+      var lo = Infinity, hi = -Infinity;
+      if (!targets) D.rows.concat([]).forEach(function (r) { lo = Math.min(lo, r[2]); hi = Math.max(hi, r[2]); });
+      var cw = PLOT_W / GRID, ch = PLOT_H / GRID;
+      for (var j = 0; j < GRID; j++) for (var i = 0; i < GRID; i++) {
+        var v = out[j * GRID + i], colour;
+        if (targets) {
+          var c = v > 0 ? [42, 122, 176] : [217, 115, 26], a = Math.min(1, Math.abs(v)) * 0.35 + 0.08;
+          colour = "rgba(" + c.join(",") + "," + a.toFixed(3) + ")";
+        } else {
+          var t = hi > lo ? Math.max(0, Math.min(1, (v - lo) / (hi - lo))) : 0.5;
+          colour = "rgba(42,122,176," + (0.05 + 0.45 * t).toFixed(3) + ")";
+        }
+        ctx.fillStyle = colour;
+        ctx.fillRect(i * cw, j * ch, cw + 0.5, ch + 0.5);
+      }
+    }
+    if (!byNode && plotOf) document.getElementById("plot-node").textContent = plotOf.value === "node" ? "(a step at a node shows its map)" : "";
+    var cur = {};
+    st.B.r.forEach(function (r) { cur[r] = 1; });
+    D.rows.forEach(function (r, ri) {
+      var q = toPlot(r[0], r[1]);
+      ctx.beginPath();
+      ctx.arc(q[0], q[1], cur[ri] ? 7 : 5, 0, 2 * Math.PI);
+      ctx.fillStyle = targets ? CLASS_COLOURS[r[2] > 0 ? 1 : 0] : "#555";
+      ctx.fill();
+      ctx.lineWidth = cur[ri] ? 3 : 1;
+      ctx.strokeStyle = cur[ri] ? "#D62728" : "#fff";
+      ctx.stroke();
+    });
+  }
+  // A click on a point removes it; elsewhere adds one (of the chosen class); then re-train
+  function plotClick(px, py) {
+    var hit = -1, best = 8 * 8;
+    D.rows.forEach(function (r, ri) {
+      var q = toPlot(r[0], r[1]), d = (q[0] - px) * (q[0] - px) + (q[1] - py) * (q[1] - py);
+      if (d <= best) { best = d; hit = ri; }
+    });
+    var rows = D.rows.map(function (r) { return r.slice(); });
+    if (hit >= 0) rows.splice(hit, 1);
+    else {
+      var x = fromPlot(px, py), label = Number(document.getElementById("plot-label").value);
+      rows.push([x[0], x[1], label]);
+    }
+    try {
+      setRows(rows);
+      note((hit >= 0 ? "Removed row " + (hit + 1) : "Added a point") + "; re-trained on " + rows.length + " rows.", false);
+    } catch (err) { note(err.message.replace(/^explorer\.(setRows|retrain): /, ""), true); }
+  }
+  // The chart's select: the loss, or any parameter the graph draws (by its name)
+  var chartSelect = document.getElementById("chart-of");
+  function setUpChartSelect() {
+    if (!chartSelect || !D.rows.length) return;
+    var seen = {};
+    layouts.forEach(function (lay) {
+      lay.listed.forEach(function (k) {
+        var name = lay.L.names[k];
+        if (seen[name]) return;
+        seen[name] = 1;
+        var o = document.createElement("option");
+        o.value = name; o.textContent = name;
+        chartSelect.appendChild(o);
+      });
+    });
+    chartSelect.addEventListener("change", function () { chartBy(chartSelect.value); });
+  }
+  function chartBy(name) {
+    if (name && !layouts.some(function (lay) { return lay.listed.some(function (k) { return lay.L.names[k] === name; }); })) {
+      throw new Error("explorer.chart: no parameter named " + JSON.stringify(String(name)));
+    }
+    chartOf = name || "";
+    if (chartSelect) chartSelect.value = chartOf;
+    chartScale();
+    if (current >= 0) showChart(state(current));
+    return chartOf || "loss";
+  }
+  function setUpPlot() {
+    if (!plotOn) return;
+    plotBox.hidden = false;
+    var one = LIVE.settings.batch_size === 1, targets = LIVE.program.targets, select = document.getElementById("plot-label");
+    (targets || []).forEach(function (t) {
+      var o = document.createElement("option");
+      o.value = String(t); o.textContent = "class " + t;
+      select.appendChild(o);
+    });
+    if (targets) select.value = String(targets[targets.length - 1]);
+    document.getElementById("plot-add").hidden = !one || !targets;
+    document.getElementById("plot-help").textContent = !one
+      ? "The points over the model's output. The rows cannot be added or removed here: the graph is drawn for " +
+        (LIVE.settings.batch_size === null ? "a batch of every row" : "batches of " + LIVE.settings.batch_size + " rows") +
+        ", and a new count would change its drawing."
+      : targets ? "Click a point to remove it, elsewhere to add one; the page re-trains." : "Click a point to remove it; the page re-trains.";
+    if (plotOf) plotOf.addEventListener("change", function () { if (current >= 0) showPlot(state(current)); });
+    plot.addEventListener("click", function (ev) {
+      var rect = plot.getBoundingClientRect();
+      var px = (ev.clientX - rect.left) * PLOT_W / rect.width, py = (ev.clientY - rect.top) * PLOT_H / rect.height;
+      if (!one) return;
+      var before = D.rows.length;
+      if (!targets) {  // regression: remove only (a new point's target is not the learner's to click)
+        var near = D.rows.some(function (r) { var q = toPlot(r[0], r[1]); return (q[0] - px) * (q[0] - px) + (q[1] - py) * (q[1] - py) <= 64; });
+        if (!near) return;
+      }
+      plotClick(px, py);
+      if (D.rows.length !== before) go(Math.min(current, steps.length - 1));
+    });
   }
 
   // --- navigation ----------------------------------------------------------------------------
@@ -971,6 +1204,8 @@
     show(explain(i), box);
     showData(st);
     showChart(st);
+    showPlot(st);
+    showCode(st);
     slider.value = String(i + 1);
     counter.textContent = "step " + (i + 1) + " of " + steps.length;
     var hash = "#step=" + (i + 1) + settingsHash();
@@ -1183,7 +1418,7 @@
       if (!(B.l in template)) template[B.l] = B;
     });
     var total = 0, records = run.batches.map(function (rec, i) {
-      var li = layoutOf[rec.batch], lay = layouts[li], L = lay.L, ops = LIVE.ops[li], T = template[li];
+      var li = rec.batch in layoutOf ? layoutOf[rec.batch] : layoutOf[1], lay = layouts[li], L = lay.L, ops = LIVE.ops[li], T = template[li];
       var v = new Array(lay.n), d = [];
       for (var k = 0; k < lay.n; k++) {
         if (!L.inputs[k].length) {
@@ -1216,6 +1451,8 @@
     var result = trainRecords(s, rows);
     settings = s;
     D.batches = result.records;
+    D.batchCount = batchesPerEpoch = Math.max.apply(null, result.records.map(function (R) { return R.b; }));
+    plotRun = null;
     D.stopped = result.stopped;
     D.optimizer = optimizerText(s);
     buildSteps();
@@ -1230,8 +1467,11 @@
   }
   function setRows(rows) {
     if (!LIVE) throw new Error("explorer.setRows: " + (D.fixed || "this page has no model to re-train"));
-    if (!Array.isArray(rows) || rows.length !== D.rows.length) {
-      throw new Error("explorer.setRows: give " + D.rows.length + " rows (this page's batches are drawn for that many)");
+    // With batches of one row, every batch has the one-sample drawing, so any count will do;
+    // otherwise the drawings are of this page's batches, and so is the count.
+    var anyCount = recorded.batch_size === 1;
+    if (!Array.isArray(rows) || (anyCount ? rows.length < 1 : rows.length !== D.rows.length)) {
+      throw new Error("explorer.setRows: give " + (anyCount ? "at least one row" : D.rows.length + " rows (this page's batches are drawn for that many)"));
     }
     var width = D.rows[0].length, clean = rows.map(function (r, i) {
       if (!Array.isArray(r) || r.length !== width) throw new Error("explorer.setRows: row " + i + " must be " + width + " numbers");
@@ -1353,6 +1593,18 @@
     get steps() { return steps; },
     get settings() { return Object.freeze(copySettings(settings)); },
     get rows() { return D.rows.map(function (r) { return r.slice(); }); },
+    // where the point (x1, x2) is drawn in the data plot, in CSS pixels from its top left
+    plotPoint: function (x1, x2) {
+      if (!plotOn) return null;
+      if (!plotFrame) plotFrame = frameOf(D.rows);
+      var q = toPlot(x1, x2), rect = plot.getBoundingClientRect();
+      return [q[0] * rect.width / PLOT_W, q[1] * rect.height / PLOT_H];
+    },
+    // the model's output at each input in `xs`, with the parameters of the current step
+    // what the chart shows: "" or "loss" for the loss, else a parameter's name
+    chart: function (name) { return chartBy(name === "loss" ? "" : name); },
+    get charted() { return chartOf || "loss"; },
+    predict: function (xs) { return plotOn ? plotRun.program.predict(plotParams(state(current)).params, xs) : null; },
     retrain: function (changes) { return retrain(changes); },
     setRows: function (rows) { return setRows(rows); },
     reset: function () { return resetRun(); },
@@ -1378,6 +1630,8 @@
   document.getElementById("levels").hidden = !hasNeurons;
   setLevel(hasNeurons ? "neuron" : "node");
   setUpControls();
+  setUpPlot();
+  setUpChartSelect();
   var start = fromHash();
   var linked = settingsFromHash();
   if (linked) {
