@@ -327,3 +327,38 @@ def test_the_current_loss_label_keeps_off_the_axis_and_epoch_names(browser, page
             """
         )
         assert hits == 0, i
+
+
+def test_at_node_level_a_neurons_weights_stand_in_index_order_column_by_column(browser, pages):  # type: ignore[no-untyped-def]
+    # The output neuron's sixteen weights read w0 w1 | w5 w6 w2 w3 w4 | w10 w11 w7 w8 w9 | …
+    _open(browser, pages["moons"], SIZES[0])
+    browser.find_element("id", "level-node").click()
+    _step(browser, "forward", 3)
+    centres = browser.execute_script(
+        "return [...document.querySelector('.layout svg').querySelectorAll('[data-node]')]"
+        ".map(g => { const b = g.getBoundingClientRect();"
+        " return [g.dataset.node, b.left + b.width / 2, b.top + b.height / 2]; })"
+    )
+    for neuron in ["L2.n0", "L1.n0", "L1.n7", "L0.n0"]:
+        mine = [(x, y, n.split(".")[-1]) for n, x, y in centres if n.startswith(neuron + ".")]
+        columns: list[list[tuple[float, float, str]]] = []
+        for p in sorted(mine):
+            if columns and p[0] - columns[-1][-1][0] <= 2:
+                columns[-1].append(p)
+            else:
+                columns.append([p])
+        read = [name for column in columns for _, _, name in sorted(column, key=lambda p: p[1])]
+        count = len(mine) - 1
+        assert read == [f"w{i}" for i in range(count)] + ["b"], (neuron, read)
+
+
+def test_at_node_level_a_neurons_box_names_its_activation(browser, pages):  # type: ignore[no-untyped-def]
+    # it read "L0.n6 = −0.3041", nothing said tanh
+    _open(browser, pages["moons"], SIZES[0])
+    browser.find_element("id", "level-node").click()
+    _step(browser, "forward", 3)
+    first = browser.execute_script(
+        "return Object.fromEntries([...document.querySelectorAll('.layout svg [data-node]')]"
+        ".map(g => [g.dataset.node, g.querySelector('text').textContent]))"
+    )
+    assert first["L0.n6"] == "L0.n6 (tanh)" and first["L2.n0"] == "L2.n0 (linear)", first
