@@ -503,8 +503,9 @@
       });
       // the whole edge, coarsely, to keep a label off every other edge
       er.trace = [];
-      for (var q = 0; q <= 40; q++) {
-        var p = er.path.getPointAtLength(len * q / 40);
+      var count = Math.min(200, Math.max(40, Math.ceil(len / 8)));  // a point every 8 units
+      for (var q = 0; q <= count; q++) {
+        var p = er.path.getPointAtLength(len * q / count);
         er.trace.push({ x: p.x, y: p.y });
       }
       er.bbox = {
@@ -794,9 +795,9 @@
     var pts = V.kind === "neuron" && er.weight >= 0 ? er.trace.slice(1, -1) : er.mids.concat(er.trace.slice(2, -2));
     function rectAt(p, dx, dy) { return { x: p.x - width / 2 + dx, y: p.y - 11 - (tall - 17) / 2 + dy, w: width, h: tall }; }
     function within(q, bb) { return q.x > bb.x - 2 && q.x < bb.x + bb.w + 2 && q.y > bb.y - 2 && q.y < bb.y + bb.h + 2; }
-    // the part of its own edge a learner sees: outside every box
+    // the part of its own edge a learner sees: clear of every box and its border
     var shownPts = er.trace.filter(function (q) {
-      return !boxesOf(V).some(function (b) { return q.x > b.x && q.x < b.x + b.w && q.y > b.y && q.y < b.y + b.h; });
+      return !boxesOf(V).some(function (b) { return q.x > b.x - 4 && q.x < b.x + b.w + 4 && q.y > b.y - 4 && q.y < b.y + b.h + 4; });
     });
     function cost(p, dx, dy) {
       var bb = rectAt(p, dx, dy), led = dx || dy;
