@@ -503,7 +503,7 @@
       });
       // the whole edge, coarsely, to keep a label off every other edge
       er.trace = [];
-      var count = Math.min(200, Math.max(40, Math.ceil(len / 8)));  // a point every 8 units
+      var count = kind === "node" ? Math.min(200, Math.max(40, Math.ceil(len / 8))) : 40;  // every 8 units
       for (var q = 0; q <= count; q++) {
         var p = er.path.getPointAtLength(len * q / count);
         er.trace.push({ x: p.x, y: p.y });
@@ -792,7 +792,11 @@
     // a weight's label next to the neuron whose output it multiplies: from the edge's tail
     // on, so the labels stand in the order of the layer they come from
     if (!er.trace) return g;
-    var pts = V.kind === "neuron" && er.weight >= 0 ? er.trace.slice(1, -1) : er.mids.concat(er.trace.slice(2, -2));
+    // at the node level a label may sit beside its edge and must leave it and the others in
+    // sight; between two layers of neurons, where a fan of edges leaves no such room, it
+    // stands on or above its own edge
+    var open = V.kind === "node", end = open ? Math.ceil(er.trace.length / 40) : 1;  // off the ends
+    var pts = V.kind === "neuron" && er.weight >= 0 ? er.trace.slice(end, -end) : er.mids.concat(er.trace.slice(2 * end, -2 * end));
     function rectAt(p, dx, dy) { return { x: p.x - width / 2 + dx, y: p.y - 11 - (tall - 17) / 2 + dy, w: width, h: tall }; }
     function within(q, bb) { return q.x > bb.x - 2 && q.x < bb.x + bb.w + 2 && q.y > bb.y - 2 && q.y < bb.y + bb.h + 2; }
     // the part of its own edge a learner sees: clear of every box and its border
@@ -807,9 +811,9 @@
         if (!(bb.x + bb.w + 4 < q.x || q.x + q.w < bb.x - 4 || bb.y + bb.h + 2 < q.y || q.y + q.h < bb.y - 2)) n++;
       });
       // it may not hide its own edge: some of what shows of it stays in sight
-      if (shownPts.length && shownPts.every(function (q) { return within(q, bb); })) n += 1;
+      if (open && shownPts.length && shownPts.every(function (q) { return within(q, bb); })) n += 1;
       // nor sit across another edge
-      for (var i = 0; i < others.length; i++) {
+      for (var i = 0; i < others.length && open; i++) {
         var ob = others[i].bbox;
         if (others[i] === er || ob.x1 < bb.x - 2 || ob.x0 > bb.x + bb.w + 2 || ob.y1 < bb.y - 2 || ob.y0 > bb.y + bb.h + 2) continue;
         if (others[i].trace.some(function (q) { return within(q, bb); })) { n += 0.25; break; }
@@ -820,19 +824,19 @@
       // (between two layers a weight's label stands by its neuron's fan of edges, all close
       // at its foot: there the leader shows which one it is)
       var reach = own + (led ? 1 : 6);
-      for (i = 0; i < others.length && !(led && V.kind === "neuron"); i++) {
+      for (i = 0; i < others.length && !(led && !open); i++) {
         ob = others[i].bbox;  // an edge whose box is farther away cannot be nearer
         if (others[i] === er || c.x < ob.x0 - reach || c.x > ob.x1 + reach || c.y < ob.y0 - reach || c.y > ob.y1 + reach) continue;
         if (distToTrace(c, others[i].trace) < reach) { n += led ? 0.25 : 0.5; break; }
       }
       // the nearer its edge the better, other things equal
-      return n + (led ? 0.01 + 0.0001 * Math.hypot(dx, dy) : 0);
+      return n + (led && open ? 0.01 + 0.0001 * Math.hypot(dx, dy) : 0);
     }
     // on the edge, else a label's height up or down, else beside it left or right, each
     // led back to its edge by a line
     var offsets = [[0, 0]];
     for (var o = 1; o <= 8; o++) offsets.push([0, -o * h], [0, o * h]);
-    for (o = 1; o <= 3; o++) {
+    for (o = 1; o <= 3 && open; o++) {
       [-1, 1].forEach(function (side) {
         for (var v = -4; v <= 4; v++) offsets.push([side * o * (width / 2 + 14), v * h / 2]);
       });
