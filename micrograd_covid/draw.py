@@ -582,13 +582,15 @@ def _node_scene(ctx: _Context, neurons: list[_Neuron]) -> _Scene:
             height = math.ceil(math.sqrt(len(params)))
             for i in range(height, len(params)):
                 scene.grid.append((params[i - height], params[i]))
+            scene.rows.extend(params[i : i + height] for i in range(0, len(params), height))
         # A neuron reads as at the neuron level: a model node, named by its activation.
         for m in {id(neuron.core): neuron.core, id(neuron.out): neuron.out}.values():
             box = scene.boxes[ctx.bid(m)]
             if ctx.role_of[id(m)] is None:
                 box.fill, box.font, _ = ROLE_COLOURS["model"]
                 box.role = "model"
-            if ctx.node_lines is None and m is neuron.core:
+            named = ctx.node_lines is None or box.lines[:1] == [ctx.names[m]]
+            if m is neuron.core and named:  # the page's lines too, where they start with it
                 act = neuron.activation if neuron.out is neuron.core else "linear"
                 box.lines[0] = f"{ctx.names[m]} ({act})"
     scene.roles = {box.role for box in scene.boxes.values()}

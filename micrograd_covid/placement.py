@@ -225,30 +225,50 @@ def _in_index_order(layout: dict[str, Any]) -> tuple[dict[str, str], dict[str, i
         if any(b is None or len(out_edges.get(b["name"], [])) != 1 for b in boxes):
             continue
         spots = [tuple(float(v) for v in b["pos"].split(",")) for b in boxes]  # type: ignore[index]
-        if max(x for x, _ in spots) - min(x for x, _ in spots) > 1.0:
-            continue  # not one column
-        down = sorted(range(len(spots)), key=lambda i: -spots[i][1])  # top first (y is up)
-        if down == list(range(len(spots))):
-            continue
-        edges = [out_edges[n][0] for n in names]
-        saved = [(e.get("_draw_"), e.get("lp"), e.get("pos")) for e in edges]
-        for i, (box, edge) in enumerate(zip(boxes, edges)):
-            j = down[i]  # the place the i-th parameter takes: the i-th from the top
-            x, y = spots[j]
-            box["pos"] = f"{x:.2f},{y:.2f}"  # type: ignore[index]
-            moved[box["id"]] = box["pos"]  # type: ignore[index]
-            draw_ops, lp, pos = saved[j]
-            edge["_draw_"], edge["pos"] = draw_ops, pos
-            if lp is not None and "lp" in edge:
-                # the label keeps its own text, set where the other edge's label was
-                ox, oy = (float(v) for v in edge["lp"].split(","))
-                nx, ny = (float(v) for v in lp.split(","))
-                for op in edge.get("_ldraw_", []):
-                    if op.get("op") == "T":
-                        op["pt"] = [op["pt"][0] + nx - ox, op["pt"][1] + ny - oy]
-                edge["lp"] = lp
-            took[edge["id"]] = j
+        # one column, or a grid of columns (each its own rank): each column in index order
+        columns: list[list[int]] = []
+        for i in sorted(range(len(spots)), key=lambda i: spots[i][0]):
+            if columns and spots[i][0] - spots[columns[-1][-1]][0] <= 1.0:
+                columns[-1].append(i)
+            else:
+                columns.append([i])
+        for members in columns:
+            members.sort()
+            edges = [out_edges[names[i]][0] for i in members]
+            _order_column(members, spots, boxes, edges, moved, took)
     return moved, took
+
+
+def _order_column(
+    members: list[int],
+    spots: list[tuple[float, ...]],
+    boxes: list[Any],
+    edges: list[dict[str, Any]],
+    moved: dict[str, str],
+    took: dict[str, int],
+) -> None:
+    """The boxes `members` (in index order) of one column down its places in that order."""
+    down = sorted(members, key=lambda i: -spots[i][1])  # top first (y is up)
+    if down == members:
+        return
+    own = {i: e for i, e in zip(members, edges)}
+    saved = {i: (own[i].get("_draw_"), own[i].get("lp"), own[i].get("pos")) for i in members}
+    for i, j in zip(members, down):  # the i-th parameter takes the place of the j-th
+        box, edge = boxes[i], own[i]
+        x, y = spots[j]
+        box["pos"] = f"{x:.2f},{y:.2f}"
+        moved[box["id"]] = box["pos"]
+        draw_ops, lp, pos = saved[j]
+        edge["_draw_"], edge["pos"] = draw_ops, pos
+        if lp is not None and "lp" in edge:
+            # the label keeps its own text, set where the other edge's label was
+            ox, oy = (float(v) for v in edge["lp"].split(","))
+            nx, ny = (float(v) for v in lp.split(","))
+            for op in edge.get("_ldraw_", []):
+                if op.get("op") == "T":
+                    op["pt"] = [op["pt"][0] + nx - ox, op["pt"][1] + ny - oy]
+            edge["lp"] = lp
+        took[edge["id"]] = j
 
 
 def _replace(text: str, key: str, attribute: str, old: str, new: str) -> str:

@@ -15,11 +15,20 @@ from typing import Any
 
 import pytest
 
-from micrograd_covid import MLP, Value, explore, mse
+from micrograd_covid import MLP, Value, cross_entropy, explore, mse
 from micrograd_covid.datasets import moons
 from micrograd_covid.explore import explore_tutorial
 
 SIZES = [(1280, 720), (1920, 1080)]
+# a forward, the loss's backward, three further backward steps, an update
+STEPS = [
+    ("forward", 1),
+    ("backward", 0),
+    ("backward", 3),
+    ("backward", 6),
+    ("backward", 12),
+    ("update", 0),
+]
 
 
 def _chrome():  # type: ignore[no-untyped-def]
@@ -74,6 +83,9 @@ def pages(tmp_path_factory):  # type: ignore[no-untyped-def]
         "regression": explore_tutorial("regression").write(out / "regression"),
         "deep": explore_tutorial("deep", epochs=1).write(out / "deep"),
         "moons": moons_page().write(out / "moons"),
+        "full batch": full_batch_page().write(out / "full_batch"),
+        "1-3-1": small_page().write(out / "small"),
+        "3-5-3 cross-entropy": classes_page().write(out / "classes"),
     }
 
 
@@ -152,6 +164,21 @@ labels.forEach(g => {
     if (d < nearest) { nearest = d; other = id; } } });
   if (!(own < nearest)) strays.push([g.textContent, own, nearest, other]);
 });
+// a label hides none of its own edge's visible length, and lies across no other edge
+const nodeBoxes = boxes.map(r);
+const within = (pt, b, m) => pt[0] > b.left + m && pt[0] < b.right - m
+  && pt[1] > b.top + m && pt[1] < b.bottom - m;
+const screen = new Map(edges.map(g => { const p = g.querySelector('path'), m = p.getScreenCTM();
+  return [g.id, traces.get(g.id).map(([x, y]) => { const q = new DOMPoint(x, y).matrixTransform(m);
+    return [q.x, q.y]; })]; }));
+const hidden = [], across = [];
+labels.forEach(g => {
+  const b = r(g.querySelector('rect'));
+  const seen = screen.get(g.dataset.edge).filter(pt => !nodeBoxes.some(n => within(pt, n, 0)));
+  if (seen.length && seen.every(pt => within(pt, b, -1))) hidden.push(g.textContent);
+  screen.forEach((pts, id) => { if (id !== g.dataset.edge && pts.some(pt => within(pt, b, 1)))
+    across.push([g.textContent, id]); });
+});
 const texts = [...svg.querySelectorAll('g.node text, g.elabel text')]
   .filter(t => t.textContent.trim());
 const px = Math.min(...texts.map(t => parseFloat(getComputedStyle(t).fontSize)
@@ -162,7 +189,8 @@ return {
   current: current.map(e => e.dataset.node),
   currentInside: current.every(e => inside(r(e), view)),
   whole: inside(r(svg), view),
-  overlaps: overlaps, strays: strays, px: px, labels: labels.length,
+  overlaps: overlaps, strays: strays, px: px, labels: labels.length, hidden: hidden,
+  across: across,
   underButtons: buttons, level: window.explorer.level,
 };
 """
@@ -177,13 +205,19 @@ return {
         ("moons", "neuron"),
         ("deep", "node"),
         ("moons", "node"),
+        ("full batch", "neuron"),
+        ("full batch", "node"),  # at backward 12, L0.n6#8: three labels sat on boxes
+        ("1-3-1", "neuron"),
+        ("1-3-1", "node"),
+        ("3-5-3 cross-entropy", "neuron"),
+        ("3-5-3 cross-entropy", "node"),
     ],
 )
 def test_the_step_in_view_and_every_label_clear_and_by_its_edge(browser, pages, name, level, size):  # type: ignore[no-untyped-def]
     _open(browser, pages[name], size)
     if name != "regression" and level == "node":
         browser.find_element("id", "level-node").click()
-    for phase, n in [("forward", 1), ("backward", 3), ("backward", 6), ("update", 0)]:
+    for phase, n in STEPS:
         i = _step(browser, phase, n)
         shown = browser.execute_script(GEOMETRY)
         node = browser.execute_script(f"return window.explorer.steps[{i}].node")
@@ -195,9 +229,15 @@ def test_the_step_in_view_and_every_label_clear_and_by_its_edge(browser, pages, 
             assert shown["labels"] > 0
         assert shown["overlaps"] == [], (phase, shown["overlaps"])
         assert shown["strays"] == [], (phase, shown["strays"])
+        # no label hides its own edge (the walkthrough's "34.36 × 2 = 68.72" covered ŷ → w1)
+        assert shown["hidden"] == [], (phase, n, shown["hidden"])
+        if level == "node" and name in ("regression", "1-3-1", "3-5-3 cross-entropy"):
+            # nor, at the node level, lies across another (the grey L → y edge ran through
+            # "… = 5.621")
+            assert shown["across"] == [], (phase, n, shown["across"])
         assert shown["underButtons"] == []
         assert shown["px"] >= 12, (phase, shown["px"])
-        if name != "moons" and name + level != "deepnode":  # the walkthrough, the 2-4-1 net
+        if name == "regression" or name + level == "deepneuron":  # the walkthrough, 2-4-1
             assert shown["whole"], (phase, size)
     assert [e for e in browser.get_log("browser") if e["level"] == "SEVERE"] == []
 
@@ -327,3 +367,79 @@ def test_the_current_loss_label_keeps_off_the_axis_and_epoch_names(browser, page
             """
         )
         assert hits == 0, i
+
+
+def test_at_node_level_a_neurons_weights_stand_in_index_order_column_by_column(browser, pages):  # type: ignore[no-untyped-def]
+    # The output neuron's sixteen weights read w0 w1 | w5 w6 w2 w3 w4 | w10 w11 w7 w8 w9 | …
+    _open(browser, pages["moons"], SIZES[0])
+    browser.find_element("id", "level-node").click()
+    _step(browser, "forward", 3)
+    centres = browser.execute_script(
+        "return [...document.querySelector('.layout svg').querySelectorAll('[data-node]')]"
+        ".map(g => { const b = g.getBoundingClientRect();"
+        " return [g.dataset.node, b.left + b.width / 2, b.top + b.height / 2]; })"
+    )
+    for neuron in ["L2.n0", "L1.n0", "L1.n7", "L0.n0"]:
+        mine = [(x, y, n.split(".")[-1]) for n, x, y in centres if n.startswith(neuron + ".")]
+        columns: list[list[tuple[float, float, str]]] = []
+        for p in sorted(mine):
+            if columns and p[0] - columns[-1][-1][0] <= 2:
+                columns[-1].append(p)
+            else:
+                columns.append([p])
+        read = [name for column in columns for _, _, name in sorted(column, key=lambda p: p[1])]
+        count = len(mine) - 1
+        assert read == [f"w{i}" for i in range(count)] + ["b"], (neuron, read)
+
+
+def test_at_node_level_a_neurons_box_names_its_activation(browser, pages):  # type: ignore[no-untyped-def]
+    # it read "L0.n6 = −0.3041", nothing said tanh
+    _open(browser, pages["moons"], SIZES[0])
+    browser.find_element("id", "level-node").click()
+    _step(browser, "forward", 3)
+    first = browser.execute_script(
+        "return Object.fromEntries([...document.querySelectorAll('.layout svg [data-node]')]"
+        ".map(g => [g.dataset.node, g.querySelector('text').textContent]))"
+    )
+    assert first["L0.n6"] == "L0.n6 (tanh)" and first["L2.n0"] == "L2.n0 (linear)", first
+
+
+def full_batch_page() -> Any:
+    """A 2-8-8-1 ReLU net on eight moons, the whole batch at once, two epochs."""
+    xs, ys = moons(8, seed=1)
+    rows = [(*x, float(y)) for x, y in zip(xs, ys)]
+    model = MLP(2, [8, 8, 1], activation="relu", seed=0)
+
+    def build(batch: list[list[Value]]) -> Value:
+        outs = [model([r[0], r[1]]) for r in batch]
+        return mse(outs, [r[2] for r in batch])  # type: ignore[arg-type]
+
+    return explore(build, model.parameters(), rows, lr=0.05, batch_size=None, epochs=2)
+
+
+def small_page() -> Any:
+    """A 1-3-1 tanh net on four points of a line."""
+    rows = [(x / 2, 0.3 * x - 0.2) for x in range(-2, 2)]
+    model = MLP(1, [3, 1], seed=1)
+
+    def build(batch: list[list[Value]]) -> Value:
+        ((x, y),) = batch
+        out = model([x])
+        assert isinstance(out, Value)
+        return mse([out], [y])
+
+    return explore(build, model.parameters(), rows, lr=0.1, title="1-3-1")
+
+
+def classes_page() -> Any:
+    """A 3-5-3 tanh net with softmax cross-entropy on three classes."""
+    rows = [(0.5, -0.2, 0.1, 0.0), (-0.3, 0.8, 0.4, 1.0), (0.2, 0.1, -0.9, 2.0)]
+    model = MLP(3, [5, 3], seed=2)
+
+    def build(batch: list[list[Value]]) -> Value:
+        ((a, b, c, y),) = batch
+        logits = model([a, b, c])
+        assert isinstance(logits, list)
+        return cross_entropy([logits], [int(y.data)])
+
+    return explore(build, model.parameters(), rows, lr=0.1, title="3-5-3 cross-entropy")

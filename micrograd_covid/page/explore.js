@@ -508,8 +508,9 @@
       });
       // the whole edge, coarsely, to keep a label off every other edge
       er.trace = [];
-      for (var q = 0; q <= 40; q++) {
-        var p = er.path.getPointAtLength(len * q / 40);
+      var count = kind === "node" ? Math.min(200, Math.max(40, Math.ceil(len / 8))) : 40;  // every 8 units
+      for (var q = 0; q <= count; q++) {
+        var p = er.path.getPointAtLength(len * q / count);
         er.trace.push({ x: p.x, y: p.y });
       }
       er.bbox = {
@@ -796,51 +797,77 @@
     // a weight's label next to the neuron whose output it multiplies: from the edge's tail
     // on, so the labels stand in the order of the layer they come from
     if (!er.trace) return g;
-    var pts = V.kind === "neuron" && er.weight >= 0 ? er.trace.slice(1, -1) : er.mids.concat(er.trace.slice(2, -2));
-    function rectAt(p, dy) { return { x: p.x - width / 2, y: p.y - 11 - (tall - 17) / 2 + dy, w: width, h: tall }; }
-    function cost(p, dy) {
-      var bb = rectAt(p, dy);
+    // at the node level a label may sit beside its edge and must leave it and the others in
+    // sight; between two layers of neurons, where a fan of edges leaves no such room, it
+    // stands on or above its own edge
+    var open = V.kind === "node", end = open ? Math.ceil(er.trace.length / 40) : 1;  // off the ends
+    var pts = V.kind === "neuron" && er.weight >= 0 ? er.trace.slice(end, -end) : er.mids.concat(er.trace.slice(2 * end, -2 * end));
+    function rectAt(p, dx, dy) { return { x: p.x - width / 2 + dx, y: p.y - 11 - (tall - 17) / 2 + dy, w: width, h: tall }; }
+    function within(q, bb) { return q.x > bb.x - 2 && q.x < bb.x + bb.w + 2 && q.y > bb.y - 2 && q.y < bb.y + bb.h + 2; }
+    // the part of its own edge a learner sees: clear of every box and its border
+    var shownPts = er.trace.filter(function (q) {
+      return !boxesOf(V).some(function (b) { return q.x > b.x - 4 && q.x < b.x + b.w + 4 && q.y > b.y - 4 && q.y < b.y + b.h + 4; });
+    });
+    function cost(p, dx, dy) {
+      var bb = rectAt(p, dx, dy), led = dx || dy;
       if (bb.x < -2 || bb.x + bb.w > V.width - 6 || bb.y < 6 - V.height || bb.y + bb.h > 2) return Infinity;
       var n = 0;
       placed.forEach(function (q) {
         if (!(bb.x + bb.w + 4 < q.x || q.x + q.w < bb.x - 4 || bb.y + bb.h + 2 < q.y || q.y + q.h < bb.y - 2)) n++;
       });
+      // it may not hide its own edge: some of what shows of it stays in sight
+      if (open && shownPts.length && shownPts.every(function (q) { return within(q, bb); })) n += 1;
+      // nor sit across another edge
+      for (var i = 0; i < others.length && open; i++) {
+        var ob = others[i].bbox;
+        if (others[i] === er || ob.x1 < bb.x - 2 || ob.x0 > bb.x + bb.w + 2 || ob.y1 < bb.y - 2 || ob.y0 > bb.y + bb.h + 2) continue;
+        if (others[i].trace.some(function (q) { return within(q, bb); })) { n += 0.25; break; }
+      }
       // centred on its edge: the centre nearer that edge than any other (a crossing fails
       // this); led by a line: the line's foot on the edge
-      var c = dy ? { x: p.x, y: p.y } : { x: p.x, y: p.y - 2.5 }, own = distToTrace(c, er.trace);
+      var c = led ? { x: p.x, y: p.y } : { x: p.x, y: p.y - 2.5 }, own = distToTrace(c, er.trace);
       // (between two layers a weight's label stands by its neuron's fan of edges, all close
       // at its foot: there the leader shows which one it is)
-      var reach = own + (dy ? 1 : 6);
-      for (var i = 0; i < others.length && !(dy && V.kind === "neuron"); i++) {
-        var ob = others[i].bbox;  // an edge whose box is farther away cannot be nearer
+      var reach = own + (led ? 1 : 6);
+      for (i = 0; i < others.length && !(led && !open); i++) {
+        ob = others[i].bbox;  // an edge whose box is farther away cannot be nearer
         if (others[i] === er || c.x < ob.x0 - reach || c.x > ob.x1 + reach || c.y < ob.y0 - reach || c.y > ob.y1 + reach) continue;
-        if (distToTrace(c, others[i].trace) < reach) { n += dy ? 0.25 : 0.5; break; }
+        if (distToTrace(c, others[i].trace) < reach) { n += led ? 0.25 : 0.5; break; }
       }
-      return n;
+      // the nearer its edge the better, other things equal
+      return n + (led && open ? 0.01 + 0.0001 * Math.hypot(dx, dy) : 0);
     }
-    var offsets = [0];
-    for (var o = 1; o <= 8; o++) offsets.push(-o * h, o * h);
-    for (var oi = 0; oi < offsets.length && !(best && best.cost === 0); oi++) {
+    // on the edge, else a label's height up or down, else beside it left or right, each
+    // led back to its edge by a line
+    var offsets = [[0, 0]];
+    for (var o = 1; o <= 8; o++) offsets.push([0, -o * h], [0, o * h]);
+    for (o = 1; o <= 3 && open; o++) {
+      [-1, 1].forEach(function (side) {
+        for (var v = -4; v <= 4; v++) offsets.push([side * o * (width / 2 + 14), v * h / 2]);
+      });
+    }
+    for (var oi = 0; oi < offsets.length && !(best && best.cost < 1e-6); oi++) {
       for (var c = 0; c < pts.length; c++) {
-        var k = cost(pts[c], offsets[oi]);
-        if (!best || k < best.cost) best = { cost: k, p: pts[c], dy: offsets[oi] };
-        if (k === 0) break;
+        var k = cost(pts[c], offsets[oi][0], offsets[oi][1]);
+        if (!best || k < best.cost) best = { cost: k, p: pts[c], dx: offsets[oi][0], dy: offsets[oi][1] };
+        if (k < 1e-6) break;
       }
     }
     if (!best || !pts.length) return g;
-    var p = best.p, dy = best.dy, bb = rectAt(p, dy);
-    t.setAttribute("x", p.x); t.setAttribute("y", bb.y + 15);
-    spans.forEach(function (sp) { sp.setAttribute("x", p.x); });
+    var p = best.p, dx = best.dx, dy = best.dy, bb = rectAt(p, dx, dy), cx = p.x + dx;
+    t.setAttribute("x", cx); t.setAttribute("y", bb.y + 15);
+    spans.forEach(function (sp) { sp.setAttribute("x", cx); });
     placed.push({ x: bb.x - 3, y: bb.y - 1, w: bb.w + 6, h: bb.h + 2 });
     var r = document.createElementNS(SVGNS, "rect");
     r.setAttribute("x", bb.x - 3); r.setAttribute("y", bb.y - 1);
     r.setAttribute("width", bb.w + 6); r.setAttribute("height", bb.h + 2); r.setAttribute("rx", 3);
     g.insertBefore(r, t);
     g.setAttribute("data-edge", er.el.id);
-    if (dy) {  // a thin leader back to the edge it belongs to
+    if (dx || dy) {  // a thin leader back to the edge it belongs to, from the box's nearest point
       var lead = document.createElementNS(SVGNS, "line");
       lead.setAttribute("x1", p.x); lead.setAttribute("y1", p.y);
-      lead.setAttribute("x2", p.x); lead.setAttribute("y2", dy > 0 ? bb.y - 1 : bb.y + bb.h + 1);
+      lead.setAttribute("x2", Math.max(bb.x - 3, Math.min(p.x, bb.x + bb.w + 3)));
+      lead.setAttribute("y2", Math.max(bb.y - 1, Math.min(p.y, bb.y + bb.h + 1)));
       lead.setAttribute("class", "leader");
       g.insertBefore(lead, r);
     }
