@@ -39,9 +39,10 @@ def _binary(kernel: ops.Kernel, op: str, doc: str, reflected: bool = False) -> _
         o = _as_value(other, op)
         if o is None:
             return NotImplemented  # type: ignore[no-any-return]  # Python raises TypeError
-        x, y = (o, self) if reflected else (self, o)
-        data, local_grads = kernel((x.data, y.data))
-        return _node(data, (x, y), local_grads, op, kernel)
+        if reflected:  # `2 * x`: the number is the first input
+            self, o = o, self
+        data, local_grads = kernel((self.data, o.data))
+        return _node(data, (self, o), local_grads, op, kernel)
 
     method.__doc__ = doc
     return method
@@ -62,11 +63,11 @@ def _many(kernel: ops.Kernel, op: str, doc: str) -> Callable[[Iterable[Operand]]
     """The static method for one node over all `values` (numbers among them become leaves)."""
 
     def method(values: Iterable[Operand]) -> Value:
-        nodes = []
-        for i, v in enumerate(values):
+        nodes: list[Value] = []
+        for v in values:
             if (node := _as_value(v, op)) is None:
                 raise TypeError(
-                    f"{op}: item {i} must be a Value or a number, got {type(v).__name__}"
+                    f"{op}: item {len(nodes)} must be a Value or a number, got {type(v).__name__}"
                 )
             nodes.append(node)
         if not nodes:
@@ -89,27 +90,24 @@ class Value:
     __slots__ = ("__dict__", "data", "grad", "inputs", "kernel", "label", "local_grads", "op",
                  "params", "previous", "role")  # fmt: skip
 
-    data: float
-    grad: float
-    label: str
-    role: str | None
-    op: str
-    inputs: tuple[Value, ...]
-    local_grads: tuple[float, ...]
-    previous: float | None
-    kernel: ops.Kernel | None
-    params: tuple[Any, ...]
     _debug_notes: Any  # hooks and origin (debug.py), in __dict__ when a node has them
 
     def __init__(self, data: float, label: str = "", role: str | None = None) -> None:
         """Create a leaf holding `data` (an int or a finite float)."""
-        self.data = check_number(data, "Value data")
+        self.data: float = check_number(data, "Value data")
         if label or not isinstance(label, str):
             check_label(label)
         if role is not None and role not in ROLES:
             raise ValueError(f"Value role must be one of {', '.join(ROLES)} or None, got {role!r}")
-        self.grad, self.label, self.role, self.op, self.previous = 0.0, label, role, "", None
-        self.inputs, self.local_grads, self.kernel, self.params = (), (), None, ()
+        self.grad: float = 0.0
+        self.label: str = label
+        self.role: str | None = role
+        self.op: str = ""
+        self.inputs: tuple[Value, ...] = ()
+        self.local_grads: tuple[float, ...] = ()
+        self.previous: float | None = None
+        self.kernel: ops.Kernel | None = None
+        self.params: tuple[Any, ...] = ()
         if _MODES.on:
             _debug.new_node(self)
 
@@ -120,11 +118,10 @@ class Value:
         for i, node in enumerate(nodes):
             if not isinstance(node, Value):
                 raise TypeError(f"{op}: input {i} must be a Value, got {type(node).__name__}")
-        data, local_grads = kernel([node.data for node in nodes], *params)
-        if len(local_grads) != len(nodes):
-            n, m = len(local_grads), len(nodes)
-            raise ValueError(f"{op}: the kernel gave {n} partials for {m} inputs")
-        return _node(data, nodes, local_grads, op, kernel, params, cls)
+        data, grads = kernel([node.data for node in nodes], *params)
+        if len(grads) != len(nodes):
+            raise ValueError(f"{op}: the kernel gave {len(grads)} partials for {len(nodes)} inputs")
+        return _node(data, nodes, grads, op, kernel, params, cls)
 
     def __repr__(self) -> str:
         data, grad = fmt_repr(self.data), fmt_repr(self.grad)
@@ -181,12 +178,11 @@ class Value:
         return _debug.register_hook(self, hook)
 
     # --- the ops: one row each (its kernel in ops.py, its display name, its derivative) ---
-
     __add__ = _binary(ops.add, "+", "x + y; ∂/∂x = 1, ∂/∂y = 1 (`ops.add`).")
     __sub__ = _binary(ops.sub, "-", "x − y; ∂/∂x = 1, ∂/∂y = −1 (`ops.sub`).")
     __mul__ = _binary(ops.mul, "*", "x·y; ∂/∂x = y, ∂/∂y = x (`ops.mul`).")
     __truediv__ = _binary(ops.div, "/", "x / y; ∂/∂x = 1/y, ∂/∂y = −x/y² (`ops.div`).")
-    # `2 * x`: Python asks x once 2 has said it cannot; the number is the first input.
+    # `2 * x`: Python asks x once 2 has said it cannot.
     __radd__ = _binary(ops.add, "+", "y + x, for a number y.", reflected=True)
     __rsub__ = _binary(ops.sub, "-", "y − x, for a number y.", reflected=True)
     __rmul__ = _binary(ops.mul, "*", "y·x, for a number y.", reflected=True)
@@ -260,8 +256,7 @@ class Value:
                 inp.grad += contribution
 
     def backward_steps(self) -> Iterator[BackwardStep]:
-        """Run backward one node at a time, yielding what each node passes to its inputs
-        (the same order and result as `backward()`; stopping early leaves what was done)."""
+        """Run backward one node at a time, yielding what each node passes to its inputs."""
         run = _debug.backward_steps if _MODES.watching else steps.backward_steps  # hooks: debug.py
         yield from run(self, interior_order, reset_gradients, topological_order)
 
@@ -316,8 +311,16 @@ def _node(data: float, inputs: tuple[Value, ...], local_grads: tuple[float, ...]
           cls: type[Value] = Value) -> Value:  # fmt: skip
     """An interior node from its kernel's result (the kernel has checked `data`)."""
     out = object.__new__(cls)
-    out.data, out.grad, out.label, out.role, out.op, out.previous = data, 0.0, "", None, op, None
-    out.inputs, out.local_grads, out.kernel, out.params = inputs, local_grads, kernel, params
+    out.data = data
+    out.grad = 0.0
+    out.label = ""
+    out.role = None
+    out.op = op
+    out.inputs = inputs
+    out.local_grads = local_grads
+    out.previous = None
+    out.kernel = kernel
+    out.params = params
     if _MODES.on:  # no_grad or anomaly mode (debug.py)
         return _debug.new_node(out)
     return out
