@@ -1,5 +1,6 @@
-"""Dot nodes beyond `Value.dot`: a whole layer of them in one loop (the MLP's fast path) and
-reading one back (its weights, inputs, bias and activation, for drawings and pages).
+"""Dot nodes: one (`dot`, what `Value.dot` runs), a whole layer of them in one loop (`dense`,
+the MLP's fast path) and reading one back (its weights, inputs, bias and activation, for
+drawings and pages).
 
 `dense` makes, bit for bit, the nodes `Value.dot` would make (a test compares every node with
 its own kernel); it is written for speed, so it lives here and not in the engine.
@@ -8,14 +9,76 @@ its own kernel); it is written for speed, so it lives here and not in the engine
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 from . import ops
+from .checks import check_number
 from .debug import MODES, new_node
-from .engine import _DOT_OPS, Value, _dot_vector
+from .engine import Operand, Value, _node
 
-__all__ = ["DotParts", "dense", "dot_inputs", "dot_parts"]
+__all__ = ["DotParts", "dense", "dot", "dot_inputs", "dot_parts"]
+
+#: A dot node's display name for each activation (None: a plain dot product).
+_DOT_OPS: dict[str | None, str] = {None: "dot"}
+_DOT_OPS.update({a: f"{a}(dot)" for a in ops.ACTIVATIONS if a != "linear"})
+
+
+def dot(
+    weights: Sequence[Operand],
+    inputs: Sequence[Operand],
+    bias: Operand | None = None,
+    activation: str | None = None,
+) -> Value:
+    """One node for z = w·x + b: ∂z/∂w_i = x_i, ∂z/∂x_i = w_i, ∂z/∂b = 1 (`ops.dot`).
+
+    Inputs are wired w_1..w_n, x_1..x_n, b. A list of plain numbers is a constant (no
+    edges; numbers mixed with Values become leaves). With `activation` ("tanh", "relu",
+    "sigmoid"; "linear" is None) the node is a(z), every partial scaled by a'(z).
+    """
+    if len(weights) != len(inputs):
+        raise ValueError(f"dot: {len(weights)} weights but {len(inputs)} inputs; they must match")
+    if activation is not None and activation not in ops.ACTIVATIONS:
+        raise ValueError(
+            f"dot: unknown activation {activation!r}; choose one of {', '.join(ops.ACTIVATIONS)}"
+        )
+    activation = None if activation == "linear" else activation
+    wdata, wnodes = _dot_vector(weights, "weight")
+    xdata, xnodes = _dot_vector(inputs, "input")
+    nodes = (*(wnodes or ()), *(xnodes or ()))
+    values = [*(wdata if wnodes else ()), *(xdata if xnodes else ())]
+    b: float | str | None = None  # the bias param: a constant, or wired as the last input
+    if isinstance(bias, Value):
+        nodes, values, b = (*nodes, bias), [*values, bias.data], ops.BIAS_INPUT
+    elif bias is not None:
+        b = check_number(bias, "dot bias")
+    wconst = None if wnodes is not None else tuple(wdata)
+    xconst = None if xnodes is not None else tuple(xdata)
+    act = None if activation is None else ops.ACTIVATIONS[activation].kernel
+    params = (len(wdata), wconst, xconst, b, act)  # as ops.dot takes them
+    data, local_grads = ops.dot(values, *params)
+    return _node(data, nodes, local_grads, _DOT_OPS[activation], ops.dot, params)
+
+
+def _dot_vector(
+    values: Sequence[object], what: str
+) -> tuple[list[float], tuple[Value, ...] | None]:
+    """A dot product's vector: (its data, its Values) when any is a Value (numbers among them
+    become leaves), or (its data, None) when all are numbers (a constant: no edges)."""
+    if any(isinstance(v, Value) for v in values):
+        nodes = tuple(
+            v if isinstance(v, Value) else Value(_dot_number(v, what, i))
+            for i, v in enumerate(values)
+        )
+        return [v.data for v in nodes], nodes
+    return [_dot_number(v, what, i) for i, v in enumerate(values)], None
+
+
+def _dot_number(x: object, what: str, i: int) -> float:
+    if isinstance(x, (int, float, numbers.Real)):
+        return check_number(x, f"dot {what} {i}")
+    raise TypeError(f"dot: {what} {i} must be a Value or a number, got {type(x).__name__}")
 
 
 def dense(

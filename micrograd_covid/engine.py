@@ -2,9 +2,8 @@
 
 Every node stores the local partial derivative of each edge (`local_grads`, one per input), so
 backward is one loop of the chain rule: ``input.grad += local * node.grad``. An op's value and
-partials come from its kernel in `ops` (``ops.tanh``: t and 1 − t²); the node records kernel
-and `params`, so `Tape` and the compiler re-run it. Nodes hold no closures, so a graph is never
-a reference cycle. Not thread-safe: gradients live on the nodes.
+partials come from its kernel in `ops` (``ops.tanh``: t and 1 − t²), which `Tape` and the
+compiler re-run. Nodes hold no closures: a graph is never a reference cycle. Not thread-safe.
 """
 
 from __future__ import annotations
@@ -16,6 +15,7 @@ from typing import Any, TypeAlias
 from . import debug as _debug
 from . import ops, serialize, steps
 from .checks import check_label, check_number
+from .debug import MODES as _MODES  # no_grad, anomaly mode, hooks: off unless debug.py sets them
 from .debug import refuse_infinite_partial
 from .fast import without_gc
 from .formatting import fmt_number, fmt_repr
@@ -25,102 +25,125 @@ from .steps import BackwardEdge, BackwardStep
 __all__ = ["ROLES", "BackwardEdge", "BackwardStep", "Value", "check_label", "interior_order"]
 __all__ += ["refuse_infinite_partial", "reset_gradients", "topological_order"]
 
-Number: TypeAlias = "int | float"
 Operand: TypeAlias = "Value | int | float"
+_Method: TypeAlias = "Callable[[Value, Operand], Value]"
 
 #: The roles a drawing colours: placeholders, weights and biases, the model, the loss.
 ROLES = ("input", "param", "model", "loss")
 
-_MODES = _debug.MODES  # no_grad, anomaly mode, hooks: off unless debug.py turns them on
+
+def _binary(kernel: ops.Kernel, op: str, doc: str, reflected: bool = False) -> _Method:
+    """The method for ``x op y`` (reflected: ``y op x``); a number operand becomes a leaf."""
+
+    def method(self: Value, other: Operand) -> Value:
+        o = _as_value(other, op)
+        if o is None:
+            return NotImplemented  # type: ignore[no-any-return]  # Python raises TypeError
+        if reflected:  # `2 * x`: the number is the first input
+            self, o = o, self
+        data, local_grads = kernel((self.data, o.data))
+        return _node(data, (self, o), local_grads, op, kernel)
+
+    method.__doc__ = doc
+    return method
+
+
+def _unary(kernel: ops.Kernel, op: str, doc: str) -> Callable[[Value], Value]:
+    """The method for ``op(x)``."""
+
+    def method(self: Value) -> Value:
+        data, local_grads = kernel((self.data,))
+        return _node(data, (self,), local_grads, op, kernel)
+
+    method.__doc__ = doc
+    return method
+
+
+def _many(kernel: ops.Kernel, op: str, doc: str) -> Callable[[Iterable[Operand]], Value]:
+    """The static method for one node over all `values` (numbers among them become leaves)."""
+
+    def method(values: Iterable[Operand]) -> Value:
+        nodes: list[Value] = []
+        for v in values:
+            if (node := _as_value(v, op)) is None:
+                raise TypeError(
+                    f"{op}: item {len(nodes)} must be a Value or a number, got {type(v).__name__}"
+                )
+            nodes.append(node)
+        if not nodes:
+            raise ValueError(f"{op}: needs at least one value")
+        data, local_grads = kernel([node.data for node in nodes])
+        return _node(data, tuple(nodes), local_grads, op, kernel)
+
+    method.__doc__ = doc
+    return method
 
 
 class Value:
     """One float in a computation graph, with its gradient and the edges it came from.
 
-    `inputs` are the Values it was computed from, in argument order; `local_grads` its local
-    partial derivative with respect to each. `role` ("input", "param", "model", "loss" or None)
-    colours the drawing; `previous` is the value before the last optimizer step. `kernel` and
-    `params` are the op record: ``kernel(input values, *params)`` gives `data` and `local_grads`
-    (None for a leaf); `op` is the op's display name ("+", "**2", "tanh(dot)", ...). A Value
-    takes attributes of your own too (``p.m = 0.0``).
+    `inputs` are the Values it was computed from, in argument order; `local_grads` the local
+    partial derivative with respect to each; ``kernel(input values, *params)`` gives both (None
+    for a leaf). `role` colours the drawing; `previous` is the value before the last step.
     """
 
-    __slots__ = (
-        "__dict__", "data", "grad", "inputs", "kernel", "label", "local_grads", "op", "params",
-        "previous", "role",
-    )  # fmt: skip
+    __slots__ = ("__dict__", "data", "grad", "inputs", "kernel", "label", "local_grads", "op",
+                 "params", "previous", "role")  # fmt: skip
 
-    data: float
-    grad: float
-    label: str
-    role: str | None
-    op: str
-    inputs: tuple[Value, ...]
-    local_grads: tuple[float, ...]
-    previous: float | None
-    kernel: ops.Kernel | None
-    params: tuple[Any, ...]
     _debug_notes: Any  # hooks and origin (debug.py), in __dict__ when a node has them
 
-    def __init__(self, data: Number, label: str = "", role: str | None = None) -> None:
+    def __init__(self, data: float, label: str = "", role: str | None = None) -> None:
         """Create a leaf holding `data` (an int or a finite float)."""
-        self.data = check_number(data, "Value data")
+        self.data: float = check_number(data, "Value data")
         if label or not isinstance(label, str):
             check_label(label)
         if role is not None and role not in ROLES:
             raise ValueError(f"Value role must be one of {', '.join(ROLES)} or None, got {role!r}")
-        self.grad = 0.0
-        self.label = label
-        self.role = role
-        self.op = ""
-        self.inputs = ()
-        self.local_grads = ()
-        self.previous = None
-        self.kernel = None
-        self.params = ()
+        self.grad: float = 0.0
+        self.label: str = label
+        self.role: str | None = role
+        self.op: str = ""
+        self.inputs: tuple[Value, ...] = ()
+        self.local_grads: tuple[float, ...] = ()
+        self.previous: float | None = None
+        self.kernel: ops.Kernel | None = None
+        self.params: tuple[Any, ...] = ()
         if _MODES.on:
             _debug.new_node(self)
 
     @classmethod
     def apply(cls, op: str, kernel: ops.Kernel, inputs: Sequence[Value], *params: Any) -> Value:
-        """A new node ``op`` computed by ``kernel([i.data for i in inputs], *params)``, which
-        returns (value, local_grads) with one partial per input, as the kernels in `ops` do."""
+        """A node ``op``: ``kernel([i.data for i in inputs], *params)`` gives (value, partials)."""
         nodes = tuple(inputs)
         for i, node in enumerate(nodes):
             if not isinstance(node, Value):
                 raise TypeError(f"{op}: input {i} must be a Value, got {type(node).__name__}")
-        data, local_grads = kernel([node.data for node in nodes], *params)
-        if len(local_grads) != len(nodes):
-            raise ValueError(
-                f"{op}: the kernel gave {len(local_grads)} partials for {len(nodes)} inputs"
-            )
-        return _node(data, nodes, local_grads, op, kernel, params, cls)
+        data, grads = kernel([node.data for node in nodes], *params)
+        if len(grads) != len(nodes):
+            raise ValueError(f"{op}: the kernel gave {len(grads)} partials for {len(nodes)} inputs")
+        return _node(data, nodes, grads, op, kernel, params, cls)
 
     def __repr__(self) -> str:
         data, grad = fmt_repr(self.data), fmt_repr(self.grad)
         return f"Value(data={data}, grad={grad}, label={self.label!r}, op={self.op!r})"
 
     def __float__(self) -> float:
-        data = self.data
-        return data if type(data) is float else check_number(data, "Value data")
+        return self.data if type(self.data) is float else check_number(self.data, "Value data")
 
     def __bool__(self) -> bool:
         return self.data != 0.0
 
+    # copy: a new node, same inputs; deepcopy and pickle: the whole graph, any depth (serialize)
     def __copy__(self) -> Value:
-        """A shallow copy: a new node with the same fields and the same inputs."""
         return serialize.copy_node(self)
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Value:
-        """Copy the whole graph (any depth), keeping every shared node shared."""
         return serialize.copy_graph(topological_order(self), memo)
 
     def __reduce_ex__(self, protocol: Any) -> tuple[Any, ...]:
-        """Pickle the graph from this node as one flat record (any depth)."""
         return (serialize.unflatten, (serialize.flatten(topological_order(self)), Value))
 
-    # `==` and hashing stay by identity (a Value is a graph node, not a number), while
-    # the orderings compare `.data` so `if up_error < down_error:` reads as in the tutorials.
+    # `==` and hashing by identity (a Value is a node); orderings compare `.data`, as tutorials do.
     __hash__ = object.__hash__
 
     def __lt__(self, other: Operand) -> bool:
@@ -143,9 +166,7 @@ class Value:
     @property
     def name(self) -> str:
         """The label, or the op in parentheses for an unlabelled node, e.g. ``(*)``."""
-        if self.label:
-            return self.label
-        return f"({self.op})" if self.op else fmt_number(self.data)
+        return self.label or (f"({self.op})" if self.op else fmt_number(self.data))
 
     @property
     def origin(self) -> _debug.Origin | None:
@@ -153,58 +174,40 @@ class Value:
         return _debug.origin_of(self)
 
     def register_hook(self, hook: Callable[[float], float | None]) -> _debug.HookHandle:
-        """Call ``hook(grad)`` once this node's gradient is complete in backward; a number it
-        returns replaces the gradient. Returns a handle with ``.remove()`` (see `debug`)."""
+        """Call ``hook(grad)`` when backward completes this node's gradient (see `debug`)."""
         return _debug.register_hook(self, hook)
 
-    # --- the ops: each one's kernel in ops.py gives its value and local partials ---------
+    # --- the ops: one row each (its kernel in ops.py, its display name, its derivative) ---
+    __add__ = _binary(ops.add, "+", "x + y; ∂/∂x = 1, ∂/∂y = 1 (`ops.add`).")
+    __sub__ = _binary(ops.sub, "-", "x − y; ∂/∂x = 1, ∂/∂y = −1 (`ops.sub`).")
+    __mul__ = _binary(ops.mul, "*", "x·y; ∂/∂x = y, ∂/∂y = x (`ops.mul`).")
+    __truediv__ = _binary(ops.div, "/", "x / y; ∂/∂x = 1/y, ∂/∂y = −x/y² (`ops.div`).")
+    # `2 * x`: Python asks x once 2 has said it cannot.
+    __radd__ = _binary(ops.add, "+", "y + x, for a number y.", reflected=True)
+    __rsub__ = _binary(ops.sub, "-", "y − x, for a number y.", reflected=True)
+    __rmul__ = _binary(ops.mul, "*", "y·x, for a number y.", reflected=True)
+    __rtruediv__ = _binary(ops.div, "/", "y / x, for a number y.", reflected=True)
+    __rpow__ = _binary(ops.power, "**", "y ** x, for a number y.", reflected=True)
+    _power = _binary(ops.power, "**", "x ** y, for a Value y (`__pow__`).")
 
-    def _binary(self, other: object, kernel: ops.Kernel, op: str) -> Value:
-        """``self op other``; `other` may be a number (it becomes a leaf)."""
-        o = _as_value(other, op)
-        if o is None:
-            return NotImplemented  # type: ignore[no-any-return]  # Python raises TypeError
-        data, local_grads = kernel((self.data, o.data))
-        return _node(data, (self, o), local_grads, op, kernel)
-
-    def _reflected(self, other: object, kernel: ops.Kernel, op: str) -> Value:
-        """``other op self``, for ``2 * x``: Python asks x once 2 has said it cannot."""
-        o = _as_value(other, op)
-        return NotImplemented if o is None else o._binary(self, kernel, op)
-
-    def __add__(self, other: Operand) -> Value:
-        """x + y; ∂/∂x = 1, ∂/∂y = 1 (`ops.add`)."""
-        return self._binary(other, ops.add, "+")
-
-    def __radd__(self, other: Operand) -> Value:
-        return self._reflected(other, ops.add, "+")
-
-    def __sub__(self, other: Operand) -> Value:
-        """x − y; ∂/∂x = 1, ∂/∂y = −1 (`ops.sub`)."""
-        return self._binary(other, ops.sub, "-")
-
-    def __rsub__(self, other: Operand) -> Value:
-        return self._reflected(other, ops.sub, "-")
-
-    def __mul__(self, other: Operand) -> Value:
-        """x·y; ∂/∂x = y, ∂/∂y = x (`ops.mul`)."""
-        return self._binary(other, ops.mul, "*")
-
-    def __rmul__(self, other: Operand) -> Value:
-        return self._reflected(other, ops.mul, "*")
-
-    def __truediv__(self, other: Operand) -> Value:
-        """x / y; ∂/∂x = 1/y, ∂/∂y = −x/y² (`ops.div`)."""
-        return self._binary(other, ops.div, "/")
-
-    def __rtruediv__(self, other: Operand) -> Value:
-        return self._reflected(other, ops.div, "/")
+    __neg__ = _unary(ops.neg, "neg", "−x; d/dx = −1 (`ops.neg`).")
+    __abs__ = _unary(ops.abs_, "abs", "|x|; d/dx = sign(x), 0 at 0 as PyTorch (`ops.abs_`).")
+    exp = _unary(ops.exp, "exp", "e^x; d/dx = e^x (`ops.exp`).")
+    log = _unary(ops.log, "log", "Natural logarithm, for x > 0; d/dx = 1/x (`ops.log`).")
+    tanh = _unary(ops.tanh, "tanh", "Hyperbolic tangent t; d/dx = 1 − t² (`ops.tanh`).")
+    sigmoid = _unary(ops.sigmoid, "sigmoid", "s = 1/(1+e^-x); d/dx = s(1 − s) (`ops.sigmoid`).")
+    relu = _unary(ops.relu, "relu", "max(0, x); d/dx = 1 for x > 0, else 0 (`ops.relu`).")
+    sinh = _unary(ops.sinh, "sinh", "Hyperbolic sine; d/dx = cosh(x) (`ops.sinh`).")
+    cosh = _unary(ops.cosh, "cosh", "Hyperbolic cosine; d/dx = sinh(x) (`ops.cosh`).")
+    sin = _unary(ops.sin, "sin", "Sine; d/dx = cos(x) (`ops.sin`).")
+    cos = _unary(ops.cos, "cos", "Cosine; d/dx = −sin(x) (`ops.cos`).")
+    sqrt = _unary(ops.sqrt, "sqrt", "√x, x >= 0; d/dx = 1/(2√x), infinite at 0 (`ops.sqrt`).")
 
     def __pow__(self, other: Operand) -> Value:
         """``x ** c``: d/dx = c·x^(c-1) (`ops.pow_const`, one input). ``x ** y`` for a Value y:
         d/dy = x^y·ln x, 0 where x = 0 and y >= 0 as PyTorch (`ops.power`, two inputs)."""
         if isinstance(other, Value):
-            return self._binary(other, ops.power, "**")
+            return self._power(other)
         if not isinstance(other, (int, float, numbers.Real)):
             return NotImplemented
         try:
@@ -214,128 +217,30 @@ class Value:
         data, local_grads = ops.pow_const((self.data,), c)
         return _node(data, (self,), local_grads, f"**{fmt_number(c)}", ops.pow_const, (c,))
 
-    def __rpow__(self, other: Operand) -> Value:
-        return self._reflected(other, ops.power, "**")
-
     def __pos__(self) -> Value:
         return self
 
-    def _unary(self, kernel: ops.Kernel, op: str) -> Value:
-        data, local_grads = kernel((self.data,))
-        return _node(data, (self,), local_grads, op, kernel)
-
-    def __neg__(self) -> Value:
-        """−x; d/dx = −1 (`ops.neg`)."""
-        return self._unary(ops.neg, "neg")
-
-    def __abs__(self) -> Value:
-        """|x|; d/dx = sign(x), 0 at 0 as PyTorch (`ops.abs_`)."""
-        return self._unary(ops.abs_, "abs")
-
-    def exp(self) -> Value:
-        """e^x; d/dx = e^x (`ops.exp`)."""
-        return self._unary(ops.exp, "exp")
-
-    def log(self) -> Value:
-        """Natural logarithm, for x > 0; d/dx = 1/x (`ops.log`)."""
-        return self._unary(ops.log, "log")
-
-    def tanh(self) -> Value:
-        """Hyperbolic tangent t; d/dx = 1 − t² (`ops.tanh`). Never overflows."""
-        return self._unary(ops.tanh, "tanh")
-
-    def sigmoid(self) -> Value:
-        """Logistic s = 1/(1+e^-x); d/dx = s(1 − s) (`ops.sigmoid`). Never overflows."""
-        return self._unary(ops.sigmoid, "sigmoid")
-
-    def relu(self) -> Value:
-        """max(0, x); d/dx = 1 for x > 0, else 0, as PyTorch (`ops.relu`)."""
-        return self._unary(ops.relu, "relu")
-
-    def sinh(self) -> Value:
-        """Hyperbolic sine; d/dx = cosh(x) (`ops.sinh`)."""
-        return self._unary(ops.sinh, "sinh")
-
-    def cosh(self) -> Value:
-        """Hyperbolic cosine; d/dx = sinh(x) (`ops.cosh`)."""
-        return self._unary(ops.cosh, "cosh")
-
-    def sin(self) -> Value:
-        """Sine; d/dx = cos(x) (`ops.sin`)."""
-        return self._unary(ops.sin, "sin")
-
-    def cos(self) -> Value:
-        """Cosine; d/dx = −sin(x) (`ops.cos`)."""
-        return self._unary(ops.cos, "cos")
-
-    def sqrt(self) -> Value:
-        """√x for x >= 0; d/dx = 1/(2√x) (`ops.sqrt`). At 0 the partial is infinite, so
-        backward refuses the node, as for every op with an infinite partial."""
-        return self._unary(ops.sqrt, "sqrt")
-
     def leaky_relu(self, slope: float = 0.01) -> Value:
-        """x for x > 0, else slope·x; d/dx = 1 for x > 0, else `slope` (`ops.leaky_relu`).
-        The slope is a param of the node's record."""
+        """x for x > 0, else slope·x; d/dx = 1 for x > 0, else `slope` (`ops.leaky_relu`)."""
         slope = check_number(slope, "leaky_relu slope")
         data, local_grads = ops.leaky_relu((self.data,), slope)
         return _node(data, (self,), local_grads, "leaky_relu", ops.leaky_relu, (slope,))
 
-    @staticmethod
-    def sum(values: Iterable[Operand]) -> Value:
-        """One node adding all `values` left to right; every local partial is 1 (`ops.sum_`)."""
-        return _sum_node(values, ops.sum_, "sum")
+    sum = staticmethod(_many(ops.sum_, "sum", "One node Σ v_i; each ∂/∂v_i = 1 (`ops.sum_`)."))
+    mean = staticmethod(_many(ops.mean, "mean", "One node Σ v_i / n; ∂/∂v_i = 1/n (`ops.mean`)."))
 
     @staticmethod
-    def mean(values: Iterable[Operand]) -> Value:
-        """One node: (sum of `values`) / n; every local partial is 1/n (`ops.mean`)."""
-        return _sum_node(values, ops.mean, "mean")
+    def dot(weights: Sequence[Operand], inputs: Sequence[Operand], bias: Operand | None = None,
+            activation: str | None = None) -> Value:  # fmt: skip
+        """One node z = w·x + b: ∂z/∂w_i = x_i, ∂z/∂x_i = w_i, ∂z/∂b = 1; or a(z) with an
+        `activation` ("tanh", "relu", "sigmoid"), each partial times a'(z) (`dots.dot`)."""
+        from .dots import dot  # dots.py builds the node; it sits above the engine
 
-    @staticmethod
-    def dot(
-        weights: Sequence[Operand],
-        inputs: Sequence[Operand],
-        bias: Operand | None = None,
-        activation: str | None = None,
-    ) -> Value:
-        """One node for z = w·x + b: ∂z/∂w_i = x_i, ∂z/∂x_i = w_i, ∂z/∂b = 1 (`ops.dot`).
-
-        Inputs are wired w_1..w_n, x_1..x_n, b. A list of plain numbers is a constant (no
-        edges; numbers mixed with Values become leaves). With `activation` ("tanh", "relu",
-        "sigmoid"; "linear" is None) the node is a(z), every partial scaled by a'(z).
-        """
-        if len(weights) != len(inputs):
-            raise ValueError(
-                f"dot: {len(weights)} weights but {len(inputs)} inputs; they must match"
-            )
-        if activation is not None and activation not in ops.ACTIVATIONS:
-            raise ValueError(
-                f"dot: unknown activation {activation!r}; "
-                f"choose one of {', '.join(ops.ACTIVATIONS)}"
-            )
-        activation = None if activation == "linear" else activation
-        wdata, wnodes = _dot_vector(weights, "weight")
-        xdata, xnodes = _dot_vector(inputs, "input")
-        nodes = (*(wnodes or ()), *(xnodes or ()))
-        values = [*(wdata if wnodes else ()), *(xdata if xnodes else ())]
-        b: float | str | None = None  # the bias param: a constant, or wired as the last input
-        if isinstance(bias, Value):
-            nodes, values, b = (*nodes, bias), [*values, bias.data], ops.BIAS_INPUT
-        elif bias is not None:
-            b = check_number(bias, "dot bias")
-        wconst = None if wnodes is not None else tuple(wdata)
-        xconst = None if xnodes is not None else tuple(xdata)
-        act = None if activation is None else ops.ACTIVATIONS[activation].kernel
-        params = (len(wdata), wconst, xconst, b, act)  # as ops.dot takes them
-        data, local_grads = ops.dot(values, *params)
-        return _node(data, nodes, local_grads, _DOT_OPS[activation], ops.dot, params)
+        return dot(weights, inputs, bias, activation)
 
     def backward(self) -> None:
-        """Reverse-mode chain rule from this node (its gradient seeded with 1.0).
-
-        As in PyTorch, leaf gradients accumulate across calls, interior ones are recomputed,
-        and a node used twice sums its contributions. A node with an infinite local partial
-        raises ValueError before any gradient changes.
-        """
+        """Reverse-mode chain rule from this node (its gradient seeded with 1.0). As in PyTorch,
+        leaf gradients accumulate across calls; an infinite local partial raises ValueError."""
         if _MODES.watching:  # hooks or anomaly mode: the same loop with them (debug.py)
             _debug.backward(self, interior_order(self), reset_gradients, topological_order)
             return
@@ -351,13 +256,8 @@ class Value:
                 inp.grad += contribution
 
     def backward_steps(self) -> Iterator[BackwardStep]:
-        """Run backward one node at a time, yielding what each node passes to its inputs.
-
-        Same order and same result as `backward()`; stopping early leaves the gradients
-        exactly as the steps so far describe.
-        """
-        # with hooks or in anomaly mode, the same steps running them (debug.py)
-        run = _debug.backward_steps if _MODES.watching else steps.backward_steps
+        """Run backward one node at a time, yielding what each node passes to its inputs."""
+        run = _debug.backward_steps if _MODES.watching else steps.backward_steps  # hooks: debug.py
         yield from run(self, interior_order, reset_gradients, topological_order)
 
     def zero_grad(self) -> None:
@@ -367,17 +267,13 @@ class Value:
 
 
 def reset_gradients(order: Sequence[Value], root: Value) -> None:
-    """Interior gradients 0.0 (recomputed, never doubled) and the root's 1.0; a leaf root
-    (empty `order`) accumulates 1.0. A node with an infinite local partial raises first."""
-    if not order:
-        root.grad += 1.0
-        return
+    """Interior gradients 0.0 and the root's 1.0 (a leaf root adds 1.0); refuses infinite ones."""
     for node in order:
         if type(node.local_grads) is ops.InfiniteGrads:
             refuse_infinite_partial(node, root)  # a ValueError naming the op and its line
     for node in order:
         node.grad = 0.0
-    root.grad = 1.0
+    root.grad = 1.0 if order else root.grad + 1.0
 
 
 def topological_order(root: Value) -> list[Value]:
@@ -388,19 +284,15 @@ def topological_order(root: Value) -> list[Value]:
 
 
 def interior_order(root: Value) -> list[Value]:
-    """The interior nodes `root` depends on (itself included), inputs first: what backward
-    walks (leaves pass nothing on, and in an MLP most edges end at one, a weight)."""
+    """The interior nodes `root` depends on (itself included), inputs first: what backward walks."""
     return _walk(root, False) if root.inputs else []
 
 
 @without_gc  # a deep graph's walk would set off full collections (see fast.py)
 def _walk(root: Value, with_leaves: bool) -> list[Value]:
-    """Depth-first post-order, with an explicit stack of input iterators (each resumes where
-    its node's walk left off): no recursion, so any depth works."""
+    """Depth-first post-order with a stack of input iterators: no recursion, any depth."""
     order: list[Value] = []
-    seen = {root}
-    nodes = [root]
-    walks = [iter(root.inputs)]
+    seen, nodes, walks = {root}, [root], [iter(root.inputs)]
     while walks:
         for inp in walks[-1]:
             if (with_leaves or inp.inputs) and inp not in seen:
@@ -414,18 +306,9 @@ def _walk(root: Value, with_leaves: bool) -> list[Value]:
     return order
 
 
-# --- making nodes ------------------------------------------------------------------------
-
-
-def _node(
-    data: float,
-    inputs: tuple[Value, ...],
-    local_grads: tuple[float, ...],
-    op: str,
-    kernel: ops.Kernel,
-    params: tuple[Any, ...] = (),
-    cls: type[Value] = Value,
-) -> Value:
+def _node(data: float, inputs: tuple[Value, ...], local_grads: tuple[float, ...], op: str,
+          kernel: ops.Kernel, params: tuple[Any, ...] = (),
+          cls: type[Value] = Value) -> Value:  # fmt: skip
     """An interior node from its kernel's result (the kernel has checked `data`)."""
     out = object.__new__(cls)
     out.data = data
@@ -464,43 +347,3 @@ def _data_of(other: object, op: str) -> float:
     if isinstance(other, (float, numbers.Real)):
         return float(other)
     raise TypeError(f"{op}: cannot compare Value with {type(other).__name__}")
-
-
-def _sum_node(values: Iterable[Operand], kernel: ops.Kernel, op: str) -> Value:
-    nodes: list[Value] = []
-    for v in values:
-        node = _as_value(v, op)
-        if node is None:
-            raise TypeError(
-                f"{op}: item {len(nodes)} must be a Value or a number, got {type(v).__name__}"
-            )
-        nodes.append(node)
-    if not nodes:
-        raise ValueError(f"{op}: needs at least one value")
-    value, local_grads = kernel([node.data for node in nodes])
-    return _node(value, tuple(nodes), local_grads, op, kernel)
-
-
-#: A dot node's display name for each activation (None: a plain dot product).
-_DOT_OPS: dict[str | None, str] = {None: "dot"}
-_DOT_OPS.update({a: f"{a}(dot)" for a in ops.ACTIVATIONS if a != "linear"})
-
-
-def _dot_vector(
-    values: Sequence[object], what: str
-) -> tuple[list[float], tuple[Value, ...] | None]:
-    """A dot product's vector: (its data, its Values) when any is a Value (numbers among them
-    become leaves), or (its data, None) when all are numbers (a constant: no edges)."""
-    if any(isinstance(v, Value) for v in values):
-        nodes = tuple(
-            v if isinstance(v, Value) else Value(_dot_number(v, what, i))
-            for i, v in enumerate(values)
-        )
-        return [v.data for v in nodes], nodes
-    return [_dot_number(v, what, i) for i, v in enumerate(values)], None
-
-
-def _dot_number(x: object, what: str, i: int) -> float:
-    if isinstance(x, (int, float, numbers.Real)):
-        return check_number(x, f"dot {what} {i}")
-    raise TypeError(f"dot: {what} {i} must be a Value or a number, got {type(x).__name__}")

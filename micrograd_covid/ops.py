@@ -33,7 +33,7 @@ import math
 import numbers
 import operator
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, NoReturn, TypeAlias, TypeVar
 
@@ -99,21 +99,9 @@ def zero_grads(n: int) -> ZeroGrads:
 
 class InfiniteGrads(tuple[float, ...]):
     """Local partials of which one is infinite (or too large for a float) at a finite value,
-    e.g. √x at 0: the node keeps its value and `backward` refuses it, naming the op.
-
-    `alive` counts them, so backward looks for them only while some exist: the usual graph
-    pays one check per backward, not one per node.
-    """
+    e.g. √x at 0: the node keeps its value and `backward` refuses it, naming the op."""
 
     __slots__ = ()
-    alive = 0
-
-    def __new__(cls, grads: Iterable[float]) -> InfiniteGrads:
-        cls.alive += 1
-        return super().__new__(cls, grads)
-
-    def __del__(self) -> None:
-        type(self).alive -= 1
 
 
 def check_inputs(op: str, values: Sequence[object], names: Sequence[str] | None = None) -> None:

@@ -17,17 +17,16 @@ give the same losses and the same parameters, bit for bit:
 
 from __future__ import annotations
 
-import functools
-import gc
 import math
 import warnings
 from collections.abc import Callable, Sequence
-from typing import Any, ParamSpec, Protocol, TypeVar
+from typing import Any, Protocol
 
 from . import checks, ops
 from .compile import CompileWarning, Program, Unsupported, generate, recall, remember
 from .debug import MODES, watched
 from .engine import Value, interior_order
+from .fast import without_gc
 from .losses import PerRow
 from .names import display_names
 from .nn import MLP
@@ -36,27 +35,6 @@ from .tape import Tape
 __all__ = ["ENGINES", "Runner", "make_runner", "without_gc"]
 
 ENGINES = ("graph", "tape", "compiled", "numpy")
-
-P = ParamSpec("P")
-R = TypeVar("R")
-
-
-def without_gc(func: Callable[P, R]) -> Callable[P, R]:
-    """Run `func` with the cyclic GC paused, restoring the caller's GC state afterwards, also
-    on an exception. Graphs hold no reference cycles (reference counting frees them), so a
-    collection during training only scans the live graph for nothing."""
-
-    @functools.wraps(func)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        enabled = gc.isenabled()
-        gc.disable()
-        try:
-            return func(*args, **kwargs)
-        finally:
-            if enabled:
-                gc.enable()
-
-    return wrapper
 
 
 class Runner(Protocol):

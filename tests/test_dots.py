@@ -76,7 +76,7 @@ def test_a_layer_with_a_bad_weight_names_it_and_makes_nothing():
 
 
 def test_dot_inputs_gives_what_value_dot_takes_for_every_kind_of_vector():
-    from micrograd_covid.engine import _dot_vector
+    from micrograd_covid.dots import _dot_vector
 
     a, b = Value(1.5), Value(-2.0)
     for vector in ([a, b], [0.5, 2.0], [a, 3], [1, 2.5], [a, b * 2.0]):

@@ -775,3 +775,38 @@ def test_the_walk_gives_the_same_order_with_the_gc_paused_or_not_and_restores_it
         assert gc.isenabled()
     finally:
         gc.enable() if was else gc.disable()
+
+
+def test_engine_py_reads_in_one_sitting_in_at_most_350_lines():
+    from pathlib import Path
+
+    from micrograd_covid import engine
+
+    assert len(Path(engine.__file__).read_text(encoding="utf-8").splitlines()) <= 350
+
+
+def test_every_op_of_value_states_its_derivative_in_its_docstring():
+    ops_ = ["__add__", "__sub__", "__mul__", "__truediv__", "__pow__", "__neg__", "__abs__"]
+    ops_ += ["exp", "log", "tanh", "sigmoid", "relu", "sinh", "cosh", "sin", "cos", "sqrt"]
+    ops_ += ["leaky_relu", "sum", "mean", "dot"]
+    for name in ops_:
+        doc = getattr(Value, name).__doc__ or ""
+        assert "d/d" in doc or "∂" in doc or "partial is" in doc, name
+
+
+def test_fit_and_the_walk_pause_the_gc_with_one_helper_that_passes_keywords_on():
+    from micrograd_covid import fast, runners
+
+    assert runners.without_gc is fast.without_gc
+
+    @fast.without_gc
+    def paused(a: int, *, b: int) -> tuple[int, int, bool]:
+        return a, b, gc.isenabled()
+
+    was = gc.isenabled()
+    try:
+        gc.enable()
+        assert paused(1, b=2) == (1, 2, False)
+        assert gc.isenabled()
+    finally:
+        gc.enable() if was else gc.disable()

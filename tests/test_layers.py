@@ -40,10 +40,12 @@ LAYERS: list[tuple[str, set[str]]] = [
 ]
 
 #: Imports that reach up, each made inside the one function that needs it, never at import
-#: time: a result shows itself in Jupyter (`_repr_html_`) through display.py.
+#: time: a result shows itself in Jupyter (`_repr_html_`) through display.py, and `Value.dot`
+#: has its node built by dots.py.
 LAZY_UPWARD = {
     ("finite_differences", "display"),  # GradcheckReport._repr_html_
     ("train", "display"),  # History._repr_html_
+    ("engine", "dots"),  # Value.dot: dots.py builds the node
 }
 
 
