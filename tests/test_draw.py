@@ -452,9 +452,10 @@ return {count: labels.length, touching: touching, astray: astray};
 
 @pytest.fixture(scope="module")
 def browser():  # type: ignore[no-untyped-def]
-    from tests.test_page_layout import _chrome
+    from tests.test_explore import _chrome
+    from tests.test_page_layout import SCROLLBARS_HIDDEN
 
-    driver = _chrome()
+    driver = _chrome(SCROLLBARS_HIDDEN)
     yield driver
     driver.quit()
 

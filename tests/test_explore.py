@@ -31,7 +31,9 @@ ROOT = Path(__file__).resolve().parent.parent
 MINUS = "\u2212"
 
 
-def _chrome():  # type: ignore[no-untyped-def]
+def _chrome(extra: tuple[str, ...] = ("--window-size=1400,900",)):  # type: ignore[no-untyped-def]
+    """Headless Chromium as the machine runs it (no background networking), with `extra`
+    flags (a window size by default; the layout tests hide scrollbars instead)."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -45,7 +47,7 @@ def _chrome():  # type: ignore[no-untyped-def]
         "--disable-background-networking",
         "--disable-component-update",
         "--disable-sync",
-        "--window-size=1400,900",
+        *extra,
         "--disable-dev-shm-usage",
     ]:
         options.add_argument(flag)

@@ -9,7 +9,6 @@ graphs whole at text of at least 12 px.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,8 @@ import pytest
 from micrograd_covid import MLP, Value, cross_entropy, explore, mse
 from micrograd_covid.datasets import moons
 from micrograd_covid.explore import explore_tutorial
+
+from .test_explore import _chrome
 
 SIZES = [(1280, 720), (1920, 1080)]
 # a forward, the loss's backward, three further backward steps, an update
@@ -31,32 +32,13 @@ STEPS = [
 ]
 
 
-def _chrome():  # type: ignore[no-untyped-def]
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
-    for flag in [
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--hide-scrollbars",
-        "--disable-dev-shm-usage",
-    ]:
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    service = Service(executable_path=shutil.which("chromedriver") or "/usr/bin/chromedriver")
-    return webdriver.Chrome(options=options, service=service)
+# Scrollbars take no room, so the measured viewport is the page's own.
+SCROLLBARS_HIDDEN = ("--hide-scrollbars",)
 
 
 @pytest.fixture(scope="module")
 def browser():  # type: ignore[no-untyped-def]
-    driver = _chrome()
+    driver = _chrome(SCROLLBARS_HIDDEN)
     yield driver
     driver.quit()
 
