@@ -319,12 +319,20 @@ def test_a_neurons_backward_step_shows_delta_and_each_weights_gradient(browser, 
 
 
 def test_generated_names_are_explained_in_the_tooltip_and_the_maths(browser, pages):  # type: ignore[no-untyped-def]
+    from selenium.webdriver.support.ui import WebDriverWait
+
     _open(browser, pages["moons"], SIZES[0])
-    tips = browser.execute_script(
+    script = (
         "return [...document.querySelectorAll('.layout [data-node]')].map(g => "
         "[g.dataset.node, g.querySelector('a > title').textContent])"
     )
-    generated = [(n, t) for n, t in tips if n.startswith("t")]
+
+    def named(driver):  # type: ignore[no-untyped-def]
+        # the drawing's boxes are in place once the page has laid them out (not always at load)
+        found = [(n, t) for n, t in driver.execute_script(script) if n.startswith("t")]
+        return found or None
+
+    generated = WebDriverWait(browser, 20, poll_frequency=0.2).until(named)
     assert generated and all(t.startswith(f"{n} = ") for n, t in generated), generated
     steps = browser.execute_script("return window.explorer.steps")
     i = next(i for i, s in enumerate(steps) if s["phase"] == "backward")  # at L: t1 → L
