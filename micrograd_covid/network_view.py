@@ -35,6 +35,7 @@ class NetworkView:
     edges: list[str]  # per edge: the SVG id of the edge that shows it, or ""
     samples: list[int]  # per node: the sample it belongs to (-1: shared, -2: the batch's)
     neurons: list[dict[str, Any]]  # per neuron: its node, activation, weight edges, inputs
+    room: int = 0  # points left free at each neuron box's left, for the page's map
 
     def data(self) -> dict[str, Any]:
         return {
@@ -42,6 +43,7 @@ class NetworkView:
             "edges": self.edges,
             "samples": self.samples,
             "neurons": self.neurons,
+            "room": self.room,
         }
 
 
@@ -92,12 +94,14 @@ def network_view(
     roles: dict[Value, str],
     lines: Callable[[list[int], str], list[str]],
     level: str = "neuron",
+    room: int = 0,
 ) -> NetworkView | None:
     """The drawing of one sample of a recorded graph at `level`, or None where there is
     nothing to draw that way: at "neuron", a graph without neurons; at "node", a graph of
     one sample (drawn whole already); either, where the samples' graphs differ in shape.
     `lines(nodes, name)` gives a box's text lines for the nodes it shows (one per sample)
-    under the name `name`."""
+    under the name `name`; at "neuron", each neuron's box is `room` points wider (the page
+    draws the neuron's map there and moves the text right)."""
     import graphviz
 
     consumers: dict[int, list[Value]] = {}
@@ -210,6 +214,10 @@ def network_view(
             if eid not in batch_edges.values():
                 extra.append(f'  {tail} -> {bid} [id="{eid}" weight="4"]')
             batch_edges[offsets[k] + j] = eid
+    if room and level == "neuron":  # Graphviz's 0.11 inch margin, plus half the room a side
+        margin = f"{0.11 + room / 144:.4f},0.055"
+        boxed = sorted({box_of_pos[p] for p in neuron_at})
+        extra.extend(f'  {bid} [margin="{margin}"]' for bid in boxed)
     if extra:
         cut = source.rstrip().rfind("}")
         source = source[:cut] + "\n".join(extra) + "\n}\n"
@@ -260,4 +268,4 @@ def network_view(
                 "x": [index[x] if isinstance(x, Value) else -1 for x in n.xs],
             }
         )
-    return NetworkView(svg, boxes, edges, samples, neuron_data)
+    return NetworkView(svg, boxes, edges, samples, neuron_data, room if level == "neuron" else 0)
