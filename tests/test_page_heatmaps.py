@@ -36,6 +36,12 @@ def moons(tmp_path_factory):  # type: ignore[no-untyped-def]
     return explore_tutorial("moons").write(tmp_path_factory.mktemp("heat") / "moons")
 
 
+@pytest.fixture(scope="module")
+def deep(tmp_path_factory):  # type: ignore[no-untyped-def]
+    """The deep tutorial's 2-4-1 tanh regression on its full batch: narrow layers."""
+    return explore_tutorial("deep", epochs=1).write(tmp_path_factory.mktemp("heat") / "deep")
+
+
 def _steps_of(driver, phase: str) -> list[int]:  # type: ignore[no-untyped-def]
     return list(
         driver.execute_script(
@@ -89,12 +95,11 @@ def _pixels(driver, name: str) -> Any:  # type: ignore[no-untyped-def]
     return Image.open(io.BytesIO(base64.b64decode(data))).convert("RGB")
 
 
-def test_every_neuron_box_holds_a_map_inside_it_and_clear_of_its_text(browser, moons):  # type: ignore[no-untyped-def]
-    _open(browser, moons)
-    assert browser.execute_script("return explorer.level") == "neuron"
-    _go(browser, _steps_of(browser, "backward")[40])
-    boxes = browser.execute_script(
-        """
+def _boxes(driver) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
+    """The shown drawing's boxes: name, outline, maps and non-empty text lines, on screen."""
+    return list(
+        driver.execute_script(
+            """
         const r = el => {
           const b = el.getBoundingClientRect();
           return [b.left, b.top, b.right, b.bottom];
@@ -106,20 +111,64 @@ def test_every_neuron_box_holds_a_map_inside_it_and_clear_of_its_text(browser, m
           texts: [...g.querySelectorAll('text')].filter(t => t.textContent.trim()).map(r),
         }));
         """
+        )
     )
-    mapped = {b["node"]: b for b in boxes if b["maps"]}
-    assert sorted(mapped) == sorted(NEURONS)
-    for name, box in mapped.items():
+
+
+def _maps_clear_of_text(boxes: list[dict[str, Any]]) -> None:
+    for box in boxes:
+        name = box["node"]
         (img,) = box["maps"]
         x0, y0, x1, y1 = box["shape"]
         assert x0 < img[0] < img[2] < x1 and y0 < img[1] < img[3] < y1, name
         assert img[2] - img[0] >= 40 and img[3] - img[1] >= 40, name  # a map, not a dot
         for t in box["texts"]:
             assert t[0] >= img[2] or t[2] <= img[0] or t[1] >= img[3] or t[3] <= img[1], name
-            assert x0 < t[0] and t[2] < x1, name  # the text moved over, still in its box
-    # the other boxes (the inputs, the target, the loss's nodes) have none
-    assert not [b["node"] for b in boxes if b["maps"] and b["node"] not in NEURONS]
+            assert x0 < t[0] and t[2] < x1 and y0 < t[1] and t[3] < y1, name  # moved over
+
+
+def test_every_neuron_box_holds_a_map_inside_it_and_clear_of_its_text(browser, moons):  # type: ignore[no-untyped-def]
+    _open(browser, moons)
+    assert browser.execute_script("return explorer.level") == "neuron"
+    _go(browser, _steps_of(browser, "backward")[40])
+    boxes = _boxes(browser)
+    # every neuron's box, the output's too; not the inputs, the target or the loss's nodes
+    assert sorted(b["node"] for b in boxes if b["maps"]) == sorted(NEURONS)
+    _maps_clear_of_text([b for b in boxes if b["maps"]])
+    # the maps stand at the boxes' left: the layers are too tall for more height
+    assert all(b["maps"][0][0] - b["shape"][0] < 10 for b in boxes if b["maps"])
     assert not _severe(browser)
+
+
+def test_a_narrow_networks_maps_stand_on_top_of_its_boxes_text(browser, deep):  # type: ignore[no-untyped-def]
+    _open(browser, deep)
+    _go(browser, _steps_of(browser, "backward")[2])
+    boxes = [b for b in _boxes(browser) if b["maps"]]
+    # (the boxes show the step's sample: L0.n0#4; a map is the same for every sample)
+    names = sorted(b["node"].split("#")[0] for b in boxes)
+    assert names == ["L0.n0", "L0.n1", "L0.n2", "L0.n3", "L1.n0"]
+    _maps_clear_of_text(boxes)
+    for b in boxes:
+        assert b["maps"][0][1] - b["shape"][1] < 10
+        assert all(t[1] >= b["maps"][0][3] for t in b["texts"])
+    assert not _severe(browser)
+
+
+def test_a_regression_outputs_map_has_the_data_plots_fitted_surface_colours(browser, deep):  # type: ignore[no-untyped-def]
+    _open(browser, deep)
+    _go(browser, _steps_of(browser, "update")[0])
+    got = browser.execute_script("return explorer.neuronMap('L1.n0')")
+    targets = [r[2] for r in browser.execute_script("return explorer.rows")]
+    lo, hi = min(targets), max(targets)
+    image = _pixels(browser, "L1.n0")
+    for at, v in enumerate(got["values"]):
+        t = max(0.0, min(1.0, (v - lo) / (hi - lo)))
+        a = 0.05 + 0.45 * t
+        want = tuple(int(255 + (c - 255) * a + 0.5) for c in BLUE)
+        pixel = image.getpixel((at % got["grid"], at // got["grid"]))
+        assert all(abs(p - w) <= 1 for p, w in zip(pixel, want)), (at, v, pixel)
+    predicted = browser.execute_script("return explorer.predict(arguments[0])", got["xs"])
+    assert predicted == pytest.approx(got["values"], rel=1e-12, abs=1e-12)
 
 
 def test_a_map_is_the_neurons_output_computed_in_python_and_its_colours_show_it(browser, moons):  # type: ignore[no-untyped-def]

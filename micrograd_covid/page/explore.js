@@ -1220,7 +1220,8 @@
 
   // --- the neurons' maps: each neuron's output over the data plot's plane, in its box -----
   // At the neuron level of a page whose model has two inputs, as Playground's per-neuron
-  // heatmaps: a square at the box's left (Python's drawing left `net.room` points for it).
+  // heatmaps: a square at the box's left, or top (Python's drawing left `net.room` points
+  // there for it: `net.roomAt`).
   // One forward of the drawing's graph per grid point gives every neuron's output at once;
   // the grids of the current and the previous parameters are kept, no more.
   var MAP_GRID = 20, mapCache = [], mapCanvas = null;
@@ -1298,16 +1299,17 @@
     if (mapCache.length > 2) mapCache.length = 2;
     return entry;
   }
-  // The map's square in box `rec`, the box's text moved right to make room (once)
+  // The map's square in box `rec`, at its left (or top), the box's text moved over (once)
   function mapImage(V, m) {
     if (m.image) return m.image;
-    var shape = m.rec.el.querySelector("path, polygon"), b = shape.getBBox(), room = V.lay.L.net.room;
-    var side = Math.max(8, Math.min(b.height - 8, room - 2));
-    m.rec.texts.forEach(function (t) { t.setAttribute("x", String(Number(t.getAttribute("x")) + room / 2)); });
+    var shape = m.rec.el.querySelector("path, polygon"), b = shape.getBBox(), net = V.lay.L.net;
+    var room = net.room, top = net.roomAt === "top", at = top ? "y" : "x";
+    var side = Math.max(8, top ? Math.min(b.width - 8, room - 4) : Math.min(b.height - 8, room - 2));
+    m.rec.texts.forEach(function (t) { t.setAttribute(at, String(Number(t.getAttribute(at)) + room / 2)); });
     var img = document.createElementNS(SVGNS, "image"), tip = document.createElementNS(SVGNS, "title");
     img.setAttribute("class", "neuron-map");
-    img.setAttribute("x", String(b.x + 4));
-    img.setAttribute("y", String(b.y + (b.height - side) / 2));
+    img.setAttribute("x", String(top ? b.x + (b.width - side) / 2 : b.x + 4));
+    img.setAttribute("y", String(top ? b.y + 4 : b.y + (b.height - side) / 2));
     img.setAttribute("width", String(side));
     img.setAttribute("height", String(side));
     img.setAttribute("preserveAspectRatio", "none");
