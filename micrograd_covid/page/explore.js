@@ -1360,7 +1360,8 @@
     span.className = "neuron-only map-legend";
     chip.className = "map-chip";
     span.appendChild(chip);
-    span.appendChild(document.createTextNode("in a box: its output over (" + D.columns[0] + ", " + D.columns[1] + "), blue > 0, orange < 0"));
+    span.appendChild(document.createTextNode("in a box: its output over (" + D.columns[0] + ", " + D.columns[1] + "), blue > 0, orange < 0" +
+      (LIVE.program.targets ? "" : " (the model's: as the data plot)")));
     bar.appendChild(span);
   }
   // explorer.neuronMap(name): the grid a neuron's map is drawn from, at the current step
