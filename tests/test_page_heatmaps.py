@@ -154,21 +154,46 @@ def test_a_narrow_networks_maps_stand_on_top_of_its_boxes_text(browser, deep):  
     assert not _severe(browser)
 
 
-def test_a_regression_outputs_map_has_the_data_plots_fitted_surface_colours(browser, deep):  # type: ignore[no-untyped-def]
-    _open(browser, deep)
+def test_a_regression_outputs_map_has_the_data_plots_fitted_surface_colours(browser, tmp_path):  # type: ignore[no-untyped-def]
+    # targets near the model's own outputs: its surface spans their range, pale to deep
+    model = MLP(2, [3, 1], seed=0)
+    xs = [(a / 2, b / 2) for a in range(-2, 3) for b in range(-1, 2)]
+    rows = []
+    for x in xs:
+        out = model(list(x))
+        assert isinstance(out, Value)
+        rows.append((*x, out.data))
+
+    def build(batch: list[list[Value]]) -> Value:
+        ((a, b, y),) = batch
+        out = model([a, b])
+        assert isinstance(out, Value)
+        return mse([out], [y])
+
+    page = explore(build, model.parameters(), rows, batch_size=1, model=model, loss="mse")
+    _open(browser, Path(page.write(tmp_path / "surface")))
     _go(browser, _steps_of(browser, "update")[0])
     got = browser.execute_script("return explorer.neuronMap('L1.n0')")
-    targets = [r[2] for r in browser.execute_script("return explorer.rows")]
-    lo, hi = min(targets), max(targets)
+    lo, hi = min(r[2] for r in rows), max(r[2] for r in rows)
     image = _pixels(browser, "L1.n0")
+    inside = 0
     for at, v in enumerate(got["values"]):
         t = max(0.0, min(1.0, (v - lo) / (hi - lo)))
+        inside += 0 < t < 1
         a = 0.05 + 0.45 * t
         want = tuple(int(255 + (c - 255) * a + 0.5) for c in BLUE)
         pixel = image.getpixel((at % got["grid"], at // got["grid"]))
         assert all(abs(p - w) <= 1 for p, w in zip(pixel, want)), (at, v, pixel)
+    assert inside >= 100  # the colours vary over the map, not one pale shade
     predicted = browser.execute_script("return explorer.predict(arguments[0])", got["xs"])
     assert predicted == pytest.approx(got["values"], rel=1e-12, abs=1e-12)
+    # a hidden neuron's map keeps the sign's colours
+    hidden = browser.execute_script("return explorer.neuronMap('L0.n1')")
+    image = _pixels(browser, "L0.n1")
+    for at in [0, 57, 210, 399]:
+        assert image.getpixel((at % 20, at // 20)) == pytest.approx(
+            _colour(hidden["values"][at]), abs=1
+        )
 
 
 def test_a_map_is_the_neurons_output_computed_in_python_and_its_colours_show_it(browser, moons):  # type: ignore[no-untyped-def]
