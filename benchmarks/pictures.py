@@ -226,9 +226,10 @@ return [kept, redrawn, grids];
 """
 
 
-def maps_rows(repeats: int) -> Table:
+def maps_rows(repeats: int, steps: int = 400) -> Table:
     """The live moons page (a 2-16-16-1 ReLU classifier, 33 neurons) played step by step at
-    the neuron level, each neuron's box with its map: milliseconds per step, median."""
+    the neuron level, its first `steps` steps, each neuron's box with its map: milliseconds
+    per step, median."""
     driver = chrome()
     try:
         with tempfile.TemporaryDirectory() as tmp:
@@ -242,7 +243,7 @@ def maps_rows(repeats: int) -> Table:
                 driver.execute_script(
                     "explorer.reset(); document.getElementById('level-neuron').click()"
                 )
-                a, b, c = driver.execute_script(_MAP_STEPS, 400)
+                a, b, c = driver.execute_script(_MAP_STEPS, steps)
                 kept += a
                 redrawn += b
                 grids += c
@@ -380,7 +381,10 @@ def main(argv: list[str] | None = None) -> int:
         "whose parameters the maps already have, and an update step (every map computed and "
         "drawn again); then the 33 maps' grids alone (`explorer.neuronMap`, a forward per "
         "grid point).\n\n"
-        + markdown(["run", "a step", "an update step", "the grids"], maps_rows(repeats))
+        + markdown(
+            ["run", "a step", "an update step", "the grids"],
+            maps_rows(repeats, 160 if args.quick else 400),
+        )
         + "\n"
     )
     print(text)
