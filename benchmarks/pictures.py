@@ -203,6 +203,62 @@ def retrain_rows(repeats: int) -> Table:
     ]
 
 
+# Steps in turn at the neuron level: each step's time, by whether it is an update (the
+# parameters change, every neuron's map is computed and drawn again) or not (from the cache);
+# then, at the node level where nothing is drawn, each update's grids alone.
+_MAP_STEPS = """
+const steps = explorer.steps, last = Math.min(steps.length, arguments[0]);
+const kept = [], redrawn = [], grids = [];
+for (let i = 0; i < last; i++) {
+  const t = performance.now();
+  explorer.go(i);
+  (steps[i].phase === 'update' ? redrawn : kept).push(performance.now() - t);
+}
+explorer.close();
+for (let i = 0; i < last; i++) {
+  if (steps[i].phase !== 'update') continue;
+  explorer.go(i);
+  const t = performance.now();
+  explorer.neuronMap('L0.n0');
+  grids.push(performance.now() - t);
+}
+return [kept, redrawn, grids];
+"""
+
+
+def maps_rows(repeats: int, steps: int = 400) -> Table:
+    """The live moons page (a 2-16-16-1 ReLU classifier, 33 neurons) played step by step at
+    the neuron level, its first `steps` steps, each neuron's box with its map: milliseconds
+    per step, median."""
+    driver = chrome()
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = explore_tutorial("moons").write(Path(tmp) / "moons")
+            driver.get(path.as_uri())
+            driver.set_script_timeout(300)
+            kept: list[float] = []
+            redrawn: list[float] = []
+            grids: list[float] = []
+            for _ in range(repeats):
+                driver.execute_script(
+                    "explorer.reset(); document.getElementById('level-neuron').click()"
+                )
+                a, b, c = driver.execute_script(_MAP_STEPS, steps)
+                kept += a
+                redrawn += b
+                grids += c
+    finally:
+        driver.quit()
+    return [
+        [
+            "2-16-16-1 ReLU on 20 moons points, 33 maps of 20 × 20",
+            f"{statistics.median(kept):.1f} ms ({len(kept)})",
+            f"{statistics.median(redrawn):.1f} ms ({len(redrawn)})",
+            f"{statistics.median(grids):.1f} ms",
+        ]
+    ]
+
+
 def moons_page() -> Any:
     """A 2-16-16-1 tanh net on ten moons, one sample a batch: the README's page."""
     from micrograd_covid.datasets import moons
@@ -320,6 +376,15 @@ def main(argv: list[str] | None = None) -> int:
         "`explorer.setRows(rows)` timed inside the page (`performance.now()`): the JavaScript "
         "engine trains, then the page rebuilds every step's numbers.\n\n"
         + markdown(["run", "steps", "re-trains in"], retrain_rows(repeats))
+        + "\n\n## Playing the page with every neuron's map\n\n"
+        "`explorer.go(i)` timed inside the page, the first 400 steps at the neuron level: a step "
+        "whose parameters the maps already have, and an update step (every map computed and "
+        "drawn again); then the 33 maps' grids alone (`explorer.neuronMap`, a forward per "
+        "grid point).\n\n"
+        + markdown(
+            ["run", "a step", "an update step", "the grids"],
+            maps_rows(repeats, 160 if args.quick else 400),
+        )
         + "\n"
     )
     print(text)

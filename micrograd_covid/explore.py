@@ -539,8 +539,16 @@ class _Recorder:
         return len(self.layouts) - 1, order
 
 
-def _draw_layout(layout: _Layout, batches: list[_Batch], li: int, root_name: str) -> None:
-    """Lay the graph out once with lines wide enough for every number the run will show."""
+# Points a neuron's box grows by at the neuron level of a page with maps: a square as tall
+# as the box's three lines (65 points) less a 4-point inset, and a gap before the text.
+_MAP_ROOM = 60
+
+
+def _draw_layout(
+    layout: _Layout, batches: list[_Batch], li: int, root_name: str, room: int = 0
+) -> None:
+    """Lay the graph out once with lines wide enough for every number the run will show;
+    at the neuron level, each neuron's box `room` points wider (for the page's map)."""
     n = len(layout.order)
     value_w = [1] * n
     grad_w = [1] * n
@@ -624,7 +632,7 @@ def _draw_layout(layout: _Layout, batches: list[_Batch], li: int, root_name: str
         layout.order, layout.names, layout.inputs, layout.feeds, roles, node_lines_of, "node"
     )
     layout.network = network_view(
-        layout.order, layout.names, layout.inputs, layout.feeds, roles, box_lines
+        layout.order, layout.names, layout.inputs, layout.feeds, roles, box_lines, room=room
     )
 
 
@@ -901,8 +909,10 @@ def explore(
         if isinstance(live, dict):
             _check_live(live.pop("check"), recorder.batches[0])
         root_name = recorder.layouts[0].names[-1]
+        # a model of two inputs: the page maps each neuron's output over the input plane
+        maps = isinstance(live, dict) and len(columns) == 3 and live["program"]["fed"] == 3
         for li, layout in enumerate(recorder.layouts):
-            _draw_layout(layout, recorder.batches, li, root_name)
+            _draw_layout(layout, recorder.batches, li, root_name, _MAP_ROOM if maps else 0)
         page = _page_from(recorder, title, data_rows, columns, optimizer, stopped, live)
         result = Exploration(page, losses, _count_steps(recorder), stopped, _name_of(build))
         if out_dir is not None:

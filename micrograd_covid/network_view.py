@@ -35,6 +35,8 @@ class NetworkView:
     edges: list[str]  # per edge: the SVG id of the edge that shows it, or ""
     samples: list[int]  # per node: the sample it belongs to (-1: shared, -2: the batch's)
     neurons: list[dict[str, Any]]  # per neuron: its node, activation, weight edges, inputs
+    room: int = 0  # points left free in each neuron's box, for the page's map
+    room_at: str = "left"  # where: "left", or "top" in a network of narrow layers
 
     def data(self) -> dict[str, Any]:
         return {
@@ -42,6 +44,8 @@ class NetworkView:
             "edges": self.edges,
             "samples": self.samples,
             "neurons": self.neurons,
+            "room": self.room,
+            "roomAt": self.room_at,
         }
 
 
@@ -92,12 +96,15 @@ def network_view(
     roles: dict[Value, str],
     lines: Callable[[list[int], str], list[str]],
     level: str = "neuron",
+    room: int = 0,
 ) -> NetworkView | None:
     """The drawing of one sample of a recorded graph at `level`, or None where there is
     nothing to draw that way: at "neuron", a graph without neurons; at "node", a graph of
     one sample (drawn whole already); either, where the samples' graphs differ in shape.
     `lines(nodes, name)` gives a box's text lines for the nodes it shows (one per sample)
-    under the name `name`."""
+    under the name `name`; at "neuron", each neuron's box is `room` points wider, or taller
+    where no layer has more than 4 neurons (the page draws the neuron's map there and moves
+    the text aside)."""
     import graphviz
 
     consumers: dict[int, list[Value]] = {}
@@ -165,6 +172,7 @@ def network_view(
     )
     # room between the layers for a label per weight (two lines, upstream × local and
     # its value), side by side where a layer has more neurons than the 2-4-1 net
+    widest = 0
     if level == "neuron":
         widest = max(Counter(n.layer for n in neurons if n.core in position).values())
         source = for_page(graph.source, nodesep="0.15", ranksep="1.4" if widest <= 4 else "2.4")
@@ -210,6 +218,14 @@ def network_view(
             if eid not in batch_edges.values():
                 extra.append(f'  {tail} -> {bid} [id="{eid}" weight="4"]')
             batch_edges[offsets[k] + j] = eid
+    # Graphviz's 0.11 and 0.055 inch margins, plus half the room a side: on top where there
+    # is height to spare (the small nets fit a window's width whole)
+    room_at = "top" if level == "neuron" and widest <= 4 else "left"
+    if room and level == "neuron":
+        x, y = (0.11, 0.055 + room / 144) if room_at == "top" else (0.11 + room / 144, 0.055)
+        margin = f"{x:.4f},{y:.4f}"
+        boxed = sorted({box_of_pos[p] for p in neuron_at})
+        extra.extend(f'  {bid} [margin="{margin}"]' for bid in boxed)
     if extra:
         cut = source.rstrip().rfind("}")
         source = source[:cut] + "\n".join(extra) + "\n}\n"
@@ -260,4 +276,5 @@ def network_view(
                 "x": [index[x] if isinstance(x, Value) else -1 for x in n.xs],
             }
         )
-    return NetworkView(svg, boxes, edges, samples, neuron_data)
+    room = room if level == "neuron" else 0
+    return NetworkView(svg, boxes, edges, samples, neuron_data, room, room_at)

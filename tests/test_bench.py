@@ -70,6 +70,7 @@ def test_benchmark_suite_runs_every_workload_at_a_tiny_size_and_writes_every_sec
 def test_picture_benchmarks_run_at_a_tiny_size():
     out = _quick("pictures.py")
     assert "## Drawings" in out and "## The explore page" in out
+    assert "| 2-16-16-1 ReLU on 20 moons points, 33 maps of 20 × 20 |" in out
     assert "| walkthrough | 8 |" in out
     # the walkthrough's page: init, then 3 epochs × 6 batches × 6 steps (feed, ŷ, L, two
     # backward steps, update)

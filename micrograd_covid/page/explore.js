@@ -1218,6 +1218,169 @@
     });
   }
 
+  // --- the neurons' maps: each neuron's output over the data plot's plane, in its box -----
+  // At the neuron level of a page whose model has two inputs, as Playground's per-neuron
+  // heatmaps: a square at the box's left, or top (Python's drawing left `net.room` points
+  // there for it: `net.roomAt`).
+  // One forward of the drawing's graph per grid point gives every neuron's output at once;
+  // the grids of the current and the previous parameters are kept, no more.
+  var MAP_GRID = 20, mapCache = [], mapCanvas = null;
+  function mapsOn(lay) { return plotOn && !!lay.L.net && lay.L.net.room > 0 && !!lay.views.neuron; }
+  // The data plot's colours, opaque (as over its white): a score's side, blue > 0 and
+  // orange < 0, deeper up to |v| = 1; on a regression page the output's fitted surface, a
+  // deeper blue the larger, over the targets' range
+  function mapColour(v, range) {
+    if (!isFinite(v)) return [160, 160, 160];
+    var c, a;
+    if (range) {
+      var t = range[1] > range[0] ? Math.max(0, Math.min(1, (v - range[0]) / (range[1] - range[0]))) : 0.5;
+      c = [42, 122, 176]; a = 0.05 + 0.45 * t;
+    } else {
+      c = v > 0 ? [42, 122, 176] : [217, 115, 26]; a = Math.min(1, Math.abs(v)) * 0.35 + 0.08;
+    }
+    return c.map(function (x) { return Math.round(255 + (x - 255) * a); });
+  }
+  function targetRange() {
+    var lo = Infinity, hi = -Infinity;
+    D.rows.forEach(function (r) { lo = Math.min(lo, r[2]); hi = Math.max(hi, r[2]); });
+    return [lo, hi];
+  }
+  // The view's boxes that get a map: each neuron's (its output as the box shows it, for the
+  // first sample: every sample's neuron is the same function of the input)
+  function mapBoxes(V) {
+    if (V.maps) return V.maps;
+    var lay = V.lay, last = null;
+    V.maps = V.boxes.filter(function (rec) { return rec.neuron; }).map(function (rec) {
+      var k = mainOf(rec, rec.main[0] !== undefined ? 0 : "all");
+      var m = { rec: rec, k: k, name: baseName(lay.L.names[namedOf(rec, rec.named[0] !== undefined ? 0 : "all")]), image: null };
+      if (!last || k > last.k) last = m;
+      return m;
+    });
+    if (last) last.output = true;
+    // the nodes the maps need, in the graph's order (one sample's, of a batch of several)
+    var need = new Uint8Array(lay.n), stack = V.maps.map(function (m) { return m.k; });
+    while (stack.length) {
+      var q = stack.pop();
+      if (need[q]) continue;
+      need[q] = 1;
+      lay.L.inputs[q].forEach(function (i) { if (!need[i]) stack.push(i); });
+    }
+    V.mapNeed = [];
+    for (var q2 = 0; q2 < lay.n; q2++) if (need[q2]) V.mapNeed.push(q2);
+    return V.maps;
+  }
+  // Every mapped neuron's output at each point of a MAP_GRID x MAP_GRID lattice of the data
+  // plot's plane (rows from the top, as drawn), at `params`; {xs, values: {node: [...]}}
+  function neuronGrids(V, B, params) {
+    var f = plotFrame, key = V.uid + "|" + [f.x0, f.x1, f.y0, f.y1].join(",") + "|" + params.join(",");
+    for (var c = 0; c < mapCache.length; c++) if (mapCache[c].key === key) return mapCache[c];
+    var lay = V.lay, L = lay.L, ops = LIVE.ops[lay.li], maps = mapBoxes(V), need = V.mapNeed;
+    var v = new Float64Array(lay.n), xs = [], values = {}, failed = null;
+    maps.forEach(function (m) { values[m.k] = new Float64Array(MAP_GRID * MAP_GRID); });
+    try {
+      for (var j = 0; j < MAP_GRID; j++) for (var i = 0; i < MAP_GRID; i++) {
+        var x = fromPlot((i + 0.5) * PLOT_W / MAP_GRID, (j + 0.5) * PLOT_H / MAP_GRID), at = j * MAP_GRID + i;
+        xs.push(x);
+        for (var n = 0; n < need.length; n++) {
+          var q = need[n], ins = L.inputs[q];
+          if (!ins.length) {  // a leaf: a parameter, the point's input (the target fed 0), a constant
+            v[q] = L.params[q] >= 0 ? params[L.params[q]] : L.feeds[q][0] >= 0 ? (L.feeds[q][1] < 2 ? x[L.feeds[q][1]] : 0) : B.v[q];
+            continue;
+          }
+          var args = new Array(ins.length);
+          for (var a = 0; a < ins.length; a++) args[a] = v[ins[a]];
+          v[q] = root.MGEngine.apply(ops[q][0], args, ops[q][1])[0];
+        }
+        for (var mi = 0; mi < maps.length; mi++) values[maps[mi].k][at] = v[maps[mi].k];
+      }
+    } catch (err) { failed = err.message; }
+    var entry = { key: key, xs: xs, values: failed ? null : values, failed: failed, url: {} };
+    mapCache.unshift(entry);
+    if (mapCache.length > 2) mapCache.length = 2;
+    return entry;
+  }
+  // The map's square in box `rec`, at its left (or top), the box's text moved over (once)
+  function mapImage(V, m) {
+    if (m.image) return m.image;
+    var shape = m.rec.el.querySelector("path, polygon"), b = shape.getBBox(), net = V.lay.L.net;
+    var room = net.room, top = net.roomAt === "top", at = top ? "y" : "x";
+    var side = Math.max(8, top ? Math.min(b.width - 8, room - 4) : Math.min(b.height - 8, room - 2));
+    m.rec.texts.forEach(function (t) { t.setAttribute(at, String(Number(t.getAttribute(at)) + room / 2)); });
+    var img = document.createElementNS(SVGNS, "image"), tip = document.createElementNS(SVGNS, "title");
+    img.setAttribute("class", "neuron-map");
+    img.setAttribute("x", String(top ? b.x + (b.width - side) / 2 : b.x + 4));
+    img.setAttribute("y", String(top ? b.y + 4 : b.y + (b.height - side) / 2));
+    img.setAttribute("width", String(side));
+    img.setAttribute("height", String(side));
+    img.setAttribute("preserveAspectRatio", "none");
+    img.setAttribute("data-neuron", m.name);
+    var plane = "(" + D.columns[0] + ", " + D.columns[1] + ")";
+    tip.textContent = m.name + "'s output over " + plane + ", the data plot's plane, at this step's parameters: " +
+      (m.output && !LIVE.program.targets ? "the fitted surface, a deeper blue the larger (the data plot's colours)"
+                                          : "blue where it is > 0, orange where < 0, deeper up to \u00b11");
+    img.appendChild(tip);
+    shape.parentNode.insertBefore(img, shape.nextSibling);
+    m.image = img;
+    return img;
+  }
+  function mapUrl(values, range) {
+    if (!mapCanvas) { mapCanvas = document.createElement("canvas"); mapCanvas.width = mapCanvas.height = MAP_GRID; }
+    var ctx = mapCanvas.getContext("2d"), data = ctx.createImageData(MAP_GRID, MAP_GRID);
+    for (var p = 0; p < values.length; p++) {
+      var rgb = mapColour(values[p], range);
+      data.data[4 * p] = rgb[0]; data.data[4 * p + 1] = rgb[1]; data.data[4 * p + 2] = rgb[2]; data.data[4 * p + 3] = 255;
+    }
+    ctx.putImageData(data, 0, 0);
+    return mapCanvas.toDataURL("image/png");
+  }
+  // Draw the shown view's maps for step `st` (only what changed since the last time)
+  function showMaps(st) {
+    var lay = st.lay, V = viewOf(lay);
+    if (V.kind !== "neuron" || !mapsOn(lay)) return;
+    if (!plotFrame) plotFrame = frameOf(D.rows);
+    var grids = neuronGrids(V, st.B, plotParams(st).params);
+    if (V.mapsShown === grids) return;
+    V.mapsShown = grids;
+    var range = LIVE.program.targets ? null : targetRange();
+    mapBoxes(V).forEach(function (m) {
+      var img = mapImage(V, m), url = "";
+      if (grids.values) {
+        var which = m.k + (m.output && range ? "s" : "");
+        url = grids.url[which] || (grids.url[which] = mapUrl(grids.values[m.k], m.output ? range : null));
+      }
+      img.setAttribute("href", url);
+      img.style.visibility = url ? "" : "hidden";
+    });
+  }
+  // The legend's word on the maps (shown at the neuron level only)
+  function mapLegend() {
+    var bar = document.getElementById("legend-bar");
+    if (!bar || !layouts.some(mapsOn)) return;
+    var span = document.createElement("span"), chip = document.createElement("span");
+    span.className = "neuron-only map-legend";
+    chip.className = "map-chip";
+    span.appendChild(chip);
+    span.appendChild(document.createTextNode("in a box: its output over (" + D.columns[0] + ", " + D.columns[1] + "), blue > 0, orange < 0" +
+      (LIVE.program.targets ? "" : " (the model's: as the data plot)")));
+    bar.appendChild(span);
+  }
+  // explorer.neuronMap(name): the grid a neuron's map is drawn from, at the current step
+  function neuronMap(name) {
+    if (current < 0) return null;
+    var st = state(current), lay = st.lay, V = lay.views.neuron;
+    if (!mapsOn(lay)) return null;
+    var found = null;
+    mapBoxes(V).forEach(function (m) { if (m.name === name || lay.L.names[m.k] === name) found = m; });
+    if (!found) throw new Error("explorer.neuronMap: no neuron named " + JSON.stringify(String(name)));
+    if (!plotFrame) plotFrame = frameOf(D.rows);
+    var p = plotParams(st), grids = neuronGrids(V, st.B, p.params);
+    if (!grids.values) throw new Error("explorer.neuronMap: " + grids.failed);
+    var byName = {};
+    LIVE.program.params.forEach(function (pname, i) { byName[pname] = p.params[i]; });
+    return { name: found.name, grid: MAP_GRID, xs: grids.xs.map(function (x) { return x.slice(); }),
+             values: Array.prototype.slice.call(grids.values[found.k]), params: byName };
+  }
+
   // --- navigation ----------------------------------------------------------------------------
   var slider = document.getElementById("slider"), counter = document.getElementById("counter");
   slider.max = String(Math.max(steps.length, 1));
@@ -1233,6 +1396,7 @@
     showChart(st);
     showPlot(st);
     showCode(st);
+    showMaps(st);
     slider.value = String(i + 1);
     counter.textContent = "step " + (i + 1) + " of " + steps.length;
     var hash = "#step=" + (i + 1) + settingsHash();
@@ -1631,6 +1795,7 @@
     // what the chart shows: "" or "loss" for the loss, else a parameter's name
     chart: function (name) { return chartBy(name === "loss" ? "" : name); },
     get charted() { return chartOf || "loss"; },
+    neuronMap: function (name) { return neuronMap(name); },
     predict: function (xs) { return plotOn ? plotRun.program.predict(plotParams(state(current)).params, xs) : null; },
     retrain: function (changes) { return retrain(changes); },
     setRows: function (rows) { return setRows(rows); },
@@ -1658,6 +1823,7 @@
   setLevel(hasNeurons ? "neuron" : "node");
   setUpControls();
   setUpPlot();
+  mapLegend();
   setUpChartSelect();
   var start = fromHash();
   var linked = settingsFromHash();
