@@ -915,7 +915,7 @@ def explore(
     return result
 
 
-_LIVE_LOSSES = ("mse", "sse", "hinge", "bce")
+_LIVE_LOSSES = ("mse", "sse", "hinge", "bce", "cross_entropy")
 _FREE_FORM = (
     "this page was made from a free-form build(batch), so it plays back its one recorded run; "
     "to change the settings here, make it with explore(..., model=, loss=)"
@@ -1220,7 +1220,7 @@ def program_data(
     are `params` (in that order), the fed leaves (a row's inputs, then its targets), the
     constant leaves, then the interior nodes; a node is ``[op row name, input slots,
     params]``. Names and numbers only, never code. ValueError for a loss the page cannot
-    replay (mse, sse, hinge and bce it can), an op without a JavaScript rule, or a parameter
+    replay (mse, sse, hinge, bce and cross_entropy it can), an op without a JavaScript rule, or a parameter
     of the graph missing from `params`.
     """
     return _program(model, params, xs, ys, loss)[0]
@@ -1244,9 +1244,14 @@ def _program(
         raise ValueError(f"explore: unknown loss {loss!r}; choose one of {', '.join(LOSSES)}")
     params = list(params)
     targets: list[float] | None = None
+    outputs: list[Value] = []
+    choice: Value | None = None
     try:
         per_sample = _per_sample_losses()
-        if loss_fn in per_sample:
+        if loss_fn is _cross_entropy():
+            order, terms, fed, rows, names_of, outputs, choice = _class_sample(model, xs, ys)
+            targets = [float(c) for c in range(len(outputs))]
+        elif loss_fn in per_sample:
             targets = list(per_sample[loss_fn])
             order, terms, fed, rows, names_of = _classifier_sample(model, xs, ys, loss_fn)
         else:
@@ -1283,12 +1288,18 @@ def _program(
     start = [p.data for p in params]
     inputs = [[slot[i] for i in node.inputs] for node in order]
     kernels = [ops.TABLE[str(n[0])].kernel for n in nodes]
+    # cross_entropy reads the logit of the row's class (fed last): node `picked` takes its
+    # first input from the slot of that output
+    picked = order.index(choice) if choice is not None else -1
+    choices = [slot[o] for o in outputs]
 
     def batch_loss(batch: Sequence[int]) -> float:
         out: list[float] = []
         for r in batch:
             values = [*start, *rows[r], *consts, *([0.0] * len(order))]
             for k, node in enumerate(order):
+                if k == picked:
+                    inputs[k][0] = choices[int(rows[r][len(fed) - 1])]
                 ins = [values[i] for i in inputs[k]]
                 values[base + k] = kernels[k](ins, *node.params)[0]
             out += [values[slot[t]] for t in terms]
@@ -1307,6 +1318,10 @@ def _program(
         "mean": mean,
         "rows": [list(r) for r in rows],
         "targets": targets,  # the values a target may take (a classifier's), or None
+        # the model's outputs, and the node that reads the one of the row's class (the
+        # row's last fed value): [node, input, the slot of each class's output]
+        "outputs": [slot[o] for o in outputs] if outputs else None,
+        "pick": [picked, 0, choices] if choice is not None else None,
     }, batch_loss
 
 
@@ -1356,6 +1371,56 @@ def _classifier_sample(
         return display_names(topological_order(sample))
 
     return order, terms, fed, rows, names
+
+
+def _cross_entropy() -> Callable[..., Value]:
+    from .losses import cross_entropy
+
+    return cross_entropy
+
+
+def _class_sample(
+    model: Callable[[Any], Any], xs: Sequence[Sequence[float]], ys: Sequence[Any]
+) -> tuple[
+    list[Value],
+    list[Value],
+    list[Value],
+    list[tuple[float, ...]],
+    Callable[[], dict[Value, str]],
+    list[Value],
+    Value,
+]:
+    """One sample's graph of cross_entropy (a row of logits, a class index): as
+    `_classifier_sample`, with the class fed as the row's last value (a placeholder no node
+    reads) and the graph made for class 0; also the model's outputs and the node that reads
+    the class's logit (l_c − m), whose first input the page takes from the row's class."""
+    from .losses import cross_entropy
+
+    placeholders = [Value(float(x), f"x{j + 1}", role="input") for j, x in enumerate(xs[0])]
+    out = model(placeholders)
+    preds = out if isinstance(out, list) else [out]
+    rows = []
+    for i, (x, y) in enumerate(zip(xs, ys)):
+        c = y[0] if isinstance(y, Sequence) and len(y) == 1 else y
+        if isinstance(c, bool) or not isinstance(c, numbers.Real) or c not in range(len(preds)):
+            raise ValueError(
+                f"explore: row {i}'s class must be a whole number from 0 to {len(preds) - 1} "
+                f"(the model has {len(preds)} outputs), got {c!r}"
+            )
+        rows.append((*map(float, x), float(c)))
+    term = cross_entropy([preds], [0])
+    order = [node for node in topological_order(term) if node.inputs]
+    choice = next(
+        node
+        for node in order
+        if node.kernel is ops.sub and node.inputs[0] is preds[0] and node.inputs[1].op == "max"
+    )
+
+    def names() -> dict[Value, str]:
+        return display_names(topological_order(term))
+
+    fed = [*placeholders, Value(0.0, "class", role="input")]
+    return order, [term], fed, rows, names, preds, choice
 
 
 def _per_sample_losses() -> dict[Any, tuple[float, ...]]:
