@@ -29,6 +29,7 @@ __all__ = [
     "load_daily_counts",
     "make_moons",
     "moons",
+    "plane",
     "regression_rows",
     "sir_curve",
     "spiral",
@@ -506,3 +507,19 @@ def spiral(
             x1, x2 = r * math.cos(t), r * math.sin(t)
             points.append(([x1 + rng.gauss(0.0, noise), x2 + rng.gauss(0.0, noise)], label))
     return _shuffled(points, rng)
+
+
+def plane(
+    n: int = 8, noise: float = 0.1, seed: int | None = 0
+) -> list[tuple[float, float, float]]:
+    """`n` rows (x1, x2, y) near the walkthrough's plane y = x1 − 2·x2: x1 and x2 uniform in
+    [−2, 2], y with Gaussian noise of standard deviation `noise`, all rounded to 2 decimals
+    and drawn from ``random.Random(seed)``. Inputs this small let SGD at the walkthrough's
+    η = 0.05 settle where its own rows (inputs up to 8) make it diverge."""
+    _check_set("plane", n, noise, seed, 1)
+    rng = random.Random(seed)
+    rows = []
+    for _ in range(n):
+        x1, x2 = round(rng.uniform(-2.0, 2.0), 2), round(rng.uniform(-2.0, 2.0), 2)
+        rows.append((x1, x2, round(x1 - 2.0 * x2 + rng.gauss(0.0, noise), 2)))
+    return rows

@@ -19,7 +19,7 @@ import math
 import numbers
 import re
 import warnings
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,7 +48,7 @@ __all__ = [
 ]
 
 #: The tutorials that train, as `explore_tutorial` and `micrograd-covid explore` know them.
-EXPLORABLE = ("regression", "descent", "generalized", "vectorized", "deep", "moons")
+EXPLORABLE = ("regression", "descent", "generalized", "vectorized", "deep", "moons", "blobs")
 #: How many steps a page may have unless `max_steps` says otherwise.
 MAX_STEPS = 200_000
 
@@ -795,6 +795,7 @@ def explore(
     loss: str | None = None,
     init: str | None = None,
     seed: int | None = None,
+    datasets: Mapping[str, Sequence[Sequence[float]]] | None = None,
 ) -> Exploration:
     """Train with `optimizer` (default ``SGD(params, lr)``, lr 0.05 unless given; `lr` beside
     an optimizer, which has its own, is refused) and record a page of every step.
@@ -816,7 +817,9 @@ def explore(
     last column the target), the page can re-train in place: the learner changes the
     learning rate, the optimizer, the epochs and, for an `MLP` made with `init` and `seed`
     (say so here), the initial weights (`program_data` is what the page replays). Without
-    them the page plays back this run and says why its settings are fixed.
+    them the page plays back this run and says why its settings are fixed. `datasets`
+    (with `model` and `loss`) are other sets of rows of the same columns by name, offered
+    in the page's data select; the one equal to `rows` names them.
     """
     if not callable(build):
         raise TypeError("explore: build must be a function of one batch that returns the loss")
@@ -859,6 +862,8 @@ def explore(
         list(range(i, min(i + size, len(data_rows)))) for i in range(0, len(data_rows), size)
     ]
     live = _live(model, loss, init, seed, params, data_rows, optimizer, epochs, batch_size)
+    if datasets is not None:
+        _add_datasets(live, datasets, data_rows)
     # Everything training may change: the params given and the optimizer's (which may hold
     # others), each once, and the optimizer's own state.
     touched = list(dict.fromkeys([*params, *optimizer.params]))
@@ -991,6 +996,43 @@ def _live(
         "redraw": seed is not None,
         "check": batch_loss,  # not page data: explore compares it with build's first loss
     }
+
+
+def _add_datasets(
+    live: dict[str, Any] | str,
+    datasets: Mapping[str, Sequence[Sequence[float]]],
+    rows: list[tuple[float, ...]],
+) -> None:
+    """Check the named sets of rows the page offers and put them in `live` (`datasets`, and
+    the name of the set equal to `rows` as the setting `data`)."""
+    if not isinstance(live, dict):
+        raise ValueError("explore: datasets= needs a page that re-trains (model= and loss=)")
+    if not isinstance(datasets, Mapping) or not datasets:
+        raise TypeError("explore: datasets must be a non-empty dict of {name: rows}")
+    allowed = live["program"]["targets"]
+    sets: dict[str, list[list[float]]] = {}
+    for name, table in datasets.items():
+        if not isinstance(name, str) or not name.strip() or len(name) > 40:
+            raise ValueError(f"explore: a data set's name must be 1 to 40 characters, got {name!r}")
+        try:
+            checked = _check_rows(table)
+        except (TypeError, ValueError) as exc:
+            raise type(exc)(f"explore: data set {name!r}: {str(exc).removeprefix('explore: ')}")
+        if len(checked[0]) != len(rows[0]):
+            raise ValueError(
+                f"explore: data set {name!r} has rows of {len(checked[0])} numbers, "
+                f"the page's rows {len(rows[0])}"
+            )
+        for i, row in enumerate(checked):
+            if allowed is not None and row[-1] not in allowed:
+                raise ValueError(
+                    f"explore: data set {name!r}, row {i}: the label must be "
+                    f"{' or '.join(f'{a:g}' for a in allowed)}, got {row[-1]!r}"
+                )
+        sets[name] = [list(r) for r in checked]
+    live["datasets"] = sets
+    own = [name for name, table in sets.items() if table == [list(r) for r in rows]]
+    live["settings"]["data"] = own[0] if own else None
 
 
 def _check_live(batch_loss: Callable[[Sequence[int]], float], first: _Batch) -> None:
@@ -1482,9 +1524,10 @@ def explore_tutorial(
     name: str, epochs: int | None = None, *, max_steps: int = MAX_STEPS
 ) -> Exploration:
     """The page of a tutorial that trains (regression, descent, generalized, vectorized, deep),
-    with its data, initial weights and learning rate, or of a 2-16-16-1 moons classifier
-    ("moons"); `max_steps` as for `explore`."""
-    from .data import daily_infections, regression_rows
+    with its data, initial weights and learning rate, of a 2-16-16-1 moons classifier
+    ("moons") or of a 2-8-3 classifier of three blobs with cross-entropy ("blobs");
+    `max_steps` as for `explore`."""
+    from .data import daily_infections, plane, regression_rows
     from .losses import mse, squared_error
 
     if name not in EXPLORABLE:
@@ -1519,6 +1562,7 @@ def explore_tutorial(
             title="The regression walkthrough: ŷ = w1·x1 + w2·x2 + b, L = (ŷ − y)²",
             model=line,
             loss="sse",  # of one row: (ŷ − y)²
+            datasets={"walkthrough": regression_rows(), "plane": plane()},
         )
     if name == "descent":
         w = Value(0.5, "w", role="param")
@@ -1549,6 +1593,8 @@ def explore_tutorial(
         )
     if name == "moons":
         return _explore_moons(epochs or MOONS_EPOCHS, max_steps)
+    if name == "blobs":
+        return _explore_blobs(epochs or BLOBS_EPOCHS, max_steps)
     xs, ys = daily_infections()
     rows = [(*x, y) for x, y in zip(xs, ys)]
     init: str | None = None
@@ -1596,13 +1642,16 @@ MOONS_ROWS, MOONS_EPOCHS = 20, 2
 def _explore_moons(epochs: int, max_steps: int) -> Exploration:
     """A 2-16-16-1 ReLU classifier of 20 moons points (labels -1 and 1), hinge loss, one
     sample per batch: small enough a page, and the learner can add and remove points."""
-    from .datasets import moons
+    from .datasets import circles, moons, xor
     from .losses import hinge
 
     init, seed = "he", 1
     model = MLP(2, [16, 16, 1], "relu", "linear", init=init, seed=seed)
-    xs, ys = moons(MOONS_ROWS, noise=0.1, seed=0)
-    rows = [(*x, float(y)) for x, y in zip(xs, ys)]
+    sets = {
+        name: [(*x, float(y)) for x, y in zip(*make(MOONS_ROWS, noise=noise, seed=0))]
+        for name, make, noise in (("moons", moons, 0.1), ("circles", circles, 0.05), ("xor", xor, 0.0))
+    }
+    rows = sets["moons"]
 
     def moons_classifier(batch: list[list[Value]]) -> Value:
         scores = [model(row[:-1]) for row in batch]
@@ -1624,4 +1673,48 @@ def _explore_moons(epochs: int, max_steps: int) -> Exploration:
         loss="hinge",
         init=init,
         seed=seed,
+        datasets=sets,
+    )
+
+
+BLOBS_ROWS, BLOBS_EPOCHS = 24, 2
+
+
+def _explore_blobs(epochs: int, max_steps: int) -> Exploration:
+    """A 2-8-3 tanh classifier of 24 points in three blobs (classes 0, 1, 2), softmax
+    cross-entropy, one sample per batch: the page colours the plane by the predicted class."""
+    from .datasets import blobs, spiral
+    from .losses import cross_entropy
+
+    init, seed = "glorot", 0
+    model = MLP(2, [8, 3], "tanh", "linear", init=init, seed=seed)
+    sets = {
+        name: [(*x, float(y)) for x, y in zip(*make(BLOBS_ROWS, noise=noise, seed=0))]
+        for name, make, noise in (("blobs", blobs, 0.35), ("spiral", spiral, 0.05))
+    }
+    rows = sets["blobs"]
+
+    def blobs_classifier(batch: list[list[Value]]) -> Value:
+        logits = [model(row[:-1]) for row in batch]
+        loss = cross_entropy(
+            [out for out in logits if isinstance(out, list)], [int(row[-1].data) for row in batch]
+        )
+        loss.label = "L"
+        return loss
+
+    return explore(
+        blobs_classifier,
+        model.parameters(),
+        rows,
+        optimizer=Adam(model.parameters(), lr=0.05),
+        epochs=epochs,
+        batch_size=1,
+        columns=["x1", "x2", "class"],
+        max_steps=max_steps,
+        title="A 2-8-3 tanh network sorts three blobs: softmax cross-entropy, one point per batch",
+        model=model,
+        loss="cross_entropy",
+        init=init,
+        seed=seed,
+        datasets=sets,
     )

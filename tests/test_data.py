@@ -311,3 +311,15 @@ def test_each_set_refuses_a_bad_argument_naming_it(name, kwargs, error, words): 
 
     with pytest.raises(error, match=f"^{name}: {words}"):
         getattr(data, name)(**kwargs)
+
+
+def test_plane_rows_lie_near_the_walkthroughs_plane_and_a_seed_repeats_them():
+    from micrograd_covid.data import plane
+
+    rows = plane(20, noise=0.1, seed=5)
+    assert len(rows) == 20 and rows == plane(20, noise=0.1, seed=5) != plane(20, seed=6)
+    assert all(max(abs(x1), abs(x2)) <= 2.0 for x1, x2, _ in rows)
+    assert all(abs(y - (x1 - 2 * x2)) < 0.6 for x1, x2, y in rows)
+    assert plane(3, noise=0.0) == [(x1, x2, round(x1 - 2 * x2, 2)) for x1, x2, _ in plane(3)]
+    with pytest.raises(ValueError, match="^plane: noise must be a finite number >= 0"):
+        plane(noise=-1.0)
