@@ -509,9 +509,7 @@ def spiral(
     return _shuffled(points, rng)
 
 
-def plane(
-    n: int = 8, noise: float = 0.1, seed: int | None = 0
-) -> list[tuple[float, float, float]]:
+def plane(n: int = 8, noise: float = 0.1, seed: int | None = 0) -> list[tuple[float, float, float]]:
     """`n` rows (x1, x2, y) near the walkthrough's plane y = x1 − 2·x2: x1 and x2 uniform in
     [−2, 2], y with Gaussian noise of standard deviation `noise`, all rounded to 2 decimals
     and drawn from ``random.Random(seed)``. Inputs this small let SGD at the walkthrough's

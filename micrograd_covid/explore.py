@@ -1017,7 +1017,8 @@ def _add_datasets(
         try:
             checked = _check_rows(table)
         except (TypeError, ValueError) as exc:
-            raise type(exc)(f"explore: data set {name!r}: {str(exc).removeprefix('explore: ')}")
+            what = str(exc).removeprefix("explore: ")
+            raise type(exc)(f"explore: data set {name!r}: {what}") from None
         if len(checked[0]) != len(rows[0]):
             raise ValueError(
                 f"explore: data set {name!r} has rows of {len(checked[0])} numbers, "
@@ -1262,8 +1263,8 @@ def program_data(
     are `params` (in that order), the fed leaves (a row's inputs, then its targets), the
     constant leaves, then the interior nodes; a node is ``[op row name, input slots,
     params]``. Names and numbers only, never code. ValueError for a loss the page cannot
-    replay (mse, sse, hinge, bce and cross_entropy it can), an op without a JavaScript rule, or a parameter
-    of the graph missing from `params`.
+    replay (mse, sse, hinge, bce and cross_entropy it can), an op without a JavaScript rule,
+    or a parameter of the graph missing from `params`.
     """
     return _program(model, params, xs, ys, loss)[0]
 
@@ -1649,7 +1650,11 @@ def _explore_moons(epochs: int, max_steps: int) -> Exploration:
     model = MLP(2, [16, 16, 1], "relu", "linear", init=init, seed=seed)
     sets = {
         name: [(*x, float(y)) for x, y in zip(*make(MOONS_ROWS, noise=noise, seed=0))]
-        for name, make, noise in (("moons", moons, 0.1), ("circles", circles, 0.05), ("xor", xor, 0.0))
+        for name, make, noise in (
+            ("moons", moons, 0.1),
+            ("circles", circles, 0.05),
+            ("xor", xor, 0.0),
+        )
     }
     rows = sets["moons"]
 

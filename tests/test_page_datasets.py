@@ -3,8 +3,8 @@ re-training compared with Python `fit`, the data select, the URL fragment, hosti
 
 from __future__ import annotations
 
+import math
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,9 +18,17 @@ from .test_page_engine import (
     _fit_walkthrough,
     _load,
     _same_run,
-    browser,  # noqa: F401  (the module's headless Chromium)
     close,
 )
+
+
+@pytest.fixture(scope="module")
+def browser():  # type: ignore[no-untyped-def]
+    from .test_explore import _chrome
+
+    driver = _chrome()
+    yield driver
+    driver.quit()
 
 
 def _mlp_names(model: MLP) -> tuple[str, ...]:
@@ -102,7 +110,9 @@ def test_explore_blobs_writes_a_live_three_class_page_that_retrains_as_fit(brows
     assert settings["data"] == "blobs"
     rows = browser.execute_script("return window.explorer.rows")
     assert rows == SETS["blobs"]["blobs"] and {r[2] for r in rows} == {0.0, 1.0, 2.0}
-    _same_run(browser.execute_script("return window.explorer.retrain({})"), _fit_blobs(settings, rows))
+    _same_run(
+        browser.execute_script("return window.explorer.retrain({})"), _fit_blobs(settings, rows)
+    )
 
 
 BLOBS_SETTINGS = [
@@ -156,9 +166,17 @@ COLOURS = [(217, 115, 26), (42, 122, 176), (176, 80, 154)]
 
 
 def _hue(rgba: list[int]) -> int:
-    """The class colour nearest a pixel's (the canvas's own, unblended, colour)."""
-    assert rgba[3] > 0, "a transparent pixel has no class colour"
-    return min(range(3), key=lambda k: sum((p - c) ** 2 for p, c in zip(rgba, COLOURS[k])))
+    """The class whose colour a pixel is, pale or full (a colour over white lies on the line
+    from white to it: 255 − pixel points the way 255 − colour does)."""
+    assert rgba[3] == 255, "the plot is opaque where it is drawn"
+    away = [255 - v for v in rgba[:3]]
+
+    def cosine(c: tuple[int, int, int]) -> float:
+        d = [255 - v for v in c]
+        dot = sum(a * b for a, b in zip(away, d))
+        return dot / (math.hypot(*away) * math.hypot(*d) or 1.0)
+
+    return max(range(3), key=lambda k: cosine(COLOURS[k]))
 
 
 def test_the_three_class_plot_colours_points_by_class_and_the_plane_by_the_argmax(browser, pages):  # type: ignore[no-untyped-def]
@@ -192,9 +210,7 @@ def test_the_three_class_plot_colours_points_by_class_and_the_plane_by_the_argma
     for x, z in zip(grid, logits):
         want = [v.data for v in model(x)]
         assert all(close(a, b) for a, b in zip(z, want)), (z, want)
-        far = min(
-            ((x[0] - r[0]) ** 2 + (x[1] - r[1]) ** 2 for r in rows), default=1.0
-        ) > 0.15**2
+        far = min(((x[0] - r[0]) ** 2 + (x[1] - r[1]) ** 2 for r in rows), default=1.0) > 0.15**2
         top = sorted(z)
         if far and top[2] - top[1] > 0.5:  # away from the points and from a boundary
             assert _hue(_pixel(browser, *x)) == z.index(top[2]), (x, z)
@@ -220,7 +236,9 @@ def test_clicking_the_three_class_plot_adds_a_point_of_the_chosen_class(browser,
     assert len(rows) == 25 and rows[-1][2] == 2.0
     assert abs(rows[-1][0]) < 0.05 and abs(rows[-1][1] + 1.2) < 0.05
     assert settings["data"] is None and "data=" not in fragment  # the learner's own rows
-    _same_run(browser.execute_script("return window.explorer.retrain({})"), _fit_blobs(settings, rows))
+    _same_run(
+        browser.execute_script("return window.explorer.retrain({})"), _fit_blobs(settings, rows)
+    )
     assert Select(browser.find_element(By.ID, "set-data")).first_selected_option.text == "your rows"
 
 
@@ -243,7 +261,7 @@ def test_choosing_a_data_set_in_the_select_retrains_on_its_rows_as_fit(browser, 
     settings, rows, fragment, _ = _state(browser)
     assert settings["data"] == name
     assert rows == SETS[page][name]
-    own = page == "regression" and name == "walkthrough" or name == page
+    own = (page == "regression" and name == "walkthrough") or name == page
     assert ("data=" in fragment) == (not own)
     note = browser.find_element(By.ID, "settings-note").text
     assert note.startswith("Re-trained"), note
@@ -391,7 +409,11 @@ def test_explore_checks_the_data_sets_it_is_given(tmp_path):  # type: ignore[no-
         ({**live, "datasets": {}}, TypeError, "datasets must be a non-empty dict"),
         ({**live, "datasets": {"": rows}}, ValueError, "a data set's name must be 1 to 40"),
         ({**live, "datasets": {"a": [[0.0, 1.0]]}}, ValueError, "data set 'a' has rows of 2"),
-        ({**live, "datasets": {"a": [[0.0, 1.0, float("nan")]]}}, ValueError, "data set 'a': row 0"),
+        (
+            {**live, "datasets": {"a": [[0.0, 1.0, float("nan")]]}},
+            ValueError,
+            "data set 'a': row 0",
+        ),
     ]
     before = [p.data for p in model.parameters()]
     for kwargs, error, words in cases:

@@ -1048,7 +1048,9 @@ XENT_SETTINGS = [
 XENT_CASES = [(nin, s, seed) for nin in (2, 3) for s in XENT_SETTINGS for seed in range(3)]
 
 
-def _xent_python(nin: int, setting: tuple[Any, ...], seed: int) -> tuple[Any, list[float], list[float]]:
+def _xent_python(
+    nin: int, setting: tuple[Any, ...], seed: int
+) -> tuple[Any, list[float], list[float]]:
     kind, lr, momentum, betas, batch_size = setting
     xs, ys = _three_classes(nin, seed)
     model = MLP(nin, [5, 3], "tanh", "linear", seed=seed)

@@ -1042,8 +1042,9 @@
     var best = 0, total = 0, k;
     for (k = 1; k < z.length; k++) if (z[k] > z[best]) best = k;
     for (k = 0; k < z.length; k++) total += Math.exp(z[k] - z[best]);
-    var lead = (1 / total - 1 / z.length) / (1 - 1 / z.length);
-    return classColour(best, 0.06 + 0.4 * lead);
+    var lead = (1 / total - 1 / z.length) / (1 - 1 / z.length), a = 0.06 + 0.4 * lead;
+    // opaque (the colour over white), so the cells' overlapping edges draw no grid
+    return "rgb(" + MANY_COLOURS[best % MANY_COLOURS.length].map(function (v) { return Math.round(255 - a * (255 - v)); }).join(",") + ")";
   }
   function frameOf(rows) {
     var x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
@@ -1596,14 +1597,21 @@
   }
   // cross_entropy's graph reads the logit of the row's class: a batch is drawn on the layout
   // recorded for a batch of the same classes (other losses: `li`, the batch number's)
+  var layoutOfClasses = null;  // "class,class,…" of a recorded batch's rows -> its layout
+  function classesOf(rows, batch) {
+    return batch.map(function (r) { return rows[r][rows[r].length - 1]; }).join(",");
+  }
   function classLayout(rows, batch, li) {
     if (!LIVE.program.pick) return li;
-    var key = batch.map(function (r) { return rows[r][rows[r].length - 1]; }).join(","), found;
-    ORIGINAL.batches.forEach(function (B) {
-      var k = B.r.map(function (r) { return ORIGINAL.rows[r][ORIGINAL.rows[r].length - 1]; }).join(",");
-      if (found === undefined && k === key) found = B.l;
-    });
-    if (found === undefined) fail("this page has no drawing of a batch of classes " + key);
+    if (!layoutOfClasses) {
+      layoutOfClasses = {};
+      ORIGINAL.batches.forEach(function (B) {
+        var key = classesOf(ORIGINAL.rows, B.r);
+        if (!Object.prototype.hasOwnProperty.call(layoutOfClasses, key)) layoutOfClasses[key] = B.l;
+      });
+    }
+    var found = layoutOfClasses[classesOf(rows, batch)];
+    if (found === undefined) fail("this page has no drawing of a batch of classes " + classesOf(rows, batch));
     return found;
   }
   function resetRun() {
