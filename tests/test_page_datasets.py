@@ -264,7 +264,7 @@ def test_choosing_a_data_set_in_the_select_retrains_on_its_rows_as_fit(browser, 
     own = (page == "regression" and name == "walkthrough") or name == page
     assert ("data=" in fragment) == (not own)
     note = browser.find_element(By.ID, "settings-note").text
-    assert note.startswith("Re-trained"), note
+    assert note.startswith(f"Data: {name}, {len(rows)} rows. Re-trained"), note
     page_run = browser.execute_script("return window.explorer.retrain({})")
     if page == "regression" and name == "walkthrough":
         _same_run(page_run, _python(page, {**settings}, rows))
@@ -299,6 +299,38 @@ def test_the_url_fragment_carries_the_data_set_and_reproduces_the_run(browser, p
 
 
 HOSTILE = '<img src=x onerror="window.pwned=1">'
+
+
+def test_a_hostile_data_set_name_from_python_is_text_in_the_select_and_the_note(browser, tmp_path):  # type: ignore[no-untyped-def]
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    from micrograd_covid import explore, mse
+
+    model = MLP(2, [2, 1], "tanh", "linear", seed=0)
+    rows = [[0.0, 1.0, 0.5], [1.0, 0.0, -0.5], [0.5, 0.5, 0.0]]
+    other = [[0.25, 1.0, 0.5], [1.0, 0.25, -0.5]]
+    name = "</script><img src=x onerror=pwned=1>"
+
+    def build(batch):  # type: ignore[no-untyped-def]
+        return mse([model(r[:-1]) for r in batch], [r[-1] for r in batch])
+
+    path = explore(
+        build,
+        model.parameters(),
+        rows,
+        model=model,
+        loss="mse",
+        datasets={"own": rows, name: other},
+    ).write(tmp_path)
+    _load(browser, path)
+    select = Select(browser.find_element(By.ID, "set-data"))
+    assert [o.text for o in select.options if o.is_enabled()] == ["own", name]
+    select.select_by_visible_text(name)
+    assert browser.execute_script("return window.explorer.rows") == other
+    assert browser.find_element(By.ID, "settings-note").text.startswith(f"Data: {name}, 2 rows.")
+    assert browser.execute_script("return window.pwned === undefined")
+    assert not browser.find_elements(By.CSS_SELECTOR, "#settings img")
 
 
 def test_an_unknown_or_hostile_data_name_is_an_error_listing_the_sets_and_changes_nothing(

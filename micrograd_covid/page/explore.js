@@ -1561,7 +1561,9 @@
     settings = s;
     plotFrame = null;
     try {
-      return setRowsOf(LIVE.datasets[s.data].map(function (r) { return r.slice(); }), s.data);
+      var out = setRowsOf(LIVE.datasets[s.data].map(function (r) { return r.slice(); }), s.data);
+      if (noteBox) note("Data: " + s.data + ", " + D.rows.length + " rows. " + noteBox.textContent, noteBox.className === "bad");
+      return out;
     } catch (err) {
       settings = keep;
       plotFrame = frame;
