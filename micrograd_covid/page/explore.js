@@ -1042,9 +1042,13 @@
     var best = 0, total = 0, k;
     for (k = 1; k < z.length; k++) if (z[k] > z[best]) best = k;
     for (k = 0; k < z.length; k++) total += Math.exp(z[k] - z[best]);
-    var lead = (1 / total - 1 / z.length) / (1 - 1 / z.length), a = 0.06 + 0.4 * lead;
-    // opaque (the colour over white), so the cells' overlapping edges draw no grid
-    return "rgb(" + MANY_COLOURS[best % MANY_COLOURS.length].map(function (v) { return Math.round(255 - a * (255 - v)); }).join(",") + ")";
+    var lead = (1 / total - 1 / z.length) / (1 - 1 / z.length);
+    return overWhite(MANY_COLOURS[best % MANY_COLOURS.length], 0.06 + 0.4 * lead);
+  }
+  // `rgb` at opacity `a` over white, as an opaque colour: the cells overlap by half a pixel
+  // (no gaps), and translucent ones would draw a grid where they do
+  function overWhite(rgb, a) {
+    return "rgb(" + rgb.map(function (v) { return Math.round(255 - a * (255 - v)); }).join(",") + ")";
   }
   function frameOf(rows) {
     var x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
@@ -1124,7 +1128,7 @@
       var top = Math.max.apply(null, out.map(Math.abs)) || 1, w0 = PLOT_W / NODE_GRID, h0 = PLOT_H / NODE_GRID;
       for (var j0 = 0; j0 < NODE_GRID; j0++) for (var i0 = 0; i0 < NODE_GRID; i0++) {
         var u = out[j0 * NODE_GRID + i0] / top;  // blue positive, orange negative, white 0
-        ctx.fillStyle = u >= 0 ? "rgba(42,122,176," + (0.6 * u).toFixed(3) + ")" : "rgba(217,115,26," + (-0.6 * u).toFixed(3) + ")";
+        ctx.fillStyle = u >= 0 ? overWhite([42, 122, 176], 0.6 * u) : overWhite([217, 115, 26], -0.6 * u);
         ctx.fillRect(i0 * w0, j0 * h0, w0 + 0.5, h0 + 0.5);
       }
       document.getElementById("plot-node").textContent = st.lay.L.names[st.S.k] + " over the plane, from " + f4(Math.min.apply(null, out)) + " to " + f4(Math.max.apply(null, out));
@@ -1138,10 +1142,10 @@
           colour = argmaxColour(v);
         } else if (targets) {
           var c = v > 0 ? [42, 122, 176] : [217, 115, 26], a = Math.min(1, Math.abs(v)) * 0.35 + 0.08;
-          colour = "rgba(" + c.join(",") + "," + a.toFixed(3) + ")";
+          colour = overWhite(c, a);
         } else {
           var t = hi > lo ? Math.max(0, Math.min(1, (v - lo) / (hi - lo))) : 0.5;
-          colour = "rgba(42,122,176," + (0.05 + 0.45 * t).toFixed(3) + ")";
+          colour = overWhite([42, 122, 176], 0.05 + 0.45 * t);
         }
         ctx.fillStyle = colour;
         ctx.fillRect(i * cw, j * ch, cw + 0.5, ch + 0.5);
