@@ -1456,7 +1456,7 @@ def _class_sample(
     choice = next(
         node
         for node in order
-        if node.kernel is ops.sub and node.inputs[0] is preds[0] and node.inputs[1].op == "max"
+        if node.op == "-" and node.inputs[0] is preds[0] and node.inputs[1].op == "max"
     )
 
     def names() -> dict[Value, str]:

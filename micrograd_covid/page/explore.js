@@ -1032,12 +1032,9 @@
   // several outputs (cross-entropy's logits): class c's colour; the plane shows the argmax
   var MANY_COLOURS = [[217, 115, 26], [42, 122, 176], [176, 80, 154], [60, 150, 90], [120, 120, 120]];
   var manyClasses = !!(D.live && D.live.program.outputs && D.live.program.outputs.length > 1);
-  function classColour(c, alpha) {
-    var rgb = MANY_COLOURS[c % MANY_COLOURS.length];
-    return alpha === undefined ? "rgb(" + rgb.join(",") + ")" : "rgba(" + rgb.join(",") + "," + alpha.toFixed(3) + ")";
-  }
+  function classColour(c) { return "rgb(" + MANY_COLOURS[c % MANY_COLOURS.length].join(",") + ")"; }
   // The colour of the plane where the logits are `z`: the largest's class, paler where the
-  // softmax gives it less of a lead (a third or less: white)
+  // softmax gives it less of a lead (nearly white where every class is as likely)
   function argmaxColour(z) {
     var best = 0, total = 0, k;
     for (k = 1; k < z.length; k++) if (z[k] > z[best]) best = k;
