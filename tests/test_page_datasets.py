@@ -468,3 +468,21 @@ def test_explore_checks_the_data_sets_it_is_given(tmp_path):  # type: ignore[no-
             loss="cross_entropy",
             datasets={"b": [[0.0, 0.0, 1.0], [1.0, 1.0, 3.0]]},
         )
+
+
+def test_a_fragment_edited_in_place_switches_the_data_set_and_back(browser, pages):  # type: ignore[no-untyped-def]
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    _load(browser, pages["blobs"])
+    browser.execute_script("location.hash = '#step=3&data=spiral'")
+    WebDriverWait(browser, 20).until(
+        lambda b: b.execute_script("return window.explorer.settings.data") == "spiral"
+    )
+    assert _state(browser)[1] == SETS["blobs"]["spiral"]
+    assert browser.execute_script("return window.explorer.current") == 2
+    browser.execute_script("location.hash = '#step=7'")  # no data: the page's own set
+    WebDriverWait(browser, 20).until(
+        lambda b: b.execute_script("return window.explorer.settings.data") == "blobs"
+    )
+    assert _state(browser)[1] == SETS["blobs"]["blobs"]
+    assert browser.execute_script("return document.getElementById('set-data').value") == "blobs"
