@@ -1,5 +1,6 @@
 """Data: the tutorials' data sets, CSV loading into windows, `Scaler`, an SIR epidemic curve
-and two interleaving moons for classification."""
+and small seeded classification sets in the plane: moons, circles, xor (labels ±1), blobs and
+a spiral (three classes, 0 1 2)."""
 
 from __future__ import annotations
 
@@ -17,17 +18,23 @@ from typing import Any
 from . import checks
 
 __all__ = [
+    "BLOB_CENTRES",
     "MOON_LABELS",
     "NEGATIVE",
     "NegativeCountWarning",
     "Scaler",
+    "blobs",
+    "circles",
     "daily_infections",
     "load_daily_counts",
     "make_moons",
     "moons",
+    "plane",
     "regression_rows",
     "sir_curve",
+    "spiral",
     "windows",
+    "xor",
 ]
 
 
@@ -343,14 +350,7 @@ def moons(
     drawn from ``random.Random(seed)``, and the points are shuffled with it, so one seed
     always gives the same data set.
     """
-    if isinstance(n, bool) or not isinstance(n, int) or n < 2:
-        raise ValueError(f"moons: n must be an int >= 2, got {n!r}")
-    if isinstance(noise, bool) or not isinstance(noise, (int, float)):
-        raise TypeError(f"moons: noise must be a number, got {type(noise).__name__}")
-    if not (math.isfinite(noise) and noise >= 0.0):
-        raise ValueError(f"moons: noise must be a finite number >= 0, got {noise!r}")
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
-        raise TypeError(f"moons: seed must be an int or None, got {type(seed).__name__}")
+    _check_set("moons", n, noise, seed, 2)
     if labels not in MOON_LABELS:
         raise ValueError(f"moons: labels must be one of {', '.join(MOON_LABELS)}, got {labels!r}")
     rng = random.Random(seed)
@@ -398,3 +398,126 @@ def make_moons(
         shuffle=shuffle,
     )
     return np.array(xs), np.array(ys)
+
+
+# --- more sets in the plane, each from its own random.Random(seed) --------------------------
+
+
+def _check_set(name: str, n: object, noise: object, seed: object, smallest: int) -> None:
+    """A clear error for a bad `n`, `noise` or `seed` of the generator `name`."""
+    if isinstance(n, bool) or not isinstance(n, int) or n < smallest:
+        raise ValueError(f"{name}: n must be an int >= {smallest}, got {n!r}")
+    if isinstance(noise, bool) or not isinstance(noise, (int, float)):
+        raise TypeError(f"{name}: noise must be a number, got {type(noise).__name__}")
+    if not (math.isfinite(noise) and noise >= 0.0):
+        raise ValueError(f"{name}: noise must be a finite number >= 0, got {noise!r}")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+        raise TypeError(f"{name}: seed must be an int or None, got {type(seed).__name__}")
+
+
+def _counts(n: int, k: int) -> list[int]:
+    """`n` points split over `k` classes, the first ones one more when it does not divide."""
+    return [n // k + (1 if c < n % k else 0) for c in range(k)]
+
+
+def _shuffled(
+    points: list[tuple[list[float], int]], rng: random.Random
+) -> tuple[list[list[float]], list[int]]:
+    rng.shuffle(points)
+    return [p for p, _ in points], [y for _, y in points]
+
+
+def circles(
+    n: int = 100, noise: float = 0.05, seed: int | None = 0
+) -> tuple[list[list[float]], list[int]]:
+    """A ring around a disc: (xs, ys), labels ±1. The outer circle (radius 1, class −1) gets
+    the first half of the points, the inner one (radius 0.5, class +1) the rest, evenly
+    spaced in angle; each coordinate gets Gaussian noise of standard deviation `noise`
+    from ``random.Random(seed)``, which then shuffles the points."""
+    _check_set("circles", n, noise, seed, 2)
+    rng = random.Random(seed)
+    points: list[tuple[list[float], int]] = []
+    for count, radius, label in zip(_counts(n, 2), (1.0, 0.5), (-1, 1)):
+        for i in range(count):
+            t = 2.0 * math.pi * i / count
+            x1, x2 = radius * math.cos(t), radius * math.sin(t)
+            points.append(([x1 + rng.gauss(0.0, noise), x2 + rng.gauss(0.0, noise)], label))
+    return _shuffled(points, rng)
+
+
+def xor(
+    n: int = 100, noise: float = 0.0, seed: int | None = 0
+) -> tuple[list[list[float]], list[int]]:
+    """Points uniform in the square [−1, 1]², label +1 where x1·x2 > 0 (the first and third
+    quadrants) and −1 elsewhere: the set no single neuron can split. A point is drawn again
+    while it lies within 0.1 of an axis, so every label is clear; then each coordinate gets
+    Gaussian noise of standard deviation `noise`, all from ``random.Random(seed)``."""
+    _check_set("xor", n, noise, seed, 1)
+    rng = random.Random(seed)
+    xs: list[list[float]] = []
+    ys: list[int] = []
+    while len(xs) < n:
+        x1, x2 = rng.uniform(-1.0, 1.0), rng.uniform(-1.0, 1.0)
+        if abs(x1) < 0.1 or abs(x2) < 0.1:
+            continue
+        ys.append(1 if x1 * x2 > 0 else -1)
+        xs.append([x1 + rng.gauss(0.0, noise), x2 + rng.gauss(0.0, noise)])
+    return xs, ys
+
+
+#: Where `blobs` puts its three classes' centres: a triangle around the origin.
+BLOB_CENTRES = ((0.0, 1.0), (-0.866, -0.5), (0.866, -0.5))
+
+
+def blobs(
+    n: int = 90, noise: float = 0.3, seed: int | None = 0
+) -> tuple[list[list[float]], list[int]]:
+    """Three round clusters in the plane: (xs, ys), labels 0, 1, 2 (for cross_entropy).
+
+    Class c's points are Gaussian around `BLOB_CENTRES[c]` (the corners of a triangle of
+    side 1.73) with standard deviation `noise` in each coordinate, drawn from
+    ``random.Random(seed)``, which then shuffles the points; the classes get n // 3 points
+    each (the first ones one more when 3 does not divide n)."""
+    _check_set("blobs", n, noise, seed, 3)
+    rng = random.Random(seed)
+    points: list[tuple[list[float], int]] = []
+    for label, (count, (c1, c2)) in enumerate(zip(_counts(n, 3), BLOB_CENTRES)):
+        for _ in range(count):
+            points.append(([c1 + rng.gauss(0.0, noise), c2 + rng.gauss(0.0, noise)], label))
+    return _shuffled(points, rng)
+
+
+def spiral(
+    n: int = 90, noise: float = 0.05, seed: int | None = 0
+) -> tuple[list[list[float]], list[int]]:
+    """Three arms winding out from the origin: (xs, ys), labels 0, 1, 2 (as CS231n's spiral).
+
+    Arm c's i-th of m points is at radius r = (i + 1) / m and angle 4r + 2πc/3 (a third of
+    a turn between arms, under two thirds of a turn along each), each coordinate with
+    Gaussian noise of standard deviation `noise` from ``random.Random(seed)``, which then
+    shuffles the points; the classes get n // 3 points each (the first one more when 3
+    does not divide n)."""
+    _check_set("spiral", n, noise, seed, 3)
+    rng = random.Random(seed)
+    points: list[tuple[list[float], int]] = []
+    for label, count in enumerate(_counts(n, 3)):
+        for i in range(count):
+            r = (i + 1) / count
+            t = 4.0 * r + 2.0 * math.pi * label / 3
+            x1, x2 = r * math.cos(t), r * math.sin(t)
+            points.append(([x1 + rng.gauss(0.0, noise), x2 + rng.gauss(0.0, noise)], label))
+    return _shuffled(points, rng)
+
+
+def plane(n: int = 8, noise: float = 0.1, seed: int | None = 0) -> list[tuple[float, float, float]]:
+    """`n` rows (x1, x2, y) near the walkthrough's plane y = x1 − 2·x2: x1 and x2 uniform in
+    [−2, 2], y with Gaussian noise of standard deviation `noise`, all rounded to 2 decimals
+    and drawn from ``random.Random(seed)``. Inputs this small let SGD at the walkthrough's
+    η = 0.05 settle where its own rows (inputs up to 8) make it diverge."""
+    _check_set("plane", n, noise, seed, 1)
+    rng = random.Random(seed)
+    rows = []
+    for _ in range(n):
+        x1, x2 = round(rng.uniform(-2.0, 2.0), 2), round(rng.uniform(-2.0, 2.0), 2)
+        rows.append((x1, x2, round(x1 - 2.0 * x2 + rng.gauss(0.0, noise), 2)))
+    return rows

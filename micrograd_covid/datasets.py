@@ -1,6 +1,6 @@
 """`make_moons` where code written for scikit-learn looks for it (``from micrograd_covid.datasets
 import make_moons``); the data sets themselves live in `micrograd_covid.data`."""
 
-from .data import make_moons, moons
+from .data import blobs, circles, make_moons, moons, spiral, xor
 
-__all__ = ["make_moons", "moons"]
+__all__ = ["blobs", "circles", "make_moons", "moons", "spiral", "xor"]

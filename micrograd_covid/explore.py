@@ -19,7 +19,7 @@ import math
 import numbers
 import re
 import warnings
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,7 +48,7 @@ __all__ = [
 ]
 
 #: The tutorials that train, as `explore_tutorial` and `micrograd-covid explore` know them.
-EXPLORABLE = ("regression", "descent", "generalized", "vectorized", "deep", "moons")
+EXPLORABLE = ("regression", "descent", "generalized", "vectorized", "deep", "moons", "blobs")
 #: How many steps a page may have unless `max_steps` says otherwise.
 MAX_STEPS = 200_000
 
@@ -803,6 +803,7 @@ def explore(
     loss: str | None = None,
     init: str | None = None,
     seed: int | None = None,
+    datasets: Mapping[str, Sequence[Sequence[float]]] | None = None,
 ) -> Exploration:
     """Train with `optimizer` (default ``SGD(params, lr)``, lr 0.05 unless given; `lr` beside
     an optimizer, which has its own, is refused) and record a page of every step.
@@ -824,7 +825,9 @@ def explore(
     last column the target), the page can re-train in place: the learner changes the
     learning rate, the optimizer, the epochs and, for an `MLP` made with `init` and `seed`
     (say so here), the initial weights (`program_data` is what the page replays). Without
-    them the page plays back this run and says why its settings are fixed.
+    them the page plays back this run and says why its settings are fixed. `datasets`
+    (with `model` and `loss`) are other sets of rows of the same columns by name, offered
+    in the page's data select; the one equal to `rows` names them.
     """
     if not callable(build):
         raise TypeError("explore: build must be a function of one batch that returns the loss")
@@ -867,6 +870,8 @@ def explore(
         list(range(i, min(i + size, len(data_rows)))) for i in range(0, len(data_rows), size)
     ]
     live = _live(model, loss, init, seed, params, data_rows, optimizer, epochs, batch_size)
+    if datasets is not None:
+        _add_datasets(live, datasets, data_rows)
     # Everything training may change: the params given and the optimizer's (which may hold
     # others), each once, and the optimizer's own state.
     touched = list(dict.fromkeys([*params, *optimizer.params]))
@@ -925,7 +930,7 @@ def explore(
     return result
 
 
-_LIVE_LOSSES = ("mse", "sse", "hinge", "bce")
+_LIVE_LOSSES = ("mse", "sse", "hinge", "bce", "cross_entropy")
 _FREE_FORM = (
     "this page was made from a free-form build(batch), so it plays back its one recorded run; "
     "to change the settings here, make it with explore(..., model=, loss=)"
@@ -1001,6 +1006,44 @@ def _live(
         "redraw": seed is not None,
         "check": batch_loss,  # not page data: explore compares it with build's first loss
     }
+
+
+def _add_datasets(
+    live: dict[str, Any] | str,
+    datasets: Mapping[str, Sequence[Sequence[float]]],
+    rows: list[tuple[float, ...]],
+) -> None:
+    """Check the named sets of rows the page offers and put them in `live` (`datasets`, and
+    the name of the set equal to `rows` as the setting `data`)."""
+    if not isinstance(live, dict):
+        raise ValueError("explore: datasets= needs a page that re-trains (model= and loss=)")
+    if not isinstance(datasets, Mapping) or not datasets:
+        raise TypeError("explore: datasets must be a non-empty dict of {name: rows}")
+    allowed = live["program"]["targets"]
+    sets: dict[str, list[list[float]]] = {}
+    for name, table in datasets.items():
+        if not isinstance(name, str) or not name.strip() or len(name) > 40:
+            raise ValueError(f"explore: a data set's name must be 1 to 40 characters, got {name!r}")
+        try:
+            checked = _check_rows(table)
+        except (TypeError, ValueError) as exc:
+            what = str(exc).removeprefix("explore: ")
+            raise type(exc)(f"explore: data set {name!r}: {what}") from None
+        if len(checked[0]) != len(rows[0]):
+            raise ValueError(
+                f"explore: data set {name!r} has rows of {len(checked[0])} numbers, "
+                f"the page's rows {len(rows[0])}"
+            )
+        for i, row in enumerate(checked):
+            if allowed is not None and row[-1] not in allowed:
+                raise ValueError(
+                    f"explore: data set {name!r}, row {i}: the label must be "
+                    f"{' or '.join(f'{a:g}' for a in allowed)}, got {row[-1]!r}"
+                )
+        sets[name] = [list(r) for r in checked]
+    live["datasets"] = sets
+    own = [name for name, table in sets.items() if table == [list(r) for r in rows]]
+    live["settings"]["data"] = own[0] if own else None
 
 
 def _check_live(batch_loss: Callable[[Sequence[int]], float], first: _Batch) -> None:
@@ -1230,8 +1273,8 @@ def program_data(
     are `params` (in that order), the fed leaves (a row's inputs, then its targets), the
     constant leaves, then the interior nodes; a node is ``[op row name, input slots,
     params]``. Names and numbers only, never code. ValueError for a loss the page cannot
-    replay (mse, sse, hinge and bce it can), an op without a JavaScript rule, or a parameter
-    of the graph missing from `params`.
+    replay (mse, sse, hinge, bce and cross_entropy it can), an op without a JavaScript rule,
+    or a parameter of the graph missing from `params`.
     """
     return _program(model, params, xs, ys, loss)[0]
 
@@ -1254,9 +1297,14 @@ def _program(
         raise ValueError(f"explore: unknown loss {loss!r}; choose one of {', '.join(LOSSES)}")
     params = list(params)
     targets: list[float] | None = None
+    outputs: list[Value] = []
+    choice: Value | None = None
     try:
         per_sample = _per_sample_losses()
-        if loss_fn in per_sample:
+        if loss_fn is _cross_entropy():
+            order, terms, fed, rows, names_of, outputs, choice = _class_sample(model, xs, ys)
+            targets = [float(c) for c in range(len(outputs))]
+        elif loss_fn in per_sample:
             targets = list(per_sample[loss_fn])
             order, terms, fed, rows, names_of = _classifier_sample(model, xs, ys, loss_fn)
         else:
@@ -1293,12 +1341,18 @@ def _program(
     start = [p.data for p in params]
     inputs = [[slot[i] for i in node.inputs] for node in order]
     kernels = [ops.TABLE[str(n[0])].kernel for n in nodes]
+    # cross_entropy reads the logit of the row's class (fed last): node `picked` takes its
+    # first input from the slot of that output
+    picked = order.index(choice) if choice is not None else -1
+    choices = [slot[o] for o in outputs]
 
     def batch_loss(batch: Sequence[int]) -> float:
         out: list[float] = []
         for r in batch:
             values = [*start, *rows[r], *consts, *([0.0] * len(order))]
             for k, node in enumerate(order):
+                if k == picked:
+                    inputs[k][0] = choices[int(rows[r][len(fed) - 1])]
                 ins = [values[i] for i in inputs[k]]
                 values[base + k] = kernels[k](ins, *node.params)[0]
             out += [values[slot[t]] for t in terms]
@@ -1317,6 +1371,10 @@ def _program(
         "mean": mean,
         "rows": [list(r) for r in rows],
         "targets": targets,  # the values a target may take (a classifier's), or None
+        # the model's outputs, and the node that reads the one of the row's class (the
+        # row's last fed value): [node, input, the slot of each class's output]
+        "outputs": [slot[o] for o in outputs] if outputs else None,
+        "pick": [picked, 0, choices] if choice is not None else None,
     }, batch_loss
 
 
@@ -1366,6 +1424,56 @@ def _classifier_sample(
         return display_names(topological_order(sample))
 
     return order, terms, fed, rows, names
+
+
+def _cross_entropy() -> Callable[..., Value]:
+    from .losses import cross_entropy
+
+    return cross_entropy
+
+
+def _class_sample(
+    model: Callable[[Any], Any], xs: Sequence[Sequence[float]], ys: Sequence[Any]
+) -> tuple[
+    list[Value],
+    list[Value],
+    list[Value],
+    list[tuple[float, ...]],
+    Callable[[], dict[Value, str]],
+    list[Value],
+    Value,
+]:
+    """One sample's graph of cross_entropy (a row of logits, a class index): as
+    `_classifier_sample`, with the class fed as the row's last value (a placeholder no node
+    reads) and the graph made for class 0; also the model's outputs and the node that reads
+    the class's logit (l_c − m), whose first input the page takes from the row's class."""
+    from .losses import cross_entropy
+
+    placeholders = [Value(float(x), f"x{j + 1}", role="input") for j, x in enumerate(xs[0])]
+    out = model(placeholders)
+    preds = out if isinstance(out, list) else [out]
+    rows = []
+    for i, (x, y) in enumerate(zip(xs, ys)):
+        c = y[0] if isinstance(y, Sequence) and len(y) == 1 else y
+        if isinstance(c, bool) or not isinstance(c, numbers.Real) or c not in range(len(preds)):
+            raise ValueError(
+                f"explore: row {i}'s class must be a whole number from 0 to {len(preds) - 1} "
+                f"(the model has {len(preds)} outputs), got {c!r}"
+            )
+        rows.append((*map(float, x), float(c)))
+    term = cross_entropy([preds], [0])
+    order = [node for node in topological_order(term) if node.inputs]
+    choice = next(
+        node
+        for node in order
+        if node.op == "-" and node.inputs[0] is preds[0] and node.inputs[1].op == "max"
+    )
+
+    def names() -> dict[Value, str]:
+        return display_names(topological_order(term))
+
+    fed = [*placeholders, Value(0.0, "class", role="input")]
+    return order, [term], fed, rows, names, preds, choice
 
 
 def _per_sample_losses() -> dict[Any, tuple[float, ...]]:
@@ -1427,9 +1535,10 @@ def explore_tutorial(
     name: str, epochs: int | None = None, *, max_steps: int = MAX_STEPS
 ) -> Exploration:
     """The page of a tutorial that trains (regression, descent, generalized, vectorized, deep),
-    with its data, initial weights and learning rate, or of a 2-16-16-1 moons classifier
-    ("moons"); `max_steps` as for `explore`."""
-    from .data import daily_infections, regression_rows
+    with its data, initial weights and learning rate, of a 2-16-16-1 moons classifier
+    ("moons") or of a 2-8-3 classifier of three blobs with cross-entropy ("blobs");
+    `max_steps` as for `explore`."""
+    from .data import daily_infections, plane, regression_rows
     from .losses import mse, squared_error
 
     if name not in EXPLORABLE:
@@ -1464,6 +1573,7 @@ def explore_tutorial(
             title="The regression walkthrough: ŷ = w1·x1 + w2·x2 + b, L = (ŷ − y)²",
             model=line,
             loss="sse",  # of one row: (ŷ − y)²
+            datasets={"walkthrough": regression_rows(), "plane": plane()},
         )
     if name == "descent":
         w = Value(0.5, "w", role="param")
@@ -1494,6 +1604,8 @@ def explore_tutorial(
         )
     if name == "moons":
         return _explore_moons(epochs or MOONS_EPOCHS, max_steps)
+    if name == "blobs":
+        return _explore_blobs(epochs or BLOBS_EPOCHS, max_steps)
     xs, ys = daily_infections()
     rows = [(*x, y) for x, y in zip(xs, ys)]
     init: str | None = None
@@ -1541,13 +1653,20 @@ MOONS_ROWS, MOONS_EPOCHS = 20, 2
 def _explore_moons(epochs: int, max_steps: int) -> Exploration:
     """A 2-16-16-1 ReLU classifier of 20 moons points (labels -1 and 1), hinge loss, one
     sample per batch: small enough a page, and the learner can add and remove points."""
-    from .datasets import moons
+    from .datasets import circles, moons, xor
     from .losses import hinge
 
     init, seed = "he", 1
     model = MLP(2, [16, 16, 1], "relu", "linear", init=init, seed=seed)
-    xs, ys = moons(MOONS_ROWS, noise=0.1, seed=0)
-    rows = [(*x, float(y)) for x, y in zip(xs, ys)]
+    sets = {
+        name: [(*x, float(y)) for x, y in zip(*make(MOONS_ROWS, noise=noise, seed=0))]
+        for name, make, noise in (
+            ("moons", moons, 0.1),
+            ("circles", circles, 0.05),
+            ("xor", xor, 0.0),
+        )
+    }
+    rows = sets["moons"]
 
     def moons_classifier(batch: list[list[Value]]) -> Value:
         scores = [model(row[:-1]) for row in batch]
@@ -1569,4 +1688,48 @@ def _explore_moons(epochs: int, max_steps: int) -> Exploration:
         loss="hinge",
         init=init,
         seed=seed,
+        datasets=sets,
+    )
+
+
+BLOBS_ROWS, BLOBS_EPOCHS = 24, 2
+
+
+def _explore_blobs(epochs: int, max_steps: int) -> Exploration:
+    """A 2-8-3 tanh classifier of 24 points in three blobs (classes 0, 1, 2), softmax
+    cross-entropy, one sample per batch: the page colours the plane by the predicted class."""
+    from .datasets import blobs, spiral
+    from .losses import cross_entropy
+
+    init, seed = "glorot", 0
+    model = MLP(2, [8, 3], "tanh", "linear", init=init, seed=seed)
+    sets = {
+        name: [(*x, float(y)) for x, y in zip(*make(BLOBS_ROWS, noise=noise, seed=0))]
+        for name, make, noise in (("blobs", blobs, 0.35), ("spiral", spiral, 0.05))
+    }
+    rows = sets["blobs"]
+
+    def blobs_classifier(batch: list[list[Value]]) -> Value:
+        logits = [model(row[:-1]) for row in batch]
+        loss = cross_entropy(
+            [out for out in logits if isinstance(out, list)], [int(row[-1].data) for row in batch]
+        )
+        loss.label = "L"
+        return loss
+
+    return explore(
+        blobs_classifier,
+        model.parameters(),
+        rows,
+        optimizer=Adam(model.parameters(), lr=0.05),
+        epochs=epochs,
+        batch_size=1,
+        columns=["x1", "x2", "class"],
+        max_steps=max_steps,
+        title="A 2-8-3 tanh network sorts three blobs: softmax cross-entropy, one point per batch",
+        model=model,
+        loss="cross_entropy",
+        init=init,
+        seed=seed,
+        datasets=sets,
     )

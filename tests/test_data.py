@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import math
+import random
+
 import pytest
 
 from micrograd_covid import Scaler, load_daily_counts, sir_curve, windows
@@ -246,3 +249,77 @@ def test_moons_live_in_data_and_datasets_still_answers_scikit_learns_import():
     assert datasets.make_moons is data.make_moons and datasets.moons is data.moons is moons
     xs, ys = data.moons(6, noise=0.0, seed=1)
     assert len(xs) == 6 and sorted(ys) == [-1, -1, -1, 1, 1, 1]
+
+
+SETS = {"circles": (-1, 1), "xor": (-1, 1), "blobs": (0, 1, 2), "spiral": (0, 1, 2)}
+
+
+@pytest.mark.parametrize("name", sorted(SETS))
+def test_each_set_in_the_plane_is_seeded_balanced_and_labelled_as_documented(name):  # type: ignore[no-untyped-def]
+    from micrograd_covid import data, datasets
+
+    make = getattr(data, name)
+    assert getattr(datasets, name) is make
+    xs, ys = make(31, seed=3)
+    assert len(xs) == len(ys) == 31 and all(len(x) == 2 for x in xs)
+    assert all(isinstance(v, float) and math.isfinite(v) for x in xs for v in x)
+    assert set(ys) == set(SETS[name])
+    counts = [ys.count(c) for c in SETS[name]]
+    if name != "xor":  # xor's labels follow where its uniform points fall
+        assert max(counts) - min(counts) <= 1
+    assert make(31, seed=3) == (xs, ys)  # the same seed, the same set
+    assert make(31, seed=4) != (xs, ys)
+    state = random.getstate()
+    make(31, seed=None)
+    assert random.getstate() == state  # no global random state
+
+
+def test_the_sets_put_each_class_where_their_docstrings_say():
+    from micrograd_covid.data import BLOB_CENTRES, blobs, circles, spiral, xor
+
+    xs, ys = circles(40, noise=0.0)
+    for x, y in zip(xs, ys):
+        assert math.hypot(*x) == pytest.approx(1.0 if y == -1 else 0.5)
+    xs, ys = xor(40)
+    assert all(
+        (x1 * x2 > 0) == (y == 1) and min(abs(x1), abs(x2)) >= 0.1 for (x1, x2), y in zip(xs, ys)
+    )
+    xs, ys = blobs(60, noise=0.0)
+    assert all(tuple(x) == BLOB_CENTRES[y] for x, y in zip(xs, ys))
+    xs, ys = spiral(30, noise=0.0)
+    for x, y in zip(xs, ys):
+        r = math.hypot(*x)
+        angle = math.atan2(x[1], x[0]) - 4 * r - 2 * math.pi * y / 3
+        assert math.cos(angle) == pytest.approx(1.0)  # on arm y's curve
+
+
+@pytest.mark.parametrize("name", sorted(SETS))
+@pytest.mark.parametrize(
+    ("kwargs", "error", "words"),
+    [
+        ({"n": 0}, ValueError, "n must be an int >="),
+        ({"n": 2.5}, ValueError, "n must be an int >="),
+        ({"n": True}, ValueError, "n must be an int >="),
+        ({"noise": -0.1}, ValueError, "noise must be a finite number >= 0"),
+        ({"noise": float("nan")}, ValueError, "noise must be a finite number >= 0"),
+        ({"noise": "0.1"}, TypeError, "noise must be a number"),
+        ({"seed": 1.5}, TypeError, "seed must be an int or None"),
+    ],
+)
+def test_each_set_refuses_a_bad_argument_naming_it(name, kwargs, error, words):  # type: ignore[no-untyped-def]
+    from micrograd_covid import data
+
+    with pytest.raises(error, match=f"^{name}: {words}"):
+        getattr(data, name)(**kwargs)
+
+
+def test_plane_rows_lie_near_the_walkthroughs_plane_and_a_seed_repeats_them():
+    from micrograd_covid.data import plane
+
+    rows = plane(20, noise=0.1, seed=5)
+    assert len(rows) == 20 and rows == plane(20, noise=0.1, seed=5) != plane(20, seed=6)
+    assert all(max(abs(x1), abs(x2)) <= 2.0 for x1, x2, _ in rows)
+    assert all(abs(y - (x1 - 2 * x2)) < 0.6 for x1, x2, y in rows)
+    assert plane(3, noise=0.0) == [(x1, x2, round(x1 - 2 * x2, 2)) for x1, x2, _ in plane(3)]
+    with pytest.raises(ValueError, match="^plane: noise must be a finite number >= 0"):
+        plane(noise=-1.0)

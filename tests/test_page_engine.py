@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib
 import json
 import math
+import random
 import shutil
 import subprocess
 from pathlib import Path
@@ -744,8 +745,10 @@ def test_a_model_and_loss_that_are_not_builds_are_refused_and_the_parameters_kep
     with pytest.raises(ValueError, match="model= and loss= give .* build gave"):
         explore(build, model.parameters(), rows, model=model, loss="sse", batch_size=2)
     assert [p.data for p in model.parameters()] == before
-    with pytest.raises(ValueError, match="explore: loss must be one of mse, sse, hinge, bce"):
-        explore(build, model.parameters(), rows, model=model, loss="cross_entropy")
+    with pytest.raises(
+        ValueError, match="explore: loss must be one of mse, sse, hinge, bce, cross_entropy"
+    ):
+        explore(build, model.parameters(), rows, model=model, loss="l1")
     with pytest.raises(TypeError, match="explore: model must be a function"):
         explore(build, model.parameters(), rows, model=3, loss="mse")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="explore: init must be one of"):
@@ -1019,3 +1022,143 @@ def test_the_moons_plot_shows_the_current_neurons_output_over_the_plane(browser,
     low, high = text.removeprefix("L1.n5 over the plane, from ").split(" to ")
     assert high == f"{max(values):.4g}" and max(values) > 0
     assert low.replace("\u2212", "-") == f"{min(values):.4g}"
+
+
+def _three_classes(nin: int, seed: int) -> tuple[list[list[float]], list[int]]:
+    """Three classes of 12 points: the blobs for two inputs, a third input of noise beside
+    them for three."""
+    from micrograd_covid.data import blobs
+
+    xs, ys = blobs(12, seed=seed)
+    if nin == 3:
+        rng = random.Random(seed)
+        xs = [[*x, rng.uniform(-1.0, 1.0)] for x in xs]
+    return xs, ys
+
+
+#: (optimizer, lr, momentum, betas, batch_size): each at seeds 0-2, for 2-5-3 and 3-5-3
+XENT_SETTINGS = [
+    ("sgd", 0.1, 0.0, None, 1),
+    ("sgd", 0.5, 0.0, None, None),
+    ("momentum", 0.05, 0.9, None, 1),
+    ("momentum", 0.2, 0.8, None, None),
+    ("adam", 0.02, 0.0, (0.9, 0.999), 1),
+    ("adam", 0.05, 0.0, (0.8, 0.99), None),
+]
+XENT_CASES = [(nin, s, seed) for nin in (2, 3) for s in XENT_SETTINGS for seed in range(3)]
+
+
+def _xent_python(
+    nin: int, setting: tuple[Any, ...], seed: int
+) -> tuple[Any, list[float], list[float]]:
+    kind, lr, momentum, betas, batch_size = setting
+    xs, ys = _three_classes(nin, seed)
+    model = MLP(nin, [5, 3], "tanh", "linear", seed=seed)
+    params = model.parameters()
+    program = program_data(model, params, xs, ys, "cross_entropy")
+    losses: list[float] = []
+    fit(
+        model,
+        xs,
+        ys,
+        loss="cross_entropy",
+        optimizer=_optimizer(params, kind, lr, momentum, betas),
+        epochs=3,
+        batch_size=batch_size,
+        callback=lambda epoch, step, value: losses.append(value),
+    )
+    settings = {
+        "lr": lr,
+        "optimizer": kind,
+        "momentum": momentum,
+        "betas": betas,
+        "batch_size": batch_size,
+        "epochs": 3,
+    }
+    return {"program": program, "settings": settings}, losses, [p.data for p in params]
+
+
+@pytest.fixture(scope="module")
+def xent_trained() -> list[tuple[Any, Any]]:
+    """Every cross-entropy case through fit and through the page's engine (one node run)."""
+    pythons = [_xent_python(*case) for case in XENT_CASES]
+    pages = run_node({"runs": [p[0] for p in pythons]})
+    return list(zip(pythons, pages))
+
+
+@pytest.mark.parametrize(
+    "i",
+    range(len(XENT_CASES)),
+    ids=[f"{n}-5-3 {s[0]} bs={s[4]} seed={seed}" for n, s, seed in XENT_CASES],
+)
+def test_the_page_trains_a_three_class_cross_entropy_classifier_to_fits_numbers(i, xent_trained):  # type: ignore[no-untyped-def]
+    (payload, losses, params), page = xent_trained[i]
+    assert page["stopped"] is None
+    assert len(page["losses"]) == len(losses) == (36 if payload["settings"]["batch_size"] else 3)
+    assert all(map(close, page["losses"], losses)), (page["losses"][:3], losses[:3])
+    assert all(map(close, page["params"], params)), (page["params"][:3], params[:3])
+    third = len(losses) // 3  # an epoch: it learns, so this compares no two stuck runs
+    assert sum(losses[-third:]) < sum(losses[:third])
+
+
+def test_a_cross_entropy_program_reads_the_logit_of_each_rows_class_and_lists_the_classes():
+    xs, ys = _three_classes(2, 0)
+    model = MLP(2, [5, 3], "tanh", "linear", seed=0)
+    program = program_data(model, model.parameters(), xs, ys, "cross_entropy")
+    assert program["targets"] == [0.0, 1.0, 2.0]
+    assert [row[-1] for row in program["rows"]] == [float(y) for y in ys]
+    node, position, slots = program["pick"]
+    assert program["nodes"][node][0] == "-" and position == 0
+    assert slots == program["outputs"] and len(slots) == 3
+    assert program["nodes"][node][1][1] - program["fed"] - len(program["params"]) - len(
+        program["consts"]
+    ) in {k for k, n in enumerate(program["nodes"]) if n[0] == "max"}
+    with pytest.raises(ValueError, match="row 2's class must be a whole number from 0 to 2"):
+        program_data(model, model.parameters(), xs, [*ys[:2], 3, *ys[3:]], "cross_entropy")
+
+
+def test_the_page_refuses_a_row_whose_class_the_model_has_no_output_for():
+    xs, ys = _three_classes(2, 1)
+    model = MLP(2, [5, 3], "tanh", "linear", seed=1)
+    program = program_data(model, model.parameters(), xs, ys, "cross_entropy")
+    program["rows"][4][-1] = 3.0
+    settings = {"lr": 0.1, "optimizer": "sgd", "batch_size": 1, "epochs": 1}
+    node = shutil.which("node")
+    assert node is not None
+    done = subprocess.run(
+        [node, "-e", _PRELUDE + engine_script() + _DRIVER],
+        input=json.dumps({"runs": [{"program": program, "settings": settings}]}),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode != 0
+    assert "a row's class must be a whole number from 0 to 2, got 3" in done.stderr
+
+
+def test_the_page_predicts_every_logit_of_a_three_class_model_as_python():
+    xs, ys = _three_classes(2, 2)
+    model = MLP(2, [5, 3], "tanh", "linear", seed=2)
+    params = model.parameters()
+    program = program_data(model, params, xs, ys, "cross_entropy")
+    grid = [[-1.5, 0.25], [0.0, 0.0], [1.25, -0.75]]
+    driver = """
+var input = JSON.parse(require("fs").readFileSync(0, "utf8"));
+var p = new MGEngine.Program(input.program);
+process.stdout.write(JSON.stringify(p.predict(input.program.init, input.xs)));
+"""
+    node = shutil.which("node")
+    assert node is not None
+    done = subprocess.run(
+        [node, "-e", engine_script() + driver],
+        input=json.dumps({"program": program, "xs": grid}),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    got = json.loads(done.stdout)
+    want = [[v.data for v in model(x)] for x in grid]
+    assert len(got) == 3 and all(len(g) == 3 for g in got)
+    assert all(close(a, b) for g, w in zip(got, want) for a, b in zip(g, w)), (got, want)

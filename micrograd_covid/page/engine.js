@@ -5,7 +5,9 @@
    No DOM: it runs in the page and in node. The program is data (JSON written by
    micrograd_covid.explore.program_data): value slots are the parameters, then the fed leaves
    (a row's inputs, then its targets), then constant leaves, then the interior nodes in the
-   order the batch's graph computes them. A node is [op row name, input slots, params].
+   order the batch's graph computes them. A node is [op row name, input slots, params]. A
+   cross_entropy program also has `pick` (the node that reads the logit of the row's class,
+   fed as the row's last value) and `outputs` (the model's outputs, the logits).
 
    The arithmetic follows the library's, step for step, so the numbers are Python's: a batch's
    rows run forward in order; the loss adds the row terms left to right from 0 (then divides by
@@ -50,16 +52,34 @@
     });
     this.terms = data.terms;
     this.mean = !!data.mean;
+    // cross_entropy: node pick[0] reads, as input pick[1], the output of the row's class
+    this.pick = data.pick || null;
   }
 
-  /* One row forward: every slot's value and every node's partials (into `vals`, `locs`). */
+  /* The input slots of the node that reads the row's class's output (the class is the row's
+     last fed value), or null when the program has no such node. */
+  Program.prototype.picked = function (row) {
+    var pick = this.pick;
+    if (!pick) return null;
+    var c = row[this.F - 1], slots = pick[2];
+    if (!(c >= 0 && c < slots.length && Math.floor(c) === c)) {
+      throw new Error("a row's class must be a whole number from 0 to " + (slots.length - 1) + ", got " + c);
+    }
+    var ins = this.nodes[pick[0]].ins.slice();
+    ins[pick[1]] = slots[c];
+    return ins;
+  };
+
+  /* One row forward: every slot's value and every node's partials (into `vals`, `locs`);
+     returns the picked node's input slots for this row (null without one). */
   Program.prototype.forwardRow = function (params, row, vals, locs) {
     var P = this.P, F = this.F, base = this.base, nodes = this.nodes, k, j;
+    var picked = this.picked(row), at = picked ? this.pick[0] : -1;
     for (k = 0; k < P; k++) vals[k] = params[k];
     for (k = 0; k < F; k++) vals[P + k] = row[k];
     for (k = 0; k < this.C; k++) vals[P + F + k] = this.data.consts[k];
     for (k = 0; k < nodes.length; k++) {
-      var node = nodes[k], ins = node.ins, x = new Array(ins.length);
+      var node = nodes[k], ins = k === at ? picked : node.ins, x = new Array(ins.length);
       for (j = 0; j < ins.length; j++) x[j] = vals[ins[j]];
       var out = node.rule(x, node.params, RULES);
       if (!finite(out[0])) {
@@ -68,6 +88,7 @@
       vals[base + k] = out[0];
       locs[k] = out[1];
     }
+    return picked;
   };
 
   /* A batch: forward every row, the loss; then the parameters' gradients. */
@@ -76,9 +97,9 @@
     var size = base + nodes.length, saved = [], out = [], r, k, j;
     for (r = 0; r < rows.length; r++) {
       var vals = new Array(size), locs = new Array(nodes.length);
-      this.forwardRow(params, rows[r], vals, locs);
+      var picked = this.forwardRow(params, rows[r], vals, locs);
       for (k = 0; k < terms.length; k++) out.push(vals[base + terms[k]]);
-      saved.push({ vals: vals, locs: locs });
+      saved.push({ vals: vals, locs: locs, picked: picked });
     }
     var total = 0;
     for (k = 0; k < out.length; k++) total += out[k];
@@ -87,14 +108,14 @@
     else { loss = total; seed = 1 * 1; }
     if (!finite(loss)) throw new Diverged("loss " + loss, true);
     var grads = new Array(P).fill(0);
-    var g = new Array(size);
+    var g = new Array(size), at = this.pick ? this.pick[0] : -1;
     for (r = saved.length - 1; r >= 0; r--) {
       var row = saved[r];
       for (k = P; k < size; k++) g[k] = 0;
       for (k = 0; k < P; k++) g[k] = grads[k];
       for (k = 0; k < terms.length; k++) g[base + terms[k]] = seed;
       for (k = nodes.length - 1; k >= 0; k--) {
-        var ins = nodes[k].ins, local = row.locs[k], up = g[base + k];
+        var ins = k === at ? row.picked : nodes[k].ins, local = row.locs[k], up = g[base + k];
         for (j = 0; j < ins.length; j++) g[ins[j]] += local[j] * up;
       }
       for (k = 0; k < P; k++) grads[k] = g[k];
@@ -115,14 +136,16 @@
     return -1;
   };
 
-  /* The model's output for each input in `xs` (the target slot fed 0), at `params`. */
+  /* The model's output for each input in `xs` (the target slot fed 0), at `params`; for a
+     program that lists several outputs (a cross_entropy classifier's logits), a list each. */
   Program.prototype.predict = function (params, xs) {
     var slot = this.outputSlot(), size = this.base + this.nodes.length, out = new Array(xs.length);
-    if (slot < 0) throw new Error("predict: the program has no model output");
+    var many = this.data.outputs && this.data.outputs.length > 1 ? this.data.outputs : null;
+    if (slot < 0 && !many) throw new Error("predict: the program has no model output");
     var vals = new Array(size), locs = new Array(this.nodes.length);
     for (var i = 0; i < xs.length; i++) {
       this.forwardRow(params, xs[i].concat([0]), vals, locs);
-      out[i] = vals[slot];
+      out[i] = many ? many.map(function (s) { return vals[s]; }) : vals[slot];
     }
     return out;
   };

@@ -1029,6 +1029,24 @@
   var GRID = 40, NODE_GRID = 20, PLOT_W = 440, PLOT_H = 300, plotRun = null, plotFrame = null, plotCache = {};
   var plotOn = !!(D.live && plot && D.columns.length === 3 && D.live.program.fed === 3);
   var CLASS_COLOURS = ["#d9731a", "#2a7ab0"];
+  // several outputs (cross-entropy's logits): class c's colour; the plane shows the argmax
+  var MANY_COLOURS = [[217, 115, 26], [42, 122, 176], [176, 80, 154], [60, 150, 90], [120, 120, 120]];
+  var manyClasses = !!(D.live && D.live.program.outputs && D.live.program.outputs.length > 1);
+  function classColour(c) { return "rgb(" + MANY_COLOURS[c % MANY_COLOURS.length].join(",") + ")"; }
+  // The colour of the plane where the logits are `z`: the largest's class, paler where the
+  // softmax gives it less of a lead (nearly white where every class is as likely)
+  function argmaxColour(z) {
+    var best = 0, total = 0, k;
+    for (k = 1; k < z.length; k++) if (z[k] > z[best]) best = k;
+    for (k = 0; k < z.length; k++) total += Math.exp(z[k] - z[best]);
+    var lead = (1 / total - 1 / z.length) / (1 - 1 / z.length);
+    return overWhite(MANY_COLOURS[best % MANY_COLOURS.length], 0.06 + 0.4 * lead);
+  }
+  // `rgb` at opacity `a` over white, as an opaque colour: the cells overlap by half a pixel
+  // (no gaps), and translucent ones would draw a grid where they do
+  function overWhite(rgb, a) {
+    return "rgb(" + rgb.map(function (v) { return Math.round(255 - a * (255 - v)); }).join(",") + ")";
+  }
   function frameOf(rows) {
     var x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
     rows.forEach(function (r) { x0 = Math.min(x0, r[0]); x1 = Math.max(x1, r[0]); y0 = Math.min(y0, r[1]); y1 = Math.max(y1, r[1]); });
@@ -1107,7 +1125,7 @@
       var top = Math.max.apply(null, out.map(Math.abs)) || 1, w0 = PLOT_W / NODE_GRID, h0 = PLOT_H / NODE_GRID;
       for (var j0 = 0; j0 < NODE_GRID; j0++) for (var i0 = 0; i0 < NODE_GRID; i0++) {
         var u = out[j0 * NODE_GRID + i0] / top;  // blue positive, orange negative, white 0
-        ctx.fillStyle = u >= 0 ? "rgba(42,122,176," + (0.6 * u).toFixed(3) + ")" : "rgba(217,115,26," + (-0.6 * u).toFixed(3) + ")";
+        ctx.fillStyle = u >= 0 ? overWhite([42, 122, 176], 0.6 * u) : overWhite([217, 115, 26], -0.6 * u);
         ctx.fillRect(i0 * w0, j0 * h0, w0 + 0.5, h0 + 0.5);
       }
       document.getElementById("plot-node").textContent = st.lay.L.names[st.S.k] + " over the plane, from " + f4(Math.min.apply(null, out)) + " to " + f4(Math.max.apply(null, out));
@@ -1117,12 +1135,14 @@
       var cw = PLOT_W / GRID, ch = PLOT_H / GRID;
       for (var j = 0; j < GRID; j++) for (var i = 0; i < GRID; i++) {
         var v = out[j * GRID + i], colour;
-        if (targets) {
+        if (manyClasses) {
+          colour = argmaxColour(v);
+        } else if (targets) {
           var c = v > 0 ? [42, 122, 176] : [217, 115, 26], a = Math.min(1, Math.abs(v)) * 0.35 + 0.08;
-          colour = "rgba(" + c.join(",") + "," + a.toFixed(3) + ")";
+          colour = overWhite(c, a);
         } else {
           var t = hi > lo ? Math.max(0, Math.min(1, (v - lo) / (hi - lo))) : 0.5;
-          colour = "rgba(42,122,176," + (0.05 + 0.45 * t).toFixed(3) + ")";
+          colour = overWhite([42, 122, 176], 0.05 + 0.45 * t);
         }
         ctx.fillStyle = colour;
         ctx.fillRect(i * cw, j * ch, cw + 0.5, ch + 0.5);
@@ -1135,7 +1155,7 @@
       var q = toPlot(r[0], r[1]);
       ctx.beginPath();
       ctx.arc(q[0], q[1], cur[ri] ? 7 : 5, 0, 2 * Math.PI);
-      ctx.fillStyle = targets ? CLASS_COLOURS[r[2] > 0 ? 1 : 0] : "#555";
+      ctx.fillStyle = manyClasses ? classColour(r[2]) : targets ? CLASS_COLOURS[r[2] > 0 ? 1 : 0] : "#555";
       ctx.fill();
       ctx.lineWidth = cur[ri] ? 3 : 1;
       ctx.strokeStyle = cur[ri] ? "#D62728" : "#fff";
@@ -1156,7 +1176,7 @@
       rows.push([x[0], x[1], label]);
     }
     try {
-      setRows(rows);
+      setRowsOf(rows, null);
       note((hit >= 0 ? "Removed row " + (hit + 1) : "Added a point") + "; re-trained on " + rows.length + " rows.", false);
     } catch (err) { note(err.message.replace(/^explorer\.(setRows|retrain): /, ""), true); }
   }
@@ -1194,6 +1214,7 @@
     (targets || []).forEach(function (t) {
       var o = document.createElement("option");
       o.value = String(t); o.textContent = "class " + t;
+      if (manyClasses) o.style.color = classColour(t);
       select.appendChild(o);
     });
     if (targets) select.value = String(targets[targets.length - 1]);
@@ -1584,7 +1605,7 @@
       fail("batch_size: this page's graph is drawn for batches of " + (recorded.batch_size === null ? "every row" : recorded.batch_size) + " and stays so");
     }
     if (s.loss !== recorded.loss) fail("loss: this page replays its own loss, " + recorded.loss);
-    if (s.data !== recorded.data) fail("data: use setRows(rows) to change the rows");
+    checkData(s.data);
     if (s.init !== recorded.init || s.seed !== recorded.seed) {
       if (!LIVE.redraw || !LIVE.mlp || typeof root.mlpInit !== "function") {
         fail("init and seed: this page cannot draw new initial weights" + (LIVE.redraw ? " (pyrandom.js is missing)" : " (its weights were given, not drawn)"));
@@ -1609,7 +1630,8 @@
       if (!(B.l in template)) template[B.l] = B;
     });
     var total = 0, records = run.batches.map(function (rec, i) {
-      var li = rec.batch in layoutOf ? layoutOf[rec.batch] : layoutOf[1], lay = layouts[li], L = lay.L, ops = LIVE.ops[li], T = template[li];
+      var li = classLayout(rows, rec.rows, rec.batch in layoutOf ? layoutOf[rec.batch] : layoutOf[1]);
+      var lay = layouts[li], L = lay.L, ops = LIVE.ops[li], T = template[li];
       var v = new Array(lay.n), d = [];
       for (var k = 0; k < lay.n; k++) {
         if (!L.inputs[k].length) {
@@ -1638,6 +1660,7 @@
   // Re-train with `changes` merged into the settings; rebuild the steps; {losses, params}
   function retrain(changes, quiet) {
     var s = merged(changes || {});
+    if (s.data !== null && s.data !== rowsSet) return chooseData(s);
     var rows = D.rows;
     var result = trainRecords(s, rows);
     settings = s;
@@ -1679,6 +1702,85 @@
     D.rows = clean;
     try { return retrain({}); } catch (err) { D.rows = old; throw err; }
   }
+  // --- the built-in data sets (live.datasets, by name): settings.data names the rows' set ----
+  var rowsSet = recorded ? recorded.data : null;  // the set D.rows holds; null: the learner's
+  function dataNames() { return Object.keys((LIVE && LIVE.datasets) || {}); }
+  function checkData(name) {
+    if (name === null) return;
+    var names = dataNames();
+    if (typeof name !== "string" || names.indexOf(name) < 0) {
+      fail("data must be " + (names.length ? "one of " + names.join(", ") : "null: this page has no built-in sets") + ", got " + JSON.stringify(name));
+    }
+  }
+  // Replace the rows (as setRows does, and re-train), saying which set they are (null: none)
+  function setRowsOf(rows, name) {
+    var keep = settings, keepSet = rowsSet;
+    settings = copySettings(settings);
+    settings.data = name;
+    rowsSet = name;
+    try { return setRows(rows); } catch (err) { settings = keep; rowsSet = keepSet; throw err; }
+  }
+  // Settings `s` whose data is another set: its rows, through setRows, with the plot reframed
+  function chooseData(s) {
+    var keep = settings, frame = plotFrame;
+    settings = s;
+    plotFrame = null;
+    try {
+      var out = setRowsOf(LIVE.datasets[s.data].map(function (r) { return r.slice(); }), s.data);
+      if (noteBox) note("Data: " + s.data + ", " + D.rows.length + " rows. " + noteBox.textContent, noteBox.className === "bad");
+      return out;
+    } catch (err) {
+      settings = keep;
+      plotFrame = frame;
+      fail("data " + JSON.stringify(s.data) + ": " + err.message.replace(/^explorer\.\w+: /, ""));
+    }
+  }
+  var dataSelect = null;
+  function setUpDataChoice(apply) {
+    var names = dataNames();
+    if (!names.length || !panel) return;
+    var label = document.createElement("label");
+    label.appendChild(document.createTextNode("data "));
+    dataSelect = document.createElement("select");
+    dataSelect.id = "set-data";
+    names.concat([""]).forEach(function (name) {
+      var o = document.createElement("option");
+      o.value = name;
+      o.textContent = name || "your rows";
+      dataSelect.appendChild(o);
+    });
+    label.appendChild(dataSelect);
+    field("set-reset").parentNode.insertBefore(label, field("set-reset"));
+    dataSelect.addEventListener("change", function () {
+      if (dataSelect.value) apply({ data: dataSelect.value });
+    });
+    showDataChoice();
+  }
+  function showDataChoice() {
+    if (!dataSelect) return;
+    var own = dataSelect.querySelector('option[value=""]');
+    own.hidden = own.disabled = settings.data !== null;
+    dataSelect.value = settings.data === null ? "" : settings.data;
+  }
+  // cross_entropy's graph reads the logit of the row's class: a batch is drawn on the layout
+  // recorded for a batch of the same classes (other losses: `li`, the batch number's)
+  var layoutOfClasses = null;  // "class,class,…" of a recorded batch's rows -> its layout
+  function classesOf(rows, batch) {
+    return batch.map(function (r) { return rows[r][rows[r].length - 1]; }).join(",");
+  }
+  function classLayout(rows, batch, li) {
+    if (!LIVE.program.pick) return li;
+    if (!layoutOfClasses) {
+      layoutOfClasses = {};
+      ORIGINAL.batches.forEach(function (B) {
+        var key = classesOf(ORIGINAL.rows, B.r);
+        if (!Object.prototype.hasOwnProperty.call(layoutOfClasses, key)) layoutOfClasses[key] = B.l;
+      });
+    }
+    var found = layoutOfClasses[classesOf(rows, batch)];
+    if (found === undefined) fail("this page has no drawing of a batch of classes " + classesOf(rows, batch));
+    return found;
+  }
   function resetRun() {
     if (!LIVE) return null;
     D.rows = ORIGINAL.rows;
@@ -1688,12 +1790,13 @@
     return out;
   }
   // The settings that differ from the recorded run, for the URL fragment: "&lr=0.5&optimizer=adam"
-  var HASH_KEYS = ["lr", "optimizer", "momentum", "betas", "epochs", "init", "seed"];
+  var HASH_KEYS = ["lr", "optimizer", "momentum", "betas", "epochs", "init", "seed", "data"];
   function settingsHash() {
     if (!LIVE) return "";
     var out = "";
     HASH_KEYS.forEach(function (key) {
       var a = settings[key], b = recorded[key];
+      if (key === "data" && a === null) return;  // the learner's own rows: not in a link
       if (JSON.stringify(a) !== JSON.stringify(b)) out += "&" + key + "=" + encodeURIComponent(Array.isArray(a) ? a.join(",") : String(a));
     });
     return out;
@@ -1720,7 +1823,7 @@
       var value = raw;
       if (key === "betas") value = raw.split(",").map(Number);
       else if (key === "optimizer") value = raw;
-      else if (key === "init") value = raw === "null" ? null : raw;
+      else if (key === "init" || key === "data") value = raw === "null" ? null : raw;
       else if (key === "seed") value = raw === "null" ? null : Number(raw);
       else value = Number(raw);
       changes = changes || {};
@@ -1749,6 +1852,7 @@
     field("set-init").value = settings.init === null ? "" : settings.init;
     field("set-seed").value = settings.seed === null ? "" : String(settings.seed);
     panel.setAttribute("data-optimizer", settings.optimizer);
+    showDataChoice();
   }
   function setUpControls() {
     if (!panel) return;
@@ -1776,6 +1880,7 @@
     field("set-init").addEventListener("change", function () { apply({ init: field("set-init").value || null }); });
     field("set-seed").addEventListener("change", function () { var v = field("set-seed").value; apply({ seed: v === "" ? null : v }); });
     field("set-reset").addEventListener("click", function () { resetRun(); go(0); });
+    setUpDataChoice(apply);
     panel.hidden = false;
     showSettings();
   }
@@ -1798,7 +1903,7 @@
     neuronMap: function (name) { return neuronMap(name); },
     predict: function (xs) { return plotOn ? plotRun.program.predict(plotParams(state(current)).params, xs) : null; },
     retrain: function (changes) { return retrain(changes); },
-    setRows: function (rows) { return setRows(rows); },
+    setRows: function (rows) { return setRowsOf(rows, null); },
     reset: function () { return resetRun(); },
     go: function (i) { go(i); return current; },
     get current() { return current; },
