@@ -54,9 +54,11 @@
     var listed = drawn.slice().sort(function (a, b) { return L.params[a] - L.params[b]; });
     var fwdPos = new Array(n).fill(-1);
     fwd.forEach(function (k, i) { fwdPos[k] = i; });
-    var neuronAt = {};
+    var neuronAt = {}, splitAt = {}, bwdPos = {};
     if (L.net) L.net.neurons.forEach(function (nr) { neuronAt[nr.k] = nr; });
-    return { L: L, n: n, off: off, edges: e, fwd: fwd, bwd: bwd, fwdPos: fwdPos, neuronAt: neuronAt,
+    (L.split || []).forEach(function (sp) { splitAt[sp.k] = sp; });
+    bwd.forEach(function (k2, i) { bwdPos[k2] = i; });
+    return { L: L, n: n, off: off, edges: e, fwd: fwd, bwd: bwd, fwdPos: fwdPos, neuronAt: neuronAt, splitAt: splitAt, bwdPos: bwdPos,
              drawn: drawn, listed: listed, pindex: pindex, root: n - 1, svg: null, nodes: [], edgeEls: [], li: li };
   });
 
@@ -259,6 +261,14 @@
         paras.push([T("Forward: " + L.names[S.k] + " is computed from its inputs.")]);
       }
       paras.push([M(r)]);
+      var sp = lay.splitAt[S.k];
+      if (sp && S.phase === "forward") {
+        var z = zValue(sp, B), fn = ACT_FN[sp.act];
+        paras.push([T("In two steps, as the node level draws it: the dot node "),
+          M(["z = w\\cdot x + b = " + numLatex(f7(z)), "z = w\u00b7x + b = " + f7(z)]), T(", then the activation "),
+          M([L.latex[S.k] + " = " + (FN[fn] || fn) + "(z) = " + (FN[fn] || fn) + "(" + numLatex(f7(z)) + ") = " + numLatex(f7(B.v[S.k])),
+             L.names[S.k] + " = " + fn + "(z) = " + fn + "(" + f7(z) + ") = " + f7(B.v[S.k])]), T(".")]);
+      }
       if (L.origins && L.origins[S.k]) paras.push([T(L.names[S.k] + " was made at " + L.origins[S.k] + ".")]);
       if (S.phase === "loss") paras.push([T("It goes on the loss chart: " + rootName + " = " + f7(B.v[S.k]) + ".")]);
     } else if (S.phase === "backward") {
@@ -488,6 +498,31 @@
         e += 1;
       });
     }
+    // a neuron a(w·x + b) drawn as two boxes at the node level: its z = w·x + b (the box the
+    // neuron's inputs go into) and a(z), joined by an edge of its own
+    V.zOf = {}; V.zboxes = [];
+    if (kind === "node") {
+      (L.split || []).forEach(function (sp) {
+        var a = V.boxOf[sp.k], zel = a && ids[a.id + "z"];
+        if (!zel) return;
+        var zr = V.zboxes.filter(function (r) { return r.el === zel; })[0];
+        if (!zr) {
+          var zedge = ids["edge-" + a.id.replace(/^node-/, "") + "z"];
+          zr = { el: zel, texts: zel.querySelectorAll("text"), main: {}, er: null };
+          zel.classList.add("box");
+          zel.querySelectorAll("title").forEach(function (t) { t.remove(); });
+          zr.tip = document.createElementNS(SVGNS, "title");
+          (zel.querySelector("a") || zel).insertBefore(zr.tip, (zel.querySelector("a") || zel).firstChild);
+          if (zedge) {
+            zr.er = { el: zedge, path: zedge.querySelector("path"), state: "", weight: -1 };
+            V.edges.push(zr.er);
+          }
+          V.zboxes.push(zr);
+        }
+        zr.main[map && map.samples[sp.k] >= 0 ? map.samples[sp.k] : "all"] = sp.k;
+        V.zOf[sp.k] = zr;
+      });
+    }
     if (kind === "neuron") {
       net.neurons.forEach(function (nr) {
         nr.w.forEach(function (we, i) {
@@ -648,6 +683,22 @@
     tanh: function (v) { return 1 - v * v; }, sigmoid: function (v) { return v * (1 - v); },
     relu: function (v) { return v > 0 ? 1 : 0; }, linear: function () { return 1; }
   };
+  // z = w·x + b of a neuron a(z), from the batch's numbers (its constants from the record)
+  function zValue(sp, B) {
+    var c = B.k[String(sp.k)] || [], n = sp.w.length, z = sp.b >= 0 ? B.v[sp.b] : sp.c;
+    for (var i = 0; i < n; i++) z += (sp.w[i] >= 0 ? B.v[sp.w[i]] : c[i]) * (sp.x[i] >= 0 ? B.v[sp.x[i]] : c[n + i]);
+    return z;
+  }
+  // each input edge's local partial of z, in the node's input order: ∂z/∂w_i = x_i,
+  // ∂z/∂x_i = w_i, ∂z/∂b = 1
+  function zLocals(sp, B) {
+    var c = B.k[String(sp.k)] || [], n = sp.w.length, out = [], i;
+    if (sp.w[0] >= 0) for (i = 0; i < n; i++) out.push(sp.x[i] >= 0 ? B.v[sp.x[i]] : c[n + i]);
+    if (sp.x[0] >= 0) for (i = 0; i < n; i++) out.push(sp.w[i] >= 0 ? B.v[sp.w[i]] : c[i]);
+    if (sp.b >= 0) out.push(1);
+    return out;
+  }
+  var ACT_FN = { tanh: "tanh", relu: "relu", sigmoid: "\u03c3" };
   function showLayout(lay) {
     layouts.forEach(function (other) {
       [other.views.node, other.views.neuron].forEach(function (V) { if (V) V.div.hidden = V !== viewOf(lay) || other !== lay; });
@@ -687,6 +738,20 @@
       rec.el.classList.toggle("lit", isLit);
       if (isLit) litBoxes.push(rec.el);
     });
+    V.zboxes.forEach(function (zr) {
+      var k = zr.main[s] !== undefined ? zr.main[s] : zr.main.all, sp = lay.splitAt[k], isKnown = known(st, k);
+      setLine(zr.texts, 1, isKnown ? "= " + f4(zValue(sp, B)) : "= ?");
+      // ∂L/∂z once the neuron has passed its gradient back through its activation
+      var done = st.pi > 4 || (st.pi === 4 && lay.bwdPos[k] <= S.pos);
+      setLine(zr.texts, 2, done ? "\u2202" + rootName + "/\u2202z = " + f4(st.gr.g[k] * SLOPE[sp.act](B.v[k])) : "");
+      var zname = "z of " + L.names[k];
+      if (zr.el.getAttribute("data-node") !== zname) {
+        zr.el.setAttribute("data-node", zname);
+        zr.tip.textContent = zname + ": its w\u00b7x + b, before the activation " + sp.act;
+      }
+      zr.el.classList.toggle("pending", !isKnown);
+      zr.el.classList.toggle("lit", k === S.k && S.phase !== "update");
+    });
     var back = S.phase === "backward" || S.phase === "update";
     var active = new Set(), activeEls = [];
     if (S.k >= 0 && (S.phase === "forward" || S.phase === "loss" || S.phase === "backward")) {
@@ -694,6 +759,8 @@
         var er = V.edgeOf[lay.off[S.k] + j];
         if (er && !active.has(er)) { active.add(er); activeEls.push(er.el); }
       }
+      var zr0 = V.zOf[S.k];
+      if (zr0 && zr0.er) { active.add(zr0.er); activeEls.push(zr0.er.el); }
     }
     var maxW = 0;
     V.edges.forEach(function (er) { if (er.weight >= 0) maxW = Math.max(maxW, Math.abs(B.v[er.weight])); });
@@ -732,6 +799,15 @@
           var er = V.edgeOf[we], x = nr.x[i] >= 0 ? B.v[nr.x[i]] : (B.k[String(S.k)] || [])[nr.w.length + i];
           if (er && x !== undefined) todo.push([er, f4(delta) + " \u00d7 " + f4(x) + " = " + f4(delta * x)]);
         });
+      } else if (V.zOf[S.k]) {
+        // a neuron as two boxes: a(z) passes δ = ∂L/∂a × a′(z) to z, and z passes δ × its
+        // local partial (the input a weight multiplies, the weight an input meets, 1) on
+        var sp = lay.splitAt[S.k], zr = V.zOf[S.k], slope = SLOPE[sp.act](B.v[S.k]), zd = up * slope, zl = zLocals(sp, B);
+        if (zr.er) todo.push([zr.er, f4(up) + " \u00d7 " + f4(slope) + " = " + f4(zd)]);
+        L.inputs[S.k].forEach(function (inp, j) {
+          var er = V.edgeOf[lay.off[S.k] + j];
+          if (er && zl[j] !== undefined) todo.push([er, f4(zd) + " \u00d7 " + f4(zl[j]) + " = " + f4(zd * zl[j])]);
+        });
       } else {
         var seen = new Set();
         L.inputs[S.k].forEach(function (inp, j) {
@@ -749,13 +825,14 @@
     var focusEls = cur ? [cur] : (opened && V.kind === "node" ? opened.els : litBoxes.slice(0, 1));
     var alsoEls = litBoxes.concat(labelEls);
     if (S.k >= 0) L.inputs[S.k].forEach(function (inp) { var b = V.boxOf[inp]; if (b) alsoEls.push(b); });
+    if (S.k >= 0 && V.zOf[S.k]) alsoEls.push(V.zOf[S.k].el);
     if (opened && V.kind === "node") alsoEls = alsoEls.concat(opened.els);
     if (focusEls.length) follow(V, focusEls, alsoEls);
   }
   var CHAR_WIDTH = 8.2;  // 14 px bold Helvetica digits and signs, in graph units
   function boxesOf(V) {
     if (!V.placedBoxes) {
-      V.placedBoxes = V.boxes.map(function (rec) {
+      V.placedBoxes = V.boxes.concat(V.zboxes).map(function (rec) {
         var b = rec.el.getBBox();
         return { x: b.x, y: b.y, w: b.width, h: b.height };
       }).filter(function (b) { return b.w > 0; });
@@ -1353,6 +1430,7 @@
     var own = [found.k].concat(ins.filter(function (k) { return lay.L.kinds[k] === "p"; }));
     var frame = own.map(function (k) { return V.boxOf[k]; }).filter(Boolean);
     var els = [found.k].concat(ins).map(function (k) { return V.boxOf[k]; }).filter(Boolean);
+    if (V.zOf[found.k]) { frame.push(V.zOf[found.k].el); els.push(V.zOf[found.k].el); }  // its z = w·x + b
     els.forEach(function (el) { el.classList.add("opened"); });
     V.svg.classList.add("focused");
     opened = { k: found.k, els: frame };
