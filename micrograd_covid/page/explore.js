@@ -555,6 +555,7 @@
         y1: Math.max.apply(null, er.trace.map(function (t) { return t.y; }))
       };
     });
+    if (kind === "node") fitting(V);
     V.labels = document.createElementNS(SVGNS, "g");
     V.labels.setAttribute("class", "elabels");
     (svg.querySelector("g.graph") || svg).appendChild(V.labels);
@@ -562,6 +563,99 @@
     var sizes = [].map.call(svg.querySelectorAll("g.node text"), function (t) { return Number(t.getAttribute("font-size")) || 14; });
     V.minFont = sizes.length ? Math.min.apply(null, sizes) : 14;
     return V;
+  }
+  // --- boxes sized to their text ---------------------------------------------------------
+  // Graphviz sizes a box for every line it will ever show (the value, the gradient, the value
+  // before the update); a step shows fewer. Each step the page shrinks the box to the lines it
+  // shows, about its centre (never beyond Graphviz's box, so the layout stays valid), and
+  // carries the edges on to its new border.
+  var LINE = 19, TEXT_PAD = 3, SIDE_PAD = 8;
+  var measure = document.createElement("canvas").getContext("2d"), widths = new Map();
+  function textWidth(str, font) {
+    var key = font + "|" + str, w = widths.get(key);
+    if (w === undefined) {
+      measure.font = font;
+      w = measure.measureText(str).width;
+      if (widths.size > 5000) widths.clear();  // bounded: the strings of a few steps
+      widths.set(key, w);
+    }
+    return w;
+  }
+  function numbers(d) { return (d.match(/-?[0-9.]+(e-?[0-9]+)?/g) || []).map(Number); }
+  function fitting(V) {
+    var recs = V.boxes.concat(V.zboxes), all = [];
+    recs.forEach(function (rec) {
+      var shape = rec.el.querySelector("path");
+      if (!shape || !rec.texts.length) return;
+      var nums = numbers(shape.getAttribute("d")), xs = [], ys = [];
+      for (var i = 0; i + 1 < nums.length; i += 2) { xs.push(nums[i]); ys.push(nums[i + 1]); }
+      var x0 = Math.min.apply(null, xs), x1 = Math.max.apply(null, xs), y0 = Math.min.apply(null, ys), y1 = Math.max.apply(null, ys);
+      rec.shape = shape;
+      rec.orig = { x: x0, y: y0, w: x1 - x0, h: y1 - y0, cx: (x0 + x1) / 2, cy: (y0 + y1) / 2 };
+      rec.ends = [];
+      rec.fit = "";
+      var t0 = rec.texts[0];  // the font Graphviz measured with
+      rec.font = (t0.getAttribute("font-size") || "14") + "px " + (t0.getAttribute("font-family") || "Helvetica,sans-Serif");
+      all.push(rec);
+    });
+    // each edge's ends: the box whose border it starts on, the box its arrow points into
+    V.edges.forEach(function (er) {
+      if (!er.path) return;
+      var d = er.path.getAttribute("d"), nums = numbers(d);
+      if (nums.length < 4) return;
+      er.d0 = d;
+      er.p0 = { x: nums[0], y: nums[1] };
+      er.p1 = { x: nums[nums.length - 2], y: nums[nums.length - 1] };
+      er.ends = { start: null, end: null };
+      [["start", er.p0, 3], ["end", er.p1, 14]].forEach(function (t) {
+        var best = null, bestD = Infinity;
+        all.forEach(function (rec) {
+          var o = rec.orig, dx = Math.max(o.x - t[1].x, 0, t[1].x - o.x - o.w), dy = Math.max(o.y - t[1].y, 0, t[1].y - o.y - o.h);
+          var dd = Math.hypot(dx, dy);
+          if (dd <= t[2] && dd < bestD) { bestD = dd; best = rec; }
+        });
+        if (best) { er.ends[t[0]] = best; best.ends.push(er); }
+      });
+    });
+  }
+  // where the line from p towards the box's centre meets the border of rect r
+  function onBorder(p, r) {
+    var cx = r.x + r.w / 2, cy = r.y + r.h / 2, dx = cx - p.x, dy = cy - p.y, t = 0;
+    if (dx) t = Math.max(t, Math.min((r.x - p.x) / dx, (r.x + r.w - p.x) / dx));
+    if (dy) t = Math.max(t, Math.min((r.y - p.y) / dy, (r.y + r.h - p.y) / dy));
+    return { x: p.x + t * dx, y: p.y + t * dy, ux: dx / (Math.hypot(dx, dy) || 1), uy: dy / (Math.hypot(dx, dy) || 1) };
+  }
+  function fitBoxes(V) {
+    var moved = new Set();
+    V.boxes.concat(V.zboxes).forEach(function (rec) {
+      if (!rec.orig) return;
+      var o = rec.orig, shown = [], w = 0;
+      for (var i = 0; i < rec.texts.length; i++) {
+        var str = rec.texts[i].textContent;
+        if (str.trim()) { shown.push(rec.texts[i]); w = Math.max(w, textWidth(str, rec.font)); }
+      }
+      var h = Math.min(o.h, shown.length * LINE + 2 * TEXT_PAD);
+      w = Math.min(o.w, w + 2 * SIDE_PAD);
+      var key = w.toFixed(1) + "x" + h.toFixed(1) + ":" + shown.length;
+      if (rec.fit === key) return;
+      rec.fit = key;
+      var x = o.cx - w / 2, y = o.cy - h / 2, r = Math.min(6, h / 2), X = x + w, Y = y + h;
+      rec.rect = { x: x, y: y, w: w, h: h };
+      rec.shape.setAttribute("d", "M" + (x + r) + "," + y + "H" + (X - r) + "Q" + X + "," + y + " " + X + "," + (y + r) +
+        "V" + (Y - r) + "Q" + X + "," + Y + " " + (X - r) + "," + Y + "H" + (x + r) + "Q" + x + "," + Y + " " + x + "," + (Y - r) +
+        "V" + (y + r) + "Q" + x + "," + y + " " + (x + r) + "," + y + "Z");
+      shown.forEach(function (t, j) { t.setAttribute("y", (y + TEXT_PAD + 13.2 + j * LINE).toFixed(2)); });
+      rec.ends.forEach(function (er) { moved.add(er); });
+    });
+    moved.forEach(function (er) {
+      var d = er.d0, a = er.ends.start, b = er.ends.end;
+      if (a && a.rect) { var q = onBorder(er.p0, a.rect); d = "M" + q.x.toFixed(2) + "," + q.y.toFixed(2) + "L" + d.slice(1); }
+      if (b && b.rect) {
+        var e = onBorder(er.p1, b.rect), gap = Math.hypot(e.x - er.p1.x, e.y - er.p1.y);
+        if (gap > 9) d += "L" + (e.x - 9 * e.ux).toFixed(2) + "," + (e.y - 9 * e.uy).toFixed(2);
+      }
+      if (er.path.getAttribute("d") !== d) er.path.setAttribute("d", d);
+    });
   }
   function mainOf(rec, s) { return rec.main[s] !== undefined ? rec.main[s] : rec.main.all; }
   function namedOf(rec, s) {
@@ -752,6 +846,7 @@
       zr.el.classList.toggle("pending", !isKnown);
       zr.el.classList.toggle("lit", k === S.k && S.phase !== "update");
     });
+    if (V.kind === "node") fitBoxes(V);
     var back = S.phase === "backward" || S.phase === "update";
     var active = new Set(), activeEls = [];
     if (S.k >= 0 && (S.phase === "forward" || S.phase === "loss" || S.phase === "backward")) {
@@ -833,6 +928,7 @@
   function boxesOf(V) {
     if (!V.placedBoxes) {
       V.placedBoxes = V.boxes.concat(V.zboxes).map(function (rec) {
+        if (rec.orig) return { x: rec.orig.x, y: rec.orig.y, w: rec.orig.w, h: rec.orig.h };
         var b = rec.el.getBBox();
         return { x: b.x, y: b.y, w: b.width, h: b.height };
       }).filter(function (b) { return b.w > 0; });
