@@ -594,6 +594,9 @@
       rec.orig = { x: x0, y: y0, w: x1 - x0, h: y1 - y0, cx: (x0 + x1) / 2, cy: (y0 + y1) / 2 };
       rec.ends = [];
       rec.fit = "";
+      // each line centred in the box (Graphviz starts some at its own estimate of the
+      // width, which the browser's font overruns)
+      rec.texts.forEach(function (t) { t.setAttribute("text-anchor", "middle"); t.setAttribute("x", rec.orig.cx.toFixed(2)); });
       var t0 = rec.texts[0];  // the font Graphviz measured with
       rec.font = (t0.getAttribute("font-size") || "14") + "px " + (t0.getAttribute("font-family") || "Helvetica,sans-Serif");
       all.push(rec);
