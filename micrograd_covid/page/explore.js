@@ -569,7 +569,7 @@
   // before the update); a step shows fewer. Each step the page shrinks the box to the lines it
   // shows, about its centre (never beyond Graphviz's box, so the layout stays valid), and
   // carries the edges on to its new border.
-  var LINE = 19, TEXT_PAD = 3, SIDE_PAD = 8;
+  var LINE = 19, TEXT_PAD = 2, SIDE_PAD = 8;
   var measure = document.createElement("canvas").getContext("2d"), widths = new Map();
   function textWidth(str, font) {
     var key = font + "|" + str, w = widths.get(key);
@@ -984,32 +984,47 @@
     var shownPts = er.trace.filter(function (q) {
       return !boxesOf(V).some(function (b) { return q.x > b.x - 4 && q.x < b.x + b.w + 4 && q.y > b.y - 4 && q.y < b.y + b.h + 4; });
     });
+    // what a label could meet anywhere it may go: the boxes, labels and edges near its edge
+    var far = 8 * h + tall + width + (open ? 3 * (width / 2 + 14) : 0) + 20;
+    var rx0 = er.bbox.x0 - far, rx1 = er.bbox.x1 + far, ry0 = er.bbox.y0 - far, ry1 = er.bbox.y1 + far;
+    var nearPlaced = placed.filter(function (q) { return q.x <= rx1 && q.x + q.w >= rx0 && q.y <= ry1 && q.y + q.h >= ry0; });
+    var nearOthers = others.filter(function (o) { var ob = o.bbox; return o !== er && ob.x0 <= rx1 && ob.x1 >= rx0 && ob.y0 <= ry1 && ob.y1 >= ry0; });
+    // centred on its edge: the centre nearer that edge than any other (a crossing fails
+    // this); led by a line: the line's foot on the edge. It depends on the point along the
+    // edge alone, not on where the label stands, so each point's answer is kept.
+    var strays = new Map();
+    function stray(p, led) {
+      var memo = strays.get(p);
+      if (!memo) { memo = {}; strays.set(p, memo); }
+      if (memo[led] !== undefined) return memo[led];
+      var c = led ? { x: p.x, y: p.y } : { x: p.x, y: p.y - 2.5 }, own = distToTrace(c, er.trace), out = 0;
+      // (between two layers a weight's label stands by its neuron's fan of edges, all close
+      // at its foot: there the leader shows which one it is)
+      var reach = own + (led ? 1 : 6);
+      for (var i = 0; i < nearOthers.length && !(led && !open); i++) {
+        var ob = nearOthers[i].bbox;  // an edge whose box is farther away cannot be nearer
+        if (c.x < ob.x0 - reach || c.x > ob.x1 + reach || c.y < ob.y0 - reach || c.y > ob.y1 + reach) continue;
+        if (distToTrace(c, nearOthers[i].trace) < reach) { out = led ? 0.25 : 0.5; break; }
+      }
+      memo[led] = out;
+      return out;
+    }
     function cost(p, dx, dy) {
       var bb = rectAt(p, dx, dy), led = dx || dy;
       if (bb.x < -2 || bb.x + bb.w > V.width - 6 || bb.y < 6 - V.height || bb.y + bb.h > 2) return Infinity;
       var n = 0;
-      placed.forEach(function (q) {
+      nearPlaced.forEach(function (q) {
         if (!(bb.x + bb.w + 4 < q.x || q.x + q.w < bb.x - 4 || bb.y + bb.h + 2 < q.y || q.y + q.h < bb.y - 2)) n++;
       });
       // it may not hide its own edge: some of what shows of it stays in sight
       if (open && shownPts.length && shownPts.every(function (q) { return within(q, bb); })) n += 1;
       // nor sit across another edge
-      for (var i = 0; i < others.length && open; i++) {
-        var ob = others[i].bbox;
-        if (others[i] === er || ob.x1 < bb.x - 2 || ob.x0 > bb.x + bb.w + 2 || ob.y1 < bb.y - 2 || ob.y0 > bb.y + bb.h + 2) continue;
-        if (others[i].trace.some(function (q) { return within(q, bb); })) { n += 0.25; break; }
+      for (var i = 0; i < nearOthers.length && open; i++) {
+        var ob = nearOthers[i].bbox;
+        if (ob.x1 < bb.x - 2 || ob.x0 > bb.x + bb.w + 2 || ob.y1 < bb.y - 2 || ob.y0 > bb.y + bb.h + 2) continue;
+        if (nearOthers[i].trace.some(function (q) { return within(q, bb); })) { n += 0.25; break; }
       }
-      // centred on its edge: the centre nearer that edge than any other (a crossing fails
-      // this); led by a line: the line's foot on the edge
-      var c = led ? { x: p.x, y: p.y } : { x: p.x, y: p.y - 2.5 }, own = distToTrace(c, er.trace);
-      // (between two layers a weight's label stands by its neuron's fan of edges, all close
-      // at its foot: there the leader shows which one it is)
-      var reach = own + (led ? 1 : 6);
-      for (i = 0; i < others.length && !(led && !open); i++) {
-        ob = others[i].bbox;  // an edge whose box is farther away cannot be nearer
-        if (others[i] === er || c.x < ob.x0 - reach || c.x > ob.x1 + reach || c.y < ob.y0 - reach || c.y > ob.y1 + reach) continue;
-        if (distToTrace(c, others[i].trace) < reach) { n += led ? 0.25 : 0.5; break; }
-      }
+      n += stray(p, !!led);
       // the nearer its edge the better, other things equal
       return n + (led && open ? 0.01 + 0.0001 * Math.hypot(dx, dy) : 0);
     }
