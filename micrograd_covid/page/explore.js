@@ -569,7 +569,7 @@
   // before the update); a step shows fewer. Each step the page shrinks the box to the lines it
   // shows, about its centre (never beyond Graphviz's box, so the layout stays valid), and
   // carries the edges on to its new border.
-  var LINE = 19, TEXT_PAD = 2, SIDE_PAD = 8;
+  var TEXT_PAD = 2, SIDE_PAD = 8;
   var measure = document.createElement("canvas").getContext("2d"), widths = new Map();
   function textWidth(str, font) {
     var key = font + "|" + str, w = widths.get(key);
@@ -597,6 +597,12 @@
       // each line centred in the box (Graphviz starts some at its own estimate of the
       // width, which the browser's font overruns)
       rec.texts.forEach(function (t) { t.setAttribute("text-anchor", "middle"); t.setAttribute("x", rec.orig.cx.toFixed(2)); });
+      // the lines' pitch and where a baseline sits in its line, as Graphviz set them (the
+      // rows centred in the box)
+      var lineYs = [].map.call(rec.texts, function (t) { return Number(t.getAttribute("y")); });
+      var size = Number(rec.texts[0].getAttribute("font-size")) || 14;
+      rec.pitch = lineYs.length > 1 ? lineYs[1] - lineYs[0] : size + 5;
+      rec.base = lineYs[0] - rec.orig.y - (rec.orig.h - lineYs.length * rec.pitch) / 2;
       var t0 = rec.texts[0];  // the font Graphviz measured with
       rec.font = (t0.getAttribute("font-size") || "14") + "px " + (t0.getAttribute("font-family") || "Helvetica,sans-Serif");
       all.push(rec);
@@ -610,7 +616,7 @@
       er.p0 = { x: nums[0], y: nums[1] };
       er.p1 = { x: nums[nums.length - 2], y: nums[nums.length - 1] };
       er.ends = { start: null, end: null };
-      [["start", er.p0, 3], ["end", er.p1, 14]].forEach(function (t) {
+      [["start", er.p0, 14], ["end", er.p1, 14]].forEach(function (t) {
         var best = null, bestD = Infinity;
         all.forEach(function (rec) {
           var o = rec.orig, dx = Math.max(o.x - t[1].x, 0, t[1].x - o.x - o.w), dy = Math.max(o.y - t[1].y, 0, t[1].y - o.y - o.h);
@@ -637,7 +643,7 @@
         var str = rec.texts[i].textContent;
         if (str.trim()) { shown.push(rec.texts[i]); w = Math.max(w, textWidth(str, rec.font)); }
       }
-      var h = Math.min(o.h, shown.length * LINE + 2 * TEXT_PAD);
+      var h = Math.min(o.h, shown.length * rec.pitch + 2 * TEXT_PAD);
       w = Math.min(o.w, w + 2 * SIDE_PAD);
       var key = w.toFixed(1) + "x" + h.toFixed(1) + ":" + shown.length;
       if (rec.fit === key) return;
@@ -647,7 +653,7 @@
       rec.shape.setAttribute("d", "M" + (x + r) + "," + y + "H" + (X - r) + "Q" + X + "," + y + " " + X + "," + (y + r) +
         "V" + (Y - r) + "Q" + X + "," + Y + " " + (X - r) + "," + Y + "H" + (x + r) + "Q" + x + "," + Y + " " + x + "," + (Y - r) +
         "V" + (y + r) + "Q" + x + "," + y + " " + (x + r) + "," + y + "Z");
-      shown.forEach(function (t, j) { t.setAttribute("y", (y + TEXT_PAD + 13.2 + j * LINE).toFixed(2)); });
+      shown.forEach(function (t, j) { t.setAttribute("y", (y + TEXT_PAD + rec.base + j * rec.pitch).toFixed(2)); });
       rec.ends.forEach(function (er) { moved.add(er); });
     });
     moved.forEach(function (er) {
