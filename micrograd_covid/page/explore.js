@@ -544,6 +544,8 @@
       // the whole edge, coarsely, to keep a label off every other edge
       er.trace = [];
       var count = kind === "node" ? Math.min(200, Math.max(40, Math.ceil(len / 8))) : 40;  // every 8 units
+      // how far the polyline may stray from the curve between two of its points
+      er.slack = Math.min(12, len / count / 4);
       for (var q = 0; q <= count; q++) {
         var p = er.path.getPointAtLength(len * q / count);
         er.trace.push({ x: p.x, y: p.y });
@@ -1006,11 +1008,15 @@
       var c = led ? { x: p.x, y: p.y } : { x: p.x, y: p.y - 2.5 }, own = distToTrace(c, er.trace), out = 0;
       // (between two layers a weight's label stands by its neuron's fan of edges, all close
       // at its foot: there the leader shows which one it is)
-      var reach = own + (led ? 1 : 6);
+      var reach = own + (led ? 3 : 6);  // (3: two edges that share a stretch are not told apart)
       for (var i = 0; i < nearOthers.length && !(led && !open); i++) {
         var ob = nearOthers[i].bbox;  // an edge whose box is farther away cannot be nearer
-        if (c.x < ob.x0 - reach || c.x > ob.x1 + reach || c.y < ob.y0 - reach || c.y > ob.y1 + reach) continue;
-        if (distToTrace(c, nearOthers[i].trace) < reach) { out = led ? 0.25 : 0.5; break; }
+        var r = reach + (nearOthers[i].slack || 0);
+        if (c.x < ob.x0 - r || c.x > ob.x1 + r || c.y < ob.y0 - r || c.y > ob.y1 + r) continue;
+        // where every spot has another edge near, the farther it is the better (two edges
+        // that share a stretch cannot be told apart on it)
+        var d = distToTrace(c, nearOthers[i].trace);
+        if (d < r) out = Math.max(out, 0.5 + 0.25 * (1 - d / r));
       }
       memo[led] = out;
       return out;
