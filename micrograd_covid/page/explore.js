@@ -1031,11 +1031,14 @@
       // it may not hide its own edge: some of what shows of it stays in sight
       if (open && shownPts.length && shownPts.every(function (q) { return within(q, bb); })) n += 1;
       // nor sit across another edge
+      var crossed = 0;
       for (var i = 0; i < nearOthers.length && open; i++) {
         var ob = nearOthers[i].bbox;
         if (ob.x1 < bb.x - 2 || ob.x0 > bb.x + bb.w + 2 || ob.y1 < bb.y - 2 || ob.y0 > bb.y + bb.h + 2) continue;
-        if (nearOthers[i].trace.some(function (q) { return within(q, bb); })) { n += 0.25; break; }
+        if (nearOthers[i].trace.some(function (q) { return within(q, bb); })) crossed++;
       }
+      // across one edge is better than across a bundle of them
+      if (crossed) n += 0.25 + 0.005 * Math.min(crossed, 50);
       n += stray(p, !!led);
       // the nearer its edge the better, other things equal
       return n + (led && open ? 0.01 + 0.0001 * Math.hypot(dx, dy) : 0);
