@@ -640,7 +640,7 @@ def _z_boxes(
     the box of its z = w·x + b, wide enough for every z and ∂L/∂z of the run; and, in
     `layout.split`, what the page needs to compute z (the nodes of its weights, inputs and
     bias, -1 for a constant, which the batch's record holds)."""
-    slope = {
+    slope: dict[str, Callable[[float], float]] = {
         "tanh": lambda a: 1 - a * a,
         "sigmoid": lambda a: a * (1 - a),
         "relu": lambda a: 1.0 if a > 0 else 0.0,

@@ -198,11 +198,11 @@ def network_view(
     else:
         source = for_page(graph.source, nodesep="0.15", ranksep="1.6")
     if level == "node" and zs:
-        split = {}
+        split: dict[str, tuple[str, _Box]] = {}
         for p, ks in enumerate(shown):
-            mine = [zs[k] for k in ks if k in zs]
-            if mine:  # the widest of the samples' z boxes
-                split[f"n{p}"] = max(mine, key=lambda z: sum(len(line) for line in z[1].lines))
+            z_boxes = [zs[k] for k in ks if k in zs]
+            if z_boxes:  # the widest of the samples' z boxes
+                split[f"n{p}"] = max(z_boxes, key=lambda z: sum(len(line) for line in z[1].lines))
         source = split_neurons(source, split)
     # the nodes that gather the samples (the mean of the losses), after the first sample's
     extra: list[str] = []

@@ -7,7 +7,6 @@ box is as large as the lines its step shows, not the four lines Graphviz reserve
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -96,7 +95,9 @@ def test_an_opened_neuron_shows_its_z_and_its_activation_with_pytorchs_numbers(b
     _open(browser, pages["deep"], SIZES[0])
     assert browser.execute_script("return window.explorer.open('L0.n1')") == "L0.n1"
     steps = browser.execute_script("return window.explorer.steps")
-    forward = next(i for i, s in enumerate(steps) if s["phase"] == "forward" and s["node"] == "L0.n1")
+    forward = next(
+        i for i, s in enumerate(steps) if s["phase"] == "forward" and s["node"] == "L0.n1"
+    )
     browser.execute_script(f"window.explorer.go({forward})")
     zbox, abox = _texts(browser, "z of L0.n1"), _texts(browser, "L0.n1")
     assert zbox[0] == "z = w·x + b" and abox[0] == "L0.n1 = tanh(z)"
@@ -145,5 +146,3 @@ def test_at_the_node_level_every_box_is_sized_to_the_lines_it_shows(browser, pag
         outside = [b[0] for b in boxes if not b[5]]
         assert tall == [] and outside == [], (phase, tall, outside)
         assert wide == [], (phase, wide)
-
-
