@@ -1021,27 +1021,30 @@
       memo[led] = out;
       return out;
     }
-    function cost(p, dx, dy) {
+    // (a spot's cost, or as soon as it is known to be no better than `bound`, a lower bound)
+    function cost(p, dx, dy, bound) {
       var bb = rectAt(p, dx, dy), led = dx || dy;
       if (bb.x < -2 || bb.x + bb.w > V.width - 6 || bb.y < 6 - V.height || bb.y + bb.h > 2) return Infinity;
-      var n = 0;
+      // the nearer its edge the better, other things equal
+      var n = led && open ? 0.01 + 0.0001 * Math.hypot(dx, dy) : 0;
       nearPlaced.forEach(function (q) {
         if (!(bb.x + bb.w + 4 < q.x || q.x + q.w < bb.x - 4 || bb.y + bb.h + 2 < q.y || q.y + q.h < bb.y - 2)) n++;
       });
       // it may not hide its own edge: some of what shows of it stays in sight
       if (open && shownPts.length && shownPts.every(function (q) { return within(q, bb); })) n += 1;
-      // nor sit across another edge
+      n += stray(p, !!led);
+      if (n >= bound) return n;
+      // nor sit across another edge; across one is better than across a bundle of them
       var crossed = 0;
-      for (var i = 0; i < nearOthers.length && open; i++) {
+      for (var i = 0; i < nearOthers.length && open && crossed < 50; i++) {
         var ob = nearOthers[i].bbox;
         if (ob.x1 < bb.x - 2 || ob.x0 > bb.x + bb.w + 2 || ob.y1 < bb.y - 2 || ob.y0 > bb.y + bb.h + 2) continue;
-        if (nearOthers[i].trace.some(function (q) { return within(q, bb); })) crossed++;
+        if (nearOthers[i].trace.some(function (q) { return within(q, bb); })) {
+          crossed++;
+          if (n + 0.25 + 0.005 * crossed >= bound) return n + 0.25 + 0.005 * crossed;
+        }
       }
-      // across one edge is better than across a bundle of them
-      if (crossed) n += 0.25 + 0.005 * Math.min(crossed, 50);
-      n += stray(p, !!led);
-      // the nearer its edge the better, other things equal
-      return n + (led && open ? 0.01 + 0.0001 * Math.hypot(dx, dy) : 0);
+      return n + (crossed ? 0.25 + 0.005 * crossed : 0);
     }
     // on the edge, else a label's height up or down, else beside it left or right, each
     // led back to its edge by a line
@@ -1054,7 +1057,7 @@
     }
     for (var oi = 0; oi < offsets.length && !(best && best.cost < 1e-6); oi++) {
       for (var c = 0; c < pts.length; c++) {
-        var k = cost(pts[c], offsets[oi][0], offsets[oi][1]);
+        var k = cost(pts[c], offsets[oi][0], offsets[oi][1], best ? best.cost : Infinity);
         if (!best || k < best.cost) best = { cost: k, p: pts[c], dx: offsets[oi][0], dy: offsets[oi][1] };
         if (k < 1e-6) break;
       }
