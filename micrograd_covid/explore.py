@@ -27,13 +27,13 @@ from typing import Any
 from . import checks, ops
 from .display import megabytes, page_frame
 from .dots import dot_parts
-from .draw import ROLE_COLOURS, draw, pipe, resolve_roles
+from .draw import ROLE_COLOURS, _Box, draw, pipe, resolve_roles
 from .engine import Value, topological_order
 from .files import not_a_folder, write_atomic
 from .formatting import fmt_page as _fmt4
 from .formatting import page_number as _num
 from .names import display_names
-from .network_view import NetworkView, for_page, network_view
+from .network_view import SLOPES, NetworkView, for_page, network_view, split_neurons
 from .nn import INITS as _INITS
 from .nn import MLP
 from .optim import SGD, Adam, Optimizer
@@ -346,6 +346,8 @@ class _Layout:
     network: NetworkView | None = None
     node_view: NetworkView | None = None
     legend: list[str] = field(default_factory=list)
+    # per neuron a(w·x + b) drawn as z and a(z) at the node level: how the page computes z
+    split: list[dict[str, Any]] = field(default_factory=list)
 
     def ops(self) -> list[list[Any] | None]:
         """Each node's op row name and params (None for a leaf), for the page's engine to
@@ -383,6 +385,7 @@ class _Layout:
             ],
             "net": self.network.data() if self.network is not None else None,
             "nodeView": self.node_view.data() if self.node_view is not None else None,
+            "split": self.split,
             **_code_data(self.order, self.names),
         }
 
@@ -567,6 +570,7 @@ def _draw_layout(
         for k, g in enumerate(batch.grads):
             grad_w[k] = max(grad_w[k], len(_fmt4(g)))
     index = {node: k for k, node in enumerate(layout.order)}
+    zs = _z_boxes(layout, batches, li, root_name)
 
     def lines(node: Value, _name: str) -> list[str]:
         k = index[node]
@@ -602,6 +606,7 @@ def _draw_layout(
         # a network: room between its layers for the step's labels (less where its neurons'
         # weights stand in grids: their columns are ranks too)
         source = for_page(source, ranksep="1.0" if packed else "1.6")
+    source = split_neurons(source, {f"n{k}": z for k, z in zs.items()})
     svg = pipe(graphviz.Source(source), "svg").decode("utf-8")
     start = svg.find("<svg")
     layout.svg = svg[start:] if start >= 0 else svg
@@ -629,11 +634,64 @@ def _draw_layout(
     )
     # a batch of several samples: its node level drawn for one sample too, not N copies
     layout.node_view = network_view(
-        layout.order, layout.names, layout.inputs, layout.feeds, roles, node_lines_of, "node"
+        layout.order, layout.names, layout.inputs, layout.feeds, roles, node_lines_of, "node", zs=zs
     )
     layout.network = network_view(
         layout.order, layout.names, layout.inputs, layout.feeds, roles, box_lines, room=room
     )
+
+
+def _z_boxes(
+    layout: _Layout, batches: list[_Batch], li: int, root_name: str
+) -> dict[int, tuple[str, _Box]]:
+    """Each neuron a(w·x + b) of the layout (a dot node with an activation): its activation and
+    the box of its z = w·x + b, wide enough for every z and ∂L/∂z of the run; and, in
+    `layout.split`, what the page needs to compute z (the nodes of its weights, inputs and
+    bias, -1 for a constant, which the batch's record holds)."""
+    slope: dict[str, Callable[[float], float]] = {
+        "tanh": lambda a: 1 - a * a,
+        "sigmoid": lambda a: a * (1 - a),
+        "relu": lambda a: 1.0 if a > 0 else 0.0,
+    }
+    fill, font, _ = ROLE_COLOURS["model"]
+    out: dict[int, tuple[str, _Box]] = {}
+    layout.split = []
+    for k, node in enumerate(layout.order):
+        parts = dot_parts(node)
+        shape = _dot_shape(node, layout.inputs[k]) if parts is not None else None
+        if parts is None or shape is None or parts.activation not in SLOPES[:3]:
+            continue
+        act = str(parts.activation)
+        n, ws, xs, bias = shape
+        const = parts.bias if isinstance(parts.bias, float) else 0.0
+        value_w, grad_w = 1, 1
+        for batch in batches:
+            if batch.layout != li:
+                continue
+            v, consts = batch.values, batch.consts.get(k, [])
+            z = const if bias is None else v[bias]
+            for i in range(n):
+                z += (consts[i] if ws is None else v[ws[i]]) * (
+                    consts[n + i] if xs is None else v[xs[i]]
+                )
+            value_w = max(value_w, len(_fmt4(z)))
+            if batch.grads:
+                grad_w = max(grad_w, len(_fmt4(batch.grads[k] * slope[act](v[k]))))
+        name = layout.names[k]
+        lines = ["z = w·x + b", "= " + "0" * value_w, f"∂{root_name}/∂z = " + "0" * grad_w]
+        tip = f"z of {name}: its w·x + b, before the activation {act}"
+        out[k] = (act, _Box(lines, fill, font, tip, [], "model"))
+        layout.split.append(
+            {
+                "k": k,
+                "act": act,
+                "w": ws if ws is not None else [-1] * n,
+                "x": xs if xs is not None else [-1] * n,
+                "b": bias if bias is not None else -1,
+                "c": const,
+            }
+        )
+    return out
 
 
 # --- the page ---------------------------------------------------------------------------------

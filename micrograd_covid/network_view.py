@@ -18,7 +18,7 @@ from typing import Any
 from .draw import _Box, _find_neurons, _node_stmt, draw, pipe
 from .engine import Value, topological_order
 
-__all__ = ["SLOPES", "NetworkView", "for_page", "network_view"]
+__all__ = ["SLOPES", "NetworkView", "for_page", "network_view", "split_neurons"]
 
 #: Activations whose slope the page writes from the neuron's output a.
 SLOPES = ("tanh", "sigmoid", "relu", "linear")
@@ -61,6 +61,29 @@ def for_page(source: str, **graph: str) -> str:
     return "\n".join(lines[:-1] + extra + lines[-1:]) + "\n"
 
 
+def split_neurons(source: str, zs: dict[str, tuple[str, _Box]]) -> str:
+    """DOT source of a node-level drawing with each neuron a(w·x + b) of `zs` (its DOT node
+    id: its activation and the box of its z) drawn as two boxes, as the maths has them: z = w·x
+    + b (node ``<id>z``, where the neuron's inputs now go) and a(z), joined by the edge
+    ``edge-<id>z``. A neuron without an activation stays one box and says so: ``= w·x + b``."""
+    out: list[str] = []
+    for line in source.rstrip().split("\n")[:-1]:
+        body = line.lstrip()
+        indent = line[: len(line) - len(body)]
+        name, _, rest = body.partition(" ")
+        edge = re.match(r"(\w+) -> (\w+) \[id=\"edge-", body)
+        if edge and edge.group(2) in zs:  # the neuron's inputs go into its z
+            out.append(f"{indent}{name} -> {edge.group(2)}z {body[edge.end(2) + 1 :]}")
+        elif name in zs and rest.startswith(f'[id="node-{name}"'):
+            act, box = zs[name]
+            out.append(line.replace(f" ({act})</TD>", f" = {act}(z)</TD>", 1))
+            out.append(indent + _node_stmt(f"{name}z", box, None))
+        else:
+            out.append(line.replace(" (linear)</TD>", " = w·x + b (linear)</TD>", 1))
+    out += [f'  {n}z -> {n} [id="edge-{n}z" weight="4"]' for n in zs]
+    return "\n".join([*out, "}"]) + "\n"
+
+
 def _samples(order: list[Value], feeds: Sequence[Sequence[int]]) -> list[int]:
     """Each node's sample: its placeholders' one sample, -1 for none, -2 for several."""
     index = {node: k for k, node in enumerate(order)}
@@ -97,6 +120,7 @@ def network_view(
     lines: Callable[[list[int], str], list[str]],
     level: str = "neuron",
     room: int = 0,
+    zs: dict[int, tuple[str, _Box]] | None = None,
 ) -> NetworkView | None:
     """The drawing of one sample of a recorded graph at `level`, or None where there is
     nothing to draw that way: at "neuron", a graph without neurons; at "node", a graph of
@@ -104,7 +128,8 @@ def network_view(
     `lines(nodes, name)` gives a box's text lines for the nodes it shows (one per sample)
     under the name `name`; at "neuron", each neuron's box is `room` points wider, or taller
     where no layer has more than 4 neurons (the page draws the neuron's map there and moves
-    the text aside)."""
+    the text aside). At "node", the neurons a(w·x + b) of `zs` (by node index: the
+    activation and the box of z) are drawn as two boxes (`split_neurons`)."""
     import graphviz
 
     consumers: dict[int, list[Value]] = {}
@@ -180,6 +205,13 @@ def network_view(
         source = for_page(graph.source)
     else:
         source = for_page(graph.source, nodesep="0.15", ranksep="1.6")
+    if level == "node" and zs:
+        split: dict[str, tuple[str, _Box]] = {}
+        for p, ks in enumerate(shown):
+            z_boxes = [zs[k] for k in ks if k in zs]
+            if z_boxes:  # the widest of the samples' z boxes
+                split[f"n{p}"] = max(z_boxes, key=lambda z: sum(len(line) for line in z[1].lines))
+        source = split_neurons(source, split)
     # the nodes that gather the samples (the mean of the losses), after the first sample's
     extra: list[str] = []
     batch_id: dict[int, str] = {}

@@ -54,9 +54,11 @@
     var listed = drawn.slice().sort(function (a, b) { return L.params[a] - L.params[b]; });
     var fwdPos = new Array(n).fill(-1);
     fwd.forEach(function (k, i) { fwdPos[k] = i; });
-    var neuronAt = {};
+    var neuronAt = {}, splitAt = {}, bwdPos = {};
     if (L.net) L.net.neurons.forEach(function (nr) { neuronAt[nr.k] = nr; });
-    return { L: L, n: n, off: off, edges: e, fwd: fwd, bwd: bwd, fwdPos: fwdPos, neuronAt: neuronAt,
+    (L.split || []).forEach(function (sp) { splitAt[sp.k] = sp; });
+    bwd.forEach(function (k2, i) { bwdPos[k2] = i; });
+    return { L: L, n: n, off: off, edges: e, fwd: fwd, bwd: bwd, fwdPos: fwdPos, neuronAt: neuronAt, splitAt: splitAt, bwdPos: bwdPos,
              drawn: drawn, listed: listed, pindex: pindex, root: n - 1, svg: null, nodes: [], edgeEls: [], li: li };
   });
 
@@ -259,6 +261,14 @@
         paras.push([T("Forward: " + L.names[S.k] + " is computed from its inputs.")]);
       }
       paras.push([M(r)]);
+      var sp = lay.splitAt[S.k];
+      if (sp && S.phase === "forward") {
+        var z = zValue(sp, B), fn = ACT_FN[sp.act];
+        paras.push([T("In two steps, as the node level draws it: the dot node "),
+          M(["z = w\\cdot x + b = " + numLatex(f7(z)), "z = w\u00b7x + b = " + f7(z)]), T(", then the activation "),
+          M([L.latex[S.k] + " = " + (FN[fn] || fn) + "(z) = " + (FN[fn] || fn) + "(" + numLatex(f7(z)) + ") = " + numLatex(f7(B.v[S.k])),
+             L.names[S.k] + " = " + fn + "(z) = " + fn + "(" + f7(z) + ") = " + f7(B.v[S.k])]), T(".")]);
+      }
       if (L.origins && L.origins[S.k]) paras.push([T(L.names[S.k] + " was made at " + L.origins[S.k] + ".")]);
       if (S.phase === "loss") paras.push([T("It goes on the loss chart: " + rootName + " = " + f7(B.v[S.k]) + ".")]);
     } else if (S.phase === "backward") {
@@ -488,6 +498,31 @@
         e += 1;
       });
     }
+    // a neuron a(w·x + b) drawn as two boxes at the node level: its z = w·x + b (the box the
+    // neuron's inputs go into) and a(z), joined by an edge of its own
+    V.zOf = {}; V.zboxes = [];
+    if (kind === "node") {
+      (L.split || []).forEach(function (sp) {
+        var a = V.boxOf[sp.k], zel = a && ids[a.id + "z"];
+        if (!zel) return;
+        var zr = V.zboxes.filter(function (r) { return r.el === zel; })[0];
+        if (!zr) {
+          var zedge = ids["edge-" + a.id.replace(/^node-/, "") + "z"];
+          zr = { el: zel, texts: zel.querySelectorAll("text"), main: {}, er: null };
+          zel.classList.add("box");
+          zel.querySelectorAll("title").forEach(function (t) { t.remove(); });
+          zr.tip = document.createElementNS(SVGNS, "title");
+          (zel.querySelector("a") || zel).insertBefore(zr.tip, (zel.querySelector("a") || zel).firstChild);
+          if (zedge) {
+            zr.er = { el: zedge, path: zedge.querySelector("path"), state: "", weight: -1 };
+            V.edges.push(zr.er);
+          }
+          V.zboxes.push(zr);
+        }
+        zr.main[map && map.samples[sp.k] >= 0 ? map.samples[sp.k] : "all"] = sp.k;
+        V.zOf[sp.k] = zr;
+      });
+    }
     if (kind === "neuron") {
       net.neurons.forEach(function (nr) {
         nr.w.forEach(function (we, i) {
@@ -509,6 +544,8 @@
       // the whole edge, coarsely, to keep a label off every other edge
       er.trace = [];
       var count = kind === "node" ? Math.min(200, Math.max(40, Math.ceil(len / 8))) : 40;  // every 8 units
+      // how far the polyline may stray from the curve between two of its points
+      er.slack = Math.min(12, len / count / 4);
       for (var q = 0; q <= count; q++) {
         var p = er.path.getPointAtLength(len * q / count);
         er.trace.push({ x: p.x, y: p.y });
@@ -520,6 +557,7 @@
         y1: Math.max.apply(null, er.trace.map(function (t) { return t.y; }))
       };
     });
+    if (kind === "node") fitting(V);
     V.labels = document.createElementNS(SVGNS, "g");
     V.labels.setAttribute("class", "elabels");
     (svg.querySelector("g.graph") || svg).appendChild(V.labels);
@@ -527,6 +565,108 @@
     var sizes = [].map.call(svg.querySelectorAll("g.node text"), function (t) { return Number(t.getAttribute("font-size")) || 14; });
     V.minFont = sizes.length ? Math.min.apply(null, sizes) : 14;
     return V;
+  }
+  // --- boxes sized to their text ---------------------------------------------------------
+  // Graphviz sizes a box for every line it will ever show (the value, the gradient, the value
+  // before the update); a step shows fewer. Each step the page shrinks the box to the lines it
+  // shows, about its centre (never beyond Graphviz's box, so the layout stays valid), and
+  // carries the edges on to its new border.
+  var TEXT_PAD = 2, SIDE_PAD = 8;
+  var measure = document.createElement("canvas").getContext("2d"), widths = new Map();
+  function textWidth(str, font) {
+    var key = font + "|" + str, w = widths.get(key);
+    if (w === undefined) {
+      measure.font = font;
+      w = measure.measureText(str).width;
+      if (widths.size > 5000) widths.clear();  // bounded: the strings of a few steps
+      widths.set(key, w);
+    }
+    return w;
+  }
+  function numbers(d) { return (d.match(/-?[0-9.]+(e-?[0-9]+)?/g) || []).map(Number); }
+  function fitting(V) {
+    var recs = V.boxes.concat(V.zboxes), all = [];
+    recs.forEach(function (rec) {
+      var shape = rec.el.querySelector("path");
+      if (!shape || !rec.texts.length) return;
+      var nums = numbers(shape.getAttribute("d")), xs = [], ys = [];
+      for (var i = 0; i + 1 < nums.length; i += 2) { xs.push(nums[i]); ys.push(nums[i + 1]); }
+      var x0 = Math.min.apply(null, xs), x1 = Math.max.apply(null, xs), y0 = Math.min.apply(null, ys), y1 = Math.max.apply(null, ys);
+      rec.shape = shape;
+      rec.orig = { x: x0, y: y0, w: x1 - x0, h: y1 - y0, cx: (x0 + x1) / 2, cy: (y0 + y1) / 2 };
+      rec.ends = [];
+      rec.fit = "";
+      // each line centred in the box (Graphviz starts some at its own estimate of the
+      // width, which the browser's font overruns)
+      rec.texts.forEach(function (t) { t.setAttribute("text-anchor", "middle"); t.setAttribute("x", rec.orig.cx.toFixed(2)); });
+      // the lines' pitch and where a baseline sits in its line, as Graphviz set them (the
+      // rows centred in the box)
+      var lineYs = [].map.call(rec.texts, function (t) { return Number(t.getAttribute("y")); });
+      var size = Number(rec.texts[0].getAttribute("font-size")) || 14;
+      rec.pitch = lineYs.length > 1 ? lineYs[1] - lineYs[0] : size + 5;
+      rec.base = lineYs[0] - rec.orig.y - (rec.orig.h - lineYs.length * rec.pitch) / 2;
+      var t0 = rec.texts[0];  // the font Graphviz measured with
+      rec.font = (t0.getAttribute("font-size") || "14") + "px " + (t0.getAttribute("font-family") || "Helvetica,sans-Serif");
+      all.push(rec);
+    });
+    // each edge's ends: the box whose border it starts on, the box its arrow points into
+    V.edges.forEach(function (er) {
+      if (!er.path) return;
+      var d = er.path.getAttribute("d"), nums = numbers(d);
+      if (nums.length < 4) return;
+      er.d0 = d;
+      er.p0 = { x: nums[0], y: nums[1] };
+      er.p1 = { x: nums[nums.length - 2], y: nums[nums.length - 1] };
+      er.ends = { start: null, end: null };
+      [["start", er.p0, 14], ["end", er.p1, 14]].forEach(function (t) {
+        var best = null, bestD = Infinity;
+        all.forEach(function (rec) {
+          var o = rec.orig, dx = Math.max(o.x - t[1].x, 0, t[1].x - o.x - o.w), dy = Math.max(o.y - t[1].y, 0, t[1].y - o.y - o.h);
+          var dd = Math.hypot(dx, dy);
+          if (dd <= t[2] && dd < bestD) { bestD = dd; best = rec; }
+        });
+        if (best) { er.ends[t[0]] = best; best.ends.push(er); }
+      });
+    });
+  }
+  // where the line from p towards the box's centre meets the border of rect r
+  function onBorder(p, r) {
+    var cx = r.x + r.w / 2, cy = r.y + r.h / 2, dx = cx - p.x, dy = cy - p.y, t = 0;
+    if (dx) t = Math.max(t, Math.min((r.x - p.x) / dx, (r.x + r.w - p.x) / dx));
+    if (dy) t = Math.max(t, Math.min((r.y - p.y) / dy, (r.y + r.h - p.y) / dy));
+    return { x: p.x + t * dx, y: p.y + t * dy, ux: dx / (Math.hypot(dx, dy) || 1), uy: dy / (Math.hypot(dx, dy) || 1) };
+  }
+  function fitBoxes(V) {
+    var moved = new Set();
+    V.boxes.concat(V.zboxes).forEach(function (rec) {
+      if (!rec.orig) return;
+      var o = rec.orig, shown = [], w = 0;
+      for (var i = 0; i < rec.texts.length; i++) {
+        var str = rec.texts[i].textContent;
+        if (str.trim()) { shown.push(rec.texts[i]); w = Math.max(w, textWidth(str, rec.font)); }
+      }
+      var h = Math.min(o.h, shown.length * rec.pitch + 2 * TEXT_PAD);
+      w = Math.min(o.w, w + 2 * SIDE_PAD);
+      var key = w.toFixed(1) + "x" + h.toFixed(1) + ":" + shown.length;
+      if (rec.fit === key) return;
+      rec.fit = key;
+      var x = o.cx - w / 2, y = o.cy - h / 2, r = Math.min(6, h / 2), X = x + w, Y = y + h;
+      rec.rect = { x: x, y: y, w: w, h: h };
+      rec.shape.setAttribute("d", "M" + (x + r) + "," + y + "H" + (X - r) + "Q" + X + "," + y + " " + X + "," + (y + r) +
+        "V" + (Y - r) + "Q" + X + "," + Y + " " + (X - r) + "," + Y + "H" + (x + r) + "Q" + x + "," + Y + " " + x + "," + (Y - r) +
+        "V" + (y + r) + "Q" + x + "," + y + " " + (x + r) + "," + y + "Z");
+      shown.forEach(function (t, j) { t.setAttribute("y", (y + TEXT_PAD + rec.base + j * rec.pitch).toFixed(2)); });
+      rec.ends.forEach(function (er) { moved.add(er); });
+    });
+    moved.forEach(function (er) {
+      var d = er.d0, a = er.ends.start, b = er.ends.end;
+      if (a && a.rect) { var q = onBorder(er.p0, a.rect); d = "M" + q.x.toFixed(2) + "," + q.y.toFixed(2) + "L" + d.slice(1); }
+      if (b && b.rect) {
+        var e = onBorder(er.p1, b.rect), gap = Math.hypot(e.x - er.p1.x, e.y - er.p1.y);
+        if (gap > 9) d += "L" + (e.x - 9 * e.ux).toFixed(2) + "," + (e.y - 9 * e.uy).toFixed(2);
+      }
+      if (er.path.getAttribute("d") !== d) er.path.setAttribute("d", d);
+    });
   }
   function mainOf(rec, s) { return rec.main[s] !== undefined ? rec.main[s] : rec.main.all; }
   function namedOf(rec, s) {
@@ -648,6 +788,22 @@
     tanh: function (v) { return 1 - v * v; }, sigmoid: function (v) { return v * (1 - v); },
     relu: function (v) { return v > 0 ? 1 : 0; }, linear: function () { return 1; }
   };
+  // z = w·x + b of a neuron a(z), from the batch's numbers (its constants from the record)
+  function zValue(sp, B) {
+    var c = B.k[String(sp.k)] || [], n = sp.w.length, z = sp.b >= 0 ? B.v[sp.b] : sp.c;
+    for (var i = 0; i < n; i++) z += (sp.w[i] >= 0 ? B.v[sp.w[i]] : c[i]) * (sp.x[i] >= 0 ? B.v[sp.x[i]] : c[n + i]);
+    return z;
+  }
+  // each input edge's local partial of z, in the node's input order: ∂z/∂w_i = x_i,
+  // ∂z/∂x_i = w_i, ∂z/∂b = 1
+  function zLocals(sp, B) {
+    var c = B.k[String(sp.k)] || [], n = sp.w.length, out = [], i;
+    if (sp.w[0] >= 0) for (i = 0; i < n; i++) out.push(sp.x[i] >= 0 ? B.v[sp.x[i]] : c[n + i]);
+    if (sp.x[0] >= 0) for (i = 0; i < n; i++) out.push(sp.w[i] >= 0 ? B.v[sp.w[i]] : c[i]);
+    if (sp.b >= 0) out.push(1);
+    return out;
+  }
+  var ACT_FN = { tanh: "tanh", relu: "relu", sigmoid: "\u03c3" };
   function showLayout(lay) {
     layouts.forEach(function (other) {
       [other.views.node, other.views.neuron].forEach(function (V) { if (V) V.div.hidden = V !== viewOf(lay) || other !== lay; });
@@ -687,6 +843,21 @@
       rec.el.classList.toggle("lit", isLit);
       if (isLit) litBoxes.push(rec.el);
     });
+    V.zboxes.forEach(function (zr) {
+      var k = zr.main[s] !== undefined ? zr.main[s] : zr.main.all, sp = lay.splitAt[k], isKnown = known(st, k);
+      setLine(zr.texts, 1, isKnown ? "= " + f4(zValue(sp, B)) : "= ?");
+      // ∂L/∂z once the neuron has passed its gradient back through its activation
+      var done = st.pi > 4 || (st.pi === 4 && lay.bwdPos[k] <= S.pos);
+      setLine(zr.texts, 2, done ? "\u2202" + rootName + "/\u2202z = " + f4(st.gr.g[k] * SLOPE[sp.act](B.v[k])) : "");
+      var zname = "z of " + L.names[k];
+      if (zr.el.getAttribute("data-node") !== zname) {
+        zr.el.setAttribute("data-node", zname);
+        zr.tip.textContent = zname + ": its w\u00b7x + b, before the activation " + sp.act;
+      }
+      zr.el.classList.toggle("pending", !isKnown);
+      zr.el.classList.toggle("lit", k === S.k && S.phase !== "update");
+    });
+    if (V.kind === "node") fitBoxes(V);
     var back = S.phase === "backward" || S.phase === "update";
     var active = new Set(), activeEls = [];
     if (S.k >= 0 && (S.phase === "forward" || S.phase === "loss" || S.phase === "backward")) {
@@ -694,6 +865,8 @@
         var er = V.edgeOf[lay.off[S.k] + j];
         if (er && !active.has(er)) { active.add(er); activeEls.push(er.el); }
       }
+      var zr0 = V.zOf[S.k];
+      if (zr0 && zr0.er) { active.add(zr0.er); activeEls.push(zr0.er.el); }
     }
     var maxW = 0;
     V.edges.forEach(function (er) { if (er.weight >= 0) maxW = Math.max(maxW, Math.abs(B.v[er.weight])); });
@@ -732,6 +905,15 @@
           var er = V.edgeOf[we], x = nr.x[i] >= 0 ? B.v[nr.x[i]] : (B.k[String(S.k)] || [])[nr.w.length + i];
           if (er && x !== undefined) todo.push([er, f4(delta) + " \u00d7 " + f4(x) + " = " + f4(delta * x)]);
         });
+      } else if (V.zOf[S.k]) {
+        // a neuron as two boxes: a(z) passes δ = ∂L/∂a × a′(z) to z, and z passes δ × its
+        // local partial (the input a weight multiplies, the weight an input meets, 1) on
+        var sp = lay.splitAt[S.k], zr = V.zOf[S.k], slope = SLOPE[sp.act](B.v[S.k]), zd = up * slope, zl = zLocals(sp, B);
+        if (zr.er) todo.push([zr.er, f4(up) + " \u00d7 " + f4(slope) + " = " + f4(zd)]);
+        L.inputs[S.k].forEach(function (inp, j) {
+          var er = V.edgeOf[lay.off[S.k] + j];
+          if (er && zl[j] !== undefined) todo.push([er, f4(zd) + " \u00d7 " + f4(zl[j]) + " = " + f4(zd * zl[j])]);
+        });
       } else {
         var seen = new Set();
         L.inputs[S.k].forEach(function (inp, j) {
@@ -749,13 +931,15 @@
     var focusEls = cur ? [cur] : (opened && V.kind === "node" ? opened.els : litBoxes.slice(0, 1));
     var alsoEls = litBoxes.concat(labelEls);
     if (S.k >= 0) L.inputs[S.k].forEach(function (inp) { var b = V.boxOf[inp]; if (b) alsoEls.push(b); });
+    if (S.k >= 0 && V.zOf[S.k]) alsoEls.push(V.zOf[S.k].el);
     if (opened && V.kind === "node") alsoEls = alsoEls.concat(opened.els);
     if (focusEls.length) follow(V, focusEls, alsoEls);
   }
   var CHAR_WIDTH = 8.2;  // 14 px bold Helvetica digits and signs, in graph units
   function boxesOf(V) {
     if (!V.placedBoxes) {
-      V.placedBoxes = V.boxes.map(function (rec) {
+      V.placedBoxes = V.boxes.concat(V.zboxes).map(function (rec) {
+        if (rec.orig) return { x: rec.orig.x, y: rec.orig.y, w: rec.orig.w, h: rec.orig.h };
         var b = rec.el.getBBox();
         return { x: b.x, y: b.y, w: b.width, h: b.height };
       }).filter(function (b) { return b.w > 0; });
@@ -808,34 +992,59 @@
     var shownPts = er.trace.filter(function (q) {
       return !boxesOf(V).some(function (b) { return q.x > b.x - 4 && q.x < b.x + b.w + 4 && q.y > b.y - 4 && q.y < b.y + b.h + 4; });
     });
-    function cost(p, dx, dy) {
+    // what a label could meet anywhere it may go: the boxes, labels and edges near its edge
+    var far = 8 * h + tall + width + (open ? 3 * (width / 2 + 14) : 0) + 20;
+    var rx0 = er.bbox.x0 - far, rx1 = er.bbox.x1 + far, ry0 = er.bbox.y0 - far, ry1 = er.bbox.y1 + far;
+    var nearPlaced = placed.filter(function (q) { return q.x <= rx1 && q.x + q.w >= rx0 && q.y <= ry1 && q.y + q.h >= ry0; });
+    var nearOthers = others.filter(function (o) { var ob = o.bbox; return o !== er && ob.x0 <= rx1 && ob.x1 >= rx0 && ob.y0 <= ry1 && ob.y1 >= ry0; });
+    // centred on its edge: the centre nearer that edge than any other (a crossing fails
+    // this); led by a line: the line's foot on the edge. It depends on the point along the
+    // edge alone, not on where the label stands, so each point's answer is kept.
+    var strays = new Map();
+    function stray(p, led) {
+      var memo = strays.get(p);
+      if (!memo) { memo = {}; strays.set(p, memo); }
+      if (memo[led] !== undefined) return memo[led];
+      var c = led ? { x: p.x, y: p.y } : { x: p.x, y: p.y - 2.5 }, own = distToTrace(c, er.trace), out = 0;
+      // (between two layers a weight's label stands by its neuron's fan of edges, all close
+      // at its foot: there the leader shows which one it is)
+      var reach = own + (led ? 3 : 6);  // (3: two edges that share a stretch are not told apart)
+      for (var i = 0; i < nearOthers.length && !(led && !open); i++) {
+        var ob = nearOthers[i].bbox;  // an edge whose box is farther away cannot be nearer
+        var r = reach + (nearOthers[i].slack || 0);
+        if (c.x < ob.x0 - r || c.x > ob.x1 + r || c.y < ob.y0 - r || c.y > ob.y1 + r) continue;
+        // where every spot has another edge near, the farther it is the better (two edges
+        // that share a stretch cannot be told apart on it)
+        var d = distToTrace(c, nearOthers[i].trace);
+        if (d < r) out = Math.max(out, 0.5 + 0.25 * (1 - d / r));
+      }
+      memo[led] = out;
+      return out;
+    }
+    // (a spot's cost, or as soon as it is known to be no better than `bound`, a lower bound)
+    function cost(p, dx, dy, bound) {
       var bb = rectAt(p, dx, dy), led = dx || dy;
       if (bb.x < -2 || bb.x + bb.w > V.width - 6 || bb.y < 6 - V.height || bb.y + bb.h > 2) return Infinity;
-      var n = 0;
-      placed.forEach(function (q) {
+      // the nearer its edge the better, other things equal
+      var n = led && open ? 0.01 + 0.0001 * Math.hypot(dx, dy) : 0;
+      nearPlaced.forEach(function (q) {
         if (!(bb.x + bb.w + 4 < q.x || q.x + q.w < bb.x - 4 || bb.y + bb.h + 2 < q.y || q.y + q.h < bb.y - 2)) n++;
       });
       // it may not hide its own edge: some of what shows of it stays in sight
       if (open && shownPts.length && shownPts.every(function (q) { return within(q, bb); })) n += 1;
-      // nor sit across another edge
-      for (var i = 0; i < others.length && open; i++) {
-        var ob = others[i].bbox;
-        if (others[i] === er || ob.x1 < bb.x - 2 || ob.x0 > bb.x + bb.w + 2 || ob.y1 < bb.y - 2 || ob.y0 > bb.y + bb.h + 2) continue;
-        if (others[i].trace.some(function (q) { return within(q, bb); })) { n += 0.25; break; }
+      n += stray(p, !!led);
+      if (n >= bound) return n;
+      // nor sit across another edge; across one is better than across a bundle of them
+      var crossed = 0;
+      for (var i = 0; i < nearOthers.length && open && crossed < 50; i++) {
+        var ob = nearOthers[i].bbox;
+        if (ob.x1 < bb.x - 2 || ob.x0 > bb.x + bb.w + 2 || ob.y1 < bb.y - 2 || ob.y0 > bb.y + bb.h + 2) continue;
+        if (nearOthers[i].trace.some(function (q) { return within(q, bb); })) {
+          crossed++;
+          if (n + 0.25 + 0.005 * crossed >= bound) return n + 0.25 + 0.005 * crossed;
+        }
       }
-      // centred on its edge: the centre nearer that edge than any other (a crossing fails
-      // this); led by a line: the line's foot on the edge
-      var c = led ? { x: p.x, y: p.y } : { x: p.x, y: p.y - 2.5 }, own = distToTrace(c, er.trace);
-      // (between two layers a weight's label stands by its neuron's fan of edges, all close
-      // at its foot: there the leader shows which one it is)
-      var reach = own + (led ? 1 : 6);
-      for (i = 0; i < others.length && !(led && !open); i++) {
-        ob = others[i].bbox;  // an edge whose box is farther away cannot be nearer
-        if (others[i] === er || c.x < ob.x0 - reach || c.x > ob.x1 + reach || c.y < ob.y0 - reach || c.y > ob.y1 + reach) continue;
-        if (distToTrace(c, others[i].trace) < reach) { n += led ? 0.25 : 0.5; break; }
-      }
-      // the nearer its edge the better, other things equal
-      return n + (led && open ? 0.01 + 0.0001 * Math.hypot(dx, dy) : 0);
+      return n + (crossed ? 0.25 + 0.005 * crossed : 0);
     }
     // on the edge, else a label's height up or down, else beside it left or right, each
     // led back to its edge by a line
@@ -848,7 +1057,7 @@
     }
     for (var oi = 0; oi < offsets.length && !(best && best.cost < 1e-6); oi++) {
       for (var c = 0; c < pts.length; c++) {
-        var k = cost(pts[c], offsets[oi][0], offsets[oi][1]);
+        var k = cost(pts[c], offsets[oi][0], offsets[oi][1], best ? best.cost : Infinity);
         if (!best || k < best.cost) best = { cost: k, p: pts[c], dx: offsets[oi][0], dy: offsets[oi][1] };
         if (k < 1e-6) break;
       }
@@ -1538,6 +1747,7 @@
     var own = [found.k].concat(ins.filter(function (k) { return lay.L.kinds[k] === "p"; }));
     var frame = own.map(function (k) { return V.boxOf[k]; }).filter(Boolean);
     var els = [found.k].concat(ins).map(function (k) { return V.boxOf[k]; }).filter(Boolean);
+    if (V.zOf[found.k]) { frame.push(V.zOf[found.k].el); els.push(V.zOf[found.k].el); }  // its z = w·x + b
     els.forEach(function (el) { el.classList.add("opened"); });
     V.svg.classList.add("focused");
     opened = { k: found.k, els: frame };
