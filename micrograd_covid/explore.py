@@ -987,6 +987,8 @@ def _live(
     return {
         "program": program,
         "settings": settings,
+        # the losses the page can switch between: mse and sse differ only in their sum's mean
+        "losses": ["mse", "sse"] if loss in ("mse", "sse") else [loss],
         "mlp": mlp,
         "redraw": seed is not None,
         "check": batch_loss,  # not page data: explore compares it with build's first loss
