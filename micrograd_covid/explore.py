@@ -898,11 +898,13 @@ def explore(
                 recorder.batches.append(record)
             if stopped:
                 break
+        other: list[_Batch] = []
         if isinstance(live, dict):
             _check_live(live.pop("check"), recorder.batches[0])
+            other = _other_loss(live, model, recorder, data_rows, columns)
         root_name = recorder.layouts[0].names[-1]
         for li, layout in enumerate(recorder.layouts):
-            _draw_layout(layout, recorder.batches, li, root_name)
+            _draw_layout(layout, recorder.batches + other, li, root_name)
         page = _page_from(recorder, title, data_rows, columns, optimizer, stopped, live)
         result = Exploration(page, losses, _count_steps(recorder), stopped, _name_of(build))
         if out_dir is not None:
@@ -995,6 +997,69 @@ def _live(
     }
 
 
+#: A classifier's other loss, and its labels beside this loss's: the page switches between them
+_OTHER_LOSS = {"hinge": ("bce", (0.0, 1.0)), "bce": ("hinge", (-1.0, 1.0))}
+
+
+def _other_loss(
+    live: dict[str, Any],
+    model: Any,
+    recorder: _Recorder,
+    rows: list[tuple[float, ...]],
+    columns: list[str],
+) -> list[_Batch]:
+    """For a classifier of one output trained with hinge or bce: the other loss's program and
+    the layout of the first batch with it (recorded, not trained: the parameters and their
+    gradients are kept), so the page can switch; the rows' labels map one to one (hinge's −1
+    is bce's 0). Adds them to `live`; returns the batch whose numbers size the drawing."""
+    program = live["program"]
+    if program["targets"] is None or len(program["terms"]) != 1:
+        return []
+    loss = live["settings"]["loss"]
+    other, labels = _OTHER_LOSS[loss]
+    nin = program["fed"] - 1
+    mapped = [(*r[:nin], labels[program["targets"].index(r[nin])]) for r in rows]
+    from .train import LOSSES
+
+    try:
+        alt, _ = _program(
+            model, recorder.params, [r[:nin] for r in mapped], [r[nin] for r in mapped], other
+        )
+    except ValueError:
+        return []
+    params = list(dict.fromkeys(recorder.params))
+    saved = [p.grad for p in params]
+    try:
+        feed, placeholders = _placeholders(mapped, recorder.batches[0].rows, columns)
+        root = LOSSES[other]([model(row[:nin]) for row in feed], [row[nin] for row in feed])
+        root.label = recorder.layouts[0].names[-1]
+        li, order = recorder.layout_for(root, placeholders)
+        for node in order:
+            node.grad = 0.0
+        root.backward()
+        layout = recorder.layouts[li]
+        batch = _Batch(
+            li,
+            1,
+            1,
+            recorder.batches[0].rows,
+            [node.data for node in order],
+            [x for node in order for x in node.local_grads],
+            {k: cs for k, node in enumerate(order) if (cs := _consts(node)) is not None},
+            [node.data for node, p in zip(order, layout.params) if p >= 0],
+            (),
+            [node.grad for node in order],
+        )
+    except (ArithmeticError, ValueError):
+        return []
+    finally:
+        for p, grad in zip(params, saved):
+            p.grad = grad
+    live["alt"] = {"loss": other, "program": alt, "layout": li, "batch": batch.data()}
+    live["losses"] = [loss, other]
+    return [batch]
+
+
 def _check_live(batch_loss: Callable[[Sequence[int]], float], first: _Batch) -> None:
     """ValueError unless `model=` and `loss=` give the loss `build` gave for the first batch
     (the page would re-train a different model than it shows)."""
@@ -1031,6 +1096,24 @@ def _numeric(exc: BaseException) -> bool:
     return "finite" in text or "overflow" in text.lower() or "nan" in text.lower()
 
 
+def _placeholders(
+    rows: Sequence[Sequence[float]], batch: list[int], columns: list[str]
+) -> tuple[list[list[Value]], dict[Value, tuple[int, int]]]:
+    """A batch's rows as placeholder leaves (x1, or x1[2] in a batch of several rows), and
+    each placeholder's (sample, column)."""
+    placeholders: dict[Value, tuple[int, int]] = {}
+    feed: list[list[Value]] = []
+    for j, r in enumerate(batch):
+        row = []
+        for c, x in enumerate(rows[r]):
+            label = columns[c] if len(batch) == 1 else f"{columns[c]}[{j + 1}]"
+            v = Value(x, label, role="input")
+            placeholders[v] = (j, c)
+            row.append(v)
+        feed.append(row)
+    return feed, placeholders
+
+
 def _run_batch(
     build: Callable[[list[list[Value]]], Value],
     recorder: _Recorder,
@@ -1042,16 +1125,7 @@ def _run_batch(
     number: int,
     first: bool,
 ) -> _Batch:
-    placeholders: dict[Value, tuple[int, int]] = {}
-    feed: list[list[Value]] = []
-    for j, r in enumerate(batch):
-        row = []
-        for c, x in enumerate(rows[r]):
-            label = columns[c] if len(batch) == 1 else f"{columns[c]}[{j + 1}]"
-            v = Value(x, label, role="input")
-            placeholders[v] = (j, c)
-            row.append(v)
-        feed.append(row)
+    feed, placeholders = _placeholders(rows, batch, columns)
     loss = build(feed)
     if not isinstance(loss, Value):
         raise TypeError(f"explore: build must return a Value (the loss), got {type(loss).__name__}")
