@@ -901,7 +901,7 @@ def explore(
         other: list[_Batch] = []
         if isinstance(live, dict):
             _check_live(live.pop("check"), recorder.batches[0])
-            other = _other_loss(live, model, recorder, data_rows, columns)
+            other = _extra_layouts(live, model, recorder, data_rows, columns)
         root_name = recorder.layouts[0].names[-1]
         for li, layout in enumerate(recorder.layouts):
             _draw_layout(layout, recorder.batches + other, li, root_name)
@@ -1001,48 +1001,77 @@ def _live(
 _OTHER_LOSS = {"hinge": ("bce", (0.0, 1.0)), "bce": ("hinge", (-1.0, 1.0))}
 
 
-def _other_loss(
+def _extra_layouts(
     live: dict[str, Any],
     model: Any,
     recorder: _Recorder,
     rows: list[tuple[float, ...]],
     columns: list[str],
 ) -> list[_Batch]:
-    """For a classifier of one output trained with hinge or bce: the other loss's program and
-    the layout of the first batch with it (recorded, not trained: the parameters and their
-    gradients are kept), so the page can switch; the rows' labels map one to one (hinge's −1
-    is bce's 0). Adds them to `live`; returns the batch whose numbers size the drawing."""
+    """Layouts the page copies for other batch sizes and losses, added to `live`: where the
+    recorded graph is one row's term (the walkthrough's L = (ŷ − y)²), the graph of two rows
+    gathered by the loss's sum or mean ("gather"); for a classifier of one output trained with
+    hinge or bce, the other loss's program and graph ("alt"; the rows' labels map one to one,
+    hinge's −1 to bce's 0). Returns the batches whose numbers size their drawings."""
     program = live["program"]
-    if program["targets"] is None or len(program["terms"]) != 1:
-        return []
     loss = live["settings"]["loss"]
-    other, labels = _OTHER_LOSS[loss]
+    if len(program["terms"]) != 1:
+        return []
     nin = program["fed"] - 1
-    mapped = [(*r[:nin], labels[program["targets"].index(r[nin])]) for r in rows]
+    out: list[_Batch] = []
+    first = recorder.layouts[0].order[-1]
+    if first.op not in ("sum", "mean") and len(rows) > 1:
+        batch = _record_loss(model, recorder, rows, columns, loss, [0, 1], nin)
+        if batch is not None:
+            live["gather"] = {"layout": batch.layout, "batch": batch.data()}
+            out.append(batch)
+    if program["targets"] is not None and loss in _OTHER_LOSS:
+        other, labels = _OTHER_LOSS[loss]
+        mapped = [(*r[:nin], labels[program["targets"].index(r[nin])]) for r in rows]
+        try:
+            alt, _ = _program(
+                model, recorder.params, [r[:nin] for r in mapped], [r[nin] for r in mapped], other
+            )
+        except ValueError:
+            return out
+        batch = _record_loss(model, recorder, mapped, columns, other, recorder.batches[0].rows, nin)
+        if batch is not None:
+            live["alt"] = {"loss": other, "program": alt, "layout": batch.layout}
+            live["alt"]["batch"] = batch.data()
+            live["losses"] = [loss, other]
+            out.append(batch)
+    return out
+
+
+def _record_loss(
+    model: Any,
+    recorder: _Recorder,
+    rows: list[tuple[float, ...]],
+    columns: list[str],
+    loss: str,
+    batch: list[int],
+    nin: int,
+) -> _Batch | None:
+    """The layout of `loss` of the model on rows `batch`, recorded with its numbers but not
+    trained (the parameters and their gradients are kept); None where it cannot be."""
     from .train import LOSSES
 
-    try:
-        alt, _ = _program(
-            model, recorder.params, [r[:nin] for r in mapped], [r[nin] for r in mapped], other
-        )
-    except ValueError:
-        return []
     params = list(dict.fromkeys(recorder.params))
     saved = [p.grad for p in params]
     try:
-        feed, placeholders = _placeholders(mapped, recorder.batches[0].rows, columns)
-        root = LOSSES[other]([model(row[:nin]) for row in feed], [row[nin] for row in feed])
+        feed, placeholders = _placeholders(rows, batch, columns)
+        root = LOSSES[loss]([model(row[:nin]) for row in feed], [row[nin] for row in feed])
         root.label = recorder.layouts[0].names[-1]
         li, order = recorder.layout_for(root, placeholders)
         for node in order:
             node.grad = 0.0
         root.backward()
         layout = recorder.layouts[li]
-        batch = _Batch(
+        return _Batch(
             li,
             1,
             1,
-            recorder.batches[0].rows,
+            batch,
             [node.data for node in order],
             [x for node in order for x in node.local_grads],
             {k: cs for k, node in enumerate(order) if (cs := _consts(node)) is not None},
@@ -1050,14 +1079,11 @@ def _other_loss(
             (),
             [node.grad for node in order],
         )
-    except (ArithmeticError, ValueError):
-        return []
+    except (ArithmeticError, ValueError, TypeError):
+        return None
     finally:
         for p, grad in zip(params, saved):
             p.grad = grad
-    live["alt"] = {"loss": other, "program": alt, "layout": li, "batch": batch.data()}
-    live["losses"] = [loss, other]
-    return [batch]
 
 
 def _check_live(batch_loss: Callable[[Sequence[int]], float], first: _Batch) -> None:

@@ -1522,7 +1522,7 @@
   // The layout of a batch of n rows with loss `loss`: a recorded one where it is the same
   function layoutFor(n, loss) {
     var alt = LIVE.alt && LIVE.alt.loss === loss ? LIVE.alt : null, op = GATHERS[loss] || "mean";
-    var src = alt ? alt.layout : ORIGINAL.batches[0].l;
+    var src = alt ? alt.layout : (LIVE.gather ? LIVE.gather.layout : ORIGINAL.batches[0].l);
     for (var li = 0; li < RECORDED; li++) {
       if (alt ? li !== alt.layout : (LIVE.alt && li === LIVE.alt.layout)) continue;
       var info = partsOf(li);
@@ -1666,6 +1666,7 @@
   function templateBatch(lay) {
     var li = lay.made ? lay.source : lay.li, found = null;
     if (LIVE.alt && li === LIVE.alt.layout) return LIVE.alt.batch;
+    if (LIVE.gather && li === LIVE.gather.layout) return LIVE.gather.batch;
     ORIGINAL.batches.forEach(function (B) { if (!found && B.l === li) found = B; });
     return found;
   }
@@ -1732,7 +1733,11 @@
         div.hidden = true;
         div.innerHTML = markup;
         V.div.parentNode.appendChild(div);
-        return makeView(lay, div, kind, uid + kind[0]);
+        var copy = makeView(lay, div, kind, uid + kind[0]), line0 = {};
+        // the name the drawing writes in a box is the source's: the part each sample renames
+        V.boxes.forEach(function (rec) { line0[rec.el.id] = rec.name0; });
+        copy.boxes.forEach(function (rec) { if (rec.el.id in line0) rec.name0 = line0[rec.el.id]; });
+        return copy;
       }
       lay.views = { node: copyOf(src.views.node, src.markup.node, "node") };
       if (lay.L.net && src.views.neuron) lay.views.neuron = copyOf(src.views.neuron, src.markup.neuron, "neuron");
