@@ -668,6 +668,7 @@ def _page(
     data: dict[str, Any],
     svgs: list[tuple[str, str]],
     legend: list[tuple[str, bool]] | None = None,
+    spares: Sequence[tuple[str, str]] = (),
 ) -> str:
     template = (_PAGE_DIR / "explore.html").read_text(encoding="utf-8")
     css = (_PAGE_DIR / "explore.css").read_text(encoding="utf-8")
@@ -677,6 +678,13 @@ def _page(
     graphs = "\n".join(
         f'<div class="{kind}" data-layout="{i}" hidden>{svg}</div>'
         for i, pair in enumerate(svgs)
+        for kind, svg in zip(("layout", "neurons"), pair)
+        if svg
+    )
+    # drawings the page copies when it needs them (inert until then)
+    graphs += "".join(
+        f'<template class="spare" data-spare="{i}" data-kind="{kind}">{svg}</template>'
+        for i, pair in enumerate(spares)
         for kind, svg in zip(("layout", "neurons"), pair)
         if svg
     )
@@ -899,13 +907,16 @@ def explore(
             if stopped:
                 break
         other: list[_Batch] = []
+        run_layouts = len(recorder.layouts)
         if isinstance(live, dict):
             _check_live(live.pop("check"), recorder.batches[0])
             other = _extra_layouts(live, model, recorder, data_rows, columns)
         root_name = recorder.layouts[0].names[-1]
         for li, layout in enumerate(recorder.layouts):
             _draw_layout(layout, recorder.batches + other, li, root_name)
-        page = _page_from(recorder, title, data_rows, columns, optimizer, stopped, live)
+        spares = recorder.layouts[run_layouts:]  # the page copies them; it shows the others
+        del recorder.layouts[run_layouts:]
+        page = _page_from(recorder, title, data_rows, columns, optimizer, stopped, live, spares)
         result = Exploration(page, losses, _count_steps(recorder), stopped, _name_of(build))
         if out_dir is not None:
             result.write(out_dir)
@@ -1200,6 +1211,7 @@ def _page_from(
     optimizer: Optimizer | None,
     stopped: str | None,
     live: dict[str, Any] | str | None = None,
+    spares: Sequence[_Layout] = (),
 ) -> str:
     plain_sgd = isinstance(optimizer, SGD) and not optimizer.momentum
     if isinstance(live, dict):
@@ -1209,6 +1221,21 @@ def _page_from(
             live = str(exc)
         else:
             live = {**live, "ops": ops_of}
+            for key in ("gather", "alt"):  # a spare layout's data; its drawings in <template>s
+                if key in live:
+                    i = live[key]["layout"] - len(recorder.layouts)
+                    try:
+                        ops_i = spares[i].ops()
+                    except ValueError:
+                        del live[key]
+                        continue
+                    live[key] = {**live[key], "layout": spares[i].data(), "ops": ops_i, "spare": i}
+            if "alt" not in live:
+                live["losses"] = [
+                    loss
+                    for loss in live["losses"]
+                    if loss == live["settings"]["loss"] or loss not in _OTHER_LOSS
+                ]
     data = {
         "title": title,
         "layouts": [layout.data() for layout in recorder.layouts],
@@ -1234,7 +1261,11 @@ def _page_from(
     if network:
         legend.append(("model", True)) if "model" not in roles else None
         legend.append(("weights", True))
-    return _page(title, data, svgs, legend)
+    spare_svgs = [
+        (lay.node_view.svg if lay.node_view else lay.svg, lay.network.svg if lay.network else "")
+        for lay in spares
+    ]
+    return _page(title, data, svgs, legend, spare_svgs)
 
 
 _LEGEND_ORDER = ("input", "param", "constant", "intermediate", "model", "loss")

@@ -1443,10 +1443,10 @@
   // the tail once (the loss's sum or mean, gathering the n terms, and what follows it).
   var GATHERS = { sse: "sum", mse: "mean", hinge: "mean", bce: "mean" };
   var made = {}, madeCount = 0;  // the layouts drawn here, by loss and sample count
-  // What each node of recorded layout li is: "s" shared, "0" the first sample's, "x" another
+  // What each node of layout `lay` is: "s" shared, "0" the first sample's, "x" another
   // sample's, "t" the tail; and the node that gathers the samples (-1: the root is a term)
-  function partsOf(li) {
-    var lay = layouts[li], L = lay.L, map = L.nodeView || L.net, ops = lay.ops, n = lay.n, k;
+  function partsOf(lay) {
+    var L = lay.L, map = L.nodeView || L.net, ops = lay.ops, n = lay.n, k;
     var samples = map ? map.samples : [];
     if (!map) {
       for (k = 0; k < n; k++) {
@@ -1519,13 +1519,24 @@
       loc: ins.map(function () { return op === "mean" ? ["1/", count] : ["1"]; })
     };
   }
+  // A layout Python recorded for the page to copy (the other loss's, or two rows gathered),
+  // with its drawings' markup from the page's <template>s
+  function spareLayout(info) {
+    if (info.lay) return info.lay;
+    var lay = derive(info.layout, -1), markup = { node: "", neuron: "" };
+    document.querySelectorAll("template.spare").forEach(function (t) {
+      if (Number(t.getAttribute("data-spare")) === info.spare) markup[t.getAttribute("data-kind") === "neurons" ? "neuron" : "node"] = t.innerHTML;
+    });
+    lay.ops = info.ops; lay.batch = info.batch; lay.markup = markup;
+    info.lay = lay;
+    return lay;
+  }
   // The layout of a batch of n rows with loss `loss`: a recorded one where it is the same
   function layoutFor(n, loss) {
     var alt = LIVE.alt && LIVE.alt.loss === loss ? LIVE.alt : null, op = GATHERS[loss] || "mean";
-    var src = alt ? alt.layout : (LIVE.gather ? LIVE.gather.layout : ORIGINAL.batches[0].l);
-    for (var li = 0; li < RECORDED; li++) {
-      if (alt ? li !== alt.layout : (LIVE.alt && li === LIVE.alt.layout)) continue;
-      var info = partsOf(li);
+    var src = alt ? spareLayout(alt) : (LIVE.gather ? spareLayout(LIVE.gather) : layouts[ORIGINAL.batches[0].l]);
+    for (var li = 0; li < RECORDED && !alt; li++) {
+      var info = partsOf(layouts[li]);
       var sameOp = info.gather < 0 ? n === 1 : layouts[li].ops[info.gather][0] === op;
       if (info.count === n && sameOp) return layouts[li];
     }
@@ -1537,8 +1548,8 @@
     }
     return made[key];
   }
-  function copyLayout(li, n, op) {
-    var R = layouts[li], L = R.L, info = partsOf(li), part = info.part, ops = R.ops;
+  function copyLayout(R, n, op) {
+    var L = R.L, info = partsOf(R), part = info.part, ops = R.ops;
     var from = [], sampleOf = [], at = [{}], shared = {}, tail = {}, first = [], k, j;
     function push(t, s) { from.push(t); sampleOf.push(s); return from.length - 1; }
     for (k = 0; k < R.n; k++) {
@@ -1613,7 +1624,9 @@
       };
       return { boxes: from.map(boxOf), edges: edgeFrom.map(edgeOf), samples: sampleOf.slice(), neurons: [] };
     }
-    var nodeView = view(L.nodeView, R.views.node.svg), net = null;
+    var drawn = R.views ? R.views.node.svg : document.createElement("div");
+    if (!R.views) drawn.innerHTML = R.markup.node;  // parsed, not shown: to read its ids
+    var nodeView = view(L.nodeView, drawn), net = null;
     if (L.net) {
       net = view(L.net, null);
       var offNew = [], e = 0;
@@ -1631,7 +1644,7 @@
     var copy = { names: names, latex: names.map(latexName), kinds: kinds.join(""), inputs: inputs, params: params,
                  feeds: feeds, fwd: fwd, loc: loc, net: net, nodeView: nodeView };
     if (origins) copy.origins = origins;
-    return { L: copy, ops: newOps, from: from, source: li };
+    return { L: copy, ops: newOps, from: from, source: R };
   }
   function initial(s) {
     if (s.init === recorded.init && s.seed === recorded.seed) return LIVE.program.init.slice();
@@ -1664,10 +1677,9 @@
   }
   // The batch a layout's constant leaves and dot constants are read from
   function templateBatch(lay) {
-    var li = lay.made ? lay.source : lay.li, found = null;
-    if (LIVE.alt && li === LIVE.alt.layout) return LIVE.alt.batch;
-    if (LIVE.gather && li === LIVE.gather.layout) return LIVE.gather.batch;
-    ORIGINAL.batches.forEach(function (B) { if (!found && B.l === li) found = B; });
+    var src = lay.made ? lay.source : lay, found = null;
+    if (src.batch) return src.batch;
+    ORIGINAL.batches.forEach(function (B) { if (!found && B.l === src.li) found = B; });
     return found;
   }
   // Train with settings `s` on `rows`: new batch records in the page's format, or an Error
@@ -1724,23 +1736,26 @@
   }
   // A drawn-here layout's views: copies of its source's drawings, mapped to its nodes
   function makeViews() {
+    var parent = layouts[0].views.node.div.parentNode;
     layouts.forEach(function (lay) {
       if (lay.views) return;
-      var src = layouts[lay.source], uid = "m" + (++madeCount);
-      function copyOf(V, markup, kind) {
+      var src = lay.source, uid = "m" + (++madeCount);
+      function copyOf(markup, kind, cls) {
         var div = document.createElement("div");
-        div.className = V.div.className;
+        div.className = cls;
         div.hidden = true;
         div.innerHTML = markup;
-        V.div.parentNode.appendChild(div);
-        var copy = makeView(lay, div, kind, uid + kind[0]), line0 = {};
-        // the name the drawing writes in a box is the source's: the part each sample renames
-        V.boxes.forEach(function (rec) { line0[rec.el.id] = rec.name0; });
-        copy.boxes.forEach(function (rec) { if (rec.el.id in line0) rec.name0 = line0[rec.el.id]; });
-        return copy;
+        parent.appendChild(div);
+        var V = makeView(lay, div, kind, uid + kind[0]);
+        // a box's first line is the source's name for it: the part each sample renames
+        V.boxes.forEach(function (rec) {
+          var first = rec.named[0] !== undefined ? rec.named[0] : (rec.named.all !== undefined ? rec.named.all : mainOf(rec, 0));
+          if (lay.from[first] >= 0) rec.name0 = baseName(src.L.names[lay.from[first]]);
+        });
+        return V;
       }
-      lay.views = { node: copyOf(src.views.node, src.markup.node, "node") };
-      if (lay.L.net && src.views.neuron) lay.views.neuron = copyOf(src.views.neuron, src.markup.neuron, "neuron");
+      lay.views = { node: copyOf(src.markup.node, "node", "layout") };
+      if (lay.L.net && src.markup.neuron) lay.views.neuron = copyOf(src.markup.neuron, "neuron", "neurons");
     });
     applyScale();
   }
