@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from micrograd_covid import MLP, Value, explore, fit
+from micrograd_covid import MLP, Value, explore
 from micrograd_covid.data import daily_infections, regression_rows
 from micrograd_covid.explore import explore_tutorial
 from micrograd_covid.losses import mse, sse
@@ -75,7 +75,9 @@ def _fit_deep(
     if rows is None:
         xs, ys = daily_infections()
         rows = [[*x, y] for x, y in zip(xs, ys)]
-    model = MLP(2, [4, 1], "tanh", "linear", bias=False, init=settings["init"], seed=settings["seed"])
+    model = MLP(
+        2, [4, 1], "tanh", "linear", bias=False, init=settings["init"], seed=settings["seed"]
+    )
     xs, ys = [r[:2] for r in rows], [r[2] for r in rows]
     return _fit(model, xs, ys, settings["loss"], settings["batch_size"], settings, _names(model))  # type: ignore[no-any-return]
 
@@ -120,9 +122,7 @@ WALKTHROUGH = [
 ]
 
 
-def test_the_walkthrough_retrains_at_any_batch_size_and_loss_bit_for_bit_with_fit(
-    browser, pages
-):  # type: ignore[no-untyped-def]
+def test_the_walkthrough_retrains_at_any_batch_size_and_loss_bit_for_bit_with_fit(browser, pages):  # type: ignore[no-untyped-def]
     _load(browser, pages["regression"])
     assert browser.execute_script("return window.explorer.settings.loss") == "sse"
     for changes in WALKTHROUGH:
@@ -149,9 +149,7 @@ DEEP = [
 ]
 
 
-def test_the_deep_2_4_1_page_retrains_at_any_batch_size_and_loss_to_fits_numbers(
-    browser, pages
-):  # type: ignore[no-untyped-def]
+def test_the_deep_2_4_1_page_retrains_at_any_batch_size_and_loss_to_fits_numbers(browser, pages):  # type: ignore[no-untyped-def]
     _load(browser, pages["deep"])
     assert browser.execute_script("return window.explorer.settings.batch_size") is None
     for changes in DEEP:
@@ -275,7 +273,9 @@ def test_a_changed_batch_size_shows_the_steps_pythons_page_of_that_size_shows(
     _load(browser, made)
     python = _steps(browser)
     _load(browser, pages[page])
-    browser.execute_script("window.explorer.retrain(arguments[0])", {"batch_size": size, "epochs": 1})
+    browser.execute_script(
+        "window.explorer.retrain(arguments[0])", {"batch_size": size, "epochs": 1}
+    )
     mine = _steps(browser)
     # node by node, sample by sample, each step's node and maths with the same numbers
     assert [s[:4] for s in mine] == [s[:4] for s in python]
@@ -307,9 +307,12 @@ def test_the_page_says_which_sample_it_shows_and_the_loss_is_the_batchs_sum(brow
     assert re.search(r"L = t1 \+ t2 \+ t3 = [\d.]+ \+ [\d.]+ \+ [\d.]+ = ", text), text
     assert text.split("\n")[1].endswith(f"= {page['losses'][0]:.7g}")
     # one drawing: the same boxes as before, none added
-    assert browser.execute_script(
-        "return document.querySelectorAll('#graph .layout:not([hidden])').length"
-    ) == 1
+    assert (
+        browser.execute_script(
+            "return document.querySelectorAll('#graph .layout:not([hidden])').length"
+        )
+        == 1
+    )
 
 
 def test_the_pages_drawings_for_batch_sizes_are_bounded_and_let_go(browser, pages):  # type: ignore[no-untyped-def]
@@ -337,7 +340,8 @@ def _type(browser, field: str, text: str) -> None:  # type: ignore[no-untyped-de
 
 
 @pytest.mark.parametrize(
-    ("page", "size", "loss"), [("regression", "4", "mse"), ("deep", "1", "sse"), ("moons", "3", "bce")]
+    ("page", "size", "loss"),
+    [("regression", "4", "mse"), ("deep", "1", "sse"), ("moons", "3", "bce")],
 )
 def test_the_real_controls_change_the_batch_size_and_the_loss(browser, pages, page, size, loss):  # type: ignore[no-untyped-def]
     from selenium.webdriver.common.by import By
@@ -414,14 +418,17 @@ def test_batch_size_and_loss_go_in_the_fragment_and_come_back(browser, pages):  
     )
 
 
+BAD_SIZE = "batch_size must be a whole number >= 1, or null for every row, got "
+
+
 @pytest.mark.parametrize(
     ("changes", "words"),
     [
-        ({"batch_size": 0}, "batch_size must be a whole number >= 1, or null for every row, got 0"),
-        ({"batch_size": -1}, "batch_size must be a whole number >= 1, or null for every row, got -1"),
-        ({"batch_size": 2.5}, "batch_size must be a whole number >= 1, or null for every row, got 2.5"),
-        ({"batch_size": "x"}, 'batch_size must be a whole number >= 1, or null for every row, got "x"'),
-        ({"batch_size": True}, "batch_size must be a whole number >= 1, or null for every row, got true"),
+        ({"batch_size": 0}, BAD_SIZE + "0"),
+        ({"batch_size": -1}, BAD_SIZE + "-1"),
+        ({"batch_size": 2.5}, BAD_SIZE + "2.5"),
+        ({"batch_size": "x"}, BAD_SIZE + '"x"'),
+        ({"batch_size": True}, BAD_SIZE + "true"),
         ({"loss": "cross_entropy"}, 'loss must be one of mse, sse, got "cross_entropy"'),
         ({"loss": "hinge"}, 'loss must be one of mse, sse, got "hinge"'),
     ],
@@ -448,6 +455,6 @@ def test_a_bad_batch_size_typed_in_the_panel_is_named_and_the_field_restored(bro
     _load(browser, pages["deep"])
     _type(browser, "set-batch", "2.5")
     note = browser.find_element(By.ID, "settings-note").text
-    assert note == 'batch_size must be a whole number >= 1, or null for every row, got "2.5"'
+    assert note == BAD_SIZE + '"2.5"'
     assert browser.find_element(By.ID, "set-batch").get_attribute("value") == "all"
     assert browser.execute_script("return window.explorer.settings.batch_size") is None
