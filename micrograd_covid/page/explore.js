@@ -1768,10 +1768,16 @@
     var rows = D.rows;
     var result = trainRecords(s, rows);
     settings = s;
+    var shownBefore = layouts[Math.max(shownLayout, 0)];
     commitLayouts(result.records);
     D.batches = result.records;
     sample = 0;
     makeViews();
+    shownLayout = layouts.indexOf(shownBefore);
+    if (shownLayout < 0) {  // its drawing is gone (another batch size): a neuron opened in it too
+      shownLayout = D.batches[0].l;
+      opened = null;
+    }
     D.batchCount = batchesPerEpoch = Math.max.apply(null, result.records.map(function (R) { return R.b; }));
     plotRun = null;
     D.stopped = result.stopped;
