@@ -1774,15 +1774,19 @@
     sample = 0;
     makeViews();
     shownLayout = layouts.indexOf(shownBefore);
-    if (shownLayout < 0) {  // its drawing is gone (another batch size): a neuron opened in it too
-      shownLayout = D.batches[0].l;
-      opened = null;
-    }
+    if (shownLayout < 0) shownLayout = D.batches[0].l;  // its drawing is gone (another batch size)
     D.batchCount = batchesPerEpoch = Math.max.apply(null, result.records.map(function (R) { return R.b; }));
     plotRun = null;
     D.stopped = result.stopped;
     D.optimizer = optimizerText(s);
     buildSteps();
+    if (opened && shownBefore && (current < 0 || state(Math.min(current, steps.length - 1)).lay !== shownBefore)) {
+      // the step moves to another drawing: the neuron opened in this one closes
+      var was = shownBefore.views.node.svg;
+      was.classList.remove("focused");
+      was.querySelectorAll(".opened").forEach(function (el) { el.classList.remove("opened"); });
+      opened = null;
+    }
     chartScale();
     slider.max = String(Math.max(steps.length, 1));
     showSettings();
