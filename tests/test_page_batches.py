@@ -285,6 +285,52 @@ def test_a_changed_batch_size_shows_the_steps_pythons_page_of_that_size_shows(
         assert [s[4] for s in mine] == [s[4] for s in python]
 
 
+def test_the_moons_at_batch_2_shows_the_steps_pythons_page_of_batch_2_shows(
+    browser, pages, tmp_path
+):  # type: ignore[no-untyped-def]
+    from micrograd_covid.datasets import moons
+    from micrograd_covid.explore import MOONS_ROWS
+    from micrograd_covid.losses import hinge
+    from micrograd_covid.optim import Adam
+
+    model = MLP(2, [16, 16, 1], "relu", "linear", init="he", seed=1)
+    xs, ys = moons(MOONS_ROWS, noise=0.1, seed=0)
+    rows = [(*x, float(y)) for x, y in zip(xs, ys)]
+
+    def build(batch: list[list[Value]]) -> Value:
+        loss = hinge([model(r[:-1]) for r in batch], [r[-1] for r in batch])  # type: ignore[misc]
+        loss.label = "L"
+        return loss
+
+    params = model.parameters()
+    opt = Adam(params, lr=0.05)
+    made = explore(
+        build, params, rows, opt, batch_size=2, model=model, loss="hinge", init="he", seed=1
+    )
+    made.write(tmp_path / "py")
+    _load(browser, tmp_path / "py" / "index.html")
+    python = _steps(browser)
+    _load(browser, pages["moons"])
+    browser.execute_script("window.explorer.retrain({batch_size: 2, epochs: 1})")
+    mine = _steps(browser)
+    assert [s[:4] for s in mine] == [s[:4] for s in python]
+
+    # Python's page of two rows has no neuron level (each row's hinge has its own constant
+    # 1, so the rows' graphs differ), hence no "as a neuron" lines; the page copies its own
+    def nodes_only(text: str) -> str:
+        lines = text.split("\n")
+        return "\n".join(
+            line
+            for line in lines
+            if "δ" not in line and not line.startswith("As a neuron") and "more weights" not in line
+        )
+
+    differ = [
+        a[:4] for a, b in zip(mine, python) if not _same_text(nodes_only(a[4]), nodes_only(b[4]))
+    ]
+    assert differ == []
+
+
 def test_the_page_says_which_sample_it_shows_and_the_loss_is_the_batchs_sum(browser, pages):  # type: ignore[no-untyped-def]
     from selenium.webdriver.common.by import By
 

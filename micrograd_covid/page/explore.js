@@ -1459,8 +1459,13 @@
     }
     var gather = samples.indexOf(-2);
     if (gather < 0 && ops[n - 1] && (ops[n - 1][0] === "sum" || ops[n - 1][0] === "mean")) gather = n - 1;
+    // a constant read by one sample's nodes only is that sample's (Python makes one per row)
+    var readers = {};
+    for (k = 0; k < n; k++) L.inputs[k].forEach(function (i) { (readers[i] = readers[i] || []).push(samples[k]); });
     var part = samples.map(function (s, k2) {
       if (gather >= 0 && (k2 === gather || s === -2)) return "t";
+      var by = readers[k2] || [];
+      if (s === -1 && L.kinds[k2] === "c" && by.length && by.every(function (r) { return r >= 0 && r === by[0]; })) s = by[0];
       return s === -1 ? "s" : (s === 0 ? "0" : "x");
     });
     var terms = gather >= 0 ? L.inputs[gather].filter(function (i) { return part[i] === "0"; }) : [n - 1];
