@@ -734,6 +734,7 @@ def _page(
     data: dict[str, Any],
     svgs: list[tuple[str, str]],
     legend: list[tuple[str, bool]] | None = None,
+    spares: Sequence[tuple[str, str]] = (),
 ) -> str:
     template = (_PAGE_DIR / "explore.html").read_text(encoding="utf-8")
     css = (_PAGE_DIR / "explore.css").read_text(encoding="utf-8")
@@ -743,6 +744,13 @@ def _page(
     graphs = "\n".join(
         f'<div class="{kind}" data-layout="{i}" hidden>{svg}</div>'
         for i, pair in enumerate(svgs)
+        for kind, svg in zip(("layout", "neurons"), pair)
+        if svg
+    )
+    # drawings the page copies when it needs them (inert until then)
+    graphs += "".join(
+        f'<template class="spare" data-spare="{i}" data-kind="{kind}">{svg}</template>'
+        for i, pair in enumerate(spares)
         for kind, svg in zip(("layout", "neurons"), pair)
         if svg
     )
@@ -969,14 +977,19 @@ def explore(
                 recorder.batches.append(record)
             if stopped:
                 break
+        other: list[_Batch] = []
+        run_layouts = len(recorder.layouts)
         if isinstance(live, dict):
             _check_live(live.pop("check"), recorder.batches[0])
+            other = _extra_layouts(live, model, recorder, data_rows, columns)
         root_name = recorder.layouts[0].names[-1]
         # a model of two inputs: the page maps each neuron's output over the input plane
         maps = isinstance(live, dict) and len(columns) == 3 and live["program"]["fed"] == 3
         for li, layout in enumerate(recorder.layouts):
-            _draw_layout(layout, recorder.batches, li, root_name, _MAP_ROOM if maps else 0)
-        page = _page_from(recorder, title, data_rows, columns, optimizer, stopped, live)
+            _draw_layout(layout, recorder.batches + other, li, root_name, _MAP_ROOM if maps else 0)
+        spares = recorder.layouts[run_layouts:]  # the page copies them; it shows the others
+        del recorder.layouts[run_layouts:]
+        page = _page_from(recorder, title, data_rows, columns, optimizer, stopped, live, spares)
         result = Exploration(page, losses, _count_steps(recorder), stopped, _name_of(build))
         if out_dir is not None:
             result.write(out_dir)
@@ -1060,6 +1073,8 @@ def _live(
     return {
         "program": program,
         "settings": settings,
+        # the losses the page can switch between: mse and sse differ only in their sum's mean
+        "losses": ["mse", "sse"] if loss in ("mse", "sse") else [loss],
         "mlp": mlp,
         "redraw": seed is not None,
         "check": batch_loss,  # not page data: explore compares it with build's first loss
@@ -1104,6 +1119,95 @@ def _add_datasets(
     live["settings"]["data"] = own[0] if own else None
 
 
+#: A classifier's other loss, and its labels beside this loss's: the page switches between them
+_OTHER_LOSS = {"hinge": ("bce", (0.0, 1.0)), "bce": ("hinge", (-1.0, 1.0))}
+
+
+def _extra_layouts(
+    live: dict[str, Any],
+    model: Any,
+    recorder: _Recorder,
+    rows: list[tuple[float, ...]],
+    columns: list[str],
+) -> list[_Batch]:
+    """Layouts the page copies for other batch sizes and losses, added to `live`: where the
+    recorded graph is one row's term (the walkthrough's L = (ŷ − y)²), the graph of two rows
+    gathered by the loss's sum or mean ("gather"); for a classifier of one output trained with
+    hinge or bce, the other loss's program and graph ("alt"; the rows' labels map one to one,
+    hinge's −1 to bce's 0). Returns the batches whose numbers size their drawings."""
+    program = live["program"]
+    loss = live["settings"]["loss"]
+    if len(program["terms"]) != 1:
+        return []
+    nin = program["fed"] - 1
+    out: list[_Batch] = []
+    first = recorder.layouts[0].order[-1]
+    if first.op not in ("sum", "mean") and len(rows) > 1:
+        batch = _record_loss(model, recorder, rows, columns, loss, [0, 1], nin)
+        if batch is not None:
+            live["gather"] = {"layout": batch.layout, "batch": batch.data()}
+            out.append(batch)
+    if program["targets"] is not None and loss in _OTHER_LOSS:
+        other, labels = _OTHER_LOSS[loss]
+        mapped = [(*r[:nin], labels[program["targets"].index(r[nin])]) for r in rows]
+        try:
+            alt, _ = _program(
+                model, recorder.params, [r[:nin] for r in mapped], [r[nin] for r in mapped], other
+            )
+        except ValueError:
+            return out
+        batch = _record_loss(model, recorder, mapped, columns, other, recorder.batches[0].rows, nin)
+        if batch is not None:
+            live["alt"] = {"loss": other, "program": alt, "layout": batch.layout}
+            live["alt"]["batch"] = batch.data()
+            live["losses"] = [loss, other]
+            out.append(batch)
+    return out
+
+
+def _record_loss(
+    model: Any,
+    recorder: _Recorder,
+    rows: list[tuple[float, ...]],
+    columns: list[str],
+    loss: str,
+    batch: list[int],
+    nin: int,
+) -> _Batch | None:
+    """The layout of `loss` of the model on rows `batch`, recorded with its numbers but not
+    trained (the parameters and their gradients are kept); None where it cannot be."""
+    from .train import LOSSES
+
+    params = list(dict.fromkeys(recorder.params))
+    saved = [p.grad for p in params]
+    try:
+        feed, placeholders = _placeholders(rows, batch, columns)
+        root = LOSSES[loss]([model(row[:nin]) for row in feed], [row[nin] for row in feed])
+        root.label = recorder.layouts[0].names[-1]
+        li, order = recorder.layout_for(root, placeholders)
+        for node in order:
+            node.grad = 0.0
+        root.backward()
+        layout = recorder.layouts[li]
+        return _Batch(
+            li,
+            1,
+            1,
+            batch,
+            [node.data for node in order],
+            [x for node in order for x in node.local_grads],
+            {k: cs for k, node in enumerate(order) if (cs := _consts(node)) is not None},
+            [node.data for node, p in zip(order, layout.params) if p >= 0],
+            (),
+            [node.grad for node in order],
+        )
+    except (ArithmeticError, ValueError, TypeError):
+        return None
+    finally:
+        for p, grad in zip(params, saved):
+            p.grad = grad
+
+
 def _check_live(batch_loss: Callable[[Sequence[int]], float], first: _Batch) -> None:
     """ValueError unless `model=` and `loss=` give the loss `build` gave for the first batch
     (the page would re-train a different model than it shows)."""
@@ -1140,6 +1244,24 @@ def _numeric(exc: BaseException) -> bool:
     return "finite" in text or "overflow" in text.lower() or "nan" in text.lower()
 
 
+def _placeholders(
+    rows: Sequence[Sequence[float]], batch: list[int], columns: list[str]
+) -> tuple[list[list[Value]], dict[Value, tuple[int, int]]]:
+    """A batch's rows as placeholder leaves (x1, or x1[2] in a batch of several rows), and
+    each placeholder's (sample, column)."""
+    placeholders: dict[Value, tuple[int, int]] = {}
+    feed: list[list[Value]] = []
+    for j, r in enumerate(batch):
+        row = []
+        for c, x in enumerate(rows[r]):
+            label = columns[c] if len(batch) == 1 else f"{columns[c]}[{j + 1}]"
+            v = Value(x, label, role="input")
+            placeholders[v] = (j, c)
+            row.append(v)
+        feed.append(row)
+    return feed, placeholders
+
+
 def _run_batch(
     build: Callable[[list[list[Value]]], Value],
     recorder: _Recorder,
@@ -1151,16 +1273,7 @@ def _run_batch(
     number: int,
     first: bool,
 ) -> _Batch:
-    placeholders: dict[Value, tuple[int, int]] = {}
-    feed: list[list[Value]] = []
-    for j, r in enumerate(batch):
-        row = []
-        for c, x in enumerate(rows[r]):
-            label = columns[c] if len(batch) == 1 else f"{columns[c]}[{j + 1}]"
-            v = Value(x, label, role="input")
-            placeholders[v] = (j, c)
-            row.append(v)
-        feed.append(row)
+    feed, placeholders = _placeholders(rows, batch, columns)
     loss = build(feed)
     if not isinstance(loss, Value):
         raise TypeError(f"explore: build must return a Value (the loss), got {type(loss).__name__}")
@@ -1209,6 +1322,7 @@ def _page_from(
     optimizer: Optimizer | None,
     stopped: str | None,
     live: dict[str, Any] | str | None = None,
+    spares: Sequence[_Layout] = (),
 ) -> str:
     plain_sgd = isinstance(optimizer, SGD) and not optimizer.momentum
     if isinstance(live, dict):
@@ -1218,6 +1332,21 @@ def _page_from(
             live = str(exc)
         else:
             live = {**live, "ops": ops_of}
+            for key in ("gather", "alt"):  # a spare layout's data; its drawings in <template>s
+                if key in live:
+                    i = live[key]["layout"] - len(recorder.layouts)
+                    try:
+                        ops_i = spares[i].ops()
+                    except ValueError:
+                        del live[key]
+                        continue
+                    live[key] = {**live[key], "layout": spares[i].data(), "ops": ops_i, "spare": i}
+            if "alt" not in live:
+                live["losses"] = [
+                    loss
+                    for loss in live["losses"]
+                    if loss == live["settings"]["loss"] or loss not in _OTHER_LOSS
+                ]
     data = {
         "title": title,
         "layouts": [layout.data() for layout in recorder.layouts],
@@ -1243,7 +1372,11 @@ def _page_from(
     if network:
         legend.append(("model", True)) if "model" not in roles else None
         legend.append(("weights", True))
-    return _page(title, data, svgs, legend)
+    spare_svgs = [
+        (lay.node_view.svg if lay.node_view else lay.svg, lay.network.svg if lay.network else "")
+        for lay in spares
+    ]
+    return _page(title, data, svgs, legend, spare_svgs)
 
 
 _LEGEND_ORDER = ("input", "param", "constant", "intermediate", "model", "loss")

@@ -532,7 +532,7 @@ def test_a_bad_setting_is_named_and_changes_nothing(browser, live_pages):  # typ
     for changes, words in [
         ({"lr": -1}, "lr must be > 0"),
         ({"optimizer": "<b>x</b>"}, "optimizer must be sgd, momentum or adam"),
-        ({"batch_size": 2}, "batch_size"),
+        ({"batch_size": 0}, "batch_size must be a whole number >= 1"),
         ({"nope": 1}, 'unknown setting "nope"'),
         ({"seed": 4}, "weights were given"),
     ]:
@@ -573,11 +573,12 @@ def test_set_rows_retrains_on_the_new_data(browser, live_pages):  # type: ignore
     assert browser.execute_script("return window.explorer.steps.length") == 1 + 9 * 6
     with pytest.raises(JavascriptException, match="give at least one row"):
         browser.execute_script("window.explorer.setRows(arguments[0])", [])
-    # the deep net's full batch is drawn for its rows: their count stays
+    # the deep net's full batch is drawn for one sample too: any number of rows re-trains
     _load(browser, live_pages["deep"])
     rows = browser.execute_script("return window.explorer.rows")
-    with pytest.raises(JavascriptException, match=f"give {len(rows)} rows"):
-        browser.execute_script("window.explorer.setRows(arguments[0])", rows[:3])
+    page = browser.execute_script("return window.explorer.setRows(arguments[0])", rows[:3])
+    assert len(page["losses"]) == 3
+    assert browser.execute_script("return window.explorer.rows") == rows[:3]
 
 
 def test_a_free_form_page_plays_back_and_says_why_its_settings_are_fixed(browser, tmp_path):  # type: ignore[no-untyped-def]
@@ -978,19 +979,6 @@ def test_the_chart_switches_to_a_parameter_and_reads_its_value_after_each_update
     assert browser.execute_script("return document.querySelector('#chart polyline')") is None
     assert browser.execute_script("return window.explorer.chart('loss')") == "loss"
     assert browser.find_element(By.ID, "chart-last").text.startswith("L = ")
-
-
-def test_a_full_batch_page_plots_its_rows_and_says_why_a_click_changes_none(browser, live_pages):  # type: ignore[no-untyped-def]
-    from selenium.webdriver.common.by import By
-
-    _load(browser, live_pages["deep"])
-    rows = browser.execute_script("return window.explorer.rows")
-    assert browser.find_element(By.ID, "plot-help").text.endswith(
-        "the graph is drawn for a batch of every row, and a new count would change its drawing."
-    )
-    _click_plot(browser, *rows[0][:2])
-    _click_plot(browser, 3.0, 3.0)
-    assert browser.execute_script("return window.explorer.rows") == rows
 
 
 def test_the_moons_plot_shows_the_current_neurons_output_over_the_plane(browser, moons_page):  # type: ignore[no-untyped-def]

@@ -39,7 +39,8 @@
   }
 
   // --- the layouts: derived tables ---------------------------------------------------------
-  var layouts = D.layouts.map(function (L, li) {
+  var layouts = D.layouts.map(derive);
+  function derive(L, li) {
     var n = L.names.length, off = [], e = 0, fwd = [], drawn = [], pindex = [];
     for (var k = 0; k < n; k++) {
       off.push(e); e += L.inputs[k].length;
@@ -60,7 +61,7 @@
     bwd.forEach(function (k2, i) { bwdPos[k2] = i; });
     return { L: L, n: n, off: off, edges: e, fwd: fwd, bwd: bwd, fwdPos: fwdPos, neuronAt: neuronAt, splitAt: splitAt, bwdPos: bwdPos,
              drawn: drawn, listed: listed, pindex: pindex, root: n - 1, svg: null, nodes: [], edgeEls: [], li: li };
-  });
+  }
 
   // --- the steps ---------------------------------------------------------------------------
   var steps = [], inner = [];
@@ -675,9 +676,11 @@
   }
   var layoutDivs = pane.querySelectorAll(".layout"), neuronDivs = pane.querySelectorAll(".neurons");
   layouts.forEach(function (lay, li) {
-    lay.views = { node: makeView(lay, layoutDivs[li], "node", "n" + li) };
     var nd = null;
     neuronDivs.forEach(function (d) { if (Number(d.getAttribute("data-layout")) === li) nd = d; });
+    // the drawings as written, to copy for a batch size the page draws itself
+    if (D.live) lay.markup = { node: layoutDivs[li].innerHTML, neuron: nd ? nd.innerHTML : "" };
+    lay.views = { node: makeView(lay, layoutDivs[li], "node", "n" + li) };
     if (nd && lay.L.net) lay.views.neuron = makeView(lay, nd, "neuron", "u" + li);
   });
   function viewOf(lay) { return (level === "neuron" && lay.views.neuron) || lay.views.node; }
@@ -1273,9 +1276,9 @@
   // The parameters before every batch and after the last: the run the page shows, in full
   function plotParams(st) {
     if (!plotRun) {
-      plotRun = { program: new root.MGEngine.Program(LIVE.program), trail: [] };
+      plotRun = { program: new root.MGEngine.Program(programOf(settings.loss)), trail: [] };
       try {
-        var run = root.MGEngine.train(LIVE.program, settings, initial(settings), D.rows);
+        var run = root.MGEngine.train(programOf(settings.loss), settings, initial(settings), rowsFor(settings.loss, D.rows));
         run.batches.forEach(function (rec) { plotRun.trail.push(rec.before); });
         if (run.batches.length) plotRun.trail.push(run.batches[run.batches.length - 1].after);
       } catch (err) { plotRun.trail = [LIVE.program.init]; }
@@ -1419,7 +1422,7 @@
   function setUpPlot() {
     if (!plotOn) return;
     plotBox.hidden = false;
-    var one = LIVE.settings.batch_size === 1, targets = LIVE.program.targets, select = document.getElementById("plot-label");
+    var targets = LIVE.program.targets, select = document.getElementById("plot-label");
     (targets || []).forEach(function (t) {
       var o = document.createElement("option");
       o.value = String(t); o.textContent = "class " + t;
@@ -1427,17 +1430,13 @@
       select.appendChild(o);
     });
     if (targets) select.value = String(targets[targets.length - 1]);
-    document.getElementById("plot-add").hidden = !one || !targets;
-    document.getElementById("plot-help").textContent = !one
-      ? "The points over the model's output. The rows cannot be added or removed here: the graph is drawn for " +
-        (LIVE.settings.batch_size === null ? "a batch of every row" : "batches of " + LIVE.settings.batch_size + " rows") +
-        ", and a new count would change its drawing."
-      : targets ? "Click a point to remove it, elsewhere to add one; the page re-trains." : "Click a point to remove it; the page re-trains.";
+    document.getElementById("plot-add").hidden = !targets;
+    document.getElementById("plot-help").textContent =
+      targets ? "Click a point to remove it, elsewhere to add one; the page re-trains." : "Click a point to remove it; the page re-trains.";
     if (plotOf) plotOf.addEventListener("change", function () { if (current >= 0) showPlot(state(current)); });
     plot.addEventListener("click", function (ev) {
       var rect = plot.getBoundingClientRect();
       var px = (ev.clientX - rect.left) * PLOT_W / rect.width, py = (ev.clientY - rect.top) * PLOT_H / rect.height;
-      if (!one) return;
       var before = D.rows.length;
       if (!targets) {  // regression: remove only (a new point's target is not the learner's to click)
         var near = D.rows.some(function (r) { var q = toPlot(r[0], r[1]); return (q[0] - px) * (q[0] - px) + (q[1] - py) * (q[1] - py) <= 64; });
@@ -1781,6 +1780,8 @@
   var recorded = LIVE ? LIVE.settings : null;
   var settings = recorded ? copySettings(recorded) : {};
   var OPTIMIZERS = { sgd: "SGD", momentum: "SGD with momentum", adam: "Adam" };
+  var RECORDED = layouts.length, LOSSES = LIVE ? LIVE.losses || [recorded.loss] : [];
+  if (LIVE) layouts.forEach(function (lay, li) { lay.ops = LIVE.ops[li]; });
   function copySettings(s) {
     var out = {};
     Object.keys(s).forEach(function (key) { out[key] = Array.isArray(s[key]) ? s[key].slice() : s[key]; });
@@ -1811,10 +1812,19 @@
     s.betas.forEach(function (b, i) { if (!(b >= 0 && b < 1)) fail("betas[" + i + "] must be in [0, 1), got " + b); });
     s.epochs = number(s.epochs, "epochs");
     if (!(s.epochs >= 1) || Math.floor(s.epochs) !== s.epochs) fail("epochs must be a whole number >= 1, got " + s.epochs);
-    if (s.batch_size !== recorded.batch_size) {
-      fail("batch_size: this page's graph is drawn for batches of " + (recorded.batch_size === null ? "every row" : recorded.batch_size) + " and stays so");
+    if (s.batch_size !== null) {
+      var size = typeof s.batch_size === "string" && s.batch_size.trim() !== "" ? Number(s.batch_size) : s.batch_size;
+      if (typeof size !== "number" || !(size >= 1) || Math.floor(size) !== size || !isFinite(size)) {
+        fail("batch_size must be a whole number >= 1, or null for every row, got " + JSON.stringify(s.batch_size));
+      }
+      s.batch_size = size;
     }
-    if (s.loss !== recorded.loss) fail("loss: this page replays its own loss, " + recorded.loss);
+    if (LOSSES.indexOf(s.loss) < 0) {
+      fail("loss must be " + (LOSSES.length > 1 ? "one of " + LOSSES.join(", ") : LOSSES[0] + " (this page's only one)") + ", got " + JSON.stringify(s.loss));
+    }
+    if (LIVE.program.pick && s.batch_size !== recorded.batch_size) {
+      fail("batch_size: a cross-entropy page draws each batch on the recorded drawing of its rows' classes, so its batches stay " + (recorded.batch_size === null ? "every row" : recorded.batch_size + " row" + (recorded.batch_size === 1 ? "" : "s")));
+    }
     checkData(s.data);
     if (s.init !== recorded.init || s.seed !== recorded.seed) {
       if (!LIVE.redraw || !LIVE.mlp || typeof root.mlpInit !== "function") {
@@ -1824,45 +1834,336 @@
     }
     return s;
   }
+  // --- layouts for any batch size ---------------------------------------------------------
+  // The drawings show one sample, so the graph of a batch of n rows is the recorded graph's
+  // first sample copied n times: the shared nodes (parameters, constants) once, the sample's
+  // nodes for each row (named as Python names them: x1[2], ŷ#2, t numbers in order), then
+  // the tail once (the loss's sum or mean, gathering the n terms, and what follows it).
+  var GATHERS = { sse: "sum", mse: "mean", hinge: "mean", bce: "mean" };
+  var made = {}, madeCount = 0;  // the layouts drawn here, by loss and sample count
+  // What each node of layout `lay` is: "s" shared, "0" the first sample's, "x" another
+  // sample's, "t" the tail; and the node that gathers the samples (-1: the root is a term)
+  function partsOf(lay) {
+    var L = lay.L, map = L.nodeView || L.net, ops = lay.ops, n = lay.n, k;
+    var samples = map ? map.samples : [];
+    if (!map) {
+      for (k = 0; k < n; k++) {
+        if (!L.inputs[k].length) { samples.push(L.feeds[k][0] >= 0 ? L.feeds[k][0] : -1); continue; }
+        var seen = {};
+        L.inputs[k].forEach(function (i) { if (samples[i] !== -1) seen[samples[i]] = 1; });
+        var keys = Object.keys(seen);
+        samples.push(keys.length > 1 || seen[-2] ? -2 : (keys.length ? Number(keys[0]) : -1));
+      }
+    }
+    var gather = samples.indexOf(-2);
+    if (gather < 0 && ops[n - 1] && (ops[n - 1][0] === "sum" || ops[n - 1][0] === "mean")) gather = n - 1;
+    // a constant read by one sample's nodes only is that sample's (Python makes one per row)
+    var readers = {};
+    for (k = 0; k < n; k++) L.inputs[k].forEach(function (i) { (readers[i] = readers[i] || []).push(samples[k]); });
+    var part = samples.map(function (s, k2) {
+      if (gather >= 0 && (k2 === gather || s === -2)) return "t";
+      var by = readers[k2] || [];
+      if (s === -1 && L.kinds[k2] === "c" && by.length && by.every(function (r) { return r >= 0 && r === by[0]; })) s = by[0];
+      return s === -1 ? "s" : (s === 0 ? "0" : "x");
+    });
+    var terms = gather >= 0 ? L.inputs[gather].filter(function (i) { return part[i] === "0"; }) : [n - 1];
+    for (k = 0; k < n; k++) {
+      if (part[k] !== "t" || k === gather) continue;
+      L.inputs[k].forEach(function (i) { if (part[i] === "0" || part[i] === "x") fail("batch_size: this page's loss does not gather its samples in one sum or mean, so it keeps its batches"); });
+    }
+    return { part: part, gather: gather, terms: terms, count: Math.max.apply(null, samples.concat([0])) + 1 };
+  }
+  function latexName(name) {
+    if (name === "\u0177") return "\\hat{y}";
+    var m = /^([A-Za-z])(\d+)$/.exec(name);
+    if (m) return m[1] + "_{" + m[2] + "}";
+    if (/^[A-Za-z]$/.test(name)) return name;
+    return texText(name);
+  }
+  // Python's display names: the second of a name is name#2 (skipping names taken)
+  function uniqueNames(bases) {
+    var taken = {}, seen = {};
+    bases.forEach(function (b) { taken[b] = 1; });
+    return bases.map(function (base) {
+      var count = (seen[base] || 0) + 1, name = base;
+      seen[base] = count;
+      if (count > 1) {
+        var suffix = count;
+        name = base + "#" + suffix;
+        while (taken[name]) { suffix += 1; name = base + "#" + suffix; }
+        seen[base] = suffix;
+        taken[name] = 1;
+      }
+      return name;
+    });
+  }
+  function remapTokens(tokens, at) {
+    return tokens.map(function (t) {
+      if (!Array.isArray(t)) return t;
+      if (t[0] === "n" || t[0] === "v" || t[0] === "t" || t[0] === "s") return [t[0], at(t[1])];
+      if (t[0] === "k") return ["k", at(t[1]), t[2]];
+      if (t[0] === "^") return ["^", remapTokens(t[1], at)];
+      return t;
+    });
+  }
+  function joinedTokens(items, sep) {  // as Python's _joined: the middle elided past 12
+    if (items.length > 12) items = items.slice(0, 3).concat([["\u22ef"]], items.slice(-2));
+    var out = [];
+    items.forEach(function (item, i) { if (i) out.push(sep); out = out.concat(item); });
+    return out;
+  }
+  function gatherTokens(op, k, ins) {
+    var sym = joinedTokens(ins.map(function (i) { return [["n", i]]; }), " + ");
+    var num = joinedTokens(ins.map(function (i) { return [["v", i]]; }), " + ");
+    var count = ["x", ins.length];
+    if (op === "mean") { sym = ["("].concat(sym, [")/", count]); num = ["("].concat(num, [")/", count]); }
+    return {
+      fwd: [["n", k], " = "].concat(sym, [" = "], num, [" = ", ["v", k]]),
+      loc: ins.map(function () { return op === "mean" ? ["1/", count] : ["1"]; })
+    };
+  }
+  // A layout Python recorded for the page to copy (the other loss's, or two rows gathered),
+  // with its drawings' markup from the page's <template>s
+  function spareLayout(info) {
+    if (info.lay) return info.lay;
+    var lay = derive(info.layout, -1), markup = { node: "", neuron: "" };
+    document.querySelectorAll("template.spare").forEach(function (t) {
+      if (Number(t.getAttribute("data-spare")) === info.spare) markup[t.getAttribute("data-kind") === "neurons" ? "neuron" : "node"] = t.innerHTML;
+    });
+    lay.ops = info.ops; lay.batch = info.batch; lay.markup = markup;
+    info.lay = lay;
+    return lay;
+  }
+  // The layout of a batch of n rows with loss `loss`: a recorded one where it is the same
+  function layoutFor(n, loss) {
+    var alt = LIVE.alt && LIVE.alt.loss === loss ? LIVE.alt : null, op = GATHERS[loss] || "mean";
+    var src = alt ? spareLayout(alt) : (LIVE.gather ? spareLayout(LIVE.gather) : layouts[ORIGINAL.batches[0].l]);
+    for (var li = 0; li < RECORDED && !alt; li++) {
+      var info = partsOf(layouts[li]);
+      var sameOp = info.gather < 0 ? n === 1 : layouts[li].ops[info.gather][0] === op;
+      if (info.count === n && sameOp) return layouts[li];
+    }
+    var key = loss + ":" + n;
+    if (!made[key]) {
+      var copy = copyLayout(src, n, op), lay = derive(copy.L, -1);
+      lay.made = true; lay.ops = copy.ops; lay.from = copy.from; lay.source = src;
+      made[key] = lay;
+    }
+    return made[key];
+  }
+  function copyLayout(R, n, op) {
+    var L = R.L, info = partsOf(R), part = info.part, ops = R.ops;
+    var from = [], sampleOf = [], at = [{}], shared = {}, tail = {}, first = [], k, j;
+    function push(t, s) { from.push(t); sampleOf.push(s); return from.length - 1; }
+    for (k = 0; k < R.n; k++) {
+      if (part[k] === "s") shared[k] = push(k, -1);
+      else if (part[k] === "0") { at[0][k] = push(k, 0); first.push(k); }
+    }
+    for (j = 1; j < n; j++) {
+      at.push({});
+      for (var q = 0; q < first.length; q++) at[j][first[q]] = push(first[q], j);
+    }
+    for (k = 0; k < R.n; k++) if (part[k] === "t") tail[k] = push(k, -2);
+    var added = info.gather < 0;  // the root is the one sample's term: a sum or mean gathers n
+    if (added) push(-1, -2);
+    function place(i, s) {
+      if (i in shared) return shared[i];
+      if (i in tail) return tail[i];
+      return at[s][i];
+    }
+    var size = from.length, inputs = [], newOps = [], fwd = [], loc = [], kinds = [], params = [], feeds = [];
+    var gatherAt = added ? size - 1 : tail[info.gather], gathered = [];
+    for (j = 0; j < n; j++) info.terms.forEach(function (t) { gathered.push(at[j][t]); });
+    var bases = [], counters = { t: 0, c: 0 }, origins = L.origins ? [] : null;
+    for (k = 0; k < size; k++) {
+      var t = from[k], s = Math.max(sampleOf[k], 0);
+      var here = function (i) { return place(i, s); };
+      if (k === gatherAt) {
+        inputs.push(gathered);
+        newOps.push([op, []]);
+        var g = gatherTokens(op, k, gathered);
+        fwd.push(g.fwd); loc.push(g.loc);
+        kinds.push("o"); params.push(-1); feeds.push([-1, -1]);
+        bases.push(added ? "L" : L.names[t]);
+        if (origins) origins.push(added ? null : L.origins[t]);
+        continue;
+      }
+      inputs.push(L.inputs[t].map(here));
+      newOps.push(ops[t]);
+      fwd.push(L.fwd[t] ? remapTokens(L.fwd[t], here) : null);
+      loc.push(L.loc[t] ? L.loc[t].map(function (tokens) { return remapTokens(tokens, here); }) : null);
+      kinds.push(L.kinds[t]); params.push(L.params[t]);
+      var fed = L.feeds[t][0] >= 0;
+      feeds.push(fed ? [s, L.feeds[t][1]] : [-1, -1]);
+      if (origins) origins.push(L.origins[t]);
+      var name = L.names[t];
+      if (fed) bases.push(D.columns[L.feeds[t][1]] + (n > 1 ? "[" + (s + 1) + "]" : ""));
+      else if (/^t\d+(#\d+)?$/.test(name) && L.inputs[t].length || (added && t === R.root)) bases.push("t" + (++counters.t));
+      else if (/^c\d+(#\d+)?$/.test(name) && !L.inputs[t].length) bases.push("c" + (++counters.c));
+      else bases.push(baseName(name));
+    }
+    var names = uniqueNames(bases);
+    var edgeFrom = [];  // per edge: the recorded layout's edge that draws it (-1: none)
+    for (k = 0; k < size; k++) {
+      if (k === gatherAt) {
+        gathered.forEach(function (_, p) {
+          var pos = added ? -1 : L.inputs[info.gather].indexOf(info.terms[p % info.terms.length]);
+          edgeFrom.push(pos < 0 ? -1 : R.off[info.gather] + pos);
+        });
+      } else {
+        for (j = 0; j < L.inputs[from[k]].length; j++) edgeFrom.push(R.off[from[k]] + j);
+      }
+    }
+    function view(map, svg) {  // a drawing's map: the recorded one's ids for the copies
+      var boxOf = function (t) {
+        if (t < 0) return "";
+        if (map) return map.boxes[t];
+        return svg && svg.querySelector('[id="node-n' + t + '"]') ? "node-n" + t : "";
+      };
+      var edgeOf = function (e) {
+        if (e < 0) return "";
+        if (map) return map.edges[e];
+        return svg && svg.querySelector('[id="edge-' + e + '"]') ? "edge-" + e : "";
+      };
+      return { boxes: from.map(boxOf), edges: edgeFrom.map(edgeOf), samples: sampleOf.slice(), neurons: [] };
+    }
+    var drawn = R.views ? R.views.node.svg : document.createElement("div");
+    if (!R.views) drawn.innerHTML = R.markup.node;  // parsed, not shown: to read its ids
+    var nodeView = view(L.nodeView, drawn), net = null;
+    if (L.net) {
+      net = view(L.net, null);
+      var offNew = [], e = 0;
+      for (k = 0; k < size; k++) { offNew.push(e); e += inputs[k].length; }
+      L.net.neurons.forEach(function (nr) {
+        var p = part[nr.k], copies = p === "0" ? n : (p === "s" || p === "t" ? 1 : 0);
+        for (var s2 = 0; s2 < copies; s2++) {
+          var k2 = place(nr.k, s2);
+          net.neurons.push({ k: k2, act: nr.act,
+            w: nr.w.map(function (we) { return offNew[k2] + we - R.off[nr.k]; }),
+            x: nr.x.map(function (x) { return x >= 0 ? place(x, s2) : -1; }) });
+        }
+      });
+    }
+    var copy = { names: names, latex: names.map(latexName), kinds: kinds.join(""), inputs: inputs, params: params,
+                 feeds: feeds, fwd: fwd, loc: loc, net: net, nodeView: nodeView };
+    if (origins) copy.origins = origins;
+    return { L: copy, ops: newOps, from: from, source: R };
+  }
   function initial(s) {
     if (s.init === recorded.init && s.seed === recorded.seed) return LIVE.program.init.slice();
     var m = LIVE.mlp;
     return root.mlpInit(m.nin, m.nouts, { seed: s.seed, init: s.init, bias: m.bias, activation: m.activation,
                                           output_activation: m.output_activation });
   }
+  // The program the engine trains for loss `loss`, and the rows in its labels (bce's 0 and
+  // 1 for a page recorded with hinge's -1 and 1, and back)
+  function programOf(loss) {
+    if (loss === recorded.loss) return LIVE.program;
+    if (LIVE.alt && LIVE.alt.loss === loss) return LIVE.alt.program;
+    var p = copySettings(LIVE.program);
+    p.mean = GATHERS[loss] === "mean";
+    return p;
+  }
+  // What the note says when the loss trains on other labels than the rows show
+  function labelNote(loss) {
+    var want = programOf(loss).targets, have = LIVE.program.targets;
+    if (!want || !have || want.join() === have.join()) return "";
+    return " " + loss + " trains on labels " + want.join(" and ") + ": the rows' " + have.map(function (h, i) { return f7(h) + " is " + f7(want[i]); }).join(", ") + " to it.";
+  }
+  function rowsFor(loss, rows) {
+    var want = programOf(loss).targets, have = LIVE.program.targets;
+    if (!want || !have || want.join() === have.join()) return rows;
+    var width = rows.length ? rows[0].length : 0, tcount = LIVE.program.terms.length;
+    return rows.map(function (r) {
+      return r.map(function (x, j) { return j >= width - tcount ? want[have.indexOf(x)] : x; });
+    });
+  }
+  // The batch a layout's constant leaves and dot constants are read from
+  function templateBatch(lay) {
+    var src = lay.made ? lay.source : lay, found = null;
+    if (src.batch) return src.batch;
+    ORIGINAL.batches.forEach(function (B) { if (!found && B.l === src.li) found = B; });
+    return found;
+  }
   // Train with settings `s` on `rows`: new batch records in the page's format, or an Error
   function trainRecords(s, rows) {
-    var run = root.MGEngine.train(LIVE.program, s, initial(s), rows);
+    Object.keys(made).forEach(function (key) { if (!made[key].views) delete made[key]; });  // never shown
+    var fed = rowsFor(s.loss, rows);
+    var run = root.MGEngine.train(programOf(s.loss), s, initial(s), fed);
     if (!run.batches.length) fail("training stopped at its first batch: " + run.stopped);
-    var layoutOf = {}, template = {};
-    ORIGINAL.batches.forEach(function (B) {
-      if (!(B.b in layoutOf)) layoutOf[B.b] = B.l;
-      if (!(B.l in template)) template[B.l] = B;
-    });
     var total = 0, records = run.batches.map(function (rec, i) {
-      var li = classLayout(rows, rec.rows, rec.batch in layoutOf ? layoutOf[rec.batch] : layoutOf[1]);
-      var lay = layouts[li], L = lay.L, ops = LIVE.ops[li], T = template[li];
+      // a cross-entropy batch is drawn on the recorded layout of its rows' classes (each class
+      // wires its own drawing); any other batch on the layout for its size and loss
+      var lay = LIVE.program.pick ? layouts[classLayout(rows, rec.rows, ORIGINAL.batches[0].l)] : layoutFor(rec.rows.length, s.loss);
+      var L = lay.L, ops = lay.ops, T = templateBatch(lay);
+      var from = lay.made ? lay.from : null, consts = {};
       var v = new Array(lay.n), d = [];
       for (var k = 0; k < lay.n; k++) {
+        var t = from ? from[k] : k;
+        if (t >= 0 && T.k[String(t)]) consts[String(k)] = T.k[String(t)];
         if (!L.inputs[k].length) {
           if (L.params[k] >= 0) v[k] = rec.before[L.params[k]];
-          else if (L.feeds[k][0] >= 0) v[k] = rows[rec.rows[L.feeds[k][0]]][L.feeds[k][1]];
-          else v[k] = T.v[k];
+          else if (L.feeds[k][0] >= 0) v[k] = fed[rec.rows[L.feeds[k][0]]][L.feeds[k][1]];
+          else v[k] = T.v[t];
           continue;
         }
         var out = root.MGEngine.apply(ops[k][0], L.inputs[k].map(function (j) { return v[j]; }), ops[k][1]);
         v[k] = out[0];
         for (var j = 0; j < out[1].length; j++) d.push(out[1][j]);
       }
+      var drawnLoss = v[lay.root];
+      if (!(drawnLoss === rec.loss || Math.abs(drawnLoss - rec.loss) <= 1e-12 * Math.abs(rec.loss))) {
+        fail("the drawing of a batch of " + rec.rows.length + " rows gives the loss " + drawnLoss + ", the engine " + rec.loss);
+      }
       var phases = i === 0 ? ["init", "feed", "forward", "loss", "backward", "update"] : ["feed", "forward", "loss", "backward", "update"];
       total += phases.length + lay.fwd.length + lay.bwd.length;
-      return { l: li, e: rec.epoch, b: rec.batch, r: rec.rows, v: v, d: d, k: T.k,
+      return { lay: lay, e: rec.epoch, b: rec.batch, r: rec.rows, v: v, d: d, k: from ? consts : T.k,
                u: lay.drawn.map(function (k2) { return rec.after[L.params[k2]]; }), p: phases };
     });
     if (total > MAX_PAGE_STEPS) fail("the page would have " + total + " steps, more than " + MAX_PAGE_STEPS + "; train fewer epochs");
     var names = {};
     LIVE.program.params.forEach(function (name, i) { names[name] = run.params[i]; });
     return { records: records, stopped: run.stopped, losses: run.losses, params: names };
+  }
+  // The layouts a new run uses: the recorded ones and those drawn here (the others let go)
+  function commitLayouts(records) {
+    var inUse = [];
+    records.forEach(function (R) { if (R.lay.made && inUse.indexOf(R.lay) < 0) inUse.push(R.lay); });
+    Object.keys(made).forEach(function (key) {
+      var lay = made[key];
+      if (inUse.indexOf(lay) >= 0) return;
+      if (lay.views) [lay.views.node, lay.views.neuron].forEach(function (V) { if (V) V.div.parentNode.removeChild(V.div); });
+      delete made[key];
+    });
+    layouts = layouts.slice(0, RECORDED).concat(inUse);
+    layouts.forEach(function (lay, li) { lay.li = li; });
+    LIVE.ops = layouts.map(function (lay) { return lay.ops; });
+    records.forEach(function (R) { R.l = R.lay.li; delete R.lay; });
+  }
+  // A drawn-here layout's views: copies of its source's drawings, mapped to its nodes
+  function makeViews() {
+    var parent = layouts[0].views.node.div.parentNode;
+    layouts.forEach(function (lay) {
+      if (lay.views) return;
+      var src = lay.source, uid = "m" + (++madeCount);
+      function copyOf(markup, kind, cls) {
+        var div = document.createElement("div");
+        div.className = cls;
+        div.hidden = true;
+        div.innerHTML = markup;
+        parent.appendChild(div);
+        var V = makeView(lay, div, kind, uid + kind[0]);
+        // a box's first line is the source's name for it: the part each sample renames
+        V.boxes.forEach(function (rec) {
+          var first = rec.named[0] !== undefined ? rec.named[0] : (rec.named.all !== undefined ? rec.named.all : mainOf(rec, 0));
+          if (lay.from[first] >= 0) rec.name0 = baseName(src.L.names[lay.from[first]]);
+        });
+        return V;
+      }
+      lay.views = { node: copyOf(src.markup.node, "node", "layout") };
+      if (lay.L.net && src.markup.neuron) lay.views.neuron = copyOf(src.markup.neuron, "neuron", "neurons");
+    });
+    applyScale();
   }
   function optimizerText(s) {
     return { name: OPTIMIZERS[s.optimizer], lr: s.lr, sgd: s.optimizer === "sgd" || (s.optimizer === "momentum" && !s.momentum) };
@@ -1874,29 +2175,39 @@
     var rows = D.rows;
     var result = trainRecords(s, rows);
     settings = s;
+    var shownBefore = layouts[Math.max(shownLayout, 0)];
+    commitLayouts(result.records);
     D.batches = result.records;
+    sample = 0;
+    makeViews();
+    shownLayout = layouts.indexOf(shownBefore);
+    if (shownLayout < 0) shownLayout = D.batches[0].l;  // its drawing is gone (another batch size)
     D.batchCount = batchesPerEpoch = Math.max.apply(null, result.records.map(function (R) { return R.b; }));
     plotRun = null;
     D.stopped = result.stopped;
     D.optimizer = optimizerText(s);
     buildSteps();
+    if (opened && shownBefore && (current < 0 || state(Math.min(current, steps.length - 1)).lay !== shownBefore)) {
+      // the step moves to another drawing: the neuron opened in this one closes
+      var was = shownBefore.views.node.svg;
+      was.classList.remove("focused");
+      was.querySelectorAll(".opened").forEach(function (el) { el.classList.remove("opened"); });
+      opened = null;
+    }
     chartScale();
     slider.max = String(Math.max(steps.length, 1));
     showSettings();
     if (!quiet) {
-      note(result.stopped ? "Re-trained: training " + result.stopped : "Re-trained: " + result.losses.length + " steps, last loss " + f7(result.losses[result.losses.length - 1]) + ".", !!result.stopped);
+      var labels = labelNote(s.loss);
+      note((result.stopped ? "Re-trained: training " + result.stopped : "Re-trained: " + result.losses.length + " steps, last loss " + f7(result.losses[result.losses.length - 1]) + ".") + labels, !!result.stopped);
       go(Math.min(current, steps.length - 1));
     }
     return { losses: result.losses, params: result.params };
   }
   function setRows(rows) {
     if (!LIVE) throw new Error("explorer.setRows: " + (D.fixed || "this page has no model to re-train"));
-    // With batches of one row, every batch has the one-sample drawing, so any count will do;
-    // otherwise the drawings are of this page's batches, and so is the count.
-    var anyCount = recorded.batch_size === 1;
-    if (!Array.isArray(rows) || (anyCount ? rows.length < 1 : rows.length !== D.rows.length)) {
-      throw new Error("explorer.setRows: give " + (anyCount ? "at least one row" : D.rows.length + " rows (this page's batches are drawn for that many)"));
-    }
+    // the drawing is of one sample, copied for each row of a batch: any count will do
+    if (!Array.isArray(rows) || rows.length < 1) throw new Error("explorer.setRows: give at least one row");
     var width = D.rows[0].length, clean = rows.map(function (r, i) {
       if (!Array.isArray(r) || r.length !== width) throw new Error("explorer.setRows: row " + i + " must be " + width + " numbers");
       return r.map(function (x, j) {
@@ -2000,7 +2311,7 @@
     return out;
   }
   // The settings that differ from the recorded run, for the URL fragment: "&lr=0.5&optimizer=adam"
-  var HASH_KEYS = ["lr", "optimizer", "momentum", "betas", "epochs", "init", "seed", "data"];
+  var HASH_KEYS = ["lr", "optimizer", "momentum", "betas", "epochs", "init", "seed", "batch_size", "loss", "data"];
   function settingsHash() {
     if (!LIVE) return "";
     var out = "";
@@ -2032,7 +2343,8 @@
       try { raw = decodeURIComponent(part.slice(eqAt + 1)); } catch (err) { return; }
       var value = raw;
       if (key === "betas") value = raw.split(",").map(Number);
-      else if (key === "optimizer") value = raw;
+      else if (key === "optimizer" || key === "loss") value = raw;
+      else if (key === "batch_size") value = raw === "null" || raw === "all" ? null : Number(raw);
       else if (key === "init" || key === "data") value = raw === "null" ? null : raw;
       else if (key === "seed") value = raw === "null" ? null : Number(raw);
       else value = Number(raw);
@@ -2059,6 +2371,7 @@
     field("set-beta2").value = String(settings.betas[1]);
     field("set-epochs").value = String(settings.epochs);
     field("set-batch").value = settings.batch_size === null ? "all" : String(settings.batch_size);
+    if (field("set-loss")) field("set-loss").value = settings.loss;
     field("set-init").value = settings.init === null ? "" : settings.init;
     field("set-seed").value = settings.seed === null ? "" : String(settings.seed);
     panel.setAttribute("data-optimizer", settings.optimizer);
@@ -2077,7 +2390,23 @@
     if (!canRedraw) {
       field("set-init").title = field("set-seed").title = LIVE.redraw ? "needs pyrandom.js" : "this model's weights were given, not drawn";
     }
-    field("set-batch").title = "the graph is drawn for this batch size";
+    field("set-batch").disabled = false;
+    field("set-batch").title = "rows per batch: a whole number, or all";
+    var lossSelect = field("set-loss");
+    if (lossSelect) {
+      LOSSES.forEach(function (name) {
+        var o = document.createElement("option");
+        o.value = name; o.textContent = name;
+        lossSelect.appendChild(o);
+      });
+      lossSelect.disabled = LOSSES.length < 2;
+      lossSelect.title = LIVE.alt ? "bce trains on labels 0 and 1: the page's -1 is 0 to it" : "";
+      lossSelect.addEventListener("change", function () { apply({ loss: lossSelect.value }); });
+    }
+    field("set-batch").addEventListener("change", function () {
+      var v = field("set-batch").value.trim();
+      apply({ batch_size: v === "" || v.toLowerCase() === "all" ? null : v });
+    });
     function apply(changes) {
       try { retrain(changes); } catch (err) { note(err.message.replace(/^explorer\.retrain: /, ""), true); showSettings(); }
     }
