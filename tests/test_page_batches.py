@@ -504,3 +504,33 @@ def test_a_bad_batch_size_typed_in_the_panel_is_named_and_the_field_restored(bro
     assert note == BAD_SIZE + '"2.5"'
     assert browser.find_element(By.ID, "set-batch").get_attribute("value") == "all"
     assert browser.execute_script("return window.explorer.settings.batch_size") is None
+
+
+def test_a_copied_drawing_keeps_the_neuron_maps_and_the_z_boxes_numbers(browser, pages):  # type: ignore[no-untyped-def]
+    # after a batch-size change the copied layout lost the maps' room and the z boxes' recipe:
+    # neuronMap was null and an opened neuron's z box showed its placeholder "= 00000"
+    _load(browser, pages["deep"])
+    browser.execute_script("window.explorer.reset()")
+    before = browser.execute_script("return window.explorer.neuronMap('L0.n1')")
+    assert before is not None
+    browser.execute_script("window.explorer.retrain({batch_size: 3})")
+    steps = browser.execute_script("return window.explorer.steps")
+    i = next(
+        i for i, s in enumerate(steps) if s["phase"] == "backward" and s["node"] == "L0.n1#3"
+    )
+    browser.execute_script(f"window.explorer.go({i})")
+    after = browser.execute_script("return window.explorer.neuronMap('L0.n1')")
+    assert after is not None and len(after["values"]) == after["grid"] ** 2
+    browser.execute_script("window.explorer.open('L0.n1')")
+    z = browser.execute_script(
+        "const el = [...document.querySelectorAll('[data-node=\"z of L0.n1#3\"]')]"
+        ".find(e => e.getBoundingClientRect().width > 0);"
+        "return el ? [...el.querySelectorAll('text')].map(t => t.textContent) : null"
+    )
+    assert z is not None, "no z box for L0.n1#3"
+    value = next(t for t in z if t.startswith("= "))
+    z_python = 0.4205716 * 7 + 0.2589168 * 4  # L0.n1's first weights · row 3's (7, 4), no bias
+    assert "0000" not in value and float(value[2:].replace(MINUS, "-")) == pytest.approx(
+        z_python, abs=5e-4
+    ), z
+    browser.execute_script("window.explorer.close()")

@@ -2044,8 +2044,18 @@
         }
       });
     }
+    if (net) { net.room = L.net.room; net.roomAt = L.net.roomAt; }  // the neuron maps' room
+    // the neurons drawn as z = w·x + b and a(z), each sample's own nodes
+    var split = [];
+    (L.split || []).forEach(function (sp) {
+      var p = part[sp.k], copies = p === "0" ? n : (p === "s" || p === "t" ? 1 : 0);
+      for (var s3 = 0; s3 < copies; s3++) {
+        var at3 = function (i) { return i >= 0 ? place(i, s3) : -1; };
+        split.push({ k: place(sp.k, s3), act: sp.act, w: sp.w.map(at3), x: sp.x.map(at3), b: at3(sp.b), c: sp.c });
+      }
+    });
     var copy = { names: names, latex: names.map(latexName), kinds: kinds.join(""), inputs: inputs, params: params,
-                 feeds: feeds, fwd: fwd, loc: loc, net: net, nodeView: nodeView };
+                 feeds: feeds, fwd: fwd, loc: loc, net: net, nodeView: nodeView, split: split };
     if (origins) copy.origins = origins;
     return { L: copy, ops: newOps, from: from, source: R };
   }
