@@ -515,9 +515,7 @@ def test_a_copied_drawing_keeps_the_neuron_maps_and_the_z_boxes_numbers(browser,
     assert before is not None
     browser.execute_script("window.explorer.retrain({batch_size: 3})")
     steps = browser.execute_script("return window.explorer.steps")
-    i = next(
-        i for i, s in enumerate(steps) if s["phase"] == "backward" and s["node"] == "L0.n1#3"
-    )
+    i = next(i for i, s in enumerate(steps) if s["phase"] == "backward" and s["node"] == "L0.n1#3")
     browser.execute_script(f"window.explorer.go({i})")
     after = browser.execute_script("return window.explorer.neuronMap('L0.n1')")
     assert after is not None and len(after["values"]) == after["grid"] ** 2
