@@ -300,43 +300,78 @@ def screenshot(out: Path, size: tuple[int, int] = (1100, 700)) -> Path:
     return out
 
 
-def live_screenshot(out: Path, size: tuple[int, int] = (1280, 720)) -> Path:
-    """docs/explore_live.png: the live moons page (`micrograd-covid explore moons`) after a
-    learner typed η = 0.01 into its settings, at hidden neuron L1.n5's backward step in the
-    last batch whose point is inside the margin."""
+POINT = (1.0, 0.0)  # where live_screenshots adds a moons point: the model says +1 there
+
+
+def live_screenshots(out: Path, size: tuple[int, int] = (1280, 720)) -> list[Path]:
+    """The README's live-page story, each taken through the page's own controls: the
+    walkthrough with η = 0.5 typed in (SGD diverges: the loss chart), then Adam chosen at the
+    same η (it converges), then the moons page trained 20 epochs with a point added by a click in the other
+    class's region (the boundary bends round it). Written beside `out` as
+    explore_live_diverge.png, explore_live_adam.png, explore_live_moons.png, and the data plot
+    alone before and after the click (explore_live_moons_before.png, _after.png)."""
+    from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import Select
 
     driver = chrome()
+    written = []
+
+    def shot(name: str, heading: str) -> None:
+        driver.execute_script(f"document.getElementById({heading!r}).scrollIntoView()")
+        path = out.with_name(f"explore_live_{name}.png")
+        driver.save_screenshot(str(path))
+        written.append(path)
+
+    def type_into(field: str, text: str) -> None:
+        element = driver.find_element(By.ID, field)
+        element.send_keys(Keys.CONTROL, "a")
+        element.send_keys(text, Keys.ENTER)
+
+    def last_step() -> None:
+        count = driver.execute_script("return window.explorer.steps.length")
+        driver.execute_script(f"window.explorer.go({count - 1})")
+
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            path = explore_tutorial("moons").write(Path(tmp) / "moons")
             width, height = size
             driver.execute_cdp_cmd(
                 "Emulation.setDeviceMetricsOverride",
                 {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
             )
-            driver.get(path.as_uri())
-            field = driver.find_element(By.ID, "set-lr")
-            field.send_keys(Keys.CONTROL, "a")
-            field.send_keys("0.01", Keys.ENTER)
-            losses = driver.execute_script("return window.explorer.retrain({})")["losses"]
-            steps = driver.execute_script("return window.explorer.steps")
-            # the last batch with a point inside the margin: gradients that are not all 0
-            batch = max(i for i, loss in enumerate(losses) if loss > 0.2)
-            epoch, batch = divmod(batch, len(losses) // steps[-1]["epoch"])
-            step = next(
-                i
-                for i, s in enumerate(steps)
-                if (s["epoch"], s["batch"]) == (epoch + 1, batch + 1)
-                and s["phase"] == "backward"
-                and s["node"] == "L1.n5"
-            )
-            driver.execute_script(f"window.explorer.go({step})")
-            driver.save_screenshot(str(out))
+            driver.get(explore_tutorial("regression").write(Path(tmp) / "walk").as_uri())
+            type_into("set-lr", "0.5")
+            last_step()
+            shot("diverge", "chart-heading")
+            driver.execute_script("document.getElementById('side').scrollTop = 0")
+            Select(driver.find_element(By.ID, "set-optimizer")).select_by_value("adam")
+            type_into("set-epochs", "10")
+            last_step()
+            shot("adam", "chart-heading")
+            driver.get(explore_tutorial("moons").write(Path(tmp) / "moons").as_uri())
+            type_into("set-epochs", "20")
+            plot = driver.find_element(By.ID, "plot")
+            driver.execute_script("arguments[0].scrollIntoView()", plot)
+            last_step()
+            before = out.with_name("explore_live_moons_before.png")
+            plot.screenshot(str(before))
+            written.append(before)
+            Select(driver.find_element(By.ID, "plot-label")).select_by_index(0)
+            # a point of the first class (−1) deep in the other class's half of the plane
+            px, py = driver.execute_script("return window.explorer.plotPoint(arguments[0], arguments[1])", *POINT)
+            box = plot.size  # selenium's offsets are from the element's centre
+            ActionChains(driver).move_to_element_with_offset(
+                plot, round(px - box["width"] / 2), round(py - box["height"] / 2)
+            ).click().perform()
+            last_step()
+            after = out.with_name("explore_live_moons_after.png")
+            plot.screenshot(str(after))
+            written.append(after)
+            shot("moons", "data-heading")
     finally:
         driver.quit()
-    return out
+    return written
 
 
 def markdown(headers: list[str], rows: Table) -> str:
@@ -353,8 +388,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.screenshot is not None:
         print(f"wrote {screenshot(args.screenshot)}", file=sys.stderr)
-        live = args.screenshot.with_name(args.screenshot.stem + "_live.png")
-        print(f"wrote {live_screenshot(live)}", file=sys.stderr)
+        for path in live_screenshots(args.screenshot):
+            print(f"wrote {path}", file=sys.stderr)
         return 0
     repeats = 1 if args.quick else 3
     text = (
