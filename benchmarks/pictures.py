@@ -306,8 +306,8 @@ POINT = (1.0, 0.0)  # where live_screenshots adds a moons point: the model says 
 def live_screenshots(out: Path, size: tuple[int, int] = (1280, 720)) -> list[Path]:
     """The README's live-page story, each taken through the page's own controls: the
     walkthrough with η = 0.5 typed in (SGD diverges: the loss chart), then Adam chosen at the
-    same η (it converges), then the moons page trained 20 epochs with a point added by a click in the other
-    class's region (the boundary bends round it). Written beside `out` as
+    same η (it converges), then the moons page trained 20 epochs with a point added by a
+    click in the other class's region (the boundary bends round it). Written beside `out` as
     explore_live_diverge.png, explore_live_adam.png, explore_live_moons.png, and the data plot
     alone before and after the click (explore_live_moons_before.png, _after.png)."""
     from selenium.webdriver.common.action_chains import ActionChains
@@ -358,8 +358,9 @@ def live_screenshots(out: Path, size: tuple[int, int] = (1280, 720)) -> list[Pat
             plot.screenshot(str(before))
             written.append(before)
             Select(driver.find_element(By.ID, "plot-label")).select_by_index(0)
-            # a point of the first class (−1) deep in the other class's half of the plane
-            px, py = driver.execute_script("return window.explorer.plotPoint(arguments[0], arguments[1])", *POINT)
+            # a point of the first class (−1) where the model says +1
+            where = "return window.explorer.plotPoint(arguments[0], arguments[1])"
+            px, py = driver.execute_script(where, *POINT)
             box = plot.size  # selenium's offsets are from the element's centre
             ActionChains(driver).move_to_element_with_offset(
                 plot, round(px - box["width"] / 2), round(py - box["height"] / 2)
