@@ -579,7 +579,7 @@ def _node_scene(ctx: _Context, neurons: list[_Neuron]) -> _Scene:
             scene.boxes[bid].small = len(params) > _PARAM_COLUMN_MAX
         if len(params) > _PARAM_COLUMN_MAX:
             # Many weights: a grid of short columns beside the neuron, not one long one.
-            height = math.ceil(math.sqrt(len(params)))
+            height = _grid_height(len(params))
             for i in range(height, len(params)):
                 scene.grid.append((params[i - height], params[i]))
             scene.rows.extend(params[i : i + height] for i in range(0, len(params), height))
@@ -593,6 +593,7 @@ def _node_scene(ctx: _Context, neurons: list[_Neuron]) -> _Scene:
             if m is neuron.core and named:  # the page's lines too, where they start with it
                 act = neuron.activation if neuron.out is neuron.core else "linear"
                 box.lines[0] = f"{ctx.names[m]} ({act})"
+    _clear_of_frames(scene)
     scene.roles = {box.role for box in scene.boxes.values()}
     scene.rows.extend(_layer_rows(ctx, neurons))
     loose = [leaf for leaf in _first_use(ctx.order) if id(leaf) not in owned]
@@ -601,6 +602,28 @@ def _node_scene(ctx: _Context, neurons: list[_Neuron]) -> _Scene:
         scene.rows.insert(0, row)
         scene.leaf_row = row
     return scene
+
+
+def _clear_of_frames(scene: _Scene) -> None:
+    """Edges from outside a neuron's frame into it start at least one rank before the
+    frame's parameter columns: the edge, its bends and its label then run between the
+    frames of that rank, and enter only their own frame, never crossing a neighbour's."""
+    span: dict[str, int] = {}
+    for _name, ids in scene.clusters:
+        params = sum(1 for bid in ids if scene.boxes[bid].role == "param")
+        columns = 0 if params == 0 else math.ceil(params / _grid_height(params))
+        for bid in ids:
+            span[bid] = columns
+    frame_of = {bid: k for k, (_name, ids) in enumerate(scene.clusters) for bid in ids}
+    for edge in scene.edges:
+        columns = span.get(edge.head, 0)
+        if columns and frame_of.get(edge.tail) != frame_of[edge.head]:
+            edge.attrs["minlen"] = str(columns + 1)
+
+
+def _grid_height(params: int) -> int:
+    """How many of a neuron's `params` parameters stand in one column."""
+    return params if params <= _PARAM_COLUMN_MAX else math.ceil(math.sqrt(params))
 
 
 def _layer_rows(ctx: _Context, neurons: list[_Neuron]) -> list[list[str]]:
@@ -969,7 +992,7 @@ def pipe(graph: Any, format: str) -> bytes:
         if _EDGE_LABEL.search(graph.source) or 'comment="params n' in graph.source:
             data: bytes = render_placed(graph.source, format)
         else:
-            data = graph.pipe(format=format)
+            data = graphviz.pipe("dot", format, graph.source.encode("utf-8"))
     except graphviz.ExecutableNotFound:
         raise GraphvizMissingError(_INSTALL_HINT.format(fmt=format.upper())) from None
     except (graphviz.CalledProcessError, subprocess.CalledProcessError) as exc:

@@ -36,6 +36,7 @@ class _Label:
     lp: tuple[float, float]
     half: tuple[float, float]  # half its width and height
     line: list[tuple[float, float]]  # its edge, as points along the drawn curve
+    ends: set[int]  # its edge's tail and head (dot's object numbers)
 
     def box(self, at: tuple[float, float]) -> tuple[float, float, float, float]:
         return (
@@ -74,7 +75,7 @@ def _text_box(ops: list[dict[str, Any]]) -> tuple[float, float, float, float] | 
             x, y = op["pt"]
             width = float(op["width"])
             left = {"l": x, "r": x - width}.get(op.get("align", "c"), x - width / 2)
-            b = (left, y - 0.25 * size, left + width, y + 0.85 * size)
+            b = (left, y - 0.3 * size, left + width, y + 0.95 * size)
             box = (
                 b
                 if box is None
@@ -98,6 +99,15 @@ def _meets(a: tuple[float, ...], b: tuple[float, ...], margin: float) -> bool:
         and b[0] < a[2] + margin
         and a[1] < b[3] + margin
         and b[1] < a[3] + margin
+    )
+
+
+def _within(a: tuple[float, ...], b: tuple[float, ...], margin: float) -> bool:
+    return (
+        a[0] > b[0] + margin
+        and a[2] < b[2] - margin
+        and a[1] > b[1] + margin
+        and a[3] < b[3] - margin
     )
 
 
@@ -130,6 +140,12 @@ def placements(layout: dict[str, Any]) -> dict[str, tuple[float, float]]:
     if title is not None:
         boxes.append(title)
     bb = [float(v) for v in layout.get("bb", "0,0,0,0").split(",")]
+    # the neurons' dashed frames, each with the boxes it holds
+    frames: list[tuple[tuple[float, float, float, float], set[int]]] = []
+    for obj in layout.get("objects", []):
+        if str(obj.get("name", "")).startswith("cluster") and "bb" in obj:
+            x0, y0, x1, y1 = (float(v) for v in obj["bb"].split(","))
+            frames.append(((x0, y0, x1, y1), set(obj.get("nodes", []))))
     lines: dict[str, list[tuple[float, float]]] = {}
     labels: list[_Label] = []
     for edge in layout.get("edges", []):
@@ -145,7 +161,8 @@ def placements(layout: dict[str, Any]) -> dict[str, tuple[float, float]]:
             # a little wider than dot measured it: a browser may draw the SVG in a wider font
             half = ((text[2] - text[0]) / 2 * _WIDER, (text[3] - text[1]) / 2)
             centre = ((text[0] + text[2]) / 2, (text[1] + text[3]) / 2)
-            labels.append(_Label(key, centre, half, lines[key]))
+            ends = {edge["tail"], edge["head"]}
+            labels.append(_Label(key, centre, half, lines[key], ends))
     placed: list[tuple[float, float, float, float]] = []
     moves: dict[str, tuple[float, float]] = {}
 
@@ -157,6 +174,12 @@ def placements(layout: dict[str, Any]) -> dict[str, tuple[float, float]]:
             return False
         if any(_meets(box, b, 2.0) for b in boxes) or any(_meets(box, p, _CLEAR) for p in placed):
             return False
+        # clear of every frame's border; inside a frame only if its edge starts or ends there
+        for frame, members in frames:
+            if _meets(box, frame, _CLEAR) and not (
+                members & label.ends and _within(box, frame, _CLEAR)
+            ):
+                return False
         own = _distance(box, label.line)
         if not 0.5 <= own <= 3 * gap:  # beside its edge, not on it, not away from it
             return False
