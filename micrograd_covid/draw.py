@@ -335,6 +335,8 @@ class _Scene:
     grid: list[tuple[str, str]] = field(default_factory=list)
     ranksep: str | None = None
     leaf_row: list[str] = field(default_factory=list)
+    # each neuron's frame (by name): its layer's number and its index in that layer
+    slots: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
 def draw(
@@ -594,6 +596,10 @@ def _node_scene(ctx: _Context, neurons: list[_Neuron]) -> _Scene:
                 act = neuron.activation if neuron.out is neuron.core else "linear"
                 box.lines[0] = f"{ctx.names[m]} ({act})"
     _clear_of_frames(scene)
+    layers: dict[tuple[Any, ...], int] = {}
+    for neuron in neurons:
+        layer = layers.setdefault(neuron.key(), len(layers))
+        scene.slots[ctx.names[neuron.core]] = (layer, neuron.index)
     scene.roles = {box.role for box in scene.boxes.values()}
     scene.rows.extend(_layer_rows(ctx, neurons))
     loose = [leaf for leaf in _first_use(ctx.order) if id(leaf) not in owned]
@@ -882,8 +888,11 @@ def _dot_source(
         if len(ids) < 2:
             continue
         out.append(f"  subgraph cluster_{k} {{")
-        # the frame's parameters in index order, for the second look after dot's layout
+        # the frame's parameters, and its place in its layer, for the second look after
+        # dot's layout (which puts both in index order)
         params = " ".join(b for b in ids if scene.boxes[b].role == "param")
+        if name in scene.slots:
+            params += " ; layer {} {}".format(*scene.slots[name])
         out.append(
             "    graph "
             + _attrs(
@@ -893,6 +902,7 @@ def _dot_source(
                     "color": "#9A9A9A",
                     "tooltip": name,
                     "comment": f"params {params}",
+                    "id": f"frame-{k}",
                 }
             )
         )

@@ -241,7 +241,7 @@ def _in_index_order(layout: dict[str, Any]) -> tuple[dict[str, str], dict[str, i
     moved: dict[str, str] = {}
     took: dict[str, int] = {}
     for frame in objects:
-        names = str(frame.get("comment", "")).removeprefix("params ").split()
+        names = str(frame.get("comment", "")).split(" ; ")[0].removeprefix("params ").split()
         if not str(frame.get("comment", "")).startswith("params ") or len(names) < 2:
             continue
         boxes = [by_name.get(n) for n in names]
@@ -275,23 +275,115 @@ def _order_column(
     if down == members:
         return
     own = {i: e for i, e in zip(members, edges)}
-    saved = {i: (own[i].get("_draw_"), own[i].get("lp"), own[i].get("pos")) for i in members}
+    saved = {i: _place_of(own[i]) for i in members}
     for i, j in zip(members, down):  # the i-th parameter takes the place of the j-th
         box, edge = boxes[i], own[i]
         x, y = spots[j]
         box["pos"] = f"{x:.2f},{y:.2f}"
         moved[box["id"]] = box["pos"]
-        draw_ops, lp, pos = saved[j]
-        edge["_draw_"], edge["pos"] = draw_ops, pos
-        if lp is not None and "lp" in edge:
-            # the label keeps its own text, set where the other edge's label was
-            ox, oy = (float(v) for v in edge["lp"].split(","))
-            nx, ny = (float(v) for v in lp.split(","))
-            for op in edge.get("_ldraw_", []):
-                if op.get("op") == "T":
-                    op["pt"] = [op["pt"][0] + nx - ox, op["pt"][1] + ny - oy]
-            edge["lp"] = lp
+        _take_place(edge, saved[j])
         took[edge["id"]] = j
+
+
+def _place_of(edge: dict[str, Any]) -> tuple[Any, Any, Any]:
+    """Where `edge` runs and where its label stands: its curve, its label's centre, its pos."""
+    return edge.get("_draw_"), edge.get("lp"), edge.get("pos")
+
+
+def _take_place(edge: dict[str, Any], place: tuple[Any, Any, Any]) -> None:
+    """`edge` runs where another ran (`_place_of` it); its label keeps its own text, set
+    where the other edge's label was."""
+    draw_ops, lp, pos = place
+    edge["_draw_"], edge["pos"] = draw_ops, pos
+    if lp is not None and "lp" in edge:
+        ox, oy = (float(v) for v in edge["lp"].split(","))
+        nx, ny = (float(v) for v in lp.split(","))
+        for op in edge.get("_ldraw_", []):
+            if op.get("op") == "T":
+                op["pt"] = [op["pt"][0] + nx - ox, op["pt"][1] + ny - oy]
+        edge["lp"] = lp
+
+
+def _frames_in_order(
+    layout: dict[str, Any],
+) -> tuple[dict[str, str], dict[str, int], dict[str, str]]:
+    """Put the frames of each layer (``comment``: ``params … ; layer L i``) in neuron order,
+    in `layout` itself. dot keeps no order between frames, and the frames of a layer of an
+    MLP are alike (as many parameters, edges from the same inputs to the same outputs): the
+    i-th neuron's frame takes the place of the frame that stood i-th, each box the place of
+    its counterpart and each edge its counterpart's curve. Returns the new node positions by
+    node id, the edges that moved (by id) and the frames' new boxes by frame id; nothing
+    moves where the frames are not alike."""
+    objects = layout.get("objects", [])
+    layers: dict[str, list[tuple[int, dict[str, Any]]]] = {}
+    for obj in objects:
+        params, _, slot = str(obj.get("comment", "")).partition(" ; layer ")
+        if params.startswith("params ") and len(slot.split()) == 2 and "bb" in obj:
+            layer, index = slot.split()
+            layers.setdefault(layer, []).append((int(index), obj))
+    gvid = {obj["name"]: obj["_gvid"] for obj in objects if "pos" in obj}
+
+    def members(frame: dict[str, Any]) -> list[int]:
+        """A frame's boxes: its parameters in index order, then the others as declared."""
+        params = [gvid.get(n, -1) for n in str(frame["comment"]).split(" ; ")[0].split()[1:]]
+        return params + sorted(set(frame.get("nodes", [])) - set(params))
+
+    to: dict[int, int] = {}  # a box → the box whose place it takes
+    frame_to: dict[str, dict[str, Any]] = {}
+    for group in layers.values():
+        group.sort(key=lambda t: t[0])
+        centres = [_centre(frame["bb"]) for _, frame in group]
+        xs, ys = [c[0] for c in centres], [c[1] for c in centres]
+        down = max(ys) - min(ys) > max(xs) - min(xs)  # stacked top to bottom (y is up)
+        places = sorted(range(len(group)), key=lambda i: -ys[i] if down else xs[i])
+        if places == list(range(len(group))):
+            continue
+        for (_, frame), place in zip(group, places):
+            other = group[place][1]
+            mine, theirs = members(frame), members(other)
+            if len(mine) != len(theirs) or -1 in mine or -1 in theirs:
+                return {}, {}, {}
+            to.update(zip(mine, theirs))
+            frame_to[frame["id"]] = other
+    if not to:
+        return {}, {}, {}
+    edges = [e for e in layout.get("edges", []) if e.get("style") != "invis" and e.get("id")]
+    by_ends: dict[tuple[int, int], dict[str, Any]] = {}
+    for edge in edges:
+        if (edge["tail"], edge["head"]) in by_ends:
+            return {}, {}, {}  # two edges between one pair: which is whose is unclear
+        by_ends[edge["tail"], edge["head"]] = edge
+    counterpart = {}
+    for edge in edges:
+        if edge["tail"] in to or edge["head"] in to:
+            other = by_ends.get(
+                (to.get(edge["tail"], edge["tail"]), to.get(edge["head"], edge["head"]))
+            )
+            if other is None:
+                return {}, {}, {}
+            counterpart[edge["id"]] = other
+    # every box, edge and frame takes its counterpart's place as dot laid it out
+    pos = {g: objects[g]["pos"] for g in to}
+    places = {key: _place_of(other) for key, other in counterpart.items()}
+    bbs = {key: str(other["bb"]) for key, other in frame_to.items()}
+    moved: dict[str, str] = {}
+    for g, other in to.items():
+        objects[g]["pos"] = pos[other]
+        moved[objects[g]["id"]] = pos[other]
+    took: dict[str, int] = {}
+    for edge in edges:
+        if edge["id"] in places:
+            _take_place(edge, places[edge["id"]])
+            took[edge["id"]] = 0
+    for obj in objects:
+        if obj.get("id") in bbs:
+            obj["bb"] = bbs[obj["id"]]
+    return moved, took, bbs
+
+
+def _centre(bb: str) -> tuple[float, float]:
+    x0, y0, x1, y1 = (float(v) for v in bb.split(","))
+    return (x0 + x1) / 2, (y0 + y1) / 2
 
 
 def _replace(text: str, key: str, attribute: str, old: str, new: str) -> str:
@@ -318,11 +410,17 @@ def render_placed(source: str, format: str) -> bytes:
     layout = json.loads(graphviz.pipe("dot", "json", data))
     before = {e.get("id"): (e.get("pos"), e.get("lp")) for e in layout.get("edges", [])}
     nodes_before = {o.get("id"): o.get("pos") for o in layout.get("objects", [])}
-    moved, took = _in_index_order(layout)
+    frames_before = {o.get("id"): o.get("bb") for o in layout.get("objects", [])}
+    moved, took, frames = _frames_in_order(layout)
+    in_order, took_in_order = _in_index_order(layout)
+    moved.update(in_order)
+    took.update(took_in_order)
     moves = placements(layout)
     if not moves and not moved:
         return bytes(graphviz.pipe("dot", format, data))
     xdot = graphviz.pipe("dot", "xdot", data).decode("utf-8")
+    for key, bb in frames.items():
+        xdot = _replace(xdot, key, "bb", str(frames_before[key]), bb)
     for key, pos in moved.items():
         xdot = _replace(xdot, key, "pos", str(nodes_before[key]), pos)
     for edge in layout.get("edges", []):
