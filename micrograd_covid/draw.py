@@ -874,6 +874,9 @@ def _dot_source(
     elif rankdir == "TB" and any(edge.label for edge in scene.edges):
         # room between the labels, and edges apart where their labels sit
         graph.update(ranksep="0.8", nodesep="0.35")
+    elif scene.clusters and any(edge.label for edge in scene.edges):
+        # a neuron's weights apart, so their edges into it are apart where their labels sit
+        graph["nodesep"] = "0.5"
     if scene.grid:
         graph["nodesep"] = "0.08"  # hundreds of small parameter boxes: pack them closely
     if title is not None:

@@ -25,9 +25,14 @@ __all__ = ["render_placed"]
 _FRACTIONS = tuple(sorted((k / 20 for k in range(1, 20)), key=lambda f: abs(f - 0.5)))
 _GAP = 3.0  # points between a label and its own edge
 _CLEAR = 4.0  # points between a label and anything else
-_WIDER = 1.1
-# beside the point: right, left, above, below, then the four corners
-_SIDES = ((1, 0), (-1, 0), (0, 1), (0, -1), (1, 1), (-1, 1), (1, -1), (-1, -1))
+# dot measures text in its own font; a browser may draw it up to a tenth wider, or (another
+# font) a fifth narrower: a label must read cleanly at either size
+_WIDER = 1.0
+_NARROWER = 0.85  # of the wider box
+# beside the point: across the edge first (above and below a level edge), then along it,
+# then the four corners
+_ACROSS = ((0, 1), (0, -1), (1, 0), (-1, 0), (1, 1), (-1, 1), (1, -1), (-1, -1))
+_ALONG = ((1, 0), (-1, 0), (0, 1), (0, -1), (1, 1), (-1, 1), (1, -1), (-1, -1))
 
 
 @dataclass
@@ -38,12 +43,12 @@ class _Label:
     line: list[tuple[float, float]]  # its edge, as points along the drawn curve
     ends: set[int]  # its edge's tail and head (dot's object numbers)
 
-    def box(self, at: tuple[float, float]) -> tuple[float, float, float, float]:
+    def box(self, at: tuple[float, float], scale: float = 1.0) -> tuple[float, float, float, float]:
         return (
-            at[0] - self.half[0],
-            at[1] - self.half[1],
-            at[0] + self.half[0],
-            at[1] + self.half[1],
+            at[0] - self.half[0] * scale,
+            at[1] - self.half[1] * scale,
+            at[0] + self.half[0] * scale,
+            at[1] + self.half[1] * scale,
         )
 
 
@@ -85,11 +90,58 @@ def _text_box(ops: list[dict[str, Any]]) -> tuple[float, float, float, float] | 
 
 
 def _distance(box: tuple[float, float, float, float], line: list[tuple[float, float]]) -> float:
+    """How far `box` is from the polyline `line` (0 where the line runs through it)."""
     best = math.inf
-    for x, y in line:
-        dx = max(box[0] - x, 0.0, x - box[2])
-        dy = max(box[1] - y, 0.0, y - box[3])
-        best = min(best, math.hypot(dx, dy))
+    for p, q in itertools.pairwise(line):
+        best = min(best, _segment_distance(box, p, q))
+        if best == 0.0:
+            break
+    return best
+
+
+def _near(
+    box: tuple[float, float, float, float], line: list[tuple[float, float]], limit: float
+) -> bool:
+    """Whether the polyline `line` comes within `limit` of `box` (segments far off skipped)."""
+    for p, q in itertools.pairwise(line):
+        reach = (min(p[0], q[0]), min(p[1], q[1]), max(p[0], q[0]), max(p[1], q[1]))
+        if _gap(box, reach) <= limit and _segment_distance(box, p, q) <= limit:
+            return True
+    return False
+
+
+def _gap(a: tuple[float, ...], b: tuple[float, ...]) -> float:
+    """How far apart two boxes are (0 where they meet)."""
+    return math.hypot(max(a[0] - b[2], 0.0, b[0] - a[2]), max(a[1] - b[3], 0.0, b[1] - a[3]))
+
+
+def _point_distance(box: tuple[float, float, float, float], x: float, y: float) -> float:
+    return math.hypot(max(box[0] - x, 0.0, x - box[2]), max(box[1] - y, 0.0, y - box[3]))
+
+
+def _segment_distance(
+    box: tuple[float, float, float, float], p: tuple[float, float], q: tuple[float, float]
+) -> float:
+    """How far `box` is from the segment p–q: 0 where they meet, else the nearest of the
+    segment's ends to the box and the box's corners to the segment."""
+    (x0, y0), (x1, y1) = p, q
+    dx, dy = x1 - x0, y1 - y0
+    low, high = 0.0, 1.0  # the part of the segment inside the box's slab on each axis
+    for start, step, lo, hi in ((x0, dx, box[0], box[2]), (y0, dy, box[1], box[3])):
+        if step == 0.0:
+            if not lo <= start <= hi:
+                low, high = 1.0, 0.0
+        else:
+            a, b = (lo - start) / step, (hi - start) / step
+            low, high = max(low, min(a, b)), min(high, max(a, b))
+    if low <= high:
+        return 0.0
+    best = min(_point_distance(box, x0, y0), _point_distance(box, x1, y1))
+    length = dx * dx + dy * dy
+    if length > 0.0:
+        for cx, cy in ((box[0], box[1]), (box[0], box[3]), (box[2], box[1]), (box[2], box[3])):
+            t = min(1.0, max(0.0, ((cx - x0) * dx + (cy - y0) * dy) / length))
+            best = min(best, math.hypot(x0 + t * dx - cx, y0 + t * dy - cy))
     return best
 
 
@@ -163,6 +215,15 @@ def placements(layout: dict[str, Any]) -> dict[str, tuple[float, float]]:
             centre = ((text[0] + text[2]) / 2, (text[1] + text[3]) / 2)
             ends = {edge["tail"], edge["head"]}
             labels.append(_Label(key, centre, half, lines[key], ends))
+    reach = {  # each line's bounding box
+        key: (
+            min(x for x, _ in ln),
+            min(y for _, y in ln),
+            max(x for x, _ in ln),
+            max(y for _, y in ln),
+        )
+        for key, ln in lines.items()
+    }
     placed: list[tuple[float, float, float, float]] = []
     moves: dict[str, tuple[float, float]] = {}
 
@@ -183,15 +244,24 @@ def placements(layout: dict[str, Any]) -> dict[str, tuple[float, float]]:
         own = _distance(box, label.line)
         if not 0.5 <= own <= 3 * gap:  # beside its edge, not on it, not away from it
             return False
-        return all(
-            _distance(box, line) > own + slack for key, line in lines.items() if key != label.edge
-        )
+        for size in (box, label.box(at, _NARROWER)):  # nearer its own edge at either size
+            own = _distance(size, label.line)
+            if any(
+                _gap(size, reach[key]) <= own + slack and _near(size, line, own + slack)
+                for key, line in lines.items()
+                if key != label.edge
+            ):
+                return False
+        return True
 
     def spot(label: _Label, slack: float, gap: float = _GAP) -> tuple[float, float] | None:
         hw, hh = label.half
         for fraction in _FRACTIONS:
             x, y = _along(label.line, fraction)
-            for dx, dy in _SIDES:
+            ahead = _along(label.line, min(1.0, fraction + 0.02))
+            behind = _along(label.line, max(0.0, fraction - 0.02))
+            level = abs(ahead[0] - behind[0]) >= abs(ahead[1] - behind[1])
+            for dx, dy in _ACROSS if level else _ALONG:
                 at = (x + dx * (hw + gap), y + dy * (hh + gap))
                 if clean(label, at, slack, gap):
                     return at
