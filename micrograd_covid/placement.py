@@ -405,16 +405,16 @@ def _frames_in_order(
         centres = [_centre(frame["bb"]) for _, frame in group]
         xs, ys = [c[0] for c in centres], [c[1] for c in centres]
         down = max(ys) - min(ys) > max(xs) - min(xs)  # stacked top to bottom (y is up)
-        places = sorted(range(len(group)), key=lambda i: -ys[i] if down else xs[i])
-        if places == list(range(len(group))):
+        standing = sorted(range(len(group)), key=lambda i: -ys[i] if down else xs[i])
+        if standing == list(range(len(group))):
             continue
-        for (_, frame), place in zip(group, places):
-            other = group[place][1]
-            mine, theirs = members(frame), members(other)
+        for (_, frame), place in zip(group, standing):
+            there = group[place][1]
+            mine, theirs = members(frame), members(there)
             if len(mine) != len(theirs) or -1 in mine or -1 in theirs:
                 return {}, {}, {}
             to.update(zip(mine, theirs))
-            frame_to[frame["id"]] = other
+            frame_to[frame["id"]] = there
     if not to:
         return {}, {}, {}
     edges = [e for e in layout.get("edges", []) if e.get("style") != "invis" and e.get("id")]
@@ -423,23 +423,23 @@ def _frames_in_order(
         if (edge["tail"], edge["head"]) in by_ends:
             return {}, {}, {}  # two edges between one pair: which is whose is unclear
         by_ends[edge["tail"], edge["head"]] = edge
-    counterpart = {}
+    counterpart: dict[str, dict[str, Any]] = {}
     for edge in edges:
         if edge["tail"] in to or edge["head"] in to:
-            other = by_ends.get(
+            twin = by_ends.get(
                 (to.get(edge["tail"], edge["tail"]), to.get(edge["head"], edge["head"]))
             )
-            if other is None:
+            if twin is None:
                 return {}, {}, {}
-            counterpart[edge["id"]] = other
+            counterpart[edge["id"]] = twin
     # every box, edge and frame takes its counterpart's place as dot laid it out
-    pos = {g: objects[g]["pos"] for g in to}
-    places = {key: _place_of(other) for key, other in counterpart.items()}
-    bbs = {key: str(other["bb"]) for key, other in frame_to.items()}
+    pos = {g: objects[g]["pos"] for g in {*to, *to.values()}}
+    places = {key: _place_of(twin) for key, twin in counterpart.items()}
+    bbs = {key: str(there["bb"]) for key, there in frame_to.items()}
     moved: dict[str, str] = {}
-    for g, other in to.items():
-        objects[g]["pos"] = pos[other]
-        moved[objects[g]["id"]] = pos[other]
+    for g, target in to.items():
+        objects[g]["pos"] = pos[target]
+        moved[objects[g]["id"]] = pos[target]
     took: dict[str, int] = {}
     for edge in edges:
         if edge["id"] in places:

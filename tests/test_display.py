@@ -7,11 +7,12 @@ import re
 from pathlib import Path
 
 import graphviz
+import pytest
 
 from micrograd_covid import draw, render
 from micrograd_covid.display import scaled_svg
 from micrograd_covid.tutorials import tutorial_graph
-from tests.test_notebooks import _execute, _outputs, _shown, kernel_env  # noqa: F401
+from tests.test_notebooks import _execute, _outputs, _shown
 
 # an edge's label: its partial, in the edges' 12-point font
 LABEL_AT = re.compile(
@@ -27,7 +28,10 @@ def test_every_form_of_a_drawing_is_the_svg_render_writes(tmp_path):  # type: ig
     deep = tutorial_graph("deep")
     written = render(deep, tmp_path / "deep.svg").read_text(encoding="utf-8")
     drawing = draw(deep)
-    assert _shown(drawing)["text/html"] == f'<div class="micrograd-drawing">{scaled_svg(written)}</div>'
+    assert (
+        _shown(drawing)["text/html"]
+        == f'<div class="micrograd-drawing">{scaled_svg(written)}</div>'
+    )
     assert drawing._repr_mimebundle_(include=["image/svg+xml"])["image/svg+xml"] == scaled_svg(
         written
     )
@@ -37,6 +41,15 @@ def test_every_form_of_a_drawing_is_the_svg_render_writes(tmp_path):  # type: ig
     # and that is not dot's own placement: labels were moved by their edges
     own = graphviz.pipe("dot", "svg", drawing.source.encode("utf-8")).decode("utf-8")
     assert _label_positions(own) != _label_positions(written)
+
+
+@pytest.fixture
+def kernel_env(tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
+    """The kernel's IPython and Jupyter state in a temporary folder, not the user's home."""
+    monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))
+    monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(tmp_path / "runtime"))
+    monkeypatch.setenv("PYTHONPATH", str(Path(__file__).resolve().parent.parent))
+    return tmp_path
 
 
 def test_a_notebook_run_by_a_real_kernel_shows_the_placed_labels(kernel_env):  # type: ignore[no-untyped-def]
