@@ -869,13 +869,15 @@ def _dot_source(
 ) -> str:
     out = ["digraph computation_graph {"]
     graph = {"rankdir": rankdir, "fontname": "Helvetica", "newrank": "true"}
+    labelled = any(edge.label for edge in scene.edges)
     if scene.ranksep is not None:
         graph["ranksep"] = scene.ranksep
-    elif rankdir == "TB" and any(edge.label for edge in scene.edges):
+    elif rankdir == "TB" and labelled:
         # room between the labels, and edges apart where their labels sit
         graph.update(ranksep="0.8", nodesep="0.35")
-    elif scene.clusters and any(edge.label for edge in scene.edges):
-        # a neuron's weights apart, so their edges into it are apart where their labels sit
+    if rankdir == "LR" and labelled:
+        # the boxes of a column (a neuron's weights, a layer) apart, so that the edges
+        # between two columns are apart where their labels sit
         graph["nodesep"] = "0.5"
     if scene.grid:
         graph["nodesep"] = "0.08"  # hundreds of small parameter boxes: pack them closely

@@ -29,6 +29,8 @@ _CLEAR = 4.0  # points between a label and anything else
 # font) a fifth narrower: a label must read cleanly at either size
 _WIDER = 1.0
 _NARROWER = 0.85  # of the wider box
+# a label this much nearer its own edge than any other reads as its edge's, whatever the font
+_ROOMY = 8.0
 # beside the point: across the edge first (above and below a level edge), then along it,
 # then the four corners
 _ACROSS = ((0, 1), (0, -1), (1, 0), (-1, 0), (1, 1), (-1, 1), (1, -1), (-1, -1))
@@ -227,35 +229,43 @@ def placements(layout: dict[str, Any]) -> dict[str, tuple[float, float]]:
     placed: list[tuple[float, float, float, float]] = []
     moves: dict[str, tuple[float, float]] = {}
 
-    def clean(
+    def room(
         label: _Label, at: tuple[float, float], slack: float = 2.0, gap: float = _GAP
-    ) -> bool:
+    ) -> float | None:
+        """How much nearer its own edge than any other the label stands at `at` (up to
+        `_ROOMY`), or None where it would touch a box, a label, a line or a frame's border."""
         box = label.box(at)
         if box[0] < bb[0] or box[1] < bb[1] or box[2] > bb[2] or box[3] > bb[3]:
-            return False
+            return None
         if any(_meets(box, b, 2.0) for b in boxes) or any(_meets(box, p, _CLEAR) for p in placed):
-            return False
+            return None
         # clear of every frame's border; inside a frame only if its edge starts or ends there
         for frame, members in frames:
             if _meets(box, frame, _CLEAR) and not (
                 members & label.ends and _within(box, frame, _CLEAR)
             ):
-                return False
+                return None
         own = _distance(box, label.line)
         if not 0.5 <= own <= 3 * gap:  # beside its edge, not on it, not away from it
-            return False
+            return None
+        margin = _ROOMY
         for size in (box, label.box(at, _NARROWER)):  # nearer its own edge at either size
             own = _distance(size, label.line)
-            if any(
-                _gap(size, reach[key]) <= own + slack and _near(size, line, own + slack)
-                for key, line in lines.items()
-                if key != label.edge
-            ):
-                return False
-        return True
+            for key, line in lines.items():
+                if key != label.edge and _gap(size, reach[key]) < own + margin:
+                    margin = min(margin, _distance(size, line) - own)
+            if margin <= slack:
+                return None
+        return margin
+
+    def clean(label: _Label, at: tuple[float, float]) -> bool:
+        return room(label, at) is not None
 
     def spot(label: _Label, slack: float, gap: float = _GAP) -> tuple[float, float] | None:
+        """The first spot beside its edge (from the middle out) with room to spare, else the
+        one with the most room."""
         hw, hh = label.half
+        best, most = None, -math.inf
         for fraction in _FRACTIONS:
             x, y = _along(label.line, fraction)
             ahead = _along(label.line, min(1.0, fraction + 0.02))
@@ -263,9 +273,12 @@ def placements(layout: dict[str, Any]) -> dict[str, tuple[float, float]]:
             level = abs(ahead[0] - behind[0]) >= abs(ahead[1] - behind[1])
             for dx, dy in _ACROSS if level else _ALONG:
                 at = (x + dx * (hw + gap), y + dy * (hh + gap))
-                if clean(label, at, slack, gap):
+                margin = room(label, at, slack, gap)
+                if margin is not None and margin >= _ROOMY:
                     return at
-        return None
+                if margin is not None and margin > most:
+                    best, most = at, margin
+        return best
 
     def anywhere(label: _Label) -> tuple[float, float] | None:
         """Beside its edge, else a little away from it (still nearer it than any other)."""
@@ -285,16 +298,31 @@ def placements(layout: dict[str, Any]) -> dict[str, tuple[float, float]]:
             placed.append(label.box(label.lp))
         else:
             movable.append(label)
-    # and none moves onto a spot another may have to stay in
-    waiting = [label.box(label.lp) for label in movable]
-    placed.extend(waiting)
-    for label in movable:
-        placed.remove(label.box(label.lp))
-        at = anywhere(label)
-        if at is not None:
-            moves[label.edge] = at
-        placed.append(label.box(at or label.lp))
-    return moves
+    settled = list(placed)
+
+    def arrange(order: list[_Label], waiting: bool) -> list[_Label]:
+        """Move the labels in `order` (`waiting`: none onto a spot another may have to stay
+        in); returns those left with no spot (they stay where dot set them)."""
+        placed[:] = settled + ([label.box(label.lp) for label in order] if waiting else [])
+        moves.clear()
+        left = []
+        for label in order:
+            if waiting:
+                placed.remove(label.box(label.lp))
+            at = anywhere(label)
+            if at is None:
+                left.append(label)
+            else:
+                moves[label.edge] = at
+            placed.append(label.box(at or label.lp))
+        return left
+
+    left = arrange(movable, True)
+    best = dict(moves)
+    # those crowded out first, none waiting: taken only if every label finds a spot
+    if left and not arrange(left + [label for label in movable if label not in left], False):
+        best = dict(moves)
+    return best
 
 
 def _in_index_order(layout: dict[str, Any]) -> tuple[dict[str, str], dict[str, int]]:

@@ -127,6 +127,11 @@ PICTURES = {
     "walkthrough": (lambda p: render(regression_graph(), p), 7),
     "walkthrough after the update": (_after_the_update, 7),
     "walkthrough backward": (lambda p: render(regression_graph(), p, direction="backward"), 7),
+    "draw deep --level neuron": (lambda p: _cli(p, "--level", "neuron"), 15),
+    "draw deep --level neuron --direction backward": (
+        lambda p: _cli(p, "--level", "neuron", "--direction", "backward"),
+        15,
+    ),
     "2-8-8-1": (lambda p: render(network_loss(2, [8, 8, 1]), p), 0),  # 180 edges: unlabelled
     "3-5-3": (lambda p: render(network_loss(3, [5, 3]), p), 77),
     "3-5-3 backward": (lambda p: render(network_loss(3, [5, 3]), p, direction="backward"), 77),
