@@ -1,14 +1,18 @@
-"""A second look at Graphviz's layout: weights in index order, each label by its own edge.
+"""A second look at Graphviz's layout: neurons and weights in index order, each label by its
+own edge.
 
-dot orders the boxes of a rank to cross as few edges as it can, which can set a neuron's
-weights w2, w3, w0, w1 down its frame; it sets an edge's label beside the edge's middle, where
-it reserved room, and where edges run close or cross there the label can sit nearer another
-edge than its own, on a crossing, or at a distance. After dot's layout, the weights of each
-frame take their column's places in index order (each with its edge), and each label that does
-not sit cleanly moves to the first spot along its own edge (from the middle out, on either
-side) where it touches no box, no other label, no line, and is nearer its own edge than any
-other; then the drawing is made from that layout (Graphviz's ``neato -n2`` draws given
-positions as they are).
+dot orders the boxes of a rank to cross as few edges as it can: it can stack a layer's neuron
+frames L0.n2, L0.n0, L0.n1 (it keeps no order between frames) and set a neuron's weights w2,
+w3, w0, w1 down its frame. It sets an edge's label beside the edge's middle, where it reserved
+room, and where edges run close or cross there the label can sit nearer another edge than its
+own, on a crossing, on a frame's border, or at a distance. After dot's layout, the frames of
+each layer take their places in neuron order (each box and edge its counterpart's), the
+weights of each frame take their column's places in index order (each with its edge), and each
+label that does not sit cleanly moves to the first spot along its own edge (from the middle
+out, on either side) where it touches no box, no other label, no line and no frame's border,
+and is clearly nearer its own edge than any other, in the width dot measured its text and in
+a narrower browser font's; then the drawing is made from that layout (Graphviz's
+``neato -n2`` draws given positions as they are).
 """
 
 from __future__ import annotations
@@ -25,10 +29,9 @@ __all__ = ["render_placed"]
 _FRACTIONS = tuple(sorted((k / 20 for k in range(1, 20)), key=lambda f: abs(f - 0.5)))
 _GAP = 3.0  # points between a label and its own edge
 _CLEAR = 4.0  # points between a label and anything else
-# dot measures text in its own font; a browser may draw it up to a tenth wider, or (another
-# font) a fifth narrower: a label must read cleanly at either size
-_WIDER = 1.0
-_NARROWER = 0.85  # of the wider box
+# dot measures text in the font it found; a browser may draw it in a narrower one (Chromium
+# here: 0.89 of dot's width): a label must read as its edge's at either size
+_NARROWER = 0.85
 # a label this much nearer its own edge than any other reads as its edge's, whatever the font
 _ROOMY = 8.0
 # beside the point: across the edge first (above and below a level edge), then along it,
@@ -82,6 +85,7 @@ def _text_box(ops: list[dict[str, Any]]) -> tuple[float, float, float, float] | 
             x, y = op["pt"]
             width = float(op["width"])
             left = {"l": x, "r": x - width}.get(op.get("align", "c"), x - width / 2)
+            # from the descenders to the accents: the box a browser gives the line
             b = (left, y - 0.3 * size, left + width, y + 0.95 * size)
             box = (
                 b
@@ -212,8 +216,7 @@ def placements(layout: dict[str, Any]) -> dict[str, tuple[float, float]]:
         lines[key] = _bezier(curve[0]["points"])
         text = _text_box(edge.get("_ldraw_", []))
         if "lp" in edge and text is not None and edge.get("id"):
-            # a little wider than dot measured it: a browser may draw the SVG in a wider font
-            half = ((text[2] - text[0]) / 2 * _WIDER, (text[3] - text[1]) / 2)
+            half = ((text[2] - text[0]) / 2, (text[3] - text[1]) / 2)
             centre = ((text[0] + text[2]) / 2, (text[1] + text[3]) / 2)
             ends = {edge["tail"], edge["head"]}
             labels.append(_Label(key, centre, half, lines[key], ends))
