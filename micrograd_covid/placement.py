@@ -95,25 +95,21 @@ def _text_box(ops: list[dict[str, Any]]) -> tuple[float, float, float, float] | 
     return box
 
 
-def _distance(box: tuple[float, float, float, float], line: list[tuple[float, float]]) -> float:
-    """How far `box` is from the polyline `line` (0 where the line runs through it)."""
-    best = math.inf
-    for p, q in itertools.pairwise(line):
-        best = min(best, _segment_distance(box, p, q))
-        if best == 0.0:
-            break
+def _distance(
+    box: tuple[float, float, float, float], line: list[tuple[float, float]], limit: float = math.inf
+) -> float:
+    """How far `box` is from the polyline `line` (0 where the line runs through it), or
+    `limit` where it is no nearer than that."""
+    best = limit
+    for (x0, y0), (x1, y1) in itertools.pairwise(line):
+        # a segment whose own box is no nearer than the best so far cannot be nearer
+        dx = max(box[0] - max(x0, x1), 0.0, min(x0, x1) - box[2])
+        dy = max(box[1] - max(y0, y1), 0.0, min(y0, y1) - box[3])
+        if dx * dx + dy * dy < best * best:
+            best = min(best, _segment_distance(box, (x0, y0), (x1, y1)))
+            if best == 0.0:
+                break
     return best
-
-
-def _near(
-    box: tuple[float, float, float, float], line: list[tuple[float, float]], limit: float
-) -> bool:
-    """Whether the polyline `line` comes within `limit` of `box` (segments far off skipped)."""
-    for p, q in itertools.pairwise(line):
-        reach = (min(p[0], q[0]), min(p[1], q[1]), max(p[0], q[0]), max(p[1], q[1]))
-        if _gap(box, reach) <= limit and _segment_distance(box, p, q) <= limit:
-            return True
-    return False
 
 
 def _gap(a: tuple[float, ...], b: tuple[float, ...]) -> float:
@@ -248,7 +244,7 @@ def placements(layout: dict[str, Any]) -> dict[str, tuple[float, float]]:
                 members & label.ends and _within(box, frame, _CLEAR)
             ):
                 return None
-        own = _distance(box, label.line)
+        own = _distance(box, label.line, 3 * gap + 1.0)
         if not 0.5 <= own <= 3 * gap:  # beside its edge, not on it, not away from it
             return None
         margin = _ROOMY
@@ -256,9 +252,9 @@ def placements(layout: dict[str, Any]) -> dict[str, tuple[float, float]]:
             own = _distance(size, label.line)
             for key, line in lines.items():
                 if key != label.edge and _gap(size, reach[key]) < own + margin:
-                    margin = min(margin, _distance(size, line) - own)
-            if margin <= slack:
-                return None
+                    margin = _distance(size, line, own + margin) - own
+                    if margin <= slack:
+                        return None
         return margin
 
     def clean(label: _Label, at: tuple[float, float]) -> bool:
