@@ -252,7 +252,9 @@ def placements(layout: dict[str, Any]) -> dict[str, tuple[float, float]]:
             own = _distance(size, label.line)
             for key, line in lines.items():
                 if key != label.edge and _gap(size, reach[key]) < own + margin:
-                    margin = _distance(size, line, own + margin) - own
+                    near = _distance(size, line, own + margin)
+                    if near < own + margin:  # (else no nearer: the margin stays as it is)
+                        margin = near - own
                     if margin <= slack:
                         return None
         return margin
