@@ -595,7 +595,10 @@ def _node_scene(ctx: _Context, neurons: list[_Neuron]) -> _Scene:
             if m is neuron.core and named:  # the page's lines too, where they start with it
                 act = neuron.activation if neuron.out is neuron.core else "linear"
                 box.lines[0] = f"{ctx.names[m]} ({act})"
-    _clear_of_frames(scene)
+    if ctx.edge_labels or ctx.node_lines is None:
+        # (a caller with its own lines, the explore page, labels the edges itself, placed
+        # for dot's own ranks)
+        _clear_of_frames(scene)
     layers: dict[tuple[Any, ...], int] = {}
     for neuron in neurons:
         layer = layers.setdefault(neuron.key(), len(layers))
