@@ -55,6 +55,28 @@ class Drawing(graphviz.Source):  # type: ignore[misc]  # graphviz ships no type 
     def __repr__(self) -> str:
         return self.summary or "Drawing()"
 
+    def pipe(
+        self, format: str | None = None, *args: Any, encoding: str | None = None, **kwargs: Any
+    ) -> Any:
+        """The drawing in `format` as `render` writes it (every edge label by its own
+        edge); with any other option, Graphviz's own `pipe`."""
+        from .draw import pipe
+
+        if args or kwargs:
+            return super().pipe(format, *args, encoding=encoding, **kwargs)
+        data = pipe(self, format or self.format)
+        return data.decode(encoding) if encoding else data
+
+    # what graphviz's own display hooks ask for, drawn the same way
+    def _repr_image_svg_xml(self) -> str:
+        return str(self.pipe("svg", encoding="utf-8"))
+
+    def _repr_image_png(self) -> bytes:
+        return bytes(self.pipe("png"))
+
+    def _repr_image_jpeg(self) -> bytes:
+        return bytes(self.pipe("jpeg"))
+
     def _repr_mimebundle_(
         self,
         include: Iterable[str] | None = None,

@@ -335,6 +335,8 @@ class _Scene:
     grid: list[tuple[str, str]] = field(default_factory=list)
     ranksep: str | None = None
     leaf_row: list[str] = field(default_factory=list)
+    # each neuron's frame (by name): its layer's number and its index in that layer
+    slots: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
 def draw(
@@ -579,7 +581,7 @@ def _node_scene(ctx: _Context, neurons: list[_Neuron]) -> _Scene:
             scene.boxes[bid].small = len(params) > _PARAM_COLUMN_MAX
         if len(params) > _PARAM_COLUMN_MAX:
             # Many weights: a grid of short columns beside the neuron, not one long one.
-            height = math.ceil(math.sqrt(len(params)))
+            height = _grid_height(len(params))
             for i in range(height, len(params)):
                 scene.grid.append((params[i - height], params[i]))
             scene.rows.extend(params[i : i + height] for i in range(0, len(params), height))
@@ -593,6 +595,14 @@ def _node_scene(ctx: _Context, neurons: list[_Neuron]) -> _Scene:
             if m is neuron.core and named:  # the page's lines too, where they start with it
                 act = neuron.activation if neuron.out is neuron.core else "linear"
                 box.lines[0] = f"{ctx.names[m]} ({act})"
+    if ctx.edge_labels or ctx.node_lines is None:
+        # (a caller with its own lines, the explore page, labels the edges itself, placed
+        # for dot's own ranks)
+        _clear_of_frames(scene)
+    layers: dict[tuple[Any, ...], int] = {}
+    for neuron in neurons:
+        layer = layers.setdefault(neuron.key(), len(layers))
+        scene.slots[ctx.names[neuron.core]] = (layer, neuron.index)
     scene.roles = {box.role for box in scene.boxes.values()}
     scene.rows.extend(_layer_rows(ctx, neurons))
     loose = [leaf for leaf in _first_use(ctx.order) if id(leaf) not in owned]
@@ -601,6 +611,28 @@ def _node_scene(ctx: _Context, neurons: list[_Neuron]) -> _Scene:
         scene.rows.insert(0, row)
         scene.leaf_row = row
     return scene
+
+
+def _clear_of_frames(scene: _Scene) -> None:
+    """Edges from outside a neuron's frame into it start at least one rank before the
+    frame's parameter columns: the edge, its bends and its label then run between the
+    frames of that rank, and enter only their own frame, never crossing a neighbour's."""
+    span: dict[str, int] = {}
+    for _name, ids in scene.clusters:
+        params = sum(1 for bid in ids if scene.boxes[bid].role == "param")
+        columns = 0 if params == 0 else math.ceil(params / _grid_height(params))
+        for bid in ids:
+            span[bid] = columns
+    frame_of = {bid: k for k, (_name, ids) in enumerate(scene.clusters) for bid in ids}
+    for edge in scene.edges:
+        columns = span.get(edge.head, 0)
+        if columns and frame_of.get(edge.tail) != frame_of[edge.head]:
+            edge.attrs["minlen"] = str(columns + 1)
+
+
+def _grid_height(params: int) -> int:
+    """How many of a neuron's `params` parameters stand in one column."""
+    return params if params <= _PARAM_COLUMN_MAX else math.ceil(math.sqrt(params))
 
 
 def _layer_rows(ctx: _Context, neurons: list[_Neuron]) -> list[list[str]]:
@@ -840,11 +872,16 @@ def _dot_source(
 ) -> str:
     out = ["digraph computation_graph {"]
     graph = {"rankdir": rankdir, "fontname": "Helvetica", "newrank": "true"}
+    labelled = any(edge.label for edge in scene.edges)
     if scene.ranksep is not None:
         graph["ranksep"] = scene.ranksep
-    elif rankdir == "TB" and any(edge.label for edge in scene.edges):
+    elif rankdir == "TB" and labelled:
         # room between the labels, and edges apart where their labels sit
         graph.update(ranksep="0.8", nodesep="0.35")
+    if rankdir == "LR" and labelled:
+        # the boxes of a column (a neuron's weights, a layer) apart, so that the edges
+        # between two columns are apart where their labels sit
+        graph["nodesep"] = "0.5"
     if scene.grid:
         graph["nodesep"] = "0.08"  # hundreds of small parameter boxes: pack them closely
     if title is not None:
@@ -859,8 +896,11 @@ def _dot_source(
         if len(ids) < 2:
             continue
         out.append(f"  subgraph cluster_{k} {{")
-        # the frame's parameters in index order, for the second look after dot's layout
+        # the frame's parameters, and its place in its layer, for the second look after
+        # dot's layout (which puts both in index order)
         params = " ".join(b for b in ids if scene.boxes[b].role == "param")
+        if name in scene.slots:
+            params += " ; layer {} {}".format(*scene.slots[name])
         out.append(
             "    graph "
             + _attrs(
@@ -870,6 +910,7 @@ def _dot_source(
                     "color": "#9A9A9A",
                     "tooltip": name,
                     "comment": f"params {params}",
+                    "id": f"frame-{k}",
                 }
             )
         )
@@ -969,7 +1010,7 @@ def pipe(graph: Any, format: str) -> bytes:
         if _EDGE_LABEL.search(graph.source) or 'comment="params n' in graph.source:
             data: bytes = render_placed(graph.source, format)
         else:
-            data = graph.pipe(format=format)
+            data = graphviz.pipe("dot", format, graph.source.encode("utf-8"))
     except graphviz.ExecutableNotFound:
         raise GraphvizMissingError(_INSTALL_HINT.format(fmt=format.upper())) from None
     except (graphviz.CalledProcessError, subprocess.CalledProcessError) as exc:

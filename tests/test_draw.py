@@ -489,12 +489,7 @@ def test_edge_labels_sit_by_their_own_edge_and_never_touch(browser, tmp_path):  
         found = _labels(browser, path)
         assert found["count"] >= 7, name
         assert found["touching"] == [], (name, found["touching"])
-        if name.startswith("deep"):
-            # where two edges run side by side into a neuron no spot is nearer one than the
-            # other: at most one such label in the network
-            assert len(found["astray"]) <= 1, (name, found["astray"])
-        else:
-            assert found["astray"] == [], (name, found["astray"])
+        assert found["astray"] == [], (name, found["astray"])
 
 
 def test_edges_from_the_top_row_enter_their_node_side_by_side():
