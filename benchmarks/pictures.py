@@ -419,7 +419,7 @@ def main(argv: list[str] | None = None) -> int:
         "grid point).\n\n"
         + markdown(
             ["run", "a step", "an update step", "the grids"],
-            maps_rows(repeats, 160 if args.quick else 400),
+            maps_rows(repeats, 100 if args.quick else 400),
         )
         + "\n"
     )
