@@ -566,3 +566,7 @@ def _plot_if_possible(result: TutorialResult, path: Path) -> None:
     except ImportError:
         return
     print(f"wrote {_plot(result, path)}")
+
+
+if __name__ == "__main__":  # python -m micrograd_covid.cli
+    raise SystemExit(main())

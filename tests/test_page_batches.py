@@ -477,6 +477,11 @@ BAD_SIZE = "batch_size must be a whole number >= 1, or null for every row, got "
         ({"batch_size": True}, BAD_SIZE + "true"),
         ({"loss": "cross_entropy"}, 'loss must be one of mse, sse, got "cross_entropy"'),
         ({"loss": "hinge"}, 'loss must be one of mse, sse, got "hinge"'),
+        # a review found these trained (or froze the tab) before any check
+        ({"epochs": 50000}, "steps, more than 200000; train fewer epochs"),
+        ({"weight_decay": -100}, "weight_decay must be >= 0, got -100"),
+        ({"eps": "abc"}, 'eps must be a finite number, got "abc"'),
+        ({"eps": 0}, "eps must be > 0, got 0"),
     ],
 )
 def test_a_bad_batch_size_or_loss_is_named_and_changes_nothing(browser, pages, changes, words):  # type: ignore[no-untyped-def]
@@ -532,3 +537,22 @@ def test_a_copied_drawing_keeps_the_neuron_maps_and_the_z_boxes_numbers(browser,
         z_python, abs=5e-4
     ), z
     browser.execute_script("window.explorer.close()")
+
+
+def test_a_fractional_seed_is_named_as_the_seed_even_beside_a_data_change(browser, pages):  # type: ignore[no-untyped-def]
+    from selenium.common.exceptions import JavascriptException
+
+    _load(browser, pages["moons"])
+    browser.execute_script("window.explorer.reset()")
+    with pytest.raises(JavascriptException, match=re.escape("seed must be a whole number")):
+        browser.execute_script("window.explorer.retrain({data: 'circles', seed: 1.5})")
+    assert browser.execute_script("return window.explorer.settings.seed") == 1
+
+
+def test_eps_and_weight_decay_go_in_the_fragment(browser, pages):  # type: ignore[no-untyped-def]
+    _load(browser, pages["regression"])
+    browser.execute_script("window.explorer.reset()")
+    browser.execute_script("window.explorer.retrain({weight_decay: 0.01, eps: 1e-6})")
+    browser.execute_script("window.explorer.go(3)")
+    fragment = browser.execute_script("return location.hash")
+    assert "weight_decay=0.01" in fragment and "eps=0.000001" in fragment, fragment

@@ -486,3 +486,12 @@ def test_a_fragment_edited_in_place_switches_the_data_set_and_back(browser, page
     )
     assert _state(browser)[1] == SETS["blobs"]["blobs"]
     assert browser.execute_script("return document.getElementById('set-data').value") == "blobs"
+
+
+def test_the_blobs_batch_field_is_disabled_and_says_why(browser, pages):  # type: ignore[no-untyped-def]
+    # every batch-size change is refused on a cross-entropy page: the field must not invite one
+    _load(browser, pages["blobs"])
+    disabled, title = browser.execute_script(
+        "const f = document.getElementById('set-batch'); return [f.disabled, f.title]"
+    )
+    assert disabled and "cross-entropy" in title, title

@@ -1812,6 +1812,10 @@
     s.betas.forEach(function (b, i) { if (!(b >= 0 && b < 1)) fail("betas[" + i + "] must be in [0, 1), got " + b); });
     s.epochs = number(s.epochs, "epochs");
     if (!(s.epochs >= 1) || Math.floor(s.epochs) !== s.epochs) fail("epochs must be a whole number >= 1, got " + s.epochs);
+    s.eps = number(s.eps, "eps");
+    if (!(s.eps > 0)) fail("eps must be > 0, got " + s.eps);
+    s.weight_decay = number(s.weight_decay, "weight_decay");
+    if (!(s.weight_decay >= 0)) fail("weight_decay must be >= 0, got " + s.weight_decay);
     if (s.batch_size !== null) {
       var size = typeof s.batch_size === "string" && s.batch_size.trim() !== "" ? Number(s.batch_size) : s.batch_size;
       if (typeof size !== "number" || !(size >= 1) || Math.floor(size) !== size || !isFinite(size)) {
@@ -1831,6 +1835,7 @@
         fail("init and seed: this page cannot draw new initial weights" + (LIVE.redraw ? " (pyrandom.js is missing)" : " (its weights were given, not drawn)"));
       }
       if (s.seed !== null) s.seed = number(s.seed, "seed");
+      if (s.seed !== null && (Math.floor(s.seed) !== s.seed || Math.abs(s.seed) > 9007199254740991)) fail("seed must be a whole number within \u00b1(2^53 \u2212 1), or null, got " + s.seed);
     }
     return s;
   }
@@ -2099,6 +2104,15 @@
   function trainRecords(s, rows) {
     Object.keys(made).forEach(function (key) { if (!made[key].views) delete made[key]; });  // never shown
     var fed = rowsFor(s.loss, rows);
+    // the page's steps, known before training: refuse a run too long to show at once
+    var size = s.batch_size === null ? rows.length : Math.min(s.batch_size, rows.length), full = Math.floor(rows.length / size);
+    var stepsOf = function (n) {
+      var lay = LIVE.program.pick ? layouts[ORIGINAL.batches[0].l] : layoutFor(n, s.loss);
+      return 5 + lay.fwd.length + lay.bwd.length;
+    };
+    var perEpoch = full * stepsOf(size) + (rows.length % size ? stepsOf(rows.length % size) : 0);
+    var expected = 1 + s.epochs * perEpoch;
+    if (expected > MAX_PAGE_STEPS) fail("the page would have " + expected + " steps, more than " + MAX_PAGE_STEPS + "; train fewer epochs");
     var run = root.MGEngine.train(programOf(s.loss), s, initial(s), fed);
     if (!run.batches.length) fail("training stopped at its first batch: " + run.stopped);
     var total = 0, records = run.batches.map(function (rec, i) {
@@ -2321,7 +2335,7 @@
     return out;
   }
   // The settings that differ from the recorded run, for the URL fragment: "&lr=0.5&optimizer=adam"
-  var HASH_KEYS = ["lr", "optimizer", "momentum", "betas", "epochs", "init", "seed", "batch_size", "loss", "data"];
+  var HASH_KEYS = ["lr", "optimizer", "momentum", "betas", "eps", "weight_decay", "epochs", "init", "seed", "batch_size", "loss", "data"];
   function settingsHash() {
     if (!LIVE) return "";
     var out = "";
@@ -2400,8 +2414,8 @@
     if (!canRedraw) {
       field("set-init").title = field("set-seed").title = LIVE.redraw ? "needs pyrandom.js" : "this model's weights were given, not drawn";
     }
-    field("set-batch").disabled = false;
-    field("set-batch").title = "rows per batch: a whole number, or all";
+    field("set-batch").disabled = !!LIVE.program.pick;
+    field("set-batch").title = LIVE.program.pick ? "a cross-entropy page draws each batch on the recorded drawing of its rows' classes, so its batch size stays" : "rows per batch: a whole number, or all";
     var lossSelect = field("set-loss");
     if (lossSelect) {
       LOSSES.forEach(function (name) {
