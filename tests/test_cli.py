@@ -374,3 +374,14 @@ def test_an_overflow_and_an_os_error_are_one_line_with_status_1(tmp_path, capsys
         assert err.count("\n") == 1
     failed = FileNotFoundError(2, "No such file or directory", "/proc/x")
     assert _one_line(failed) == "/proc/x: No such file or directory"  # not "[Errno 2] …"
+
+
+def test_python_m_micrograd_covid_cli_runs_the_command_line() -> None:
+    # it wrote nothing and exited 0 without a word
+    done = subprocess.run(
+        [sys.executable, "-m", "micrograd_covid.cli", "--version"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0 and "0.1.0" in done.stdout + done.stderr, done
