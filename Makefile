@@ -75,7 +75,7 @@ check: $(STAMP)
 	$(PY) notebooks/strip_outputs.py --check
 
 test: system-graphviz system-chromium vendor $(STAMP) check
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n 2 --dist loadfile
 
 bench: system-graphviz system-chromium vendor $(VENV)/.bench
 	$(PY) benchmarks/run.py
