@@ -1776,7 +1776,7 @@
   // a batch's drawing numbers (values, local partials) are computed again.
   var root = typeof globalThis !== "undefined" ? globalThis : window;
   var LIVE = D.live, ORIGINAL = { batches: D.batches, rows: D.rows, optimizer: D.optimizer, stopped: D.stopped };
-  var MAX_PAGE_STEPS = 200000;
+  var MAX_PAGE_STEPS = 200000, BATCH_PHASES = ["feed", "forward", "loss", "backward", "update"];
   var recorded = LIVE ? LIVE.settings : null;
   var settings = recorded ? copySettings(recorded) : {};
   var OPTIMIZERS = { sgd: "SGD", momentum: "SGD with momentum", adam: "Adam" };
@@ -2108,14 +2108,14 @@
     var size = s.batch_size === null ? rows.length : Math.min(s.batch_size, rows.length), full = Math.floor(rows.length / size);
     var stepsOf = function (n) {
       var lay = LIVE.program.pick ? layouts[ORIGINAL.batches[0].l] : layoutFor(n, s.loss);
-      return 5 + lay.fwd.length + lay.bwd.length;
+      return BATCH_PHASES.length + lay.fwd.length + lay.bwd.length;
     };
     var perEpoch = full * stepsOf(size) + (rows.length % size ? stepsOf(rows.length % size) : 0);
     var expected = 1 + s.epochs * perEpoch;
     if (expected > MAX_PAGE_STEPS) fail("the page would have " + expected + " steps, more than " + MAX_PAGE_STEPS + "; train fewer epochs");
     var run = root.MGEngine.train(programOf(s.loss), s, initial(s), fed);
     if (!run.batches.length) fail("training stopped at its first batch: " + run.stopped);
-    var total = 0, records = run.batches.map(function (rec, i) {
+    var records = run.batches.map(function (rec, i) {
       // a cross-entropy batch is drawn on the recorded layout of its rows' classes (each class
       // wires its own drawing); any other batch on the layout for its size and loss
       var lay = LIVE.program.pick ? layouts[classLayout(rows, rec.rows, ORIGINAL.batches[0].l)] : layoutFor(rec.rows.length, s.loss);
@@ -2139,12 +2139,10 @@
       if (!(drawnLoss === rec.loss || Math.abs(drawnLoss - rec.loss) <= 1e-12 * Math.abs(rec.loss))) {
         fail("the drawing of a batch of " + rec.rows.length + " rows gives the loss " + drawnLoss + ", the engine " + rec.loss);
       }
-      var phases = i === 0 ? ["init", "feed", "forward", "loss", "backward", "update"] : ["feed", "forward", "loss", "backward", "update"];
-      total += phases.length + lay.fwd.length + lay.bwd.length;
+      var phases = i === 0 ? ["init"].concat(BATCH_PHASES) : BATCH_PHASES.slice();
       return { lay: lay, e: rec.epoch, b: rec.batch, r: rec.rows, v: v, d: d, k: from ? consts : T.k,
                u: lay.drawn.map(function (k2) { return rec.after[L.params[k2]]; }), p: phases };
     });
-    if (total > MAX_PAGE_STEPS) fail("the page would have " + total + " steps, more than " + MAX_PAGE_STEPS + "; train fewer epochs");
     var names = {};
     LIVE.program.params.forEach(function (name, i) { names[name] = run.params[i]; });
     return { records: records, stopped: run.stopped, losses: run.losses, params: names };
